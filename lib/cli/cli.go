@@ -1,0 +1,159 @@
+// Package cli is the shared shell of every ct-* binary: flag parsing with
+// kong, the usage exit code, the "NAME: error: …" / "NAME: hint: …" error
+// format, the exit-status section of --help, and man page generation.
+//
+// A binary's main stays a recipe: declare a flags struct, call Main with a
+// function that makes one library call, print the result.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/alecthomas/kong"
+	mangokong "github.com/alecthomas/mango-kong"
+	"github.com/muesli/mango"
+	"github.com/muesli/roff"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// Version is the version of the ct suite. Release builds set it with
+// -ldflags "-X github.com/cerro-torre/ct/lib/cli.Version=…".
+var Version = "0.1.0-dev"
+
+// Command describes one ct-* binary for help, man pages and the dispatcher.
+type Command struct {
+	Name      string      // binary name, e.g. "ct-pack"
+	Summary   string      // one line, shown by `ct help`
+	Detail    string      // long description with examples; plain text
+	ExitCodes []exit.Code // the codes this command can return, for the EXIT STATUS section
+}
+
+// Globals are the flags every binary has. Embed it in the flags struct.
+type Globals struct {
+	Man         manFlag         `hidden:"" help:"Print the man page (roff) and exit."`
+	SummaryLine summaryLineFlag `hidden:"" name:"summary-line" help:"Print a one-line summary and exit (used by ct help)."`
+}
+
+// VersionFlag is embedded by commands that print their version with
+// --version. (ct-pack does not: its --version names the package version.)
+type VersionFlag struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+}
+
+var current Command
+
+type manFlag bool
+
+func (manFlag) BeforeApply(app *kong.Kong) error {
+	fmt.Fprint(app.Stdout, ManPage(app))
+	app.Exit(0)
+	return nil
+}
+
+type summaryLineFlag bool
+
+func (summaryLineFlag) BeforeApply(app *kong.Kong) error {
+	fmt.Fprintln(app.Stdout, current.Summary)
+	app.Exit(0)
+	return nil
+}
+
+// ManPage renders the man page of the parser's application, with EXIT STATUS,
+// ENVIRONMENT and SEE ALSO sections.
+func ManPage(app *kong.Kong) string {
+	m := mangokong.NewManPage(1, app.Model)
+	m = m.WithSection("Exit status", exitText(current.ExitCodes))
+	m = m.WithSection("Environment",
+		"SOURCE_DATE_EPOCH: seconds since 1970 used for tar entry times and, when set, the bundle's created time.\n"+
+			"CT_HOME: the key store and config directory (default $XDG_CONFIG_HOME/cerro, ~/.config/cerro).\n"+
+			"NO_COLOR: when set, no colour is used.")
+	m = m.WithSection("See also", "ct(1), docs/spec/bundle.md, docs/spec/canonical.md")
+	return RenderMan(m)
+}
+
+var reTHDate = regexp.MustCompile(`(?m)^(\.TH \S+ \d+ )"[0-9-]+"`)
+
+// RenderMan renders m as roff. mango stamps the page with today's date; that
+// would make generated pages differ every day, so the date is replaced by
+// the suite version.
+func RenderMan(m *mango.ManPage) string {
+	s := m.Build(roff.NewDocument())
+	s = reTHDate.ReplaceAllString(s, `${1}"ct `+Version+`"`)
+	if !strings.HasSuffix(s, "\n") {
+		s += "\n"
+	}
+	return s
+}
+
+func exitText(codes []exit.Code) string {
+	all := append([]exit.Code{exit.OK}, codes...)
+	all = append(all, exit.Usage, exit.Internal)
+	return strings.TrimRight(exit.Table(all...), "\n")
+}
+
+// Parse parses args into flags and returns the kong context. It never
+// returns a parse error: it prints it and exits with exit.Usage (64), not
+// kong's default 80, because 64 is part of ct's contract.
+func Parse(cmd Command, flags any, args []string) *kong.Context {
+	current = cmd
+	desc := cmd.Summary
+	if cmd.Detail != "" {
+		desc += "\n\n" + strings.TrimSpace(cmd.Detail)
+	}
+	desc += "\n\nExit status:\n" + exitText(cmd.ExitCodes)
+	parser, err := kong.New(flags,
+		kong.Name(cmd.Name),
+		kong.Description(desc),
+		kong.Vars{"version": cmd.Name + " (ct) " + Version},
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: 100}),
+		kong.Exit(os.Exit),
+	)
+	if err != nil {
+		Fail(cmd.Name, exit.Wrap(exit.Internal, err, "bad flag definitions"))
+	}
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		var pe *kong.ParseError
+		if errors.As(err, &pe) {
+			err = exit.New(exit.Usage, "%s", pe.Error()).WithHint("run '%s --help' for usage", cmd.Name)
+		}
+		Fail(cmd.Name, err)
+	}
+	return ctx
+}
+
+// Main parses os.Args into flags, runs run and exits with the code of its
+// error, printed in the ct format.
+func Main(cmd Command, flags any, run func() error) {
+	Parse(cmd, flags, os.Args[1:])
+	if err := run(); err != nil {
+		Fail(cmd.Name, err)
+	}
+	os.Exit(0)
+}
+
+// Fail prints err as "NAME: error: …" and its hint as "NAME: hint: …" on
+// stderr and exits with err's code.
+func Fail(name string, err error) {
+	PrintError(os.Stderr, name, err)
+	os.Exit(int(exit.CodeOf(err)))
+}
+
+// PrintError writes err in the ct error format.
+func PrintError(w io.Writer, name string, err error) {
+	fmt.Fprintf(w, "%s: error: %s\n", name, err)
+	if h := exit.HintOf(err); h != "" {
+		for _, line := range strings.Split(h, "\n") {
+			fmt.Fprintf(w, "%s: hint: %s\n", name, line)
+		}
+	}
+	if exit.CodeOf(err) == exit.Internal {
+		fmt.Fprintf(w, "%s: hint: this is a bug in ct; please report it with the command line you ran\n", name)
+	}
+}
