@@ -77,10 +77,10 @@ Exit status: that of the command; ct itself exits 64 when it cannot find the com
 
 func man(w io.Writer) {
 	m := mango.NewManPage(1, "ct", "ship container images safely").
-		WithLongDescription(strings.ReplaceAll(about, "\n", " ") + "\n\n" +
-			"ct COMMAND ARGS runs the program ct-COMMAND with ARGS, looked up first in the directory " +
-			"of the ct executable, then on PATH. Standard input, output, error, signals and the exit " +
-			"status pass through unchanged. 'ct help' lists the installed commands; 'ct help COMMAND' " +
+		WithLongDescription(strings.ReplaceAll(about, "\n", " ")+"\n\n"+
+			"ct COMMAND ARGS runs the program ct-COMMAND with ARGS, looked up first in the directory "+
+			"of the ct executable, then on PATH. Standard input, output, error, signals and the exit "+
+			"status pass through unchanged. 'ct help' lists the installed commands; 'ct help COMMAND' "+
 			"equals 'ct COMMAND --help'.").
 		WithSection("Exit status", "The exit status of the command that ran. ct itself exits:\n"+
 			strings.TrimRight(exit.Table(exit.Usage), "\n")+" (unknown command, invalid name or flag)\n"+
