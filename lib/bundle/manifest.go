@@ -1,0 +1,277 @@
+package bundle
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/canon"
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// FormatVersion is the bundle format this package writes and reads.
+const FormatVersion = 1
+
+// Fixed entry names (docs/spec/bundle.md, "Entries").
+const (
+	ManifestName   = "manifest.toml"
+	SummaryName    = "summary.json"
+	LayoutName     = "oci-layout"
+	IndexName      = "index.json"
+	BlobsDir       = "blobs/"
+	BlobsSHA256Dir = "blobs/sha256/"
+	SignaturesDir  = "signatures/"
+)
+
+// Blob roles.
+const (
+	RoleIndex    = "index"
+	RoleManifest = "manifest"
+	RoleConfig   = "config"
+	RoleLayer    = "layer"
+)
+
+// Limits that bound what a reader accepts from a stranger.
+const (
+	MaxManifestSize = 1 << 20 // manifest.toml
+	MaxSummarySize  = 4 << 20 // summary.json
+	MaxBlobs        = 2000    // blobs in one bundle (a blob is 4 of canon.MaxKeys)
+	MaxMetaBlobSize = 4 << 20 // an OCI index or manifest blob, parsed by readers
+	MaxBlobSize     = 1 << 40 // any single blob (1 TiB)
+	MaxStringLen    = 1024    // names, versions, references, media types
+	ociRefNameAnno  = "org.opencontainers.image.ref.name"
+	mediaTypeIndex  = "application/vnd.oci.image.index.v1+json"
+	layoutVersion   = "1.0.0"
+)
+
+// Manifest is the content of manifest.toml: everything a bundle promises
+// about itself. Signatures cover the SHA-256 of its canonical bytes, and those
+// bytes commit to every blob by digest and size.
+type Manifest struct {
+	Format  int     `toml:"format"`
+	Package Package `toml:"package"`
+	Source  Source  `toml:"source"`
+	Image   Image   `toml:"image"`
+	Tool    Tool    `toml:"tool"`
+	Blobs   []Blob  `toml:"blob"`
+}
+
+// Package names what the bundle holds.
+type Package struct {
+	Name    string `toml:"name"`
+	Version string `toml:"version"`
+	// Created is an RFC 3339 UTC time, present only when the packer was asked
+	// for one (--created or SOURCE_DATE_EPOCH).
+	Created string `toml:"created,omitempty"`
+}
+
+// Source records where the image came from.
+type Source struct {
+	Reference  string `toml:"reference"` // as the user gave it
+	Transport  string `toml:"transport"` // docker, oci, oci-archive, docker-archive
+	Registry   string `toml:"registry,omitempty"`
+	Repository string `toml:"repository,omitempty"`
+	Tag        string `toml:"tag,omitempty"`
+	Digest     string `toml:"digest"` // the digest the reference resolved to
+}
+
+// Image describes the root of the bundled image: one image manifest, or an
+// index when all platforms were packed.
+type Image struct {
+	Digest    string   `toml:"digest"`
+	MediaType string   `toml:"media_type"`
+	Size      int64    `toml:"size"`
+	Config    string   `toml:"config,omitempty"`    // config digest, for an image manifest
+	Platform  string   `toml:"platform,omitempty"`  // os/arch[/variant], for an image manifest
+	Platforms []string `toml:"platforms,omitempty"` // for an index
+	Created   string   `toml:"created,omitempty"`   // the image config's own creation time
+}
+
+// Tool records the program that wrote the bundle.
+type Tool struct {
+	Name    string `toml:"name"`
+	Version string `toml:"version"`
+}
+
+// Blob is one content-addressed file under blobs/sha256/.
+type Blob struct {
+	Digest    string `toml:"digest"`
+	Size      int64  `toml:"size"`
+	MediaType string `toml:"media_type"`
+	Role      string `toml:"role"`
+}
+
+// Path is the blob's entry name in the bundle.
+func (b Blob) Path() string { return BlobsSHA256Dir + strings.TrimPrefix(b.Digest, "sha256:") }
+
+var (
+	reDigest    = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	reMediaType = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+	reName      = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	reVersion   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	rePlatform  = regexp.MustCompile(`^[a-z0-9_]+/[a-z0-9_]+(?:/[a-z0-9_.]+)?$`)
+	reTime      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
+	transports  = map[string]bool{"docker": true, "oci": true, "oci-archive": true, "docker-archive": true}
+	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true}
+)
+
+// ValidName reports whether s may be a package name: lowercase path
+// components as in an OCI repository name.
+func ValidName(s string) bool { return len(s) <= 128 && reName.MatchString(s) }
+
+// ValidVersion reports whether s may be a package version: the OCI tag
+// grammar, since the version is the image's tag inside the bundle.
+func ValidVersion(s string) bool { return reVersion.MatchString(s) }
+
+// ValidDigest reports whether s is a sha256 digest in OCI form.
+func ValidDigest(s string) bool { return reDigest.MatchString(s) }
+
+// Validate checks every rule of docs/spec/bundle.md "manifest.toml" that can
+// be checked without the blobs. Errors are exit.Malformed and name the field.
+func (m *Manifest) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return exit.New(exit.Malformed, "%s: %s", field, fmt.Sprintf(format, args...)).At(ManifestName)
+	}
+	if m.Format != FormatVersion {
+		return exit.New(exit.Malformed, "unsupported bundle format %d (this ct reads format %d)", m.Format, FormatVersion).
+			At(ManifestName).WithHint("a newer ct may read it; upgrade ct")
+	}
+	if !ValidName(m.Package.Name) {
+		return bad("package.name", "%q is not a valid name (lowercase letters, digits, '.', '_', '-', '/' between components)", m.Package.Name)
+	}
+	if !ValidVersion(m.Package.Version) {
+		return bad("package.version", "%q is not a valid version (letters, digits, '.', '_', '-'; at most 128)", m.Package.Version)
+	}
+	if m.Package.Created != "" && !reTime.MatchString(m.Package.Created) {
+		return bad("package.created", "%q is not an RFC 3339 UTC time like 2024-01-31T12:00:00Z", m.Package.Created)
+	}
+	for f, v := range map[string]string{"source.reference": m.Source.Reference, "source.registry": m.Source.Registry,
+		"source.repository": m.Source.Repository, "source.tag": m.Source.Tag, "tool.name": m.Tool.Name, "tool.version": m.Tool.Version} {
+		if len(v) > MaxStringLen {
+			return bad(f, "longer than %d bytes", MaxStringLen)
+		}
+	}
+	if m.Source.Reference == "" {
+		return bad("source.reference", "missing")
+	}
+	if !transports[m.Source.Transport] {
+		return bad("source.transport", "unknown transport %q (docker, oci, oci-archive, docker-archive)", m.Source.Transport)
+	}
+	if !ValidDigest(m.Source.Digest) {
+		return bad("source.digest", "%q is not a sha256 digest", m.Source.Digest)
+	}
+	if m.Tool.Name == "" || m.Tool.Version == "" {
+		return bad("tool", "name and version are required")
+	}
+	if !ValidDigest(m.Image.Digest) {
+		return bad("image.digest", "%q is not a sha256 digest", m.Image.Digest)
+	}
+	if m.Image.Created != "" && !reTime.MatchString(m.Image.Created) {
+		return bad("image.created", "%q is not an RFC 3339 UTC time", m.Image.Created)
+	}
+	if len(m.Blobs) == 0 {
+		return bad("blob", "the bundle lists no blobs")
+	}
+	if len(m.Blobs) > MaxBlobs {
+		return bad("blob", "%d blobs, more than the limit of %d", len(m.Blobs), MaxBlobs)
+	}
+	for i, b := range m.Blobs {
+		f := fmt.Sprintf("blob[%d]", i)
+		if !ValidDigest(b.Digest) {
+			return bad(f+".digest", "%q is not a sha256 digest", b.Digest)
+		}
+		if b.Size < 0 || b.Size > MaxBlobSize {
+			return bad(f+".size", "%d is out of range (0 to %d)", b.Size, int64(MaxBlobSize))
+		}
+		if !reMediaType.MatchString(b.MediaType) {
+			return bad(f+".media_type", "%q is not a media type", b.MediaType)
+		}
+		if !roles[b.Role] {
+			return bad(f+".role", "unknown role %q (index, manifest, config, layer)", b.Role)
+		}
+		if (b.Role == RoleIndex || b.Role == RoleManifest) && b.Size > MaxMetaBlobSize {
+			return bad(f+".size", "%s of %d bytes is over the %d-byte limit", b.Role, b.Size, MaxMetaBlobSize)
+		}
+		if i > 0 && m.Blobs[i-1].Digest >= b.Digest {
+			if m.Blobs[i-1].Digest == b.Digest {
+				return bad(f, "duplicate blob %s", b.Digest)
+			}
+			return bad(f, "blobs are not sorted by digest (%s after %s)", b.Digest, m.Blobs[i-1].Digest)
+		}
+	}
+	root, ok := m.Blob(m.Image.Digest)
+	if !ok {
+		return bad("image.digest", "%s is not among the blobs", m.Image.Digest)
+	}
+	if root.MediaType != m.Image.MediaType || root.Size != m.Image.Size {
+		return bad("image", "media type and size (%s, %d) differ from blob %s (%s, %d)",
+			m.Image.MediaType, m.Image.Size, root.Digest, root.MediaType, root.Size)
+	}
+	switch root.Role {
+	case RoleManifest:
+		if !ValidDigest(m.Image.Config) {
+			return bad("image.config", "an image manifest needs its config digest")
+		}
+		if c, ok := m.Blob(m.Image.Config); !ok || c.Role != RoleConfig {
+			return bad("image.config", "%s is not a config blob of the bundle", m.Image.Config)
+		}
+		if m.Image.Platform != "" && !rePlatform.MatchString(m.Image.Platform) {
+			return bad("image.platform", "%q is not os/arch[/variant]", m.Image.Platform)
+		}
+		if len(m.Image.Platforms) > 0 {
+			return bad("image.platforms", "only an index lists platforms")
+		}
+	case RoleIndex:
+		if m.Image.Config != "" || m.Image.Platform != "" {
+			return bad("image", "an index has no config or single platform")
+		}
+		for _, p := range m.Image.Platforms {
+			if !rePlatform.MatchString(p) {
+				return bad("image.platforms", "%q is not os/arch[/variant]", p)
+			}
+		}
+	default:
+		return bad("image.digest", "blob %s has role %q; the root must be a manifest or an index", root.Digest, root.Role)
+	}
+	return nil
+}
+
+// Blob returns the blob with digest d.
+func (m *Manifest) Blob(d string) (Blob, bool) {
+	i := sort.Search(len(m.Blobs), func(i int) bool { return m.Blobs[i].Digest >= d })
+	if i < len(m.Blobs) && m.Blobs[i].Digest == d {
+		return m.Blobs[i], true
+	}
+	return Blob{}, false
+}
+
+// SortBlobs puts the blobs into the order the format requires (by digest).
+func (m *Manifest) SortBlobs() {
+	sort.Slice(m.Blobs, func(i, j int) bool { return m.Blobs[i].Digest < m.Blobs[j].Digest })
+}
+
+// Encode returns the canonical manifest.toml bytes.
+func (m *Manifest) Encode() ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return canon.MarshalTOML(m)
+}
+
+// ParseManifest parses canonical manifest.toml bytes strictly: the bytes must
+// be canonical, unknown fields are rejected, and Validate must pass.
+func ParseManifest(data []byte) (*Manifest, error) {
+	if len(data) > MaxManifestSize {
+		return nil, exit.New(exit.Malformed, "%d bytes, over the %d-byte limit", len(data), MaxManifestSize).At(ManifestName)
+	}
+	var m Manifest
+	if err := canon.UnmarshalTOML(data, &m); err != nil {
+		return nil, exit.Wrap(exit.Malformed, err, "not a canonical manifest").At(ManifestName).
+			WithHint("the bundle was altered or written by a non-conforming tool; repack it with ct pack")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}

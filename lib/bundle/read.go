@@ -1,0 +1,621 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/canon"
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// MaxSignatureSize bounds one entry under signatures/.
+const MaxSignatureSize = 1 << 20
+
+// MaxSignatures bounds the number of entries under signatures/.
+const MaxSignatures = 256
+
+// Reader reads a bundle in one pass. NewReader consumes and checks the
+// entries before the blobs; NextBlob then yields each blob as a reader that
+// verifies size and digest as it is read; after the last blob, Signatures
+// returns the trailing signature entries and checks the end of the archive.
+//
+// Every rule of docs/spec/bundle.md "Reading" is enforced: fixed entry order
+// and names, entry types, header fields, canonical manifest.toml, derived
+// files byte-identical to what manifest.toml implies, blob digests and
+// sizes, and (after the last blob) that the OCI manifests inside reference
+// exactly the blobs manifest.toml lists.
+type Reader struct {
+	tr       *tar.Reader
+	src      *countingReader
+	name     string // for messages: the bundle's path or "-"
+	m        *Manifest
+	manifest []byte
+	next     int
+	cur      *blobReader
+	meta     map[string][]byte // index and manifest blobs, kept for the closure check
+	sigs     []Entry
+	done     bool
+}
+
+// Entry is a small file read whole from the bundle.
+type Entry struct {
+	Name string
+	Data []byte
+}
+
+// NewReader reads the head of a bundle from r. name is used in error
+// messages (a file path, or "-" for stdin).
+func NewReader(r io.Reader, name string) (*Reader, error) {
+	cr := &countingReader{r: r}
+	br := &Reader{tr: tar.NewReader(cr), src: cr, name: name, meta: map[string][]byte{}}
+	mb, err := br.small(ManifestName, MaxManifestSize, "the first entry")
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseManifest(mb)
+	if err != nil {
+		return nil, br.at(err)
+	}
+	br.m, br.manifest = m, mb
+	sb, err := br.small(SummaryName, MaxSummarySize, "the second entry")
+	if err != nil {
+		return nil, err
+	}
+	want, err := SummaryBytes(m, mb)
+	if err != nil {
+		return nil, br.at(err)
+	}
+	if !bytes.Equal(sb, want) {
+		if canon.CheckJSON(sb) != nil {
+			return nil, br.fail(exit.Malformed, SummaryName, "not canonical JSON (RFC 8785)")
+		}
+		return nil, br.fail(exit.HashMismatch, SummaryName, "does not match manifest.toml (it lists other digests, sizes or names)")
+	}
+	for _, f := range []struct {
+		name string
+		want []byte
+	}{{LayoutName, LayoutBytes()}, {IndexName, mustIndex(m)}} {
+		b, err := br.small(f.name, MaxManifestSize, "")
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(b, f.want) {
+			return nil, br.fail(exit.HashMismatch, f.name, "differs from what manifest.toml implies: want %q", f.want)
+		}
+	}
+	for _, d := range []string{BlobsDir, BlobsSHA256Dir} {
+		hdr, err := br.header(d)
+		if err != nil {
+			return nil, err
+		}
+		if hdr.Typeflag != tar.TypeDir || hdr.Name != d {
+			return nil, br.fail(exit.Malformed, hdr.Name, "expected directory entry %s here", d)
+		}
+	}
+	return br, nil
+}
+
+func mustIndex(m *Manifest) []byte {
+	b, _ := IndexBytes(m)
+	return b
+}
+
+// Manifest returns the parsed manifest.toml.
+func (r *Reader) Manifest() *Manifest { return r.m }
+
+// ManifestBytes returns the canonical bytes of manifest.toml.
+func (r *Reader) ManifestBytes() []byte { return r.manifest }
+
+// Offset is the number of bundle bytes consumed so far.
+func (r *Reader) Offset() int64 { return r.src.n }
+
+func (r *Reader) at(err error) error {
+	var e *exit.Error
+	if errors.As(err, &e) {
+		if e.Where == "" {
+			e.Where = "bundle " + r.name
+		} else if !strings.HasPrefix(e.Where, "bundle ") {
+			e.Where = "bundle " + r.name + ", " + e.Where
+		}
+		if e.Hint == "" {
+			e.Hint = hintFor(e.Code)
+		}
+	}
+	return err
+}
+
+func hintFor(c exit.Code) string {
+	switch c {
+	case exit.HashMismatch:
+		return "the bundle was altered or damaged in transit; fetch it again from its source"
+	case exit.Malformed:
+		return "this is not an intact ct bundle; fetch it again, or repack it with ct pack"
+	case exit.IO:
+		return "check that the file exists and is readable"
+	}
+	return ""
+}
+
+func (r *Reader) fail(c exit.Code, where, format string, args ...any) error {
+	e := exit.New(c, format, args...)
+	if where != "" {
+		e.Where = "entry " + where
+	}
+	return r.at(e)
+}
+
+// header reads the next tar header, expecting entry want (for messages), and
+// applies the rules every entry obeys.
+func (r *Reader) header(want string) (*tar.Header, error) {
+	hdr, err := r.tr.Next()
+	if err == io.EOF {
+		return nil, r.fail(exit.Malformed, "", "archive ends early: expected entry %s", want)
+	}
+	if err != nil {
+		return nil, r.tarErr(err, want)
+	}
+	if err := r.checkHeader(hdr); err != nil {
+		return nil, err
+	}
+	if hdr.Name != want {
+		return nil, r.unexpected(hdr.Name, want)
+	}
+	return hdr, nil
+}
+
+func (r *Reader) tarErr(err error, want string) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) {
+		return r.at(err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return r.fail(exit.Malformed, want, "archive is truncated at byte %d", r.src.n)
+	}
+	if errors.Is(err, tar.ErrHeader) || errors.Is(err, tar.ErrFieldTooLong) || errors.Is(err, tar.ErrInsecurePath) {
+		return r.fail(exit.Malformed, want, "not a valid tar archive at byte %d: %v", r.src.n, err)
+	}
+	if r.src.err != nil && errors.Is(err, r.src.err) {
+		return r.at(exit.Wrap(exit.IO, err, "cannot read bundle"))
+	}
+	return r.fail(exit.Malformed, want, "not a valid tar archive at byte %d: %v", r.src.n, err)
+}
+
+func (r *Reader) unexpected(got, want string) error {
+	switch {
+	case unsafePath(got):
+		return r.fail(exit.Malformed, got, "unsafe path (absolute, '..' or not clean)")
+	case got == want:
+		return nil
+	}
+	return r.fail(exit.Malformed, got, "unexpected entry (expected %s)", want)
+}
+
+func unsafePath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") || strings.Contains(p, "//") {
+		return true
+	}
+	for _, c := range strings.Split(strings.TrimSuffix(p, "/"), "/") {
+		if c == "" || c == "." || c == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Reader) checkHeader(h *tar.Header) error {
+	if unsafePath(h.Name) {
+		return r.fail(exit.Malformed, h.Name, "unsafe path (absolute, '..' or not clean)")
+	}
+	switch h.Typeflag {
+	case tar.TypeReg:
+		if h.Mode != 0o644 {
+			return r.fail(exit.Malformed, h.Name, "mode %o, the format requires 644", h.Mode)
+		}
+	case tar.TypeDir:
+		if h.Mode != 0o755 || h.Size != 0 {
+			return r.fail(exit.Malformed, h.Name, "directory with mode %o and size %d, the format requires 755 and 0", h.Mode, h.Size)
+		}
+	case tar.TypeSymlink, tar.TypeLink:
+		return r.fail(exit.Malformed, h.Name, "link entries are not allowed (link to %q)", h.Linkname)
+	default:
+		return r.fail(exit.Malformed, h.Name, "entry type %q is not allowed: only regular files and directories", string(h.Typeflag))
+	}
+	if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
+		return r.fail(exit.Malformed, h.Name, "owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
+	}
+	for k := range h.PAXRecords {
+		if k != "size" && k != "path" {
+			return r.fail(exit.Malformed, h.Name, "PAX record %q is not allowed", k)
+		}
+	}
+	return nil
+}
+
+// small reads a whole entry of at most max bytes.
+func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
+	hdr, err := r.tr.Next()
+	if err == io.EOF {
+		if r.src.n == 0 {
+			return nil, r.fail(exit.Malformed, "", "empty input: not a bundle")
+		}
+		return nil, r.fail(exit.Malformed, "", "archive ends early: expected entry %s", name)
+	}
+	if err != nil {
+		if name == ManifestName {
+			return nil, r.fail(exit.Malformed, "", "not a ct bundle: not a tar archive (%v)", err)
+		}
+		return nil, r.tarErr(err, name)
+	}
+	if err := r.checkHeader(hdr); err != nil {
+		return nil, err
+	}
+	if hdr.Name != name {
+		if what != "" && !unsafePath(hdr.Name) {
+			return nil, r.fail(exit.Malformed, hdr.Name, "unexpected entry: %s of a bundle must be %s", what, name)
+		}
+		return nil, r.unexpected(hdr.Name, name)
+	}
+	if hdr.Typeflag != tar.TypeReg {
+		return nil, r.fail(exit.Malformed, name, "must be a regular file")
+	}
+	if hdr.Size > max {
+		return nil, r.fail(exit.Malformed, name, "%d bytes, over the %d-byte limit", hdr.Size, max)
+	}
+	b := make([]byte, hdr.Size)
+	if _, err := io.ReadFull(r.tr, b); err != nil {
+		return nil, r.tarErr(err, name)
+	}
+	return b, nil
+}
+
+// NextBlob returns the next blob and a reader of its content. The reader
+// checks the content as it is read: at its end it returns an exit.HashMismatch
+// error instead of io.EOF if the digest differs. A caller may stop reading
+// early; NextBlob then reads and checks the rest itself. After the last blob
+// NextBlob returns io.EOF.
+func (r *Reader) NextBlob() (Blob, io.Reader, error) {
+	if r.cur != nil {
+		if _, err := io.Copy(io.Discard, r.cur); err != nil {
+			return Blob{}, nil, err
+		}
+		r.cur = nil
+	}
+	if r.next >= len(r.m.Blobs) {
+		if err := r.finishBlobs(); err != nil {
+			return Blob{}, nil, err
+		}
+		return Blob{}, nil, io.EOF
+	}
+	b := r.m.Blobs[r.next]
+	r.next++
+	hdr, err := r.tr.Next()
+	if err == io.EOF {
+		return Blob{}, nil, r.fail(exit.Malformed, b.Path(), "archive ends before blob %d of %d (%s, %s)", r.next, len(r.m.Blobs), b.Role, b.Digest)
+	}
+	if err != nil {
+		return Blob{}, nil, r.tarErr(err, b.Path())
+	}
+	if err := r.checkHeader(hdr); err != nil {
+		return Blob{}, nil, err
+	}
+	if hdr.Name != b.Path() {
+		if i := r.blobIndex(hdr.Name); i >= 0 {
+			if i >= r.next {
+				return Blob{}, nil, r.fail(exit.Malformed, b.Path(), "missing blob %d of %d (%s, %s): the next entry is blob %d", r.next, len(r.m.Blobs), b.Role, b.Digest, i+1)
+			}
+			return Blob{}, nil, r.fail(exit.Malformed, hdr.Name, "duplicate entry of blob %d of %d", i+1, len(r.m.Blobs))
+		}
+		if strings.HasPrefix(hdr.Name, SignaturesDir) {
+			return Blob{}, nil, r.fail(exit.Malformed, b.Path(), "missing blob %d of %d (%s, %s): signatures begin before it", r.next, len(r.m.Blobs), b.Role, b.Digest)
+		}
+		return Blob{}, nil, r.unexpected(hdr.Name, b.Path())
+	}
+	if hdr.Typeflag != tar.TypeReg {
+		return Blob{}, nil, r.fail(exit.Malformed, hdr.Name, "a blob must be a regular file")
+	}
+	where := fmt.Sprintf("%s (blob %d of %d, %s)", b.Path(), r.next, len(r.m.Blobs), b.Role)
+	if hdr.Size != b.Size {
+		return Blob{}, nil, r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d", hdr.Size, b.Size)
+	}
+	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
+	if b.Role == RoleIndex || b.Role == RoleManifest {
+		br.keep = &bytes.Buffer{}
+	}
+	r.cur = br
+	return b, br, nil
+}
+
+// blobIndex returns the position of the blob entry name in the manifest, or -1.
+func (r *Reader) blobIndex(name string) int {
+	if !strings.HasPrefix(name, BlobsSHA256Dir) {
+		return -1
+	}
+	d := "sha256:" + strings.TrimPrefix(name, BlobsSHA256Dir)
+	for i, b := range r.m.Blobs {
+		if b.Digest == d {
+			return i
+		}
+	}
+	return -1
+}
+
+type blobReader struct {
+	r     *Reader
+	b     Blob
+	where string
+	h     hash.Hash
+	left  int64
+	keep  *bytes.Buffer
+	err   error
+}
+
+func (br *blobReader) Read(p []byte) (int, error) {
+	if br.err != nil {
+		return 0, br.err
+	}
+	if br.left == 0 {
+		br.err = br.finish()
+		return 0, br.err
+	}
+	if int64(len(p)) > br.left {
+		p = p[:br.left]
+	}
+	n, err := br.r.tr.Read(p)
+	br.h.Write(p[:n])
+	if br.keep != nil {
+		br.keep.Write(p[:n])
+	}
+	br.left -= int64(n)
+	if err != nil && err != io.EOF {
+		br.err = br.r.tarErr(err, br.where)
+		return n, br.err
+	}
+	if err == io.EOF && br.left > 0 {
+		br.err = br.r.fail(exit.Malformed, br.where, "archive is truncated inside the blob")
+		return n, br.err
+	}
+	return n, nil
+}
+
+func (br *blobReader) finish() error {
+	got := "sha256:" + hex.EncodeToString(br.h.Sum(nil))
+	if got != br.b.Digest {
+		return br.r.fail(exit.HashMismatch, br.where, "content has digest %s, manifest.toml says %s", got, br.b.Digest)
+	}
+	if br.keep != nil {
+		br.r.meta[br.b.Digest] = br.keep.Bytes()
+	}
+	return io.EOF
+}
+
+// finishBlobs runs the checks that need every index and manifest blob.
+func (r *Reader) finishBlobs() error {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	return r.at(checkClosure(r.m, r.meta))
+}
+
+// Signatures reads the entries after the last blob (each under signatures/)
+// and checks the end of the archive. It must be called after NextBlob has
+// returned io.EOF.
+func (r *Reader) Signatures() ([]Entry, error) {
+	if !r.done {
+		return nil, exit.New(exit.Internal, "Signatures called before the last blob was read")
+	}
+	for {
+		hdr, err := r.tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, r.tarErr(err, "signatures")
+		}
+		if err := r.checkHeader(hdr); err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(hdr.Name, SignaturesDir) {
+			if strings.HasPrefix(hdr.Name, BlobsSHA256Dir) {
+				return nil, r.fail(exit.Malformed, hdr.Name, "extra blob not listed in manifest.toml, or a duplicate")
+			}
+			return nil, r.fail(exit.Malformed, hdr.Name, "unexpected entry after the blobs (only signatures/… may follow)")
+		}
+		if len(r.sigs) >= MaxSignatures {
+			return nil, r.fail(exit.Malformed, hdr.Name, "more than %d signature entries", MaxSignatures)
+		}
+		for _, s := range r.sigs {
+			if s.Name == hdr.Name {
+				return nil, r.fail(exit.Malformed, hdr.Name, "duplicate entry")
+			}
+		}
+		if hdr.Typeflag == tar.TypeDir {
+			if hdr.Name != SignaturesDir || len(r.sigs) > 0 {
+				return nil, r.fail(exit.Malformed, hdr.Name, "unexpected directory entry")
+			}
+			r.sigs = append(r.sigs, Entry{Name: hdr.Name})
+			continue
+		}
+		if hdr.Size > MaxSignatureSize {
+			return nil, r.fail(exit.Malformed, hdr.Name, "%d bytes, over the %d-byte limit", hdr.Size, MaxSignatureSize)
+		}
+		b := make([]byte, hdr.Size)
+		if _, err := io.ReadFull(r.tr, b); err != nil {
+			return nil, r.tarErr(err, hdr.Name)
+		}
+		r.sigs = append(r.sigs, Entry{Name: hdr.Name, Data: b})
+	}
+	// After the end-of-archive marker only zero padding may follow (tar
+	// writers pad to a record); anything else is smuggled data.
+	var tail [512]byte
+	var total int64
+	for {
+		n, err := r.src.Read(tail[:])
+		for _, c := range tail[:n] {
+			if c != 0 {
+				return nil, r.fail(exit.Malformed, "", "data after the end of the archive at byte %d", r.src.n-int64(n))
+			}
+		}
+		total += int64(n)
+		if total > 1<<20 {
+			return nil, r.fail(exit.Malformed, "", "more than 1 MiB of padding after the end of the archive")
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, r.at(exit.Wrap(exit.IO, err, "cannot read bundle"))
+		}
+	}
+	out := r.sigs
+	if len(out) > 0 && out[0].Name == SignaturesDir {
+		out = out[1:]
+	}
+	return out, nil
+}
+
+// Check reads a whole bundle from r, verifying everything the format
+// promises without signatures or trust, and returns its manifest and
+// signature entries.
+func Check(r io.Reader, name string) (*Manifest, []Entry, error) {
+	br, err := NewReader(r, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	for {
+		_, _, err := br.NextBlob()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	sigs, err := br.Signatures()
+	if err != nil {
+		return nil, nil, err
+	}
+	return br.m, sigs, nil
+}
+
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
+}
+
+// ociManifest covers what the closure check reads of an OCI image manifest
+// or index (and their Docker equivalents).
+type ociManifest struct {
+	MediaType string          `json:"mediaType"`
+	Config    *ociDescriptor  `json:"config"`
+	Layers    []ociDescriptor `json:"layers"`
+	Manifests []ociDescriptor `json:"manifests"`
+}
+
+// checkClosure verifies that the blobs form exactly the image graph rooted at
+// image.digest: every descriptor reachable from the root names a listed blob
+// with the same size and media type, and every listed blob is reachable.
+func checkClosure(m *Manifest, meta map[string][]byte) error {
+	seen := map[string]bool{}
+	var walk func(d ociDescriptor, role, from string, depth int) error
+	walk = func(d ociDescriptor, role, from string, depth int) error {
+		b, ok := m.Blob(d.Digest)
+		where := "entry " + BlobsSHA256Dir + strings.TrimPrefix(d.Digest, "sha256:")
+		if !ok {
+			return exit.New(exit.Malformed, "%s references %s %s, which the bundle does not list", from, role, d.Digest).At(where)
+		}
+		if b.Size != d.Size || b.MediaType != d.MediaType {
+			return exit.New(exit.Malformed, "%s references it as (%s, %d bytes) but manifest.toml lists (%s, %d bytes)", from, d.MediaType, d.Size, b.MediaType, b.Size).At(where)
+		}
+		if b.Role != role {
+			return exit.New(exit.Malformed, "%s references it as a %s but manifest.toml says role %q", from, role, b.Role).At(where)
+		}
+		if seen[d.Digest] && role != RoleLayer && role != RoleConfig {
+			return nil
+		}
+		seen[d.Digest] = true
+		if role != RoleIndex && role != RoleManifest {
+			return nil
+		}
+		if depth > 8 {
+			return exit.New(exit.Malformed, "indexes nested deeper than 8 levels").At(where)
+		}
+		var om ociManifest
+		if err := json.Unmarshal(meta[d.Digest], &om); err != nil {
+			return exit.Wrap(exit.Malformed, err, "%s is not valid JSON", role).At(where)
+		}
+		if om.MediaType != "" && om.MediaType != d.MediaType {
+			return exit.New(exit.Malformed, "its mediaType %q differs from its descriptor's %q", om.MediaType, d.MediaType).At(where)
+		}
+		name := role + " " + d.Digest
+		if role == RoleManifest {
+			if om.Config == nil || len(om.Manifests) > 0 {
+				return exit.New(exit.Malformed, "an image manifest needs a config and no manifests").At(where)
+			}
+			if err := walk(*om.Config, RoleConfig, name, depth+1); err != nil {
+				return err
+			}
+			for _, l := range om.Layers {
+				if err := walk(l, RoleLayer, name, depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if om.Config != nil || len(om.Layers) > 0 {
+			return exit.New(exit.Malformed, "an index must not have a config or layers").At(where)
+		}
+		for _, c := range om.Manifests {
+			r := RoleManifest
+			if isIndexType(c.MediaType) {
+				r = RoleIndex
+			}
+			if err := walk(c, r, name, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rootRole := RoleManifest
+	if isIndexType(m.Image.MediaType) {
+		rootRole = RoleIndex
+	}
+	if err := walk(ociDescriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}, rootRole, "image", 0); err != nil {
+		return err
+	}
+	if rootRole == RoleManifest {
+		var om ociManifest
+		json.Unmarshal(meta[m.Image.Digest], &om)
+		if om.Config.Digest != m.Image.Config {
+			return exit.New(exit.Malformed, "image.config is %s but the image manifest's config is %s", m.Image.Config, om.Config.Digest).At(ManifestName)
+		}
+	}
+	for _, b := range m.Blobs {
+		if !seen[b.Digest] {
+			return exit.New(exit.Malformed, "blob %s (%s) is listed but not part of the image", b.Digest, b.Role).At(ManifestName)
+		}
+	}
+	return nil
+}
+
+func isIndexType(mt string) bool {
+	return mt == mediaTypeIndex || mt == "application/vnd.docker.distribution.manifest.list.v2+json"
+}

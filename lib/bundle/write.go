@@ -1,0 +1,166 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// Writer writes a bundle as one tar stream. NewWriter writes everything up
+// to the blobs; WriteBlob must then be called for every blob, in the
+// manifest's order; Close ends the stream. Nothing is buffered beyond one
+// copy buffer: blobs stream from their source to the output.
+type Writer struct {
+	tw       *tar.Writer
+	m        *Manifest
+	manifest []byte
+	mtime    time.Time
+	next     int
+	buf      []byte
+}
+
+// WriterOptions tunes a Writer.
+type WriterOptions struct {
+	// ModTime is the mtime of every entry. The zero value means the Unix
+	// epoch; packers pass SOURCE_DATE_EPOCH here when it is set.
+	ModTime time.Time
+}
+
+// NewWriter validates m, then writes manifest.toml, summary.json, oci-layout,
+// index.json and the blob directories to w.
+func NewWriter(w io.Writer, m *Manifest, opts WriterOptions) (*Writer, error) {
+	mb, err := m.Encode()
+	if err != nil {
+		return nil, err
+	}
+	sb, err := SummaryBytes(m, mb)
+	if err != nil {
+		return nil, err
+	}
+	ib, err := IndexBytes(m)
+	if err != nil {
+		return nil, err
+	}
+	mtime := opts.ModTime
+	if mtime.IsZero() {
+		mtime = time.Unix(0, 0)
+	}
+	bw := &Writer{tw: tar.NewWriter(w), m: m, manifest: mb, mtime: mtime.UTC().Truncate(time.Second), buf: make([]byte, 256<<10)}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{ManifestName, mb}, {SummaryName, sb}, {LayoutName, LayoutBytes()}, {IndexName, ib}} {
+		if err := bw.file(f.name, int64(len(f.data)), bytes.NewReader(f.data)); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{BlobsDir, BlobsSHA256Dir} {
+		if err := bw.tw.WriteHeader(bw.header(d, tar.TypeDir, 0)); err != nil {
+			return nil, writeErr(d, err)
+		}
+	}
+	return bw, nil
+}
+
+// ManifestBytes returns the canonical manifest.toml that was written.
+func (w *Writer) ManifestBytes() []byte { return w.manifest }
+
+func (w *Writer) header(name string, typ byte, size int64) *tar.Header {
+	mode := int64(0o644)
+	if typ == tar.TypeDir {
+		mode = 0o755
+	}
+	// Uid, Gid 0 and empty Uname/Gname: no user or host detail in a bundle.
+	return &tar.Header{Typeflag: typ, Name: name, Size: size, Mode: mode, ModTime: w.mtime}
+}
+
+func (w *Writer) file(name string, size int64, r io.Reader) error {
+	if err := w.tw.WriteHeader(w.header(name, tar.TypeReg, size)); err != nil {
+		return writeErr(name, err)
+	}
+	if _, err := io.CopyBuffer(w.tw, r, w.buf); err != nil {
+		return err
+	}
+	return nil
+}
+
+// NextBlob returns the blob WriteBlob expects next, and false when all are written.
+func (w *Writer) NextBlob() (Blob, bool) {
+	if w.next >= len(w.m.Blobs) {
+		return Blob{}, false
+	}
+	return w.m.Blobs[w.next], true
+}
+
+// WriteBlob copies the content of the next blob from r, checking its size and
+// digest while it streams. A short, long or wrong source is an
+// exit.HashMismatch error naming the blob; the caller decides how to
+// re-classify it for its source.
+func (w *Writer) WriteBlob(digest string, r io.Reader) error {
+	b, ok := w.NextBlob()
+	if !ok {
+		return exit.New(exit.Internal, "blob %s written after the last blob", digest)
+	}
+	if b.Digest != digest {
+		return exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
+	}
+	w.next++
+	where := fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, w.next, len(w.m.Blobs))
+	if err := w.tw.WriteHeader(w.header(b.Path(), tar.TypeReg, b.Size)); err != nil {
+		return writeErr(b.Path(), err)
+	}
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(w.tw, h), io.LimitReader(r, b.Size), w.buf)
+	if err != nil {
+		var ee *exit.Error
+		if errors.As(err, &ee) {
+			return err
+		}
+		// Distinguish which side failed: tar.Writer errors are output errors.
+		return &readOrWriteError{err: err, where: where}
+	}
+	if n < b.Size {
+		return exit.New(exit.HashMismatch, "source gave %d bytes, the manifest says %d", n, b.Size).At(where)
+	}
+	var one [1]byte
+	if m, _ := r.Read(one[:]); m > 0 {
+		return exit.New(exit.HashMismatch, "source gave more than the %d bytes the manifest says", b.Size).At(where)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest {
+		return exit.New(exit.HashMismatch, "source content has digest %s", got).At(where)
+	}
+	return nil
+}
+
+// readOrWriteError is returned by WriteBlob when copying failed; Unwrap
+// gives the cause so callers can classify it (ENOSPC, network, …).
+type readOrWriteError struct {
+	err   error
+	where string
+}
+
+func (e *readOrWriteError) Error() string { return e.where + ": " + e.err.Error() }
+func (e *readOrWriteError) Unwrap() error { return e.err }
+
+// Close checks that every blob was written and ends the tar stream. It does
+// not close the underlying writer.
+func (w *Writer) Close() error {
+	if b, ok := w.NextBlob(); ok {
+		return exit.New(exit.Internal, "bundle closed before blob %s was written", b.Digest)
+	}
+	if err := w.tw.Close(); err != nil {
+		return writeErr("end of archive", err)
+	}
+	return nil
+}
+
+func writeErr(name string, err error) error {
+	return fmt.Errorf("writing entry %s: %w", name, err)
+}
