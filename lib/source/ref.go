@@ -1,0 +1,262 @@
+package source
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// The transports ct reads.
+const (
+	TransportDocker        = "docker"
+	TransportOCI           = "oci"
+	TransportOCIArchive    = "oci-archive"
+	TransportDockerArchive = "docker-archive"
+)
+
+// Ref is a parsed SOURCE string.
+type Ref struct {
+	Given      string // the source string as the user gave it
+	Transport  string // "docker", "oci", "oci-archive", "docker-archive"
+	Path       string // local transports: the directory or file
+	Registry   string // docker: registry host, shown as users write it ("docker.io", not "index.docker.io")
+	Repository string // docker: e.g. "library/nginx"
+	Tag        string // docker/oci/oci-archive tag, docker-archive REF's tag; "" if none
+	Digest     string // "sha256:…" if given by digest
+	Name       string // docker-archive REF as given ("repo:tag"), else ""
+}
+
+// supportedForms is the hint for every malformed SOURCE.
+const supportedForms = "SOURCE is one of: a registry reference (nginx:1.26, docker.io/library/nginx:1.26, " +
+	"localhost:5000/app@sha256:…, optionally prefixed docker://), oci:DIR[:TAG|@DIGEST], " +
+	"oci-archive:FILE[:TAG|@DIGEST] or docker-archive:FILE[:REPO:TAG]"
+
+// foreignTransports are transport names of containers/image (skopeo, podman,
+// buildah) that ct does not read. A SOURCE starting with one of them plus ':'
+// is refused rather than read as an image named like the transport: "dir:x"
+// is far more likely a skopeo habit than the image docker.io/library/dir:x.
+// (Write docker://dir:x for that image.)
+var foreignTransports = map[string]string{
+	"containers-storage": "export it first: podman save --format oci-archive -o img.tar IMAGE, then use oci-archive:img.tar",
+	"docker-daemon":      "export it first: docker save -o img.tar IMAGE, then use docker-archive:img.tar",
+	"dir":                "copy it to an OCI layout first: skopeo copy dir:PATH oci:layout:TAG, then use oci:layout:TAG",
+	"ostree":             "copy it to an OCI layout first with skopeo copy … oci:layout:TAG, then use oci:layout:TAG",
+	"sif":                "copy it to an OCI layout first with skopeo copy … oci:layout:TAG, then use oci:layout:TAG",
+	"tarball":            "copy it to an OCI layout first with skopeo copy … oci:layout:TAG, then use oci:layout:TAG",
+	"atomic":             "use the registry reference with docker://",
+	"docker":             "registry references take two slashes: docker://REGISTRY/REPO:TAG",
+	"http":               "give the registry reference without a scheme, e.g. registry.example.com/app:1.0",
+	"https":              "give the registry reference without a scheme, e.g. registry.example.com/app:1.0",
+}
+
+var (
+	reTransport = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	reTag       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	reDigest    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	rePortPath  = regexp.MustCompile(`^[0-9]+(/|$)`)
+)
+
+// maxSourceLen bounds a SOURCE string; paths and references are far shorter.
+const maxSourceLen = 4096
+
+func usageErr(given, format string, args ...any) *exit.Error {
+	return exit.New(exit.Usage, format, args...).At("source "+quoteShort(given)).WithHint("%s", supportedForms)
+}
+
+// quoteShort quotes s for messages, cutting very long input.
+func quoteShort(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}
+
+// Parse parses a SOURCE string without any I/O. Errors are exit.Usage.
+func Parse(s string) (*Ref, error) {
+	if s == "" {
+		return nil, usageErr(s, "empty source")
+	}
+	if len(s) > maxSourceLen {
+		return nil, usageErr(s, "source longer than %d bytes", maxSourceLen)
+	}
+	if strings.ContainsAny(s, "\x00\n\r") {
+		return nil, usageErr(s, "source contains a NUL or newline")
+	}
+	if rest, ok := strings.CutPrefix(s, "docker://"); ok {
+		return parseDocker(s, rest)
+	}
+	if t, rest, ok := strings.Cut(s, ":"); ok {
+		switch t {
+		case TransportOCI, TransportOCIArchive:
+			return parseLayout(s, t, rest)
+		case TransportDockerArchive:
+			return parseDockerArchive(s, rest)
+		}
+		if hint, bad := foreignTransports[t]; bad {
+			return nil, exit.New(exit.Usage, "unsupported transport %q", t).At("source "+quoteShort(s)).
+				WithHint("%s; %s", hint, supportedForms)
+		}
+		// "nginx:1.26" and "localhost:5000/app" have a ':' too; only a
+		// prefix that cannot start a registry reference is a transport.
+		if reTransport.MatchString(t) {
+			tag, _, _ := strings.Cut(rest, "@")
+			if !rePortPath.MatchString(rest) && !reTag.MatchString(tag) {
+				return nil, exit.New(exit.Usage, "unknown transport %q", t).At("source "+quoteShort(s)).
+					WithHint("%s", supportedForms)
+			}
+		}
+	}
+	return parseDocker(s, s)
+}
+
+func parseDocker(given, s string) (*Ref, error) {
+	if s == "" {
+		return nil, usageErr(given, "empty registry reference")
+	}
+	r, err := name.ParseReference(s)
+	if err != nil {
+		return nil, exit.Wrap(exit.Usage, err, "not a valid registry reference").At("source "+quoteShort(given)).
+			WithHint("%s", supportedForms)
+	}
+	ref := &Ref{Given: given, Transport: TransportDocker}
+	ref.Registry = displayRegistry(r.Context().RegistryStr())
+	ref.Repository = r.Context().RepositoryStr()
+	switch r := r.(type) {
+	case name.Tag:
+		ref.Tag = r.TagStr()
+	case name.Digest:
+		ref.Digest = r.DigestStr()
+		// name.NewDigest accepts and drops "repo:tag@digest"'s tag; keep it for display.
+		base, _, _ := strings.Cut(s, "@")
+		if t, err := name.NewTag(base); err == nil && strings.Contains(base[strings.LastIndex(base, "/")+1:], ":") {
+			ref.Tag = t.TagStr()
+		}
+	}
+	if ref.Digest != "" && !reDigest.MatchString(ref.Digest) {
+		return nil, usageErr(given, "only sha256 digests are supported, got %q", ref.Digest)
+	}
+	return ref, nil
+}
+
+// displayRegistry turns ggcr's canonical Docker Hub host into the one users write.
+func displayRegistry(r string) string {
+	if r == name.DefaultRegistry {
+		return "docker.io"
+	}
+	return r
+}
+
+// parseLayout parses oci:DIR[:TAG|@DIGEST] and oci-archive:FILE[:TAG|@DIGEST].
+// In the last path element, '@' starts a digest and the last ':' a tag, so a
+// directory such as /mnt/c:x/layout keeps its ':'.
+func parseLayout(given, transport, s string) (*Ref, error) {
+	ref := &Ref{Given: given, Transport: transport}
+	dir, last := "", s
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		dir, last = s[:i+1], s[i+1:]
+	}
+	if i := strings.Index(last, "@"); i >= 0 {
+		ref.Digest = last[i+1:]
+		last = last[:i]
+		if !reDigest.MatchString(ref.Digest) {
+			return nil, usageErr(given, "%q is not a sha256 digest (sha256: and 64 lowercase hex digits)", ref.Digest)
+		}
+	}
+	if i := strings.LastIndex(last, ":"); i >= 0 {
+		ref.Tag = last[i+1:]
+		last = last[:i]
+		if !reTag.MatchString(ref.Tag) {
+			return nil, usageErr(given, "%q is not a valid tag", ref.Tag)
+		}
+	}
+	ref.Path = dir + last
+	if ref.Path == "" {
+		return nil, usageErr(given, "%s: missing the %s", transport, map[bool]string{true: "directory", false: "file"}[transport == TransportOCI])
+	}
+	return ref, nil
+}
+
+// parseDockerArchive parses docker-archive:FILE[:REF]. Like skopeo, the first
+// ':' ends FILE, except that a FILE ending in ".tar" followed by ':' may
+// itself contain ':' (docker-archive:/mnt/c:x/img.tar:repo:tag).
+func parseDockerArchive(given, s string) (*Ref, error) {
+	ref := &Ref{Given: given, Transport: TransportDockerArchive}
+	file, r := s, ""
+	if i := strings.Index(s, ".tar:"); i >= 0 {
+		file, r = s[:i+4], s[i+5:]
+	} else if i := strings.Index(s, ":"); i >= 0 {
+		file, r = s[:i], s[i+1:]
+	}
+	if file == "" {
+		return nil, usageErr(given, "docker-archive: missing the file")
+	}
+	ref.Path = file
+	if i := strings.Index(s, ":"); i >= 0 && r == "" && len(file) < len(s) {
+		return nil, usageErr(given, "empty image reference after %q", file+":")
+	}
+	if r != "" {
+		if strings.Contains(r, "@") {
+			return nil, usageErr(given, "docker-archive: select the image by REPO:TAG as listed in the archive, not by digest")
+		}
+		t, err := name.NewTag(r)
+		if err != nil {
+			return nil, exit.Wrap(exit.Usage, err, "%q is not a REPO:TAG reference", r).At("source "+quoteShort(given)).
+				WithHint("%s", supportedForms)
+		}
+		ref.Name = r
+		ref.Tag = t.TagStr()
+	}
+	return ref, nil
+}
+
+// String returns the canonical display form: docker://REGISTRY/REPO[:TAG][@DIGEST]
+// for registries, TRANSPORT:PATH[:TAG][@DIGEST] or docker-archive:FILE[:REF]
+// for local sources.
+func (r *Ref) String() string {
+	if r == nil {
+		return ""
+	}
+	var b strings.Builder
+	switch r.Transport {
+	case TransportDocker:
+		b.WriteString("docker://")
+		b.WriteString(r.Registry)
+		b.WriteString("/")
+		b.WriteString(r.Repository)
+	case TransportDockerArchive:
+		b.WriteString(r.Transport + ":" + r.Path)
+		if r.Name != "" {
+			b.WriteString(":" + r.Name)
+		}
+		return b.String()
+	default:
+		b.WriteString(r.Transport + ":" + r.Path)
+	}
+	if r.Tag != "" {
+		b.WriteString(":" + r.Tag)
+	}
+	if r.Digest != "" {
+		b.WriteString("@" + r.Digest)
+	}
+	return b.String()
+}
+
+// where names the source in error messages.
+func (r *Ref) where() string {
+	if r == nil {
+		return "source"
+	}
+	switch r.Transport {
+	case TransportDocker:
+		return "registry " + r.String()
+	case TransportOCI:
+		return "OCI layout " + r.Path
+	case TransportOCIArchive:
+		return "OCI archive " + r.Path
+	case TransportDockerArchive:
+		return "docker archive " + r.Path
+	}
+	return "source " + r.Given
+}
