@@ -1,0 +1,98 @@
+// Command ct-pack wraps an OCI image into a Cerro Torre bundle (.ctp).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/cli"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/pack"
+	"github.com/cerro-torre/ct/lib/source"
+)
+
+var command = cli.Command{
+	Name:    "ct-pack",
+	Summary: "Wrap an OCI image into a bundle (.ctp)",
+	Detail: `SOURCE is one of:
+  REGISTRY/REPO[:TAG|@DIGEST]   an image in a registry; short names expand as docker does
+                                (nginx = docker.io/library/nginx:latest); docker:// may prefix it
+  oci:DIR[:TAG|@DIGEST]         an OCI image layout directory
+  oci-archive:FILE[:TAG]        a tar of an OCI image layout
+  docker-archive:FILE[:REF]     what docker save / podman save write
+
+The bundle is deterministic: packing the same source twice gives identical bytes. Layers are
+copied as stored, so the image keeps the source's digest. An index resolves to the host's
+platform unless --platform or --all-platforms says otherwise. Registry credentials come from
+the docker and podman config files; plain HTTP is used only for loopback registries unless
+--insecure-registry is given.
+
+Examples:
+  ct pack docker.io/library/nginx:1.26 -o nginx.ctp
+  ct pack oci:./layout:app --name app --version 2.0 -o app.ctp
+  ct pack localhost:5000/app@sha256:… --all-platforms -o app.ctp
+  ct-pack IMG | ct-sign -k KEY > app.ctp
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp`,
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network},
+}
+
+type flags struct {
+	cli.Globals
+	Source           string `arg:"" name:"SOURCE" help:"The image to pack (see above)."`
+	Output           string `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically) instead of standard output."`
+	Name             string `placeholder:"NAME" help:"Package name (default: the repository's last component)."`
+	Version          string `placeholder:"VERSION" help:"Package version (default: the tag, else sha256- and 12 hex digits). ct-pack's own version: ct --version."`
+	Platform         string `placeholder:"OS/ARCH[/VARIANT]" help:"Platform to pick from a multi-platform image (default: the host's)."`
+	AllPlatforms     bool   `help:"Pack the whole multi-platform index."`
+	Created          string `placeholder:"TIME" help:"Record a creation time: RFC 3339 or 'now' (default: SOURCE_DATE_EPOCH if set, else none)."`
+	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
+	Quiet            bool   `short:"q" help:"No progress bar and no summary line."`
+	JSON             bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+}
+
+func main() {
+	var f flags
+	cli.Main(command, &f, func() error {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		res, err := pack.Run(ctx, pack.Request{
+			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
+			Created: f.Created, Platform: f.Platform,
+			Options: pack.Options{Name: f.Name, Version: f.Version, AllPlatforms: f.AllPlatforms,
+				Tool: bundle.Tool{Name: "ct-pack", Version: cli.Version}},
+			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-pack/" + cli.Version},
+		})
+		if err != nil {
+			return err
+		}
+		return report(f, res)
+	})
+}
+
+func report(f flags, res *pack.Result) error {
+	m := res.Manifest
+	if f.JSON {
+		w := os.Stderr
+		if res.Path != "-" {
+			w = os.Stdout
+		}
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(map[string]any{
+			"bundle": res.Path, "bytes": res.Bytes, "manifestDigest": res.ManifestDigest,
+			"name": m.Package.Name, "version": m.Package.Version, "source": m.Source,
+			"image": map[string]any{"digest": m.Image.Digest, "mediaType": m.Image.MediaType, "platform": m.Image.Platform, "platforms": m.Image.Platforms},
+			"blobs": len(m.Blobs),
+		})
+	}
+	if !f.Quiet {
+		fmt.Fprintf(os.Stderr, "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes)\n",
+			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, len(m.Blobs), res.Bytes)
+	}
+	return nil
+}

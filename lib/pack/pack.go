@@ -1,0 +1,353 @@
+// Package pack turns an image source (lib/source) into a bundle
+// (lib/bundle): it plans manifest.toml from the source's manifests, then
+// streams every blob from the source into the bundle, checking each digest on
+// the way. Layers are copied as stored, never recompressed, so the bundled
+// image has the source's own digest.
+package pack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/source"
+)
+
+// Options controls what is packed and how the bundle is described.
+type Options struct {
+	Name         string       // package name; default derived from the source
+	Version      string       // package version; default the tag, else a short digest
+	Created      time.Time    // package.created; zero means none
+	Platform     *v1.Platform // the platform to pick from an index; default the host's
+	AllPlatforms bool         // pack the whole index
+	Tool         bundle.Tool  // the packing tool
+}
+
+// Plan is a bundle about to be written: its manifest and how to open each blob.
+type Plan struct {
+	Manifest *bundle.Manifest
+	open     map[string]func() (io.ReadCloser, error)
+}
+
+// TotalSize is the sum of all blob sizes.
+func (p *Plan) TotalSize() int64 {
+	var n int64
+	for _, b := range p.Manifest.Blobs {
+		n += b.Size
+	}
+	return n
+}
+
+// NewPlan walks root and returns the bundle plan.
+func NewPlan(root *source.Root, opts Options) (*Plan, error) {
+	p := &Plan{open: map[string]func() (io.ReadCloser, error){}}
+	ref := root.Ref
+	m := &bundle.Manifest{
+		Format: bundle.FormatVersion,
+		Source: bundle.Source{
+			Reference:  ref.Given,
+			Transport:  ref.Transport,
+			Registry:   ref.Registry,
+			Repository: ref.Repository,
+			Tag:        ref.Tag,
+			Digest:     root.Descriptor.Digest.String(),
+		},
+		Tool: opts.Tool,
+	}
+	if !opts.Created.IsZero() {
+		m.Package.Created = opts.Created.UTC().Format(time.RFC3339)
+	}
+	p.Manifest = m
+
+	switch {
+	case root.Index != nil && opts.AllPlatforms:
+		if err := p.addIndex(root.Index, root.Descriptor, 0); err != nil {
+			return nil, err
+		}
+		m.Image = bundle.Image{Digest: root.Descriptor.Digest.String(), MediaType: string(root.Descriptor.MediaType), Size: root.Descriptor.Size}
+		im, err := root.Index.IndexManifest()
+		if err != nil {
+			return nil, source.ClassifyError(ref, err)
+		}
+		for _, d := range im.Manifests {
+			if d.Platform != nil && d.Platform.OS != "unknown" && d.Platform.OS != "" {
+				m.Image.Platforms = append(m.Image.Platforms, platformString(d.Platform))
+			}
+		}
+	default:
+		img, desc := root.Image, root.Descriptor
+		if root.Index != nil {
+			want := source.HostPlatform()
+			if opts.Platform != nil {
+				want = *opts.Platform
+			}
+			var err error
+			if img, desc, err = source.SelectPlatform(root.Index, want); err != nil {
+				return nil, err
+			}
+		}
+		cf, err := p.addImage(img, desc)
+		if err != nil {
+			return nil, err
+		}
+		m.Image = bundle.Image{Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}
+		mf, err := img.Manifest()
+		if err != nil {
+			return nil, source.ClassifyError(ref, err)
+		}
+		m.Image.Config = mf.Config.Digest.String()
+		if cf != nil {
+			pl := v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
+			if pl.OS != "" && pl.Architecture != "" {
+				m.Image.Platform = platformString(&pl)
+			}
+			if !cf.Created.IsZero() {
+				m.Image.Created = cf.Created.UTC().Format(time.RFC3339)
+			}
+		}
+	}
+	m.SortBlobs()
+
+	m.Package.Name, m.Package.Version = opts.Name, opts.Version
+	if m.Package.Name == "" {
+		m.Package.Name = DeriveName(ref)
+	}
+	if m.Package.Version == "" {
+		m.Package.Version = DeriveVersion(ref, root.Descriptor.Digest.String())
+	}
+	if !bundle.ValidName(m.Package.Name) {
+		return nil, exit.New(exit.Usage, "package name %q is not valid", m.Package.Name).
+			WithHint("use lowercase letters, digits and . _ - / (like a repository name): --name NAME")
+	}
+	if !bundle.ValidVersion(m.Package.Version) {
+		return nil, exit.New(exit.Usage, "package version %q is not valid", m.Package.Version).
+			WithHint("a version is an OCI tag: letters, digits, . _ -, at most 128, not starting with . or -: --version VERSION")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, exit.Wrap(exit.Malformed, err, "the source image cannot be described as a bundle").At(ref.Given)
+	}
+	return p, nil
+}
+
+func platformString(p *v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+func (p *Plan) add(d v1.Descriptor, role string, open func() (io.ReadCloser, error)) {
+	dg := d.Digest.String()
+	if _, ok := p.open[dg]; ok {
+		return
+	}
+	p.open[dg] = open
+	p.Manifest.Blobs = append(p.Manifest.Blobs, bundle.Blob{Digest: dg, Size: d.Size, MediaType: string(d.MediaType), Role: role})
+}
+
+func rawOpener(get func() ([]byte, error)) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		b, err := get()
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader(string(b))), nil
+	}
+}
+
+func (p *Plan) addImage(img v1.Image, desc v1.Descriptor) (*v1.ConfigFile, error) {
+	ref := p.refOf()
+	if !desc.MediaType.IsImage() {
+		return nil, exit.New(exit.Malformed, "%s has media type %s, not an image manifest", desc.Digest, desc.MediaType).At(ref.Given)
+	}
+	p.add(desc, bundle.RoleManifest, rawOpener(img.RawManifest))
+	mf, err := img.Manifest()
+	if err != nil {
+		return nil, source.ClassifyError(ref, err)
+	}
+	p.add(mf.Config, bundle.RoleConfig, rawOpener(img.RawConfigFile))
+	for i, l := range mf.Layers {
+		if len(l.URLs) > 0 {
+			return nil, exit.New(exit.Malformed, "layer %d of %d (%s) is a foreign layer stored at %s", i+1, len(mf.Layers), l.Digest, l.URLs[0]).
+				At(ref.Given).WithHint("ct bundles only distributable layers; use an image without foreign (Windows base) layers")
+		}
+		l := l
+		p.add(l, bundle.RoleLayer, func() (io.ReadCloser, error) {
+			layer, err := img.LayerByDigest(l.Digest)
+			if err != nil {
+				return nil, err
+			}
+			return layer.Compressed()
+		})
+	}
+	var cf *v1.ConfigFile
+	if isImageConfig(mf.Config.MediaType) {
+		cf, err = img.ConfigFile()
+		if err != nil {
+			return nil, source.ClassifyError(ref, err)
+		}
+	}
+	return cf, nil
+}
+
+func isImageConfig(mt types.MediaType) bool {
+	return mt == types.OCIConfigJSON || mt == types.DockerConfigJSON
+}
+
+func (p *Plan) addIndex(idx v1.ImageIndex, desc v1.Descriptor, depth int) error {
+	ref := p.refOf()
+	if depth > 4 {
+		return exit.New(exit.Malformed, "indexes nested deeper than 4 levels").At(ref.Given)
+	}
+	p.add(desc, bundle.RoleIndex, rawOpener(idx.RawManifest))
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return source.ClassifyError(ref, err)
+	}
+	for _, d := range im.Manifests {
+		switch {
+		case d.MediaType.IsIndex():
+			child, err := idx.ImageIndex(d.Digest)
+			if err != nil {
+				return source.ClassifyError(ref, err)
+			}
+			if err := p.addIndex(child, d, depth+1); err != nil {
+				return err
+			}
+		case d.MediaType.IsImage():
+			img, err := idx.Image(d.Digest)
+			if err != nil {
+				return source.ClassifyError(ref, err)
+			}
+			if _, err := p.addImage(img, d); err != nil {
+				return err
+			}
+		default:
+			return exit.New(exit.Malformed, "index entry %s has media type %q, which is neither an image nor an index", d.Digest, d.MediaType).
+				At(ref.Given).WithHint("pack a single platform with --platform instead of --all-platforms")
+		}
+	}
+	return nil
+}
+
+// refOf returns the source ref recorded in the plan's manifest (for messages).
+func (p *Plan) refOf() *source.Ref {
+	s := p.Manifest.Source
+	return &source.Ref{Given: s.Reference, Transport: s.Transport, Registry: s.Registry, Repository: s.Repository, Tag: s.Tag}
+}
+
+// DeriveName derives the package name from the source: the last component of
+// the repository, or of the archive/layout path.
+func DeriveName(ref *source.Ref) string {
+	var n string
+	switch {
+	case ref.Repository != "":
+		n = path.Base(ref.Repository)
+	case ref.Name != "":
+		n = ref.Name
+		if i := strings.LastIndex(n, ":"); i > strings.LastIndex(n, "/") {
+			n = n[:i]
+		}
+		n = path.Base(n)
+	default:
+		n = filepath.Base(filepath.Clean(ref.Path))
+		for _, ext := range []string{".tar", ".oci", ".docker"} {
+			n = strings.TrimSuffix(n, ext)
+		}
+	}
+	return strings.ToLower(n)
+}
+
+// DeriveVersion derives the package version: the tag, else "sha256-" and the
+// first 12 hex digits of the resolved digest.
+func DeriveVersion(ref *source.Ref, digest string) string {
+	if ref.Tag != "" {
+		return ref.Tag
+	}
+	return "sha256-" + strings.TrimPrefix(digest, "sha256:")[:12]
+}
+
+// sourceError marks errors that came from reading the source, so that they
+// are not mistaken for errors writing the output.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+type sourceReader struct{ r io.Reader }
+
+func (s sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &sourceError{err}
+	}
+	return n, err
+}
+
+// Write streams the planned bundle to w. progress, if not nil, receives every
+// blob byte as it is copied. outErr classifies errors writing w (for example
+// a full disk); errors reading the source are classified by the source.
+func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progress io.Writer, outErr func(error) error) error {
+	ref := p.refOf()
+	bw, err := bundle.NewWriter(w, p.Manifest, bundle.WriterOptions{ModTime: modTime})
+	if err != nil {
+		return classifyWrite(err, outErr)
+	}
+	for i, b := range p.Manifest.Blobs {
+		if err := ctx.Err(); err != nil {
+			return exit.Wrap(exit.IO, err, "interrupted")
+		}
+		rc, err := p.open[b.Digest]()
+		if err != nil {
+			return source.ClassifyError(ref, fmt.Errorf("opening %s %s (blob %d of %d): %w", b.Role, b.Digest, i+1, len(p.Manifest.Blobs), err))
+		}
+		var r io.Reader = sourceReader{rc}
+		if progress != nil {
+			r = io.TeeReader(r, progress)
+		}
+		err = bw.WriteBlob(b.Digest, r)
+		rc.Close()
+		if err != nil {
+			var se *sourceError
+			var ee *exit.Error
+			switch {
+			case errors.As(err, &se):
+				return source.ClassifyError(ref, err)
+			case errors.As(err, &ee) && ee.Code == exit.HashMismatch:
+				ee.Msg = "the source served wrong content: " + ee.Msg
+				ee.Where = ref.Given + ", " + ee.Where
+				if ee.Hint == "" {
+					ee.Hint = "the source is corrupt or changed while packing; check it (for a layout: skopeo inspect) and try again"
+				}
+				return ee
+			}
+			return classifyWrite(err, outErr)
+		}
+	}
+	if err := bw.Close(); err != nil {
+		return classifyWrite(err, outErr)
+	}
+	return nil
+}
+
+func classifyWrite(err error, outErr func(error) error) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if outErr != nil {
+		return outErr(err)
+	}
+	return exit.Wrap(exit.IO, err, "cannot write bundle")
+}

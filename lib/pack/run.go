@@ -1,0 +1,151 @@
+package pack
+
+import (
+	"context"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/source"
+)
+
+// Request is one `ct pack` invocation.
+type Request struct {
+	Source   string         // the SOURCE argument
+	Output   string         // file to write; "" or "-" means Stdout
+	Stdout   *os.File       // where the bundle goes without Output
+	Options  Options        // naming and platform selection
+	Sources  source.Options // registry access
+	Quiet    bool           // no progress bar
+	Created  string         // --created: RFC 3339, "now", or "" (then SOURCE_DATE_EPOCH if set)
+	Platform string         // --platform os/arch[/variant]
+}
+
+// Result describes a written bundle.
+type Result struct {
+	Path     string // the output path, or "-"
+	Manifest *bundle.Manifest
+	// ManifestDigest is the SHA-256 of manifest.toml: the bundle's identity.
+	ManifestDigest string
+	Bytes          int64 // bundle size
+}
+
+// SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
+// it is unset. A malformed value is a usage error.
+func SourceDateEpoch() (time.Time, error) {
+	s, ok := os.LookupEnv("SOURCE_DATE_EPOCH")
+	if !ok || s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 253402300799 {
+		return time.Time{}, exit.New(exit.Usage, "SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s).
+			WithHint("set it to an integer such as $(git log -1 --format=%%ct), or unset it")
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+// Run packs req.Source into a bundle. With an output file, the bundle is
+// written to a temporary file next to it and renamed into place only when
+// complete; on any error nothing is left behind.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	epoch, err := SourceDateEpoch()
+	if err != nil {
+		return nil, err
+	}
+	switch req.Created {
+	case "":
+		req.Options.Created = epoch
+	case "now":
+		req.Options.Created = time.Now().UTC().Truncate(time.Second)
+	default:
+		t, err := time.Parse(time.RFC3339, req.Created)
+		if err != nil {
+			return nil, exit.New(exit.Usage, "--created %q is not an RFC 3339 time", req.Created).
+				WithHint("use a time like 2024-06-01T12:00:00Z, or --created now for the current time")
+		}
+		req.Options.Created = t.UTC()
+	}
+	if req.Platform != "" {
+		if req.Options.AllPlatforms {
+			return nil, exit.New(exit.Usage, "--platform and --all-platforms exclude each other").
+				WithHint("pick one platform with --platform, or keep the whole index with --all-platforms")
+		}
+		p, err := source.ParsePlatform(req.Platform)
+		if err != nil {
+			return nil, err
+		}
+		req.Options.Platform = &p
+	}
+	toStdout := req.Output == "" || req.Output == "-"
+	if toStdout && progress.IsTerminal(req.Stdout) {
+		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
+			WithHint("write it to a file with -o FILE.ctp, or redirect: ct pack %s > FILE.ctp", req.Source)
+	}
+	ref, err := source.Parse(req.Source)
+	if err != nil {
+		return nil, err
+	}
+	if req.Sources.Context == nil {
+		req.Sources.Context = ctx
+	}
+	root, err := source.Open(ref, req.Sources)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	plan, err := NewPlan(root, req.Options)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{Path: "-", Manifest: plan.Manifest}
+	var out io.Writer = req.Stdout
+	outName := "standard output"
+	var of *outfile.File
+	if !toStdout {
+		if of, err = outfile.Create(req.Output); err != nil {
+			return nil, err
+		}
+		defer of.Abort()
+		out, outName, res.Path = of, req.Output, req.Output
+	}
+	cw := &countWriter{w: out}
+	bar := progress.New(plan.TotalSize(), "packing "+plan.Manifest.Package.Name, req.Quiet)
+	var pw io.Writer
+	if bar != nil {
+		pw = bar
+	}
+	err = plan.Write(ctx, cw, epoch, pw, func(err error) error {
+		return outfile.IOError(outName, err, "cannot write bundle")
+	})
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	if of != nil {
+		if err := of.Commit(); err != nil {
+			return nil, err
+		}
+	}
+	mb, _ := plan.Manifest.Encode()
+	res.ManifestDigest = bundle.Digest(mb)
+	res.Bytes = cw.n
+	return res, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

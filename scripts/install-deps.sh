@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine: skopeo (an
+# independent OCI client) and the CNCF distribution registry (Debian's
+# docker-registry package). Idempotent; quiet when everything is present.
+set -euo pipefail
+need=()
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+command -v docker-registry >/dev/null 2>&1 || command -v registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v tar >/dev/null 2>&1 || need+=(tar)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The Debian package starts a registry service on :5000 on some systems; the
+# tests start their own on a free 127.0.0.1 port, so it is not needed.
+go version
+skopeo --version
