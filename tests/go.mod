@@ -3,10 +3,11 @@ module github.com/cerro-torre/ct/tests
 go 1.26.0
 
 require (
-	github.com/cerro-torre/ct/lib v0.0.0
+	github.com/cloudflare/circl v1.6.5
 	github.com/google/go-containerregistry v0.22.1
 	github.com/klauspost/compress v1.20.4
 	github.com/rogpeppe/go-internal v1.16.0
+	golang.org/x/crypto v0.59.0
 )
 
 require (
@@ -14,6 +15,7 @@ require (
 	github.com/opencontainers/image-spec v1.1.1 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/tools v0.49.0 // indirect
 )
 
 replace github.com/cerro-torre/ct/lib => ../lib

@@ -57,6 +57,18 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: pushing images:", err)
 		return 1
 	}
+	// A second registry that requires a password, for the credential tests.
+	authReg, err := harness.StartAuthRegistry(filepath.Join(tmp, "authregistry"), "ct", "secret")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting the password registry:", err)
+		return 1
+	}
+	defer authReg.Stop()
+	if _, err := harness.Skopeo("copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", "ct:secret",
+		"oci:"+lay+":multi", "docker://"+authReg.Addr+"/private/multi:multi"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: pushing to the password registry:", err)
+		return 1
+	}
 	ociArchive, dockerArchive, err := harness.Archives(reg, filepath.Join(tmp, "archives"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: writing archives:", err)
@@ -66,6 +78,7 @@ func run(m *testing.M) int {
 		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"CTBIN=" + bin,
 		"REGISTRY=" + reg.Addr,
+		"AUTHREGISTRY=" + authReg.Addr,
 		"LAYOUT=" + lay,
 		"OCIARCHIVE=" + ociArchive,
 		"DOCKERARCHIVE=" + dockerArchive,

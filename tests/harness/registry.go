@@ -6,6 +6,8 @@
 package harness
 
 import (
+	"golang.org/x/crypto/bcrypt"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -72,6 +74,24 @@ func RegistryBinary() (string, error) {
 // The port is chosen by listening on 127.0.0.1:0 and closing; if another
 // process wins the race for it, StartRegistry retries with a new port.
 func StartRegistry(dir string) (*Registry, error) {
+	return startRegistry(dir, nil)
+}
+
+// StartAuthRegistry is StartRegistry with htpasswd authentication: only
+// user with password pass may read or write.
+func StartAuthRegistry(dir, user, pass string) (*Registry, error) {
+	return startRegistry(dir, &basicAuth{user, pass})
+}
+
+type basicAuth struct{ user, pass string }
+
+func (a *basicAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.SetBasicAuth(a.user, a.pass)
+	return (&http.Transport{Proxy: nil, DisableKeepAlives: true}).RoundTrip(req)
+}
+
+func startRegistry(dir string, auth *basicAuth) (*Registry, error) {
 	bin, err := RegistryBinary()
 	if err != nil {
 		return nil, err
@@ -89,7 +109,7 @@ func StartRegistry(dir string) (*Registry, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := startRegistryOnce(bin, dir, port)
+		r, err := startRegistryOnce(bin, dir, port, auth)
 		if err == nil {
 			return r, nil
 		}
@@ -115,9 +135,13 @@ func freePort() (int, error) {
 	return port, nil
 }
 
-func registryConfig(storage, addr string) string {
+func registryConfig(storage, addr, htpasswd string) string {
+	authCfg := ""
+	if htpasswd != "" {
+		authCfg = fmt.Sprintf("auth:\n  htpasswd:\n    realm: ct-test\n    path: %q\n", htpasswd)
+	}
 	// The quoting keeps YAML happy with any temp path.
-	return fmt.Sprintf(`version: 0.1
+	return authCfg + fmt.Sprintf(`version: 0.1
 log:
   level: error
   accesslog:
@@ -138,10 +162,21 @@ health:
 `, storage, addr)
 }
 
-func startRegistryOnce(bin, dir string, port int) (*Registry, error) {
+func startRegistryOnce(bin, dir string, port int, auth *basicAuth) (*Registry, error) {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cfg := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfg, []byte(registryConfig(filepath.Join(dir, "storage"), addr)), 0o644); err != nil {
+	htpasswd := ""
+	if auth != nil {
+		hash, err := bcrypt.GenerateFromPassword([]byte(auth.pass), bcrypt.MinCost)
+		if err != nil {
+			return nil, err
+		}
+		htpasswd = filepath.Join(dir, "htpasswd")
+		if err := os.WriteFile(htpasswd, []byte(auth.user+":"+string(hash)+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(cfg, []byte(registryConfig(filepath.Join(dir, "storage"), addr, htpasswd)), 0o644); err != nil {
 		return nil, err
 	}
 	// A probe tag in our storage lets us tell our registry from whatever
@@ -171,6 +206,9 @@ func startRegistryOnce(bin, dir string, port int) (*Registry, error) {
 	client := &http.Client{
 		Timeout:   2 * time.Second,
 		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+	}
+	if auth != nil {
+		client.Transport = auth
 	}
 	deadline := time.Now().Add(registryStartTimeout)
 	for {
