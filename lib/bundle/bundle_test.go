@@ -375,3 +375,53 @@ func build(t testing.TB, entries []entry) []byte {
 	tw.Close()
 	return buf.Bytes()
 }
+
+func TestRewriteSignatures(t *testing.T) {
+	m, blobs := testImage()
+	orig := write(t, m, blobs, WriterOptions{ModTime: time.Unix(1700000000, 0)})
+	add := func(in []byte, e ...Entry) []byte {
+		var out bytes.Buffer
+		_, err := Rewrite(bytes.NewReader(in), "in.ctp", &out, func(_ *Manifest, mb []byte, old []Entry) ([]Entry, error) {
+			keep := map[string]Entry{}
+			for _, o := range append(old, e...) {
+				keep[o.Name] = o
+			}
+			var all []Entry
+			for _, v := range keep {
+				all = append(all, v)
+			}
+			return all, nil
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Bytes()
+	}
+	a := Entry{Name: "signatures/a.sig", Data: []byte("A")}
+	b := Entry{Name: "signatures/b.sig", Data: []byte("B")}
+	ab := add(add(orig, a), b)
+	ba := add(add(orig, b), a)
+	if !bytes.Equal(ab, ba) {
+		t.Fatal("co-signing order changed the bytes")
+	}
+	if again := add(ab, a); !bytes.Equal(again, ab) {
+		t.Fatal("re-adding the same signature changed the bytes")
+	}
+	if none := add(orig); !bytes.Equal(none, orig) {
+		t.Fatal("rewriting without signatures changed the bytes")
+	}
+	if !bytes.HasPrefix(ab, orig[:len(orig)-1024]) {
+		t.Fatal("signing changed bytes before the signatures")
+	}
+	_, sigs, err := Check(bytes.NewReader(ab), "ab.ctp")
+	if err != nil || len(sigs) != 2 {
+		t.Fatalf("%v %v", sigs, err)
+	}
+	// a corrupt blob is refused, with the bundle named
+	bad := bytes.Clone(orig)
+	bad[bytes.Index(bad, []byte("layer one"))] ^= 1
+	_, err = Rewrite(bytes.NewReader(bad), "bad.ctp", io.Discard, func(*Manifest, []byte, []Entry) ([]Entry, error) { return nil, nil }, nil)
+	if exit.CodeOf(err) != exit.HashMismatch || !strings.Contains(err.Error(), "bad.ctp") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -43,6 +44,7 @@ type Reader struct {
 	meta     map[string][]byte // index and manifest blobs, kept for the closure check
 	sigs     []Entry
 	done     bool
+	mtime    time.Time
 }
 
 // Entry is a small file read whole from the bundle.
@@ -113,6 +115,10 @@ func (r *Reader) Manifest() *Manifest { return r.m }
 
 // ManifestBytes returns the canonical bytes of manifest.toml.
 func (r *Reader) ManifestBytes() []byte { return r.manifest }
+
+// ModTime is the mtime of the manifest.toml entry; a writer re-creating the
+// bundle uses it for every entry so that re-signing changes no header.
+func (r *Reader) ModTime() time.Time { return r.mtime }
 
 // Offset is the number of bundle bytes consumed so far.
 func (r *Reader) Offset() int64 { return r.src.n }
@@ -242,6 +248,9 @@ func (r *Reader) checkHeader(h *tar.Header) error {
 // small reads a whole entry of at most max bytes.
 func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 	hdr, err := r.tr.Next()
+	if err == nil && name == ManifestName {
+		r.mtime = hdr.ModTime
+	}
 	if err == io.EOF {
 		if r.src.n == 0 {
 			return nil, r.fail(exit.Malformed, "", "empty input: not a bundle")
@@ -618,4 +627,64 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 
 func isIndexType(mt string) bool {
 	return mt == mediaTypeIndex || mt == "application/vnd.docker.distribution.manifest.list.v2+json"
+}
+
+// Rewrite copies the bundle read from in to out, checking it fully on the
+// way, and replaces its signature entries with what sigs returns. sigs is
+// called after the last blob with the manifest, its canonical bytes and the
+// existing signature entries. Every entry before the signatures is copied
+// byte for byte (same headers, same mtime), so signing changes nothing but
+// the signatures. Errors are classified as by Reader; errors writing out are
+// passed through outErr.
+func Rewrite(in io.Reader, name string, out io.Writer, sigs func(m *Manifest, manifest []byte, old []Entry) ([]Entry, error), outErr func(error) error) (*Manifest, error) {
+	br, err := NewReader(in, name)
+	if err != nil {
+		return nil, err
+	}
+	bw, err := NewWriter(out, br.m, WriterOptions{ModTime: br.ModTime()})
+	if err != nil {
+		return nil, wrapOut(err, outErr)
+	}
+	if !bytes.Equal(bw.ManifestBytes(), br.manifest) {
+		return nil, exit.New(exit.Internal, "manifest.toml does not re-encode to itself")
+	}
+	for {
+		b, rd, err := br.NextBlob()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := bw.WriteBlob(b.Digest, rd); err != nil {
+			var ee *exit.Error
+			if errors.As(err, &ee) { // the blob does not match manifest.toml
+				return nil, br.at(err)
+			}
+			return nil, wrapOut(err, outErr)
+		}
+	}
+	old, err := br.Signatures()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := sigs(br.m, br.manifest, old)
+	if err != nil {
+		return nil, err
+	}
+	if err := bw.WriteSignatures(entries); err != nil {
+		return nil, wrapOut(err, outErr)
+	}
+	if err := bw.Close(); err != nil {
+		return nil, wrapOut(err, outErr)
+	}
+	return br.m, nil
+}
+
+func wrapOut(err error, outErr func(error) error) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) || outErr == nil {
+		return err
+	}
+	return outErr(err)
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -148,6 +150,43 @@ type readOrWriteError struct {
 
 func (e *readOrWriteError) Error() string { return e.where + ": " + e.err.Error() }
 func (e *readOrWriteError) Unwrap() error { return e.err }
+
+// WriteSignatures writes the signature entries after the last blob: the
+// directory entry signatures/, then the entries sorted by name, so that the
+// order in which co-signers signed does not change the bytes. Call it at
+// most once, after the last blob and before Close; with no entries it writes
+// nothing.
+func (w *Writer) WriteSignatures(entries []Entry) error {
+	if b, ok := w.NextBlob(); ok {
+		return exit.New(exit.Internal, "signatures written before blob %s", b.Digest)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if len(entries) > MaxSignatures {
+		return exit.New(exit.Usage, "%d signatures, more than the %d a bundle may carry", len(entries), MaxSignatures)
+	}
+	sorted := append([]Entry(nil), entries...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for i, e := range sorted {
+		if !strings.HasPrefix(e.Name, SignaturesDir) || e.Name == SignaturesDir || unsafePath(e.Name) ||
+			strings.Contains(strings.TrimPrefix(e.Name, SignaturesDir), "/") || len(e.Data) > MaxSignatureSize {
+			return exit.New(exit.Internal, "invalid signature entry %q", e.Name)
+		}
+		if i > 0 && sorted[i-1].Name == e.Name {
+			return exit.New(exit.Internal, "duplicate signature entry %q", e.Name)
+		}
+	}
+	if err := w.tw.WriteHeader(w.header(SignaturesDir, tar.TypeDir, 0)); err != nil {
+		return writeErr(SignaturesDir, err)
+	}
+	for _, e := range sorted {
+		if err := w.file(e.Name, int64(len(e.Data)), bytes.NewReader(e.Data)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Close checks that every blob was written and ends the tar stream. It does
 // not close the underlying writer.
