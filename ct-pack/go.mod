@@ -25,7 +25,6 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	gotest.tools/v3 v3.5.2 // indirect
 )
 
 replace github.com/cerro-torre/ct/lib => ../lib

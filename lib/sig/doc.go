@@ -1,0 +1,26 @@
+// Package sig holds ct's signature suites and the signatures in a bundle:
+// the suite registry (CT-SIG-01 Ed25519, CT-SIG-02 Ed25519 + ML-DSA-87,
+// CT-SIG-03 ML-DSA-87), the exact signed message, Sign and Verify, and the
+// signature entry format (signatures/<fingerprint>.sig).
+//
+// It implements docs/spec/signatures.md, which fills in §6 of
+// docs/spec/bundle.md. Keys and fingerprints are package lib/keys
+// (docs/spec/keys.md).
+//
+// Invariants:
+//
+//   - every signature signs Message(suite, fingerprint, SHA-256 of
+//     manifest.toml), which starts with the domain "CT-SIG-V1" and names the
+//     suite and the signer's key, so a signature cannot be replayed under
+//     another suite, another key or another manifest;
+//   - signing is deterministic (Ed25519; ML-DSA-87 in its deterministic
+//     variant with context "cerro-torre"): one key and one manifest always
+//     give the same entry bytes;
+//   - a CT-SIG-02 signature verifies only if both halves verify; a half is
+//     never accepted on its own;
+//   - a signature has exactly its suite's length; anything else is refused;
+//   - ParseEntry accepts only what EncodeEntry writes (canonical TOML, name
+//     equal to the fingerprint), never panics, and fails with
+//     exit.Malformed; Verify fails with exit.SignatureInvalid and says what
+//     failed (suite, key, manifest digest, which half).
+package sig

@@ -1,0 +1,124 @@
+package sig
+
+import (
+	"bytes"
+	"crypto/ed25519"
+
+	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+)
+
+// rawSign signs msg with k per its suite (signatures.md §3.2).
+func rawSign(k *keys.PrivateKey, msg []byte) ([]byte, error) {
+	var out []byte
+	if ed := k.Ed25519(); ed != nil {
+		out = append(out, ed25519.Sign(ed, msg)...)
+	}
+	if ml := k.MLDSA87(); ml != nil {
+		s := make([]byte, mldsa87.SignatureSize)
+		if err := mldsa87.SignTo(ml, msg, []byte(MLDSAContext), false, s); err != nil {
+			return nil, exit.Wrap(exit.Internal, err, "ML-DSA-87 signing failed")
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}
+
+// Sign signs manifest (the exact bytes of manifest.toml) with k and returns
+// the entry. Signing is deterministic: the same key and manifest always
+// give the same entry. The signature is verified before it is returned.
+func Sign(k *keys.PrivateKey, manifest []byte) (*Entry, error) {
+	s := LookupSuite(k.Suite())
+	if s == nil {
+		return nil, exit.New(exit.Usage, "key %s has unknown suite %q", k.ID(), k.Suite())
+	}
+	d := ManifestDigest(manifest)
+	raw, err := rawSign(k, Message(s.ID, k.Fingerprint(), d))
+	if err != nil {
+		return nil, err
+	}
+	e := &Entry{Suite: s.ID, KeyID: k.ID(), Fingerprint: k.Fingerprint(), ManifestDigest: d, Signature: raw}
+	if err := Verify(e, k.Public(), manifest); err != nil {
+		return nil, exit.Wrap(exit.Internal, err, "a signature just made does not verify")
+	}
+	return e, nil
+}
+
+// Verify checks e against the public key pub and the exact bytes of
+// manifest.toml. It returns nil only if e names pub's suite and fingerprint,
+// covers this manifest, and its signature verifies (for CT-SIG-02, both
+// halves). Every failure is exit.SignatureInvalid and says what failed.
+func Verify(e *Entry, pub *keys.PublicKey, manifest []byte) error {
+	where := e.Name()
+	bad := func(format string, args ...any) *exit.Error {
+		return exit.New(exit.SignatureInvalid, format, args...).At(where)
+	}
+	s := LookupSuite(e.Suite)
+	if s == nil {
+		return bad("unknown signature suite %q", e.Suite)
+	}
+	if e.Suite != pub.Suite() {
+		return bad("signature is %s, but key %s (%s) is %s", e.Suite, pub.ID(), pub.Fingerprint().Short(), pub.Suite()).
+			WithHint("a signature verifies only with a key of its own suite")
+	}
+	if e.Fingerprint != pub.Fingerprint() {
+		return bad("signature was made by key %s, not by key %s (%s)", e.Fingerprint.Display(), pub.ID(), pub.Fingerprint().Display())
+	}
+	d := ManifestDigest(manifest)
+	if e.ManifestDigest != d {
+		return bad("signature covers manifest %s, but this manifest is %s", e.ManifestDigest, d).
+			WithHint("the bundle was changed after it was signed, or the signature belongs to another bundle")
+	}
+	if len(e.Signature) != s.SignatureSize {
+		return bad("%s signature is %d bytes; it must be exactly %d", s.ID, len(e.Signature), s.SignatureSize)
+	}
+	msg := Message(s.ID, pub.Fingerprint(), d)
+	sg := e.Signature
+	var edOK, mlOK bool
+	switch s.ID {
+	case keys.SuiteEd25519:
+		if !ed25519.Verify(pub.Ed25519(), msg, sg) {
+			return bad("%s (Ed25519) signature by %s (%s) does not verify", s.ID, pub.ID(), pub.Fingerprint().Short())
+		}
+		return nil
+	case keys.SuiteMLDSA87:
+		if !verifyMLDSA(pub.MLDSA87(), msg, sg) {
+			return bad("%s (ML-DSA-87) signature by %s (%s) does not verify", s.ID, pub.ID(), pub.Fingerprint().Short())
+		}
+		return nil
+	case keys.SuiteHybrid:
+		edOK = ed25519.Verify(pub.Ed25519(), msg, sg[:ed25519.SignatureSize])
+		mlOK = verifyMLDSA(pub.MLDSA87(), msg, sg[ed25519.SignatureSize:])
+		switch {
+		case edOK && mlOK:
+			return nil
+		case !edOK && !mlOK:
+			return bad("%s hybrid signature by %s (%s): neither the Ed25519 half nor the ML-DSA-87 half verifies", s.ID, pub.ID(), pub.Fingerprint().Short())
+		case !edOK:
+			return bad("%s hybrid signature by %s (%s): the Ed25519 half does not verify (the ML-DSA-87 half does; both are required)", s.ID, pub.ID(), pub.Fingerprint().Short())
+		default:
+			return bad("%s hybrid signature by %s (%s): the ML-DSA-87 half does not verify (the Ed25519 half does; both are required)", s.ID, pub.ID(), pub.Fingerprint().Short())
+		}
+	}
+	return bad("suite %s has no verifier", s.ID)
+}
+
+func verifyMLDSA(pk *mldsa87.PublicKey, msg, sg []byte) (ok bool) {
+	if pk == nil || len(sg) != mldsa87.SignatureSize {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return mldsa87.Verify(pk, msg, []byte(MLDSAContext), sg)
+}
+
+// Equal reports whether two entries are identical.
+func (e *Entry) Equal(o *Entry) bool {
+	return e.Suite == o.Suite && e.KeyID == o.KeyID && e.Fingerprint == o.Fingerprint &&
+		e.ManifestDigest == o.ManifestDigest && bytes.Equal(e.Signature, o.Signature)
+}
