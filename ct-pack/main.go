@@ -12,7 +12,11 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/pack"
+	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/source"
 )
 
@@ -51,6 +55,9 @@ type flags struct {
 	AllPlatforms     bool   `help:"Pack the whole multi-platform index."`
 	Created          string `placeholder:"TIME" help:"Record a creation time: RFC 3339 or 'now' (default: SOURCE_DATE_EPOCH if set, else none)."`
 	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
+	Key              string `short:"k" placeholder:"KEY" help:"Sign with this key (id, fingerprint or private key file); default: the store's default key, if any."`
+	NoSign           bool   `help:"Do not sign, even if a default key is configured."`
+	PassphraseFile   string `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
 	Quiet            bool   `short:"q" help:"No progress bar and no summary line."`
 	JSON             bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
 }
@@ -60,7 +67,15 @@ func main() {
 	cli.Main(command, &f, func() error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		key, note, err := signer(f)
+		if err != nil {
+			return err
+		}
+		if note != "" && !f.Quiet {
+			fmt.Fprintf(os.Stderr, "ct-pack: not signing: %s (create a key with ct keygen, or pass --no-sign)\n", note)
+		}
 		res, err := pack.Run(ctx, pack.Request{
+			Sign:   signFunc(key),
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
 			Created: f.Created, Platform: f.Platform,
 			Options: pack.Options{Name: f.Name, Version: f.Version, AllPlatforms: f.AllPlatforms,
@@ -70,11 +85,43 @@ func main() {
 		if err != nil {
 			return err
 		}
-		return report(f, res)
+		return report(f, res, key)
 	})
 }
 
-func report(f flags, res *pack.Result) error {
+// signer picks the signing key: -k, else the store's default unless --no-sign.
+func signer(f flags) (*keys.PrivateKey, string, error) {
+	pass := passphrase.Source{File: f.PassphraseFile}
+	switch {
+	case f.NoSign && f.Key != "":
+		return nil, "", exit.New(exit.Usage, "-k and --no-sign exclude each other")
+	case f.NoSign:
+		return nil, "", nil
+	case f.Key != "":
+		k, err := signing.LoadKey(f.Key, "", pass)
+		return k, "", err
+	}
+	return signing.DefaultKey("", pass)
+}
+
+func signFunc(k *keys.PrivateKey) func([]byte) ([]bundle.Entry, error) {
+	if k == nil {
+		return nil
+	}
+	return func(manifest []byte) ([]bundle.Entry, error) {
+		e, _, err := sig.BundleEntry(k, manifest)
+		return []bundle.Entry{e}, err
+	}
+}
+
+func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
+	signed := "unsigned"
+	var signer any
+	if key != nil {
+		fp := key.Fingerprint()
+		signed = fmt.Sprintf("signed by %s (%s, %s)", key.ID(), key.Suite(), fp.Short())
+		signer = map[string]string{"id": key.ID(), "suite": key.Suite(), "fingerprint": fp.String()}
+	}
 	m := res.Manifest
 	if f.JSON {
 		w := os.Stderr
@@ -87,12 +134,12 @@ func report(f flags, res *pack.Result) error {
 			"bundle": res.Path, "bytes": res.Bytes, "manifestDigest": res.ManifestDigest,
 			"name": m.Package.Name, "version": m.Package.Version, "source": m.Source,
 			"image": map[string]any{"digest": m.Image.Digest, "mediaType": m.Image.MediaType, "platform": m.Image.Platform, "platforms": m.Image.Platforms},
-			"blobs": len(m.Blobs),
+			"blobs": len(m.Blobs), "signer": signer,
 		})
 	}
 	if !f.Quiet {
-		fmt.Fprintf(os.Stderr, "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes)\n",
-			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, len(m.Blobs), res.Bytes)
+		fmt.Fprintf(os.Stderr, "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
+			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, len(m.Blobs), res.Bytes, signed)
 	}
 	return nil
 }

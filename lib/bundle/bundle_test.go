@@ -283,7 +283,7 @@ func TestWriterChecksSource(t *testing.T) {
 	w, _ = NewWriter(io.Discard, m, WriterOptions{})
 	b, _ = w.NextBlob()
 	err = w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest][1:]))
-	if exit.CodeOf(err) != exit.HashMismatch || !strings.Contains(err.Error(), "source gave") {
+	if exit.CodeOf(err) != exit.HashMismatch || !strings.Contains(err.Error(), "content ends after") {
 		t.Fatalf("short source: %v", err)
 	}
 	if err := w.Close(); err == nil {

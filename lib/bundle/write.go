@@ -129,14 +129,14 @@ func (w *Writer) WriteBlob(digest string, r io.Reader) error {
 		return &readOrWriteError{err: err, where: where}
 	}
 	if n < b.Size {
-		return exit.New(exit.HashMismatch, "source gave %d bytes, the manifest says %d", n, b.Size).At(where)
+		return exit.New(exit.HashMismatch, "content ends after %d bytes, manifest.toml says %d", n, b.Size).At(where)
 	}
 	var one [1]byte
 	if m, _ := r.Read(one[:]); m > 0 {
-		return exit.New(exit.HashMismatch, "source gave more than the %d bytes the manifest says", b.Size).At(where)
+		return exit.New(exit.HashMismatch, "content is longer than the %d bytes manifest.toml says", b.Size).At(where)
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest {
-		return exit.New(exit.HashMismatch, "source content has digest %s", got).At(where)
+		return exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", got, b.Digest).At(where)
 	}
 	return nil
 }

@@ -298,7 +298,11 @@ func (s sourceReader) Read(p []byte) (int, error) {
 // Write streams the planned bundle to w. progress, if not nil, receives every
 // blob byte as it is copied. outErr classifies errors writing w (for example
 // a full disk); errors reading the source are classified by the source.
-func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progress io.Writer, outErr func(error) error) error {
+//
+// sign, if not nil, is given the canonical manifest.toml and returns the
+// signature entries to append after the blobs.
+func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progress io.Writer, outErr func(error) error,
+	sign func(manifest []byte) ([]bundle.Entry, error)) error {
 	ref := p.refOf()
 	bw, err := bundle.NewWriter(w, p.Manifest, bundle.WriterOptions{ModTime: modTime})
 	if err != nil {
@@ -332,6 +336,15 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progre
 				}
 				return ee
 			}
+			return classifyWrite(err, outErr)
+		}
+	}
+	if sign != nil {
+		sigs, err := sign(bw.ManifestBytes())
+		if err != nil {
+			return err
+		}
+		if err := bw.WriteSignatures(sigs); err != nil {
 			return classifyWrite(err, outErr)
 		}
 	}

@@ -24,6 +24,9 @@ type Request struct {
 	Quiet    bool           // no progress bar
 	Created  string         // --created: RFC 3339, "now", or "" (then SOURCE_DATE_EPOCH if set)
 	Platform string         // --platform os/arch[/variant]
+	// Sign, if set, returns the signature entries for the canonical
+	// manifest.toml; they are appended after the blobs.
+	Sign func(manifest []byte) ([]bundle.Entry, error)
 }
 
 // Result describes a written bundle.
@@ -123,7 +126,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	err = plan.Write(ctx, cw, epoch, pw, func(err error) error {
 		return outfile.IOError(outName, err, "cannot write bundle")
-	})
+	}, req.Sign)
 	bar.Finish()
 	if err != nil {
 		return nil, err

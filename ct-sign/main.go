@@ -1,0 +1,78 @@
+// Command ct-sign adds a signature to a bundle.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cerro-torre/ct/lib/cli"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/signing"
+)
+
+var command = cli.Command{
+	Name:    "ct-sign",
+	Summary: "Sign a bundle (co-sign, or re-sign with the same key)",
+	Detail: `Reads a bundle from BUNDLE or standard input, checks every entry and blob against its
+manifest.toml while streaming it, and writes it again with one more signature entry. Signing with
+a key that already signed replaces that signature; another key adds one (co-signing). Nothing else
+in the bundle changes, and the order in which keys sign does not change the bytes.
+
+KEY is a key id or fingerprint in the key store, or a path to a private key file; without -k the
+store's default key signs. An encrypted key's passphrase comes from --passphrase-file, then
+CT_PASSPHRASE, then the terminal.
+
+Examples:
+  ct-pack docker.io/library/nginx:1.26 | ct-sign -k release > nginx.ctp
+  ct sign -k 7f3a:91c2:0b4e:55d1 nginx.ctp -o nginx.ctp      # co-sign in place
+  CT_PASSPHRASE=… ct sign -k ./ci.key app.ctp -o app.signed.ctp`,
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO},
+}
+
+type flags struct {
+	cli.Globals
+	cli.VersionFlag
+	Bundle         string `arg:"" optional:"" name:"BUNDLE" default:"-" help:"The bundle to sign; - or nothing for standard input."`
+	Key            string `short:"k" placeholder:"KEY" help:"Key id, fingerprint or private key file (default: the store's default key)."`
+	Output         string `short:"o" placeholder:"FILE" help:"Write the signed bundle to FILE (atomically; may be BUNDLE itself) instead of standard output."`
+	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
+	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
+	JSON           bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+}
+
+func main() {
+	var f flags
+	cli.Main(command, &f, func() error {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile})
+		if err != nil {
+			return err
+		}
+		res, err := signing.Run(ctx, signing.Request{Input: f.Bundle, Output: f.Output,
+			Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet})
+		if err != nil {
+			return err
+		}
+		m, fp := res.Manifest, key.Fingerprint()
+		w := os.Stderr
+		if f.JSON {
+			if f.Output != "" && f.Output != "-" {
+				w = os.Stdout
+			}
+			return json.NewEncoder(w).Encode(map[string]any{"bundle": res.Output, "name": m.Package.Name,
+				"version": m.Package.Version, "digest": m.Image.Digest, "manifestDigest": res.Entry.ManifestDigest.String(),
+				"key": map[string]string{"id": key.ID(), "suite": key.Suite(), "fingerprint": fp.String()}})
+		}
+		if !f.Quiet {
+			fmt.Fprintf(w, "ct-sign: signed %s %s (%s) with %s (%s, %s)\n", m.Package.Name, m.Package.Version,
+				res.Output, key.ID(), key.Suite(), fp.Display())
+		}
+		return nil
+	})
+}

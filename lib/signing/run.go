@@ -1,0 +1,185 @@
+// Package signing is what ct-sign and ct pack -k do around the signature
+// format of lib/sig: find the private key (a file, an id or fingerprint in
+// the key store, or the default key), get its passphrase only when it is
+// encrypted, and stream a bundle through sig.SignBundle to a file written
+// atomically or to standard output.
+package signing
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/sig"
+)
+
+// LoadKey returns the private key named by name: a path to a private key
+// file if such a file exists, else an id or fingerprint in the key store
+// (storeDir, or the default store when empty); "" means the store's default
+// key. The passphrase is asked only if the key is encrypted.
+func LoadKey(name, storeDir string, pass passphrase.Source) (*keys.PrivateKey, error) {
+	if name != "" {
+		if st, err := os.Stat(name); err == nil && st.Mode().IsRegular() {
+			data, err := keys.ReadPrivateFile(name)
+			if err != nil {
+				return nil, err
+			}
+			info, err := keys.InspectPrivate(data)
+			if err != nil {
+				return nil, exit.Wrap(exit.CodeOf(err), err, "not a private key file").At(name)
+			}
+			k, err := keys.DecodePrivate(data, pass.Func("key "+info.Public.ID()+" ("+name+")"))
+			return k, atPath(err, name)
+		}
+	}
+	st, err := openStore(storeDir)
+	if err != nil {
+		return nil, err
+	}
+	what := "the default key"
+	if name != "" {
+		what = "key " + name
+	}
+	return st.LoadPrivate(name, pass.Func(what))
+}
+
+func atPath(err error, p string) error {
+	if e, ok := err.(*exit.Error); ok && e.Where == "" {
+		e.Where = p
+	}
+	return err
+}
+
+func openStore(dir string) (*keys.Store, error) {
+	if dir == "" {
+		d, err := keys.DefaultStoreDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return keys.OpenStore(dir)
+}
+
+// DefaultKey returns the key ct pack signs with when no -k is given: the
+// store's default key, or nil (and a reason) when the store has none. It
+// never creates a key store.
+func DefaultKey(storeDir string, pass passphrase.Source) (*keys.PrivateKey, string, error) {
+	if storeDir == "" {
+		d, err := keys.DefaultStoreDir()
+		if err != nil {
+			return nil, "no key store", nil
+		}
+		storeDir = d
+	}
+	if _, err := os.Stat(storeDir); err != nil {
+		return nil, "no key store at " + storeDir, nil
+	}
+	st, err := keys.OpenStore(storeDir)
+	if err != nil {
+		return nil, "", err
+	}
+	own, err := st.Own()
+	if err != nil {
+		return nil, "", err
+	}
+	if len(own) == 0 {
+		return nil, "no signing key in " + storeDir, nil
+	}
+	k, err := st.LoadPrivate("", pass.Func("the default key"))
+	if err != nil {
+		return nil, "", err
+	}
+	return k, "", nil
+}
+
+// Request is one `ct sign` invocation.
+type Request struct {
+	Input  string   // bundle path, or "" / "-" for Stdin
+	Output string   // output path, or "" / "-" for Stdout
+	Stdin  *os.File //
+	Stdout *os.File //
+	Key    *keys.PrivateKey
+	Quiet  bool
+}
+
+// Result describes a signed bundle.
+type Result struct {
+	Output   string
+	Manifest *bundle.Manifest
+	Entry    *sig.Entry
+	KeyID    string
+}
+
+// Run signs the bundle of req. Writing to a file is atomic; signing a file
+// in place (Input == Output) is allowed, since the output replaces the
+// input only when complete.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	var in io.Reader = req.Stdin
+	inName := "-"
+	var size int64 = -1
+	if req.Input != "" && req.Input != "-" {
+		f, err := os.Open(req.Input)
+		if err != nil {
+			return nil, exit.Wrap(exit.IO, err, "cannot open bundle").At(req.Input).WithHint("check the path")
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		in, inName = f, req.Input
+	} else if progress.IsTerminal(req.Stdin) {
+		return nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
+			WithHint("name a bundle (ct sign -k KEY x.ctp -o signed.ctp) or pipe one in (ct-pack IMG | ct-sign -k KEY > x.ctp)")
+	}
+	toStdout := req.Output == "" || req.Output == "-"
+	if toStdout && progress.IsTerminal(req.Stdout) {
+		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
+			WithHint("write it to a file with -o FILE.ctp, or redirect: ct sign -k KEY %s > FILE.ctp", req.Input)
+	}
+	var out io.Writer = req.Stdout
+	outName := "standard output"
+	var of *outfile.File
+	if !toStdout {
+		var err error
+		if of, err = outfile.Create(req.Output); err != nil {
+			return nil, err
+		}
+		defer of.Abort()
+		out, outName = of, req.Output
+	}
+	bar := progress.New(size, "signing", req.Quiet || size < 0)
+	m, e, err := sig.SignBundle(bar.Reader(ctxReader{ctx, in}), inName, out, req.Key, func(err error) error {
+		return outfile.IOError(outName, err, "cannot write bundle")
+	})
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	if of != nil {
+		if err := of.Commit(); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Output: outName, Manifest: m, Entry: e, KeyID: req.Key.ID()}, nil
+}
+
+// ctxReader stops reading when ctx is done (Ctrl-C), so that deferred
+// clean-up removes a partial output file.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, exit.Wrap(exit.IO, err, "interrupted")
+	}
+	return c.r.Read(p)
+}
