@@ -67,12 +67,9 @@ func main() {
 	cli.Main(command, &f, func() error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		key, note, err := signer(f)
+		key, err := signer(f) // nil: unsigned, as the summary line says
 		if err != nil {
 			return err
-		}
-		if note != "" && !f.Quiet {
-			fmt.Fprintf(os.Stderr, "ct-pack: not signing: %s (create a key with ct keygen, or pass --no-sign)\n", note)
 		}
 		res, err := pack.Run(ctx, pack.Request{
 			Sign:   signFunc(key),
@@ -90,18 +87,18 @@ func main() {
 }
 
 // signer picks the signing key: -k, else the store's default unless --no-sign.
-func signer(f flags) (*keys.PrivateKey, string, error) {
+func signer(f flags) (*keys.PrivateKey, error) {
 	pass := passphrase.Source{File: f.PassphraseFile}
 	switch {
 	case f.NoSign && f.Key != "":
-		return nil, "", exit.New(exit.Usage, "-k and --no-sign exclude each other")
+		return nil, exit.New(exit.Usage, "-k and --no-sign exclude each other")
 	case f.NoSign:
-		return nil, "", nil
+		return nil, nil
 	case f.Key != "":
-		k, err := signing.LoadKey(f.Key, "", pass)
-		return k, "", err
+		return signing.LoadKey(f.Key, "", pass)
 	}
-	return signing.DefaultKey("", pass)
+	k, _, err := signing.DefaultKey("", pass)
+	return k, err
 }
 
 func signFunc(k *keys.PrivateKey) func([]byte) ([]bundle.Entry, error) {

@@ -325,7 +325,7 @@ func find(dir string, ks []*StoredKey, name string) (*StoredKey, error) {
 	}
 	prefix, ok := FingerprintPrefix(name)
 	if !ok {
-		return nil, exit.New(exit.Usage, "no key %q in %s", name, dir).
+		return nil, exit.New(exit.IO, "no key %q in %s", name, dir).
 			WithHint("list keys with ct-key list; name a key by id or by at least %d hex digits of its fingerprint", MinFingerprintPrefix)
 	}
 	var hits []*StoredKey
@@ -338,7 +338,7 @@ func find(dir string, ks []*StoredKey, name string) (*StoredKey, error) {
 	}
 	switch len(hits) {
 	case 0:
-		return nil, exit.New(exit.Usage, "no key with fingerprint %s in %s", name, dir).
+		return nil, exit.New(exit.IO, "no key with fingerprint %s in %s", name, dir).
 			WithHint("list keys with ct-key list")
 	case 1:
 		return hits[0], nil

@@ -159,13 +159,13 @@ func TestStoreFindAndDefault(t *testing.T) {
 		}
 	}
 	_, err = s.Find("carol")
-	wantCode(t, err, exit.Usage, `no key "carol"`)
+	wantCode(t, err, exit.IO, `no key "carol"`)
 	_, err = s.Find(strings.Repeat("f", 16))
 	if err == nil && !a.Fingerprint().HasPrefix(strings.Repeat("f", 16)) {
 		t.Fatal("bogus prefix found a key")
 	}
 	_, err = s.Find(a.Fingerprint().String()[:15])
-	wantCode(t, err, exit.Usage, "no key")
+	wantCode(t, err, exit.IO, "no key")
 	_, err = s.LoadPrivate("alice", pass("nope"))
 	wantCode(t, err, exit.Usage, "cannot decrypt private key alice")
 
@@ -178,9 +178,9 @@ func TestStoreFindAndDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.FindOwn("carol")
-	wantCode(t, err, exit.Usage, "no key")
+	wantCode(t, err, exit.IO, "no key")
 	_, err = s.SetDefault("carol")
-	wantCode(t, err, exit.Usage, "no key")
+	wantCode(t, err, exit.IO, "no key")
 
 	// Deleting the default key clears it.
 	if _, err := s.DeleteOwn("bob"); err != nil {
