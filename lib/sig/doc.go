@@ -18,9 +18,15 @@
 //     give the same entry bytes;
 //   - a CT-SIG-02 signature verifies only if both halves verify; a half is
 //     never accepted on its own;
-//   - a signature has exactly its suite's length; anything else is refused;
+//   - a signature and a public key have exactly their suite's lengths;
+//     anything else is refused;
+//   - an entry carries the signer's public key, whose fingerprint is the
+//     entry's fingerprint and name, so it verifies on its own (VerifySelf);
+//     trust is a separate decision by fingerprint, and Verify with a trusted
+//     key also requires the entry to carry exactly that key;
 //   - ParseEntry accepts only what EncodeEntry writes (canonical TOML, name
-//     equal to the fingerprint), never panics, and fails with
-//     exit.Malformed; Verify fails with exit.SignatureInvalid and says what
-//     failed (suite, key, manifest digest, which half).
+//     equal to the fingerprint, public key matching it), never panics, and
+//     fails with exit.Malformed; Verify and VerifySelf fail with
+//     exit.SignatureInvalid and say what failed (suite, key, manifest
+//     digest, which half).
 package sig

@@ -16,19 +16,26 @@ const (
 	EntryFormat  = 1             // the format field of a signature entry
 	EntryDir     = "signatures/" // bundle folder of the entries
 	EntryExt     = ".sig"        // extension of an entry name
-	MaxEntrySize = 16 << 10      // bytes; the largest real entry is under 7 KiB
-	// ChunkLen is the length of every base64 string in the signature array
-	// but the last (3072 signature bytes each), which keeps every string
-	// within canonical TOML's 4096-byte limit.
+	MaxEntrySize = 16 << 10      // bytes; the largest valid entry (CT-SIG-02, 64-character key id) is 10075
+	// ChunkLen is the length of every base64 string in the signature and
+	// public_key arrays but the last (3072 bytes each), which keeps every
+	// string within canonical TOML's 4096-byte limit.
 	ChunkLen = 4096
 )
 
-// Entry is one signature in a bundle.
+// Entry is one signature in a bundle. It is self-contained: it carries the
+// signer's public key, so it can be verified without a trust store
+// (VerifySelf); whether the signer is trusted is a separate decision, by
+// Fingerprint. The fields are redundant on purpose and must agree:
+// PublicKey has suite Suite, id KeyID and fingerprint Fingerprint
+// (EncodeEntry refuses an entry where they do not; ParseEntry never
+// returns one).
 type Entry struct {
 	Suite          string           // suite id
 	KeyID          string           // the signer's key id: a hint for people, never trusted
-	Fingerprint    keys.Fingerprint // the signer's key
+	Fingerprint    keys.Fingerprint // the signer's key: the fingerprint of PublicKey
 	ManifestDigest Digest           // SHA-256 of the signed manifest.toml
+	PublicKey      *keys.PublicKey  // the signer's public key, as embedded in the entry; its id is KeyID
 	Signature      []byte           // exactly the suite's SignatureSize bytes
 }
 
@@ -45,6 +52,7 @@ type entryFile struct {
 	Format         int64    `toml:"format"`
 	KeyID          string   `toml:"key_id"`
 	ManifestDigest string   `toml:"manifest_digest"`
+	PublicKey      []string `toml:"public_key"`
 	Signature      []string `toml:"signature"`
 	Suite          string   `toml:"suite"`
 }
@@ -52,7 +60,7 @@ type entryFile struct {
 var b64 = base64.StdEncoding
 
 // chunk splits the standard base64 of b into strings of ChunkLen characters
-// (the last may be shorter).
+// (the last may be shorter). Used for signature and public_key.
 func chunk(b []byte) []string {
 	s := b64.EncodeToString(b)
 	var out []string
@@ -106,10 +114,42 @@ func checkShape(name string, e *Entry) error {
 	return nil
 }
 
+// checkKey checks that the raw public key pub fits the entry: exactly the
+// suite's key length, and fingerprint e.Fingerprint. It returns the key
+// under the id e.KeyID. Call after checkShape.
+func checkKey(name string, e *Entry, pub []byte) (*keys.PublicKey, error) {
+	s := LookupSuite(e.Suite)
+	if len(pub) != s.PublicKeySize {
+		what := "truncated"
+		if len(pub) > s.PublicKeySize {
+			what = "oversized"
+		}
+		return nil, malformed(name, "%s public key: %d bytes, but a %s public key is exactly %d", what, len(pub), s.ID, s.PublicKeySize)
+	}
+	if keys.ComputeFingerprint(e.Suite, pub) != e.Fingerprint {
+		return nil, malformed(name, "public key does not match the fingerprint %s", e.Fingerprint).
+			WithHint("the fingerprint of a signature entry is the fingerprint of the public key it carries")
+	}
+	k, err := keys.NewPublicKey(e.KeyID, e.Suite, pub)
+	if err != nil { // unreachable: id, suite and length were checked
+		return nil, exit.Wrap(exit.Malformed, err, "invalid public key").At(name)
+	}
+	return k, nil
+}
+
 // EncodeEntry returns the bundle entry name and canonical TOML content of e.
 func EncodeEntry(e *Entry) (name string, data []byte, err error) {
 	name = e.Name()
 	if err := checkShape(name, e); err != nil {
+		return "", nil, err
+	}
+	if e.PublicKey == nil {
+		return "", nil, malformed(name, "signature entry lacks public_key")
+	}
+	if e.PublicKey.Suite() != e.Suite || e.PublicKey.ID() != e.KeyID {
+		return "", nil, malformed(name, "public key %s (%s) does not fit a %s entry with key_id %q", e.PublicKey.ID(), e.PublicKey.Suite(), e.Suite, e.KeyID)
+	}
+	if _, err := checkKey(name, e, e.PublicKey.Bytes()); err != nil {
 		return "", nil, err
 	}
 	data, err = canon.MarshalTOML(&entryFile{
@@ -117,6 +157,7 @@ func EncodeEntry(e *Entry) (name string, data []byte, err error) {
 		Format:         EntryFormat,
 		KeyID:          e.KeyID,
 		ManifestDigest: e.ManifestDigest.String(),
+		PublicKey:      chunk(e.PublicKey.Bytes()),
 		Signature:      chunk(e.Signature),
 		Suite:          e.Suite,
 	})
@@ -130,8 +171,11 @@ func EncodeEntry(e *Entry) (name string, data []byte, err error) {
 // name, "signatures/<fingerprint>.sig") strictly: at most MaxEntrySize
 // bytes of canonical TOML with exactly the fields of format 1, a known
 // suite, a valid key id, a fingerprint equal to the one in the name, a
-// sha256 manifest digest and a signature of exactly the suite's length in
-// canonical chunked base64. Every failure is exit.Malformed.
+// sha256 manifest digest, a public key of exactly the suite's length whose
+// fingerprint is the entry's, and a signature of exactly the suite's length,
+// both in canonical chunked base64. Every failure is exit.Malformed.
+//
+// A parsed entry is well formed, not verified: see VerifySelf and Verify.
 func ParseEntry(name string, data []byte) (*Entry, error) {
 	if len(data) > MaxEntrySize {
 		return nil, malformed(name, "signature entry is %d bytes, over the %d-byte limit", len(data), MaxEntrySize)
@@ -158,6 +202,9 @@ func ParseEntry(name string, data []byte) (*Entry, error) {
 			return nil, malformed(name, "signature entry lacks %s", x.k)
 		}
 	}
+	if f.PublicKey == nil {
+		return nil, malformed(name, "signature entry lacks public_key")
+	}
 	if f.Signature == nil {
 		return nil, malformed(name, "signature entry lacks signature")
 	}
@@ -173,10 +220,18 @@ func ParseEntry(name string, data []byte) (*Entry, error) {
 	if e.ManifestDigest, ok = parseDigest(f.ManifestDigest); !ok {
 		return nil, malformed(name, "manifest_digest %q is not sha256: and 64 lowercase hex digits", f.ManifestDigest)
 	}
+	pub, ok := unchunk(f.PublicKey)
+	if !ok {
+		return nil, malformed(name, "public_key is not canonical chunked base64 (strings of %d characters, the last 1 to %d, together standard padded base64)", ChunkLen, ChunkLen)
+	}
 	if e.Signature, ok = unchunk(f.Signature); !ok {
 		return nil, malformed(name, "signature is not canonical chunked base64 (strings of %d characters, the last 1 to %d, together standard padded base64)", ChunkLen, ChunkLen)
 	}
 	if err := checkShape(name, e); err != nil {
+		return nil, err
+	}
+	var err error
+	if e.PublicKey, err = checkKey(name, e, pub); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzParseEntry: ParseEntry never panics, fails only with exit.Malformed,
-// and whatever it accepts is exactly what EncodeEntry writes for it.
+// whatever it accepts carries the public key its fingerprint names and is
+// exactly what EncodeEntry writes for it.
 func FuzzParseEntry(f *testing.F) {
 	for _, v := range loadVectors(f) {
 		f.Add(v.header["entry-name"], v.files["entry.sig"])
@@ -29,6 +30,9 @@ func FuzzParseEntry(f *testing.F) {
 				t.Fatalf("error without exit.Malformed: %v", err)
 			}
 			return
+		}
+		if e.PublicKey == nil || keys.ComputeFingerprint(e.Suite, e.PublicKey.Bytes()) != e.Fingerprint || e.PublicKey.ID() != e.KeyID {
+			t.Fatal("accepted entry whose public key does not match its fingerprint")
 		}
 		n2, d2, err := EncodeEntry(e)
 		if err != nil || n2 != name || !bytes.Equal(d2, data) {

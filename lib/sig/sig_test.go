@@ -183,9 +183,12 @@ func TestBitFlipsInMessage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := &Entry{Suite: s.ID, KeyID: k.ID(), Fingerprint: k.Fingerprint(), ManifestDigest: d, Signature: raw}
-			if err := Verify(e, pub, manifest); exit.CodeOf(err) != exit.SignatureInvalid {
-				t.Fatalf("%s: message bit %d flipped still verifies", s.ID, bit)
+			e := &Entry{Suite: s.ID, KeyID: k.ID(), Fingerprint: k.Fingerprint(), ManifestDigest: d, PublicKey: pub, Signature: raw}
+			if err := Verify(e, pub, manifest); exit.CodeOf(err) != exit.SignatureInvalid || !strings.Contains(err.Error(), "signature by "+k.ID()) {
+				t.Fatalf("%s: message bit %d flipped still verifies: %v", s.ID, bit, err)
+			}
+			if err := VerifySelf(e, manifest); exit.CodeOf(err) != exit.SignatureInvalid || !strings.Contains(err.Error(), "signature by "+k.ID()) {
+				t.Fatalf("%s: message bit %d flipped still verifies with the embedded key: %v", s.ID, bit, err)
 			}
 		}
 	}
@@ -225,16 +228,28 @@ func TestHybridHalves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	strip := &Entry{Suite: keys.SuiteEd25519, KeyID: "half", Fingerprint: edPub.Fingerprint(), ManifestDigest: e.ManifestDigest, Signature: e.Signature[:64]}
+	strip := &Entry{Suite: keys.SuiteEd25519, KeyID: "half", Fingerprint: edPub.Fingerprint(), ManifestDigest: e.ManifestDigest, PublicKey: edPub, Signature: e.Signature[:64]}
 	wantCode(t, Verify(strip, edPub, manifest), exit.SignatureInvalid, "CT-SIG-01 (Ed25519) signature by half")
+	wantCode(t, VerifySelf(strip, manifest), exit.SignatureInvalid, "CT-SIG-01 (Ed25519) signature by half")
 	// Even by the raw algorithm, the half signs a CT-SIG-02 message.
 	if !ed25519.Verify(h.Ed25519().Public().(ed25519.PublicKey), Message(keys.SuiteHybrid, h.Fingerprint(), e.ManifestDigest), e.Signature[:64]) {
 		t.Fatal("half does not verify over the hybrid message")
 	}
 	// The ML-DSA-87 half as CT-SIG-03.
 	mlPub, _ := keys.NewPublicKey("half", keys.SuiteMLDSA87, h.Public().Bytes()[32:])
-	strip3 := &Entry{Suite: keys.SuiteMLDSA87, KeyID: "half", Fingerprint: mlPub.Fingerprint(), ManifestDigest: e.ManifestDigest, Signature: e.Signature[64:]}
+	strip3 := &Entry{Suite: keys.SuiteMLDSA87, KeyID: "half", Fingerprint: mlPub.Fingerprint(), ManifestDigest: e.ManifestDigest, PublicKey: mlPub, Signature: e.Signature[64:]}
 	wantCode(t, Verify(strip3, mlPub, manifest), exit.SignatureInvalid, "CT-SIG-03 (ML-DSA-87) signature by half")
+	wantCode(t, VerifySelf(strip3, manifest), exit.SignatureInvalid, "CT-SIG-03 (ML-DSA-87) signature by half")
+	// Both stripped entries are well formed: only verification stops them.
+	for _, st := range []*Entry{strip, strip3} {
+		name, data, err := EncodeEntry(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseEntry(name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A half kept under the hybrid suite: wrong length.
 	for _, sg := range [][]byte{e.Signature[:64], e.Signature[64:], append(bytes.Clone(e.Signature), 0)} {
 		g := *e
@@ -251,13 +266,102 @@ func TestSuiteKeyMismatch(t *testing.T) {
 	wantCode(t, Verify(e1, k3.Public(), manifest), exit.SignatureInvalid, "signature is CT-SIG-01, but key test-ct-sig-03")
 	other := fixedKey(t, keys.SuiteEd25519, 0x40)
 	wantCode(t, Verify(e1, other.Public(), manifest), exit.SignatureInvalid, "was made by key")
-	// Relabelled entry: an Ed25519 signature claiming to be by another key.
+	// Relabelled entry: an Ed25519 signature claiming to be by another key,
+	// carrying that key.
 	f := *e1
 	f.Fingerprint = other.Fingerprint()
+	f.PublicKey = other.Public()
 	wantCode(t, Verify(&f, other.Public(), manifest), exit.SignatureInvalid, "does not verify")
+	wantCode(t, VerifySelf(&f, manifest), exit.SignatureInvalid, "does not verify")
+	// Relabelled but still carrying the first key: the trusted key is not
+	// the one in the entry.
+	f.PublicKey = e1.PublicKey
+	wantCode(t, Verify(&f, other.Public(), manifest), exit.SignatureInvalid, "signed by a different key than the trusted one")
+	wantCode(t, VerifySelf(&f, manifest), exit.SignatureInvalid, "was made by key")
+	_, _, err := EncodeEntry(&f)
+	wantCode(t, err, exit.Malformed, "public key does not match the fingerprint")
 	g := *e1
 	g.Suite = "CT-SIG-77"
 	wantCode(t, Verify(&g, other.Public(), manifest), exit.SignatureInvalid, "unknown signature suite")
+	wantCode(t, VerifySelf(&g, manifest), exit.SignatureInvalid, "unknown signature suite")
+}
+
+// TestVerifySelf: an entry verifies with the key it carries, whoever signed
+// it; trust is the caller's decision.
+func TestVerifySelf(t *testing.T) {
+	for _, s := range Suites {
+		k := fixedKey(t, s.ID, 0x40)
+		e, _ := Sign(k, manifest)
+		name, data, _ := EncodeEntry(e)
+		p, err := ParseEntry(name, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.PublicKey.Equal(k.Public()) || p.PublicKey.ID() != k.ID() {
+			t.Fatalf("%s: parsed entry does not carry the signing key", s.ID)
+		}
+		if err := VerifySelf(p, manifest); err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		// The trusted key under another id is the same key.
+		renamed, _ := k.Public().WithID("renamed")
+		if err := Verify(p, renamed, manifest); err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		wantCode(t, VerifySelf(p, append(bytes.Clone(manifest), ' ')), exit.SignatureInvalid, "signature covers manifest")
+		f := *p
+		f.Signature = bytes.Clone(p.Signature)
+		f.Signature[len(f.Signature)-1] ^= 0x80
+		wantCode(t, VerifySelf(&f, manifest), exit.SignatureInvalid, "does not verify")
+	}
+	e, _ := Sign(fixedKey(t, keys.SuiteEd25519, 0), manifest)
+	g := *e
+	g.PublicKey = nil
+	wantCode(t, VerifySelf(&g, manifest), exit.SignatureInvalid, "carries no public key")
+	wantCode(t, Verify(&g, e.PublicKey, manifest), exit.SignatureInvalid, "signed by a different key than the trusted one")
+	// A hand-built entry whose key is of another suite.
+	g.PublicKey = fixedKey(t, keys.SuiteMLDSA87, 0).Public()
+	wantCode(t, VerifySelf(&g, manifest), exit.SignatureInvalid, "signature is CT-SIG-01, but key")
+}
+
+func TestEncodeEntryRejects(t *testing.T) {
+	k := fixedKey(t, keys.SuiteEd25519, 0)
+	e, _ := Sign(k, manifest)
+	other := fixedKey(t, keys.SuiteEd25519, 0x40).Public()
+	renamed, _ := k.Public().WithID("renamed")
+	k3 := fixedKey(t, keys.SuiteMLDSA87, 0).Public()
+	for _, c := range []struct {
+		pub  *keys.PublicKey
+		want string
+	}{
+		{nil, "lacks public_key"},
+		{other, "public key does not match the fingerprint"},
+		{renamed, "does not fit"},
+		{k3, "does not fit"},
+	} {
+		f := *e
+		f.PublicKey = c.pub
+		_, _, err := EncodeEntry(&f)
+		wantCode(t, err, exit.Malformed, c.want)
+	}
+}
+
+// TestMaxEntrySize: the largest valid entry (CT-SIG-02, the longest key id)
+// fits with room to spare.
+func TestMaxEntrySize(t *testing.T) {
+	k, err := keys.NewPrivateKeyFromSeed(keys.SuiteHybrid, strings.Repeat("x", keys.MaxIDLength), seed(64, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := Sign(k, manifest)
+	_, data, err := EncodeEntry(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("largest entry: %d bytes", len(data))
+	if len(data) > MaxEntrySize*3/4 {
+		t.Fatalf("largest entry is %d bytes, too close to MaxEntrySize %d", len(data), MaxEntrySize)
+	}
 }
 
 func TestParseEntryRejects(t *testing.T) {
@@ -271,6 +375,7 @@ func TestParseEntryRejects(t *testing.T) {
 	enc := func(mut func(*entryFile)) []byte {
 		g := f
 		g.Signature = append([]string(nil), f.Signature...)
+		g.PublicKey = append([]string(nil), f.PublicKey...)
 		mut(&g)
 		out, err := canon.MarshalTOML(&g)
 		if err != nil {
@@ -278,6 +383,8 @@ func TestParseEntryRejects(t *testing.T) {
 		}
 		return out
 	}
+	pk := e.PublicKey.Bytes()
+	otherPK := fixedKey(t, keys.SuiteEd25519, 0x40).Public().Bytes()
 	sig63 := b64.EncodeToString(e.Signature[:63])
 	sig65 := b64.EncodeToString(append(bytes.Clone(e.Signature), 0))
 	cases := []struct {
@@ -303,6 +410,13 @@ func TestParseEntryRejects(t *testing.T) {
 		{name, string(enc(func(g *entryFile) { g.Signature = []string{strings.TrimRight(g.Signature[0], "=")} })), "chunked base64"},
 		{name, string(enc(func(g *entryFile) { g.Signature = []string{g.Signature[0], ""} })), "chunked base64"},
 		{name, strings.Repeat("a", MaxEntrySize+1), "limit"},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = nil })), "lacks public_key"},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = []string{b64.EncodeToString(otherPK)} })), "public key does not match the fingerprint " + e.Fingerprint.String()},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = []string{b64.EncodeToString(pk[:31])} })), "truncated public key: 31 bytes, but a CT-SIG-01 public key is exactly 32"},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = []string{b64.EncodeToString(append(pk, 0))} })), "oversized public key: 33 bytes"},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = []string{strings.TrimRight(g.PublicKey[0], "=")} })), "public_key is not canonical chunked base64"},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = []string{g.PublicKey[0][:20], g.PublicKey[0][20:]} })), "public_key is not canonical chunked base64"},
+		{name, string(enc(func(g *entryFile) { g.PublicKey = []string{} })), "public_key is not canonical chunked base64"},
 	}
 	for _, c := range cases {
 		_, err := ParseEntry(c.name, []byte(c.data))
@@ -331,6 +445,12 @@ func TestChunking(t *testing.T) {
 	}
 	if !bytes.Contains(data, []byte("signature = [\"")) || bytes.Count(data, []byte(`", "`)) != 1 {
 		t.Fatalf("hybrid signature is not two chunks:\n%.300s", data)
+	}
+	// A public key of version 1 (at most 2624 bytes, 3500 characters) is
+	// one string.
+	var f entryFile
+	if err := canon.UnmarshalTOML(data, &f); err != nil || len(f.PublicKey) != 1 || len(f.PublicKey[0]) != 3500 {
+		t.Fatalf("hybrid public key is not one chunk of 3500 characters: %v", err)
 	}
 }
 

@@ -27,8 +27,9 @@ func rawSign(k *keys.PrivateKey, msg []byte) ([]byte, error) {
 }
 
 // Sign signs manifest (the exact bytes of manifest.toml) with k and returns
-// the entry. Signing is deterministic: the same key and manifest always
-// give the same entry. The signature is verified before it is returned.
+// the entry, which carries k's public key. Signing is deterministic: the
+// same key and manifest always give the same entry. The signature is
+// verified before it is returned.
 func Sign(k *keys.PrivateKey, manifest []byte) (*Entry, error) {
 	s := LookupSuite(k.Suite())
 	if s == nil {
@@ -39,18 +40,41 @@ func Sign(k *keys.PrivateKey, manifest []byte) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Entry{Suite: s.ID, KeyID: k.ID(), Fingerprint: k.Fingerprint(), ManifestDigest: d, Signature: raw}
+	e := &Entry{Suite: s.ID, KeyID: k.ID(), Fingerprint: k.Fingerprint(), ManifestDigest: d, PublicKey: k.Public(), Signature: raw}
 	if err := Verify(e, k.Public(), manifest); err != nil {
 		return nil, exit.Wrap(exit.Internal, err, "a signature just made does not verify")
 	}
 	return e, nil
 }
 
-// Verify checks e against the public key pub and the exact bytes of
+// VerifySelf checks e with the public key it carries against the exact
+// bytes of manifest.toml: it returns nil only if the embedded key is of e's
+// suite and has e's fingerprint, e covers this manifest, and its signature
+// verifies (for CT-SIG-02, both halves). Every failure is
+// exit.SignatureInvalid and says what failed, as Verify does.
+//
+// VerifySelf says nothing about trust: a valid signature by an unknown key
+// verifies. Whether e.Fingerprint is a trusted key is the caller's decision
+// (signatures.md §5).
+func VerifySelf(e *Entry, manifest []byte) error {
+	if e.PublicKey == nil {
+		return exit.New(exit.SignatureInvalid, "signature entry carries no public key").At(e.Name())
+	}
+	return verify(e, e.PublicKey, false, manifest)
+}
+
+// Verify checks e against the trusted public key pub and the exact bytes of
 // manifest.toml. It returns nil only if e names pub's suite and fingerprint,
-// covers this manifest, and its signature verifies (for CT-SIG-02, both
-// halves). Every failure is exit.SignatureInvalid and says what failed.
+// carries pub, covers this manifest, and its signature verifies (for
+// CT-SIG-02, both halves). Every failure is exit.SignatureInvalid and says
+// what failed.
 func Verify(e *Entry, pub *keys.PublicKey, manifest []byte) error {
+	return verify(e, pub, true, manifest)
+}
+
+// verify checks e with pub; if trusted, pub came from the caller and must
+// also be the key e carries.
+func verify(e *Entry, pub *keys.PublicKey, trusted bool, manifest []byte) error {
 	where := e.Name()
 	bad := func(format string, args ...any) *exit.Error {
 		return exit.New(exit.SignatureInvalid, format, args...).At(where)
@@ -65,6 +89,9 @@ func Verify(e *Entry, pub *keys.PublicKey, manifest []byte) error {
 	}
 	if e.Fingerprint != pub.Fingerprint() {
 		return bad("signature was made by key %s, not by key %s (%s)", e.Fingerprint.Display(), pub.ID(), pub.Fingerprint().Display())
+	}
+	if trusted && !pub.Equal(e.PublicKey) {
+		return bad("signed by a different key than the trusted one: the entry does not carry key %s (%s)", pub.ID(), pub.Fingerprint().Display())
 	}
 	d := ManifestDigest(manifest)
 	if e.ManifestDigest != d {
@@ -120,5 +147,6 @@ func verifyMLDSA(pk *mldsa87.PublicKey, msg, sg []byte) (ok bool) {
 // Equal reports whether two entries are identical.
 func (e *Entry) Equal(o *Entry) bool {
 	return e.Suite == o.Suite && e.KeyID == o.KeyID && e.Fingerprint == o.Fingerprint &&
-		e.ManifestDigest == o.ManifestDigest && bytes.Equal(e.Signature, o.Signature)
+		e.ManifestDigest == o.ManifestDigest && bytes.Equal(e.Signature, o.Signature) &&
+		(e.PublicKey == nil && o.PublicKey == nil || e.PublicKey.Equal(o.PublicKey) && e.PublicKey.ID() == o.PublicKey.ID())
 }

@@ -60,7 +60,7 @@ func TestVectors(t *testing.T) {
 	for _, v := range vs {
 		t.Run(v.name, func(t *testing.T) {
 			h := v.header
-			for _, k := range []string{"expect", "suite", "entry-name", "key-seed"} {
+			for _, k := range []string{"expect", "verdict", "suite", "entry-name", "key-seed"} {
 				if h[k] == "" {
 					t.Fatalf("header lacks %s", k)
 				}
@@ -116,31 +116,62 @@ func TestVectors(t *testing.T) {
 			if got := hex.EncodeToString(msg) + "\n"; got != string(v.files["message.hex"]) {
 				t.Fatalf("message.hex differs: computed %s", got)
 			}
-			outcome := "valid"
+			// outcome is Verify with public.key, self VerifySelf with the
+			// entry's own key, verdict the conclusion of a verifier that
+			// trusts exactly public.key (signatures.md §5: parse, verify
+			// with the embedded key, trust by fingerprint).
+			outcome, self, verdict := "valid", "", ""
+			check := func(what string, err error) string {
+				if err == nil {
+					return "valid"
+				}
+				if exit.CodeOf(err) != exit.SignatureInvalid {
+					t.Fatalf("%s: code %d: %v", what, exit.CodeOf(err), err)
+				}
+				return "signature-invalid"
+			}
 			e, err := ParseEntry(h["entry-name"], v.files["entry.sig"])
 			switch {
 			case err != nil:
 				if exit.CodeOf(err) != exit.Malformed {
 					t.Fatalf("ParseEntry: code %d: %v", exit.CodeOf(err), err)
 				}
-				outcome = "malformed"
+				outcome, verdict = "malformed", "malformed"
 			default:
-				if err := Verify(e, pub, manifest); err != nil {
-					if exit.CodeOf(err) != exit.SignatureInvalid {
-						t.Fatalf("Verify: code %d: %v", exit.CodeOf(err), err)
-					}
-					outcome = "signature-invalid"
+				verr := Verify(e, pub, manifest)
+				outcome = check("Verify", verr)
+				self = check("VerifySelf", VerifySelf(e, manifest))
+				switch {
+				case self != "valid":
+					verdict = "signature-invalid"
+				case e.Fingerprint != pub.Fingerprint():
+					verdict = "untrusted"
+				default:
+					verdict = outcome // the trusted key verifies what the embedded one does
+				}
+				// The embedded key is the one its fingerprint names, under key_id.
+				if e.PublicKey == nil || e.PublicKey.Fingerprint() != e.Fingerprint || e.PublicKey.Suite() != e.Suite || e.PublicKey.ID() != e.KeyID {
+					t.Fatalf("ParseEntry returned an inconsistent public key")
 				}
 				// Every entry that parses re-encodes to the same bytes.
-				name, data, err := EncodeEntry(e)
-				if err != nil || name != h["entry-name"] || !bytes.Equal(data, v.files["entry.sig"]) {
-					t.Fatalf("EncodeEntry does not reproduce entry.sig: %v", err)
+				name, data, eerr := EncodeEntry(e)
+				if eerr != nil || name != h["entry-name"] || !bytes.Equal(data, v.files["entry.sig"]) {
+					t.Fatalf("EncodeEntry does not reproduce entry.sig: %v", eerr)
 				}
+				err = verr
 			}
 			if outcome != h["expect"] {
 				t.Fatalf("outcome %s, want %s (%s); err %v", outcome, h["expect"], h["reason"], err)
 			}
+			if self != h["expect-self"] {
+				t.Fatalf("VerifySelf outcome %q, want %q (%s)", self, h["expect-self"], h["reason"])
+			}
+			if verdict != h["verdict"] {
+				t.Fatalf("verdict %s, want %s (%s)", verdict, h["verdict"], h["reason"])
+			}
+			t.Logf("%s: %v", outcome, err)
 			seen[outcome]++
+			seen["verdict-"+verdict]++
 			if outcome == "valid" {
 				// Deterministic signing reproduces the vector byte for byte.
 				e2, err := Sign(k, manifest)
@@ -154,7 +185,7 @@ func TestVectors(t *testing.T) {
 			}
 		})
 	}
-	for _, o := range []string{"valid", "signature-invalid", "malformed"} {
+	for _, o := range []string{"valid", "signature-invalid", "malformed", "verdict-untrusted"} {
 		if seen[o] == 0 {
 			t.Errorf("no %s vector", o)
 		}

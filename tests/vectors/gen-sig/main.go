@@ -14,6 +14,8 @@
 // Each vector is a txtar archive whose comment holds header lines
 //
 //	expect: valid | signature-invalid | malformed
+//	expect-self: valid | signature-invalid   (only when entry.sig parses)
+//	verdict: valid | signature-invalid | untrusted | malformed
 //	suite: <suite of public.key>
 //	reason: <one line>
 //	entry-name: signatures/<64 hex>.sig
@@ -29,11 +31,16 @@
 // entry.sig (the signature entry, the content of the bundle entry
 // entry-name).
 //
-// Meaning: valid → ParseEntry accepts entry.sig under entry-name and Verify
-// accepts it with public.key over manifest.toml, and signing manifest.toml
-// with the seed's key gives entry.sig exactly; signature-invalid → it parses
-// but Verify rejects it (exit code 2); malformed → ParseEntry rejects it
-// (exit code 10).
+// Meaning of expect: valid → ParseEntry accepts entry.sig under entry-name
+// and Verify accepts it with public.key over manifest.toml, and signing
+// manifest.toml with the seed's key gives entry.sig exactly;
+// signature-invalid → it parses but Verify rejects it (exit code 2);
+// malformed → ParseEntry rejects it (exit code 10). expect-self is the
+// outcome of VerifySelf, which uses the public key the entry carries.
+// verdict is what a verifier that trusts exactly public.key concludes by
+// the order of signatures.md §5: malformed (10), else signature-invalid if
+// the entry does not verify with its own key (2), else untrusted if its
+// fingerprint is not public.key's (3), else valid (0).
 package main
 
 import (
@@ -226,20 +233,35 @@ func (k *key) privateFile() string {
 // entry is a signature entry's fields.
 type entry struct {
 	fp, keyID, suite, digest string
+	pub                      []byte // the raw public key the entry carries
 	sig                      []byte
 	extra                    string // a line appended verbatim (for malformed vectors)
 }
 
-func (e entry) file() string {
-	s := b64.EncodeToString(e.sig)
+// chunked is the TOML array of the standard base64 of b cut every 4096
+// characters (signatures.md §4.2).
+func chunked(b []byte) string {
+	s := b64.EncodeToString(b)
 	var parts []string
 	for len(s) > 4096 {
 		parts = append(parts, fmt.Sprintf("%q", s[:4096]))
 		s = s[4096:]
 	}
 	parts = append(parts, fmt.Sprintf("%q", s))
-	return fmt.Sprintf("fingerprint = %q\nformat = 1\nkey_id = %q\nmanifest_digest = %q\nsignature = [%s]\nsuite = %q\n%s",
-		e.fp, e.keyID, e.digest, strings.Join(parts, ", "), e.suite, e.extra)
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func (e entry) file() string {
+	return fmt.Sprintf("fingerprint = %q\nformat = 1\nkey_id = %q\nmanifest_digest = %q\npublic_key = %s\nsignature = %s\nsuite = %q\n%s",
+		e.fp, e.keyID, e.digest, chunked(e.pub), chunked(e.sig), e.suite, e.extra)
+}
+
+// carrying returns e with the public key pub of the suite, its fingerprint
+// and (by default) the entry name changed to match.
+func (e entry) carrying(pub []byte) entry {
+	e.pub = bytes.Clone(pub)
+	e.fp = hex.EncodeToString(fingerprintOf(e.suite, e.pub))
+	return e
 }
 
 // signed returns the entry a key makes over a manifest.
@@ -248,14 +270,16 @@ func (k *key) signed(manifest string) entry {
 	return entry{
 		fp: hex.EncodeToString(k.fp()), keyID: k.id, suite: k.suite,
 		digest: "sha256:" + hex.EncodeToString(d[:]),
+		pub:    bytes.Clone(k.pub),
 		sig:    k.sign(message(k.suite, k.fp(), manifest)),
 	}
 }
 
 type vector struct {
 	name, expect, reason string
-	verifier             *key // public.key
-	signer               *key // when not the verifier
+	self                 string // VerifySelf's outcome when the entry parses: "valid" or "signature-invalid"
+	verifier             *key   // public.key
+	signer               *key   // when not the verifier
 	entry                entry
 	entryName            string // default: from entry.fp
 	withPrivate          bool
@@ -272,6 +296,7 @@ func vectors() []vector {
 	k2 := newKey(s02, "vector-02", fixedSeed(s02, 0))
 	k3 := newKey(s03, "vector-03", fixedSeed(s03, 0))
 	other := newKey(s01, "other", fixedSeed(s01, 0x40))
+	other2 := newKey(s02, "other-02", fixedSeed(s02, 0x40))
 	// The halves of the hybrid key as keys of their own suites.
 	half1 := newKey(s01, "half-ed25519", k2.seed[:32])
 	half3 := newKey(s03, "half-ml-dsa-87", k2.seed[32:])
@@ -279,40 +304,42 @@ func vectors() []vector {
 	e1, e2, e3 := k1.signed(manifest), k2.signed(manifest), k3.signed(manifest)
 	mod := func(e entry, f func(*entry)) entry {
 		e.sig = bytes.Clone(e.sig)
+		e.pub = bytes.Clone(e.pub)
 		f(&e)
 		return e
 	}
 
+	const valid, invalid = "valid", "signature-invalid"
 	vs := []vector{
-		{name: "valid-ct-sig-01", expect: "valid", reason: "Ed25519 signature by the vector key", verifier: k1, entry: e1, withPrivate: true},
-		{name: "valid-ct-sig-02", expect: "valid", reason: "hybrid Ed25519 + ML-DSA-87 signature; two base64 chunks", verifier: k2, entry: e2, withPrivate: true},
-		{name: "valid-ct-sig-03", expect: "valid", reason: "ML-DSA-87 signature (deterministic, context \"cerro-torre\"); two base64 chunks", verifier: k3, entry: e3, withPrivate: true},
+		{name: "valid-ct-sig-01", expect: valid, self: valid, reason: "Ed25519 signature by the vector key", verifier: k1, entry: e1, withPrivate: true},
+		{name: "valid-ct-sig-02", expect: valid, self: valid, reason: "hybrid Ed25519 + ML-DSA-87 signature; two base64 chunks", verifier: k2, entry: e2, withPrivate: true},
+		{name: "valid-ct-sig-03", expect: valid, self: valid, reason: "ML-DSA-87 signature (deterministic, context \"cerro-torre\"); two base64 chunks", verifier: k3, entry: e3, withPrivate: true},
 
-		{name: "bad-ct-sig-01-flipped-signature-bit", expect: "signature-invalid", reason: "bit 0 of byte 40 of the Ed25519 signature flipped",
+		{name: "bad-ct-sig-01-flipped-signature-bit", expect: invalid, self: invalid, reason: "bit 0 of byte 40 of the Ed25519 signature flipped",
 			verifier: k1, entry: mod(e1, func(e *entry) { e.sig = flip(e.sig, 40*8) })},
-		{name: "bad-ct-sig-02-flipped-ed25519-half", expect: "signature-invalid", reason: "a bit of the Ed25519 half flipped; the ML-DSA-87 half alone must not suffice",
+		{name: "bad-ct-sig-02-flipped-ed25519-half", expect: invalid, self: invalid, reason: "a bit of the Ed25519 half flipped; the ML-DSA-87 half alone must not suffice",
 			verifier: k2, entry: mod(e2, func(e *entry) { e.sig = flip(e.sig, 5*8+3) })},
-		{name: "bad-ct-sig-02-flipped-ml-dsa-half", expect: "signature-invalid", reason: "a bit of the ML-DSA-87 half flipped; the Ed25519 half alone must not suffice",
+		{name: "bad-ct-sig-02-flipped-ml-dsa-half", expect: invalid, self: invalid, reason: "a bit of the ML-DSA-87 half flipped; the Ed25519 half alone must not suffice",
 			verifier: k2, entry: mod(e2, func(e *entry) { e.sig = flip(e.sig, 2000*8+6) })},
-		{name: "bad-ct-sig-03-flipped-signature-bit", expect: "signature-invalid", reason: "a bit in the middle of the ML-DSA-87 signature flipped",
+		{name: "bad-ct-sig-03-flipped-signature-bit", expect: invalid, self: invalid, reason: "a bit in the middle of the ML-DSA-87 signature flipped",
 			verifier: k3, entry: mod(e3, func(e *entry) { e.sig = flip(e.sig, 2313*8+1) })},
-		{name: "bad-ct-sig-01-flipped-message-bit", expect: "signature-invalid", reason: "the signature is over the message with its last bit flipped",
+		{name: "bad-ct-sig-01-flipped-message-bit", expect: invalid, self: invalid, reason: "the signature is over the message with its last bit flipped",
 			verifier: k1, entry: mod(e1, func(e *entry) {
 				m := message(s01, k1.fp(), manifest)
 				e.sig = k1.sign(flip(m, len(m)*8-1))
 			})},
-		{name: "bad-ct-sig-02-stripped-to-ct-sig-01", expect: "signature-invalid", reason: "the hybrid's Ed25519 half presented as CT-SIG-01 by the same Ed25519 key: the message named CT-SIG-02 and the hybrid fingerprint",
+		{name: "bad-ct-sig-02-stripped-to-ct-sig-01", expect: invalid, self: invalid, reason: "the hybrid's Ed25519 half presented as CT-SIG-01 by the same Ed25519 key (carried as a CT-SIG-01 key): the message named CT-SIG-02 and the hybrid fingerprint",
 			verifier: half1, signer: k2, entry: mod(e2, func(e *entry) {
 				e.sig = e.sig[:64]
 				e.suite = s01
-				e.fp = hex.EncodeToString(half1.fp())
+				*e = e.carrying(half1.pub)
 				e.keyID = half1.id
 			})},
-		{name: "bad-ct-sig-02-stripped-to-ct-sig-03", expect: "signature-invalid", reason: "the hybrid's ML-DSA-87 half presented as CT-SIG-03 by the same ML-DSA-87 key",
+		{name: "bad-ct-sig-02-stripped-to-ct-sig-03", expect: invalid, self: invalid, reason: "the hybrid's ML-DSA-87 half presented as CT-SIG-03 by the same ML-DSA-87 key (carried as a CT-SIG-03 key)",
 			verifier: half3, signer: k2, entry: mod(e2, func(e *entry) {
 				e.sig = e.sig[64:]
 				e.suite = s03
-				e.fp = hex.EncodeToString(half3.fp())
+				*e = e.carrying(half3.pub)
 				e.keyID = half3.id
 			})},
 		{name: "bad-ct-sig-02-ed25519-half-only", expect: "malformed", reason: "a CT-SIG-02 entry holding only the Ed25519 half (64 bytes, not 4691)",
@@ -329,13 +356,13 @@ func vectors() []vector {
 			verifier: k3, entry: mod(e3, func(e *entry) { e.sig = append(e.sig, 0) })},
 		{name: "bad-unknown-suite", expect: "malformed", reason: "suite CT-SIG-99 is not defined",
 			verifier: k1, entry: mod(e1, func(e *entry) { e.suite = "CT-SIG-99" })},
-		{name: "bad-wrong-suite-for-key", expect: "signature-invalid", reason: "a valid CT-SIG-01 entry checked against a CT-SIG-03 key",
+		{name: "bad-wrong-suite-for-key", expect: invalid, self: valid, reason: "a valid CT-SIG-01 entry checked against a CT-SIG-03 key (valid on its own, by an untrusted key)",
 			verifier: k3, signer: k1, entry: e1},
-		{name: "bad-fingerprint-mismatch", expect: "signature-invalid", reason: "an entry made by another Ed25519 key, checked against the vector key",
+		{name: "bad-fingerprint-mismatch", expect: invalid, self: valid, reason: "an entry made by another Ed25519 key, checked against the vector key (valid on its own, by an untrusted key)",
 			verifier: k1, signer: other, entry: other.signed(manifest)},
-		{name: "bad-relabelled-fingerprint", expect: "signature-invalid", reason: "another key's signature relabelled with the vector key's fingerprint and id",
-			verifier: k1, signer: other, entry: mod(other.signed(manifest), func(e *entry) { e.fp = hex.EncodeToString(k1.fp()); e.keyID = k1.id })},
-		{name: "bad-manifest-digest-mismatch", expect: "signature-invalid", reason: "a valid signature by the vector key over another manifest",
+		{name: "bad-relabelled-fingerprint", expect: invalid, self: invalid, reason: "another key's signature relabelled with the vector key's public key, fingerprint and id",
+			verifier: k1, signer: other, entry: mod(other.signed(manifest), func(e *entry) { *e = e.carrying(k1.pub); e.keyID = k1.id })},
+		{name: "bad-manifest-digest-mismatch", expect: invalid, self: invalid, reason: "a valid signature by the vector key over another manifest",
 			verifier: k1, entry: k1.signed(otherManifest)},
 		{name: "bad-entry-name-mismatch", expect: "malformed", reason: "the entry is filed under another fingerprint's name",
 			verifier: k1, entry: e1, entryName: "signatures/" + hex.EncodeToString(other.fp()) + ".sig"},
@@ -343,8 +370,43 @@ func vectors() []vector {
 			verifier: k1, entry: mod(e1, func(e *entry) { e.extra = "zzz = 1\n" })},
 		{name: "bad-format-2", expect: "malformed", reason: "entry format 2 is not defined",
 			verifier: k1, entry: e1, entryName: ""},
+
+		// The public key an entry carries.
+		{name: "bad-public-key-fingerprint-mismatch", expect: "malformed", reason: "a valid entry carrying another CT-SIG-01 key than the one its fingerprint names",
+			verifier: k1, entry: mod(e1, func(e *entry) { e.pub = bytes.Clone(other.pub) })},
+		{name: "bad-ct-sig-01-public-key-oversized", expect: "malformed", reason: "a CT-SIG-01 entry carrying a 33-byte key (a zero byte appended), fingerprint and name computed from it",
+			verifier: k1, entry: e1.carrying(append(bytes.Clone(k1.pub), 0))},
+		{name: "bad-ct-sig-02-public-key-ed25519-half-only", expect: "malformed", reason: "a CT-SIG-02 entry carrying only the Ed25519 half of the key (32 bytes, not 2624), fingerprint and name computed from it",
+			verifier: k2, entry: e2.carrying(k2.pub[:32])},
+		{name: "bad-ct-sig-01-swapped-public-key", expect: invalid, self: invalid, reason: "the vector key's entry carrying another key, fingerprint, id and name changed to match, the signature left as it was",
+			verifier: other, signer: k1, entry: mod(e1, func(e *entry) { *e = e.carrying(other.pub); e.keyID = other.id })},
+		{name: "bad-ct-sig-02-swapped-public-key", expect: invalid, self: invalid, reason: "the hybrid vector key's entry carrying another hybrid key, fingerprint, id and name changed to match: neither half verifies",
+			verifier: other2, signer: k2, entry: mod(e2, func(e *entry) { *e = e.carrying(other2.pub); e.keyID = other2.id })},
+	}
+	for _, v := range vs {
+		if (v.expect == "malformed") != (v.self == "") {
+			log.Fatalf("%s: expect-self must be set exactly when the entry parses", v.name)
+		}
 	}
 	return vs
+}
+
+// verdict is the conclusion of a verifier that trusts exactly public.key,
+// by the order of signatures.md §5: parse, verify with the entry's own key,
+// then trust by fingerprint.
+func (v vector) verdict() string {
+	switch {
+	case v.expect == "malformed":
+		return "malformed"
+	case v.self != "valid":
+		return "signature-invalid"
+	case v.entry.fp != hex.EncodeToString(v.verifier.fp()):
+		return "untrusted"
+	}
+	if v.expect != "valid" {
+		log.Fatalf("%s: verifies with the trusted key's fingerprint but is not valid", v.name)
+	}
+	return "valid"
 }
 
 func (v vector) archive() []byte {
@@ -352,7 +414,11 @@ func (v vector) archive() []byte {
 	if name == "" {
 		name = "signatures/" + v.entry.fp + ".sig"
 	}
-	hdr := fmt.Sprintf("expect: %s\nsuite: %s\nreason: %s\nentry-name: %s\nkey-seed: %x\n", v.expect, v.verifier.suite, v.reason, name, v.verifier.seed)
+	hdr := fmt.Sprintf("expect: %s\n", v.expect)
+	if v.self != "" {
+		hdr += fmt.Sprintf("expect-self: %s\n", v.self)
+	}
+	hdr += fmt.Sprintf("verdict: %s\nsuite: %s\nreason: %s\nentry-name: %s\nkey-seed: %x\n", v.verdict(), v.verifier.suite, v.reason, name, v.verifier.seed)
 	if v.withPrivate {
 		hdr += "passphrase: " + vectorPassphrase + "\n"
 	}
