@@ -1,0 +1,147 @@
+// Package explain renders a verification report (lib/verify) for a person:
+// what the bundle holds, where it came from, who signed it and whether they
+// are trusted, the policy outcome, and the verdict with the exit code ct
+// verify gives. It only formats: every fact comes from the report.
+package explain
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/verify"
+)
+
+// Options selects the detail shown.
+type Options struct {
+	Layers  bool // list every blob
+	Signers bool // full signer details
+}
+
+// Size formats n bytes for people (SI units, as registries show them).
+func Size(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// Text writes the explanation of rep.
+func Text(w io.Writer, rep *verify.Report, opts Options) {
+	m := rep.Manifest
+	if m == nil {
+		fmt.Fprintf(w, "%s: not a readable bundle\n", rep.Bundle)
+		verdict(w, rep)
+		return
+	}
+	fmt.Fprintf(w, "%s %s\n", m.Package.Name, m.Package.Version)
+	row := func(k, format string, a ...any) { fmt.Fprintf(w, "  %-10s %s\n", k, fmt.Sprintf(format, a...)) }
+	src := m.Source.Transport
+	if m.Source.Registry != "" {
+		src += ", registry " + m.Source.Registry + ", repository " + m.Source.Repository
+	}
+	row("source", "%s (%s)", m.Source.Reference, src)
+	row("resolved", "%s", m.Source.Digest)
+	img := m.Image.MediaType
+	if m.Image.Platform != "" {
+		img += ", " + m.Image.Platform
+	}
+	if len(m.Image.Platforms) > 0 {
+		img += ", " + strings.Join(m.Image.Platforms, " ")
+	}
+	row("image", "%s (%s)", m.Image.Digest, img)
+	if m.Image.Created != "" {
+		row("created", "%s (image config)", m.Image.Created)
+	}
+	if m.Package.Created != "" {
+		row("packed", "%s", m.Package.Created)
+	}
+	var total int64
+	layers := 0
+	for _, b := range m.Blobs {
+		total += b.Size
+		if b.Role == bundle.RoleLayer {
+			layers++
+		}
+	}
+	if m.Image.Config != "" {
+		if c, ok := m.Blob(m.Image.Config); ok {
+			row("config", "%s (%s)", c.Digest, Size(c.Size))
+		}
+	}
+	row("content", "%d blobs, %s, %d layers", len(m.Blobs), Size(total), layers)
+	row("manifest", "%s (SHA-256 of manifest.toml, what signatures cover)", rep.ManifestDigest)
+	row("tool", "%s %s", m.Tool.Name, m.Tool.Version)
+	if opts.Layers {
+		fmt.Fprintln(w, "blobs (in manifest.toml order)")
+		for _, b := range m.Blobs {
+			fmt.Fprintf(w, "  %-9s %s %10s  %s\n", b.Role, b.Digest, Size(b.Size), b.MediaType)
+		}
+	}
+	fmt.Fprintln(w, "signatures")
+	if len(rep.Signatures) == 0 {
+		fmt.Fprintln(w, "  none: the bundle is unsigned")
+	}
+	for _, s := range rep.Signatures {
+		mark, state := "✓", "valid"
+		if !s.Valid {
+			mark, state = "✗", "INVALID"
+		}
+		trust := "not trusted"
+		if s.Trusted {
+			trust = "trusted via " + s.TrustSource
+		} else if s.Valid {
+			mark = "?"
+		}
+		fmt.Fprintf(w, "  %s %-12s %s  %s, %s\n", mark, s.KeyID, s.Suite, state, trust)
+		fp := s.Display
+		if !opts.Signers && len(fp) > 19 {
+			fp = fp[:19] + "…"
+		}
+		fmt.Fprintf(w, "    fingerprint %s\n", fp)
+		if s.Problem != "" {
+			fmt.Fprintf(w, "    problem     %s\n", s.Problem)
+		}
+	}
+	if rep.Policy != "" {
+		fmt.Fprintf(w, "policy %s\n", rep.Policy)
+		for _, c := range rep.Checks {
+			if strings.HasPrefix(c.Name, "policy") {
+				mark := "✓"
+				if !c.OK {
+					mark = "✗"
+				}
+				fmt.Fprintf(w, "  %s %s\n", mark, strings.TrimPrefix(strings.TrimPrefix(c.Detail, c.Name), ": "))
+			}
+		}
+	}
+	verdict(w, rep)
+}
+
+func verdict(w io.Writer, rep *verify.Report) {
+	v := "VALID"
+	if !rep.Valid {
+		v = "NOT VALID (" + rep.Verdict + ")"
+	}
+	fmt.Fprintf(w, "verdict %s: ct verify exits %d", v, rep.Code)
+	if !rep.ContentChecked {
+		fmt.Fprint(w, " if the blob content matches (not hashed here: ct explain --verify hashes it)")
+	}
+	fmt.Fprintln(w)
+	if err := rep.Err(); err != nil {
+		fmt.Fprintf(w, "  why: %s\n", err)
+		for _, c := range rep.Checks {
+			if !c.OK && c.Hint != "" {
+				fmt.Fprintf(w, "  next: %s\n", c.Hint)
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+)
+
+// Signature is one signature of the bundle as the verifier saw it.
+type Signature struct {
+	KeyID       string           // the id of the key in the verifier's trust store ("" if none)
+	Fingerprint keys.Fingerprint // the signer's key
+	Suite       string           // e.g. "CT-SIG-02"
+	Valid       bool             // it verified (signatures.md §5)
+	Trusted     bool             // the key is trusted by the verifier
+	TrustSource string           // where the trust came from, for messages (e.g. "trust store")
+}
+
+// Input is what Evaluate judges.
+type Input struct {
+	Manifest       *bundle.Manifest // the bundle's manifest.toml
+	ManifestDigest string           // "sha256:…" of manifest.toml's bytes
+	Signatures     []Signature
+}
+
+// Result is the outcome of Evaluate.
+type Result struct {
+	OK     bool      `json:"ok"`
+	Code   exit.Code `json:"code"`   // exit.OK, exit.PolicyRejected or exit.MissingAttestation
+	Policy string    `json:"policy"` // the policy's Name
+	Checks []Check   `json:"checks"` // one per rule the policy sets, in policy.md §6 order
+}
+
+// Check is the verdict of one rule.
+type Check struct {
+	Rule   string `json:"rule"`           // e.g. "signers.threshold", "pin.nginx.digest"
+	OK     bool   `json:"ok"`             // false: this rule rejects the bundle
+	Detail string `json:"detail"`         // what was expected and what was found
+	Hint   string `json:"hint,omitempty"` // what to change, for a failed check
+}
+
+// Error returns nil if the policy accepts the bundle, else an *exit.Error
+// with the result's code describing the first failed check.
+func (r *Result) Error() error {
+	if r.OK {
+		return nil
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			return &exit.Error{Code: r.Code, Where: fmt.Sprintf("policy %s, rule %s", r.Policy, c.Rule),
+				Msg: c.Detail, Hint: c.Hint}
+		}
+	}
+	return exit.New(exit.Internal, "policy rejected the bundle without a failed check").At("policy " + r.Policy)
+}
+
+// Evaluate judges a bundle against the policy (policy.md §6). It never fails
+// for a reason other than the policy: the caller has already verified the
+// bundle and its signatures and reports those failures itself.
+func (p *Policy) Evaluate(in Input) *Result {
+	m := in.Manifest
+	if m == nil {
+		m = &bundle.Manifest{}
+	}
+	e := &evaluation{p: p, res: &Result{Policy: p.Name}}
+	e.registries(m.Source)
+	counted := e.signers(in.Signatures)
+	e.pin(m, in.ManifestDigest, counted)
+	if len(p.RequireAttestations) > 0 {
+		e.check("require_attestations", false,
+			fmt.Sprintf("the policy requires attestations (%s), but bundles of format %d carry none and this ct cannot check them",
+				strings.Join(p.RequireAttestations, ", "), bundle.FormatVersion),
+			"remove require_attestations from %s to verify with this ct, or use a ct that checks attestations", p.Name)
+	}
+	r := e.res
+	r.OK, r.Code = true, exit.OK
+	for _, c := range r.Checks {
+		switch {
+		case c.OK:
+		case c.Rule == "require_attestations":
+			if r.OK {
+				r.OK, r.Code = false, exit.MissingAttestation
+			}
+		default:
+			r.OK, r.Code = false, exit.PolicyRejected
+		}
+	}
+	return r
+}
+
+type evaluation struct {
+	p   *Policy
+	res *Result
+}
+
+func (e *evaluation) check(rule string, ok bool, detail, hint string, args ...any) {
+	c := Check{Rule: rule, OK: ok, Detail: detail}
+	if !ok {
+		c.Hint = fmt.Sprintf(hint, args...)
+	}
+	e.res.Checks = append(e.res.Checks, c)
+}
+
+func (e *evaluation) registries(src bundle.Source) {
+	r := e.p.Registries
+	if r == nil {
+		return
+	}
+	subj := Subject(src)
+	if r.Blocked != nil {
+		i := slices.IndexFunc(r.Blocked, func(pat string) bool { return sourceMatches(pat, src) })
+		if i >= 0 {
+			e.check("registries.blocked", false, fmt.Sprintf("source %s matches blocked pattern %q", subj, r.Blocked[i]),
+				"use an image from a source the policy allows, or remove %q from registries.blocked in %s", r.Blocked[i], e.p.Name)
+		} else {
+			e.check("registries.blocked", true, fmt.Sprintf("source %s matches no blocked pattern", subj), "")
+		}
+	}
+	if r.Allowed != nil {
+		i := slices.IndexFunc(r.Allowed, func(pat string) bool { return sourceMatches(pat, src) })
+		if i >= 0 {
+			e.check("registries.allowed", true, fmt.Sprintf("source %s matches allowed pattern %q", subj, r.Allowed[i]), "")
+		} else {
+			e.check("registries.allowed", false,
+				fmt.Sprintf("source %s matches none of the allowed patterns %s", subj, quoteList(r.Allowed)),
+				"use an image from an allowed source, or add a pattern for it to registries.allowed in %s", e.p.Name)
+		}
+	}
+}
+
+// signers filters the signatures down to the counted signers, records the
+// checks of signers.denied, signers.allowed, suites.allowed and
+// signers.threshold, and returns the counted signers.
+func (e *evaluation) signers(sigs []Signature) []Signature {
+	var s Signers
+	if e.p.Signers != nil {
+		s = *e.p.Signers
+	}
+	var suites []string
+	if e.p.Suites != nil {
+		suites = e.p.Suites.Allowed
+	}
+	var counted []Signature
+	var notCounted, denied, notAllowed, badSuite []string
+	for _, sig := range sigs {
+		who := signerName(sig)
+		switch {
+		case !sig.Valid:
+			notCounted = append(notCounted, who+" (invalid signature)")
+		case !sig.Trusted:
+			notCounted = append(notCounted, who+" (key not trusted)")
+		case slices.ContainsFunc(s.Denied, func(pat string) bool { return signerMatches(pat, sig.KeyID, sig.Fingerprint) }):
+			denied = append(denied, who)
+			notCounted = append(notCounted, who+" (denied by signers.denied)")
+		case s.Allowed != nil && !slices.ContainsFunc(s.Allowed, func(pat string) bool { return signerMatches(pat, sig.KeyID, sig.Fingerprint) }):
+			notAllowed = append(notAllowed, who)
+			notCounted = append(notCounted, who+" (not in signers.allowed)")
+		case suites != nil && !slices.Contains(suites, sig.Suite):
+			badSuite = append(badSuite, who+" "+sig.Suite)
+			notCounted = append(notCounted, fmt.Sprintf("%s (suite %s not in suites.allowed)", who, sig.Suite))
+		case slices.ContainsFunc(counted, func(c Signature) bool { return c.Fingerprint == sig.Fingerprint }):
+			notCounted = append(notCounted, who+" (signed more than once; counted once)")
+		default:
+			counted = append(counted, sig)
+		}
+	}
+	if s.Denied != nil {
+		if len(denied) == 0 {
+			e.check("signers.denied", true, "no denied signer signed", "")
+		} else {
+			e.check("signers.denied", true, "ignored the signatures of denied signers: "+strings.Join(denied, ", "), "")
+		}
+	}
+	if s.Allowed != nil {
+		if len(notAllowed) == 0 {
+			e.check("signers.allowed", true, "every valid trusted signer is allowed", "")
+		} else {
+			e.check("signers.allowed", true, "ignored the signatures of signers not allowed: "+strings.Join(notAllowed, ", "), "")
+		}
+	}
+	if suites != nil {
+		if len(badSuite) == 0 {
+			e.check("suites.allowed", true, "every remaining signature uses an allowed suite ("+strings.Join(suites, ", ")+")", "")
+		} else {
+			e.check("suites.allowed", true, fmt.Sprintf("ignored signatures whose suite is not one of %s: %s",
+				strings.Join(suites, ", "), strings.Join(badSuite, ", ")), "")
+		}
+	}
+	k := e.p.Threshold()
+	names := make([]string, len(counted))
+	for i, c := range counted {
+		names[i] = signerName(c)
+	}
+	detail := fmt.Sprintf("%d of %d required signers", len(counted), k)
+	if len(names) > 0 {
+		detail += ": " + strings.Join(names, ", ")
+	}
+	if len(notCounted) > 0 {
+		detail += "; not counted: " + strings.Join(notCounted, ", ")
+	}
+	if len(counted) >= k {
+		e.check("signers.threshold", true, detail, "")
+	} else {
+		e.check("signers.threshold", false, detail,
+			"add %d signature(s) by other trusted keys the policy counts (ct sign -k KEY), or change %s", k-len(counted), e.p.Name)
+	}
+	return counted
+}
+
+func (e *evaluation) pin(m *bundle.Manifest, manifestDigest string, counted []Signature) {
+	if e.p.Pin == nil {
+		return
+	}
+	name := m.Package.Name
+	pin, ok := e.p.Pin[name]
+	if !ok {
+		e.check("pin", true, fmt.Sprintf("package %q is not pinned", name), "")
+		return
+	}
+	rule := join("pin", name)
+	if pin.Digest != "" {
+		if m.Image.Digest == pin.Digest {
+			e.check(rule+".digest", true, "image digest is "+pin.Digest, "")
+		} else {
+			e.check(rule+".digest", false, fmt.Sprintf("image digest is %s, the pin requires %s", m.Image.Digest, pin.Digest),
+				"this is not the pinned image; if the new image is expected, update %s.digest in %s", rule, e.p.Name)
+		}
+	}
+	if pin.ManifestDigest != "" {
+		if manifestDigest == pin.ManifestDigest {
+			e.check(rule+".manifest_digest", true, "manifest digest is "+pin.ManifestDigest, "")
+		} else {
+			e.check(rule+".manifest_digest", false, fmt.Sprintf("manifest digest is %s, the pin requires %s", manifestDigest, pin.ManifestDigest),
+				"this is not the pinned bundle; if the new bundle is expected, update %s.manifest_digest in %s", rule, e.p.Name)
+		}
+	}
+	if pin.Signers != nil {
+		var missing []string
+		for _, pat := range pin.Signers {
+			if !slices.ContainsFunc(counted, func(c Signature) bool { return signerMatches(pat, c.KeyID, c.Fingerprint) }) {
+				missing = append(missing, pat)
+			}
+		}
+		if len(missing) == 0 {
+			e.check(rule+".signers", true, "every pinned signer signed: "+quoteList(pin.Signers), "")
+		} else {
+			e.check(rule+".signers", false, "no counted signature by pinned signer(s) "+quoteList(missing),
+				"have each pinned signer sign the bundle (ct sign -k KEY); a denied, disallowed or untrusted signer does not count")
+		}
+	}
+}
+
+// signerName names a signer for people: "alice (6e33:ce9e:16e3:3e7d)".
+func signerName(s Signature) string {
+	if s.KeyID == "" {
+		return s.Fingerprint.Short()
+	}
+	return s.KeyID + " (" + s.Fingerprint.Short() + ")"
+}
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,301 @@
+// Package verify decides whether a bundle is exactly what a trusted signer
+// packed, in one forward pass over it, and if not, precisely why.
+//
+// It runs every check (docs/spec/verify.md): the bundle format
+// (lib/bundle: structure, canonical manifest, derived files, every blob's
+// digest and size, the image graph), each signature with the key embedded
+// in it (lib/sig), trust by fingerprint against the key store and --key
+// files, and the trust policy (lib/policy). Nothing is accepted early. When
+// several problems exist, the exit code is decided by the order 10, 1, 2, 3,
+// 4, 5: a broken container outranks a wrong byte, which outranks a bad
+// signature, which outranks an untrusted signer, then policy, then
+// attestations.
+//
+// The package links no network code: packagers ship ct-verify alone.
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
+	"github.com/cerro-torre/ct/lib/sig"
+)
+
+// TrustedKey is a public key the verifier trusts, and where that trust
+// comes from ("store trusted/alice.pub", "--key alice.pub").
+type TrustedKey struct {
+	Key    *keys.PublicKey
+	Source string
+}
+
+// Options says what to trust and which policy applies.
+type Options struct {
+	Trusted    []TrustedKey
+	Policy     *policy.Policy // nil: no policy
+	PolicyName string         // for messages
+	// SkipContent skips hashing blobs (ct explain on a file seeks past
+	// them); the report then says the content was not checked.
+	SkipContent bool
+	// onSkip is told where each skipped blob lies (VerifyFile hashes them).
+	onSkip func(b bundle.Blob, i int, off int64, where string)
+}
+
+// Check is one verification step and its outcome.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Code   int    `json:"code,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	Hint   string `json:"hint,omitempty"`
+}
+
+// Signer is one signature entry as verified.
+type Signer struct {
+	KeyID       string `json:"keyId"`
+	Fingerprint string `json:"fingerprint"`
+	Display     string `json:"-"`
+	Suite       string `json:"suite"`
+	Valid       bool   `json:"valid"`
+	Trusted     bool   `json:"trusted"`
+	TrustSource string `json:"trustSource,omitempty"`
+	Problem     string `json:"problem,omitempty"`
+}
+
+// Report is the outcome of verifying one bundle. Its JSON form is the
+// stable `ct verify --json` schema (docs/spec/verify.md).
+type Report struct {
+	Schema         int              `json:"schema"`
+	Bundle         string           `json:"bundle"`
+	Valid          bool             `json:"valid"`
+	Code           int              `json:"code"`
+	Verdict        string           `json:"verdict"`
+	Package        string           `json:"package,omitempty"`
+	Version        string           `json:"version,omitempty"`
+	ImageDigest    string           `json:"imageDigest,omitempty"`
+	ManifestDigest string           `json:"manifestDigest,omitempty"`
+	Source         string           `json:"source,omitempty"`
+	Blobs          int              `json:"blobs"`
+	ContentChecked bool             `json:"contentChecked"`
+	Signatures     []Signer         `json:"signatures"`
+	Policy         string           `json:"policy,omitempty"`
+	Checks         []Check          `json:"checks"`
+	Manifest       *bundle.Manifest `json:"-"`
+	errs           []error
+}
+
+// rank orders exit codes by precedence: lower decides.
+var rank = map[exit.Code]int{exit.Malformed: 0, exit.IO: 0, exit.HashMismatch: 1, exit.SignatureInvalid: 2,
+	exit.KeyNotTrusted: 3, exit.PolicyRejected: 4, exit.MissingAttestation: 5}
+
+func (r *Report) ok(name, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *Report) fail(name string, err error) {
+	r.errs = append(r.errs, err)
+	r.Checks = append(r.Checks, Check{Name: name, Code: int(exit.CodeOf(err)), Detail: err.Error(), Hint: exit.HintOf(err)})
+}
+
+// Err returns the deciding error (nil when valid): the first failure of the
+// highest-precedence code.
+func (r *Report) Err() error {
+	var best error
+	for _, e := range r.errs {
+		if best == nil || rankOf(e) < rankOf(best) {
+			best = e
+		}
+	}
+	return best
+}
+
+// Others returns the failures other than the deciding one, in check order.
+func (r *Report) Others() []error {
+	best := r.Err()
+	var out []error
+	for _, e := range r.errs {
+		if e != best {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func rankOf(err error) int {
+	if n, ok := rank[exit.CodeOf(err)]; ok {
+		return n
+	}
+	return -1 // usage and internal errors come first
+}
+
+func (r *Report) finish() *Report {
+	err := r.Err()
+	r.Code = int(exit.CodeOf(err))
+	r.Valid = err == nil
+	r.Verdict = exit.Lookup(exit.CodeOf(err)).Name
+	if r.Valid {
+		r.Verdict = "valid"
+	}
+	if r.Signatures == nil {
+		r.Signatures = []Signer{}
+	}
+	return r
+}
+
+// Verify reads the bundle from rd (named name in messages) and verifies it.
+// The report always comes back; its Err says why the bundle failed.
+func Verify(rd io.Reader, name string, opts Options) *Report {
+	rep := &Report{Schema: 1, Bundle: name, ContentChecked: !opts.SkipContent}
+	br, err := bundle.NewReader(rd, name)
+	if err != nil {
+		rep.fail("bundle", err)
+		return rep.finish()
+	}
+	m := br.Manifest()
+	rep.Manifest = m
+	rep.Package, rep.Version, rep.ImageDigest = m.Package.Name, m.Package.Version, m.Image.Digest
+	rep.ManifestDigest = bundle.Digest(br.ManifestBytes())
+	rep.Source, rep.Blobs = m.Source.Reference, len(m.Blobs)
+	rep.ok("manifest", "canonical manifest.toml %s, format %d", rep.ManifestDigest, m.Format)
+	rep.ok("summary", "summary.json, oci-layout and index.json match manifest.toml")
+
+	buf := make([]byte, 1<<20)
+	if opts.SkipContent {
+		br.SkipContent()
+	}
+	n := 0 // blobs seen
+	for {
+		b, blob, err := br.NextBlob()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rep.fail("bundle", err)
+			return rep.finish()
+		}
+		if opts.SkipContent && b.Role != bundle.RoleIndex && b.Role != bundle.RoleManifest {
+			if opts.onSkip != nil {
+				opts.onSkip(b, n, br.Offset(), blobWhere(name, b, n, len(m.Blobs)))
+			}
+			n++
+			continue
+		}
+		n++
+		if _, err := io.CopyBuffer(discard{}, blob, buf); err != nil {
+			rep.fail("blob "+b.Digest, err)
+			if exit.CodeOf(err) != exit.HashMismatch {
+				return rep.finish()
+			}
+		}
+	}
+	if !opts.SkipContent {
+		if n := br.Mismatches(); n == 0 {
+			rep.ok("blobs", "%d blobs match their digests and sizes; they form exactly the image %s", len(m.Blobs), m.Image.Digest)
+		}
+	}
+	entries, err := br.Signatures()
+	if err != nil {
+		rep.fail("bundle", err)
+		return rep.finish()
+	}
+	checkSignatures(rep, entries, br.ManifestBytes(), opts)
+	if opts.Policy != nil {
+		checkPolicy(rep, opts)
+	}
+	return rep.finish()
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts Options) {
+	if len(entries) == 0 {
+		rep.fail("signatures", exit.New(exit.SignatureInvalid, "the bundle is unsigned").At("bundle "+rep.Bundle).
+			WithHint("sign it with ct sign -k KEY %s -o %s", rep.Bundle, rep.Bundle))
+		return
+	}
+	var valid []Signer
+	for _, e := range entries {
+		name := "signature " + strings.TrimSuffix(strings.TrimPrefix(e.Name, sig.EntryDir), sig.EntryExt)
+		se, err := sig.ParseEntry(e.Name, e.Data)
+		if err != nil {
+			rep.fail(name, exit.Wrap(exit.Malformed, err, "unreadable signature entry").At("bundle "+rep.Bundle+", entry "+e.Name).
+				WithHint("the entry was damaged or written by a non-conforming tool; re-sign the bundle"))
+			continue
+		}
+		fp := se.Fingerprint
+		s := Signer{KeyID: se.KeyID, Fingerprint: fp.String(), Display: fp.Display(), Suite: se.Suite}
+		if err := sig.VerifySelf(se, manifest); err != nil {
+			s.Problem = err.Error()
+			rep.Signatures = append(rep.Signatures, s)
+			rep.fail(name, exit.Wrap(exit.SignatureInvalid, err, "signature by %s (%s, %s) does not verify", se.KeyID, se.Suite, fp.Display()).
+				At("bundle "+rep.Bundle).WithHint("the bundle or its signature was altered after signing; fetch it again from its source"))
+			continue
+		}
+		s.Valid = true
+		for _, t := range opts.Trusted {
+			if t.Key.Fingerprint() == fp && t.Key.Equal(se.PublicKey) {
+				s.Trusted, s.TrustSource = true, t.Source
+				break
+			}
+		}
+		rep.Signatures = append(rep.Signatures, s)
+		valid = append(valid, s)
+		rep.ok(name, "valid %s signature by %s (%s)", s.Suite, s.KeyID, s.Display)
+	}
+	if len(valid) == 0 {
+		return
+	}
+	var trusted []string
+	for _, s := range valid {
+		if s.Trusted {
+			trusted = append(trusted, s.KeyID)
+		}
+	}
+	if len(trusted) > 0 {
+		rep.ok("trust", "trusted signer(s): %s", strings.Join(trusted, ", "))
+		return
+	}
+	var who []string
+	for _, s := range valid {
+		who = append(who, fmt.Sprintf("%s (%s, %s)", s.KeyID, s.Suite, s.Display))
+	}
+	hint := "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub"
+	if len(opts.Trusted) == 0 {
+		hint = "no trusted keys are configured: pass the signer's public key with --key KEY.pub, or import it with ct key import KEY.pub"
+	}
+	rep.fail("trust", exit.New(exit.KeyNotTrusted, "signatures verify, but no signer is trusted: signed by %s", strings.Join(who, ", ")).
+		At("bundle "+rep.Bundle).WithHint("%s", hint))
+}
+
+func checkPolicy(rep *Report, opts Options) {
+	rep.Policy = opts.PolicyName
+	in := policy.Input{Manifest: rep.Manifest, ManifestDigest: rep.ManifestDigest}
+	for _, s := range rep.Signatures {
+		fp, err := keys.ParseFingerprint(s.Fingerprint)
+		if err != nil {
+			continue
+		}
+		in.Signatures = append(in.Signatures, policy.Signature{KeyID: s.KeyID, Fingerprint: fp, Suite: s.Suite,
+			Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource})
+	}
+	res := opts.Policy.Evaluate(in)
+	for _, c := range res.Checks {
+		if c.OK {
+			rep.ok("policy "+c.Rule, "%s", c.Detail)
+		}
+	}
+	if err := res.Error(); err != nil {
+		var ee *exit.Error
+		if errors.As(err, &ee) && ee.Where == "" {
+			ee.Where = "policy " + opts.PolicyName
+		}
+		rep.fail("policy", err)
+	}
+}
