@@ -48,6 +48,7 @@ type flags struct {
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		opts, err := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}.Load()
 		if err != nil {
 			return err
@@ -68,7 +69,7 @@ func main() {
 			e.SetIndent("", "  ")
 			e.Encode(rep)
 		} else {
-			explain.Text(os.Stdout, rep, explain.Options{Layers: f.Layers, Signers: f.Signers})
+			explain.Text(os.Stdout, rep, explain.Options{Layers: f.Layers, Signers: f.Signers, Color: cli.UseColor(os.Stdout)})
 		}
 		if c := exit.Code(rep.Code); c == exit.Malformed || c == exit.IO {
 			return exit.New(c, "the bundle cannot be fully read").At(f.Bundle)

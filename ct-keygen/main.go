@@ -47,6 +47,7 @@ type flags struct {
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		suite, err := keys.ParseSuite(f.Suite)
 		if err != nil {
 			return err

@@ -65,6 +65,7 @@ type flags struct {
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		key, err := signer(f) // nil: unsigned, as the summary line says

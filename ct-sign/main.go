@@ -48,6 +48,7 @@ type flags struct {
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile})

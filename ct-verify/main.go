@@ -45,6 +45,7 @@ type flags struct {
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		opts, err := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}.Load()
 		if err != nil {
 			return err
@@ -74,7 +75,7 @@ func main() {
 			os.Exit(int(exit.CodeOf(err)))
 		}
 		if !f.JSON && !f.Quiet {
-			fmt.Printf("OK %s %s %s signed by %s\n", rep.Package, rep.Version, rep.ImageDigest, signers(rep))
+			fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), rep.Package, rep.Version, rep.ImageDigest, signers(rep))
 		}
 		return nil
 	})

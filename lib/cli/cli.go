@@ -36,6 +36,7 @@ type Command struct {
 
 // Globals are the flags every binary has. Embed it in the flags struct.
 type Globals struct {
+	Color       string          `enum:"auto,always,never" default:"auto" placeholder:"WHEN" help:"Colour: auto (a terminal, and NO_COLOR unset), always or never; default from config.toml."`
 	Man         manFlag         `hidden:"" help:"Print the man page (roff) and exit."`
 	SummaryLine summaryLineFlag `hidden:"" name:"summary-line" help:"Print a one-line summary and exit (used by ct help)."`
 }
@@ -118,6 +119,17 @@ func Parse(cmd Command, flags any, args []string) *kong.Context {
 		Fail(cmd.Name, exit.Wrap(exit.Internal, err, "bad flag definitions"))
 	}
 	ctx, err := parser.Parse(args)
+	if err == nil {
+		if f := ctx.Flags(); f != nil {
+			for _, fl := range f {
+				if fl.Name == "color" {
+					if v, ok := ctx.FlagValue(fl).(string); ok {
+						colorMode = v
+					}
+				}
+			}
+		}
+	}
 	if err != nil {
 		var pe *kong.ParseError
 		if errors.As(err, &pe) {
@@ -147,10 +159,14 @@ func Fail(name string, err error) {
 
 // PrintError writes err in the ct error format.
 func PrintError(w io.Writer, name string, err error) {
-	fmt.Fprintf(w, "%s: error: %s\n", name, err)
+	on := false
+	if f, ok := w.(*os.File); ok {
+		on = UseColor(f)
+	}
+	fmt.Fprintf(w, "%s: %s %s\n", name, Paint(on, "red", "error:"), err)
 	if h := exit.HintOf(err); h != "" {
 		for _, line := range strings.Split(h, "\n") {
-			fmt.Fprintf(w, "%s: hint: %s\n", name, line)
+			fmt.Fprintf(w, "%s: %s %s\n", name, Paint(on, "yellow", "hint:"), line)
 		}
 	}
 	if exit.CodeOf(err) == exit.Internal {

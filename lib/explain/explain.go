@@ -17,6 +17,14 @@ import (
 type Options struct {
 	Layers  bool // list every blob
 	Signers bool // full signer details
+	Color   bool // ANSI colour for the marks and the verdict
+}
+
+func paint(on bool, code, s string) string {
+	if !on {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
 // Size formats n bytes for people (SI units, as registries show them).
@@ -38,7 +46,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 	m := rep.Manifest
 	if m == nil {
 		fmt.Fprintf(w, "%s: not a readable bundle\n", rep.Bundle)
-		verdict(w, rep)
+		verdict(w, rep, opts.Color)
 		return
 	}
 	fmt.Fprintf(w, "%s %s\n", m.Package.Name, m.Package.Version)
@@ -100,7 +108,8 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		} else if s.Valid {
 			mark = "?"
 		}
-		fmt.Fprintf(w, "  %s %-12s %s  %s, %s\n", mark, s.KeyID, s.Suite, state, trust)
+		color := map[string]string{"✓": "32", "✗": "31", "?": "33"}[mark]
+		fmt.Fprintf(w, "  %s %-12s %s  %s, %s\n", paint(opts.Color, color, mark), s.KeyID, s.Suite, state, trust)
 		fp := s.Display
 		if !opts.Signers && len(fp) > 19 {
 			fp = fp[:19] + "…"
@@ -122,13 +131,13 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 			}
 		}
 	}
-	verdict(w, rep)
+	verdict(w, rep, opts.Color)
 }
 
-func verdict(w io.Writer, rep *verify.Report) {
-	v := "VALID"
+func verdict(w io.Writer, rep *verify.Report, color bool) {
+	v := paint(color, "32", "VALID")
 	if !rep.Valid {
-		v = "NOT VALID (" + rep.Verdict + ")"
+		v = paint(color, "31", "NOT VALID ("+rep.Verdict+")")
 	}
 	fmt.Fprintf(w, "verdict %s: ct verify exits %d", v, rep.Code)
 	if !rep.ContentChecked {
