@@ -169,6 +169,7 @@ for SIZE in $SIZES; do
 	t1=$(date +%s.%N)
 	PACK=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 	rm -rf "$LAYOUT"
+	sync # let the writeback of the new bundle finish before anything is timed
 	BYTES=$(stat -c %s "$CTP")
 	MB=$(awk -v b="$BYTES" 'BEGIN {printf "%.0f", b / 1e6}')
 
