@@ -321,6 +321,10 @@ func TestPolicyRules(t *testing.T) {
 		{"suite not allowed", `{"version":1,"suites":{"allowed":["CT-SIG-02","CT-SIG-03"]}}`, exit.PolicyRejected},
 		{"pin digest", `{"version":1,"pin":{"web":{"digest":"sha256:` + strings.Repeat("0", 64) + `"}}}`, exit.PolicyRejected},
 		{"pin digest ok", `{"version":1,"pin":{"web":{"digest":"` + f.m.Image.Digest + `"}}}`, exit.OK},
+		{"pin manifest digest", `{"version":1,"pin":{"web":{"manifest_digest":"sha256:` + strings.Repeat("1", 64) + `"}}}`, exit.PolicyRejected},
+		{"pin signers", `{"version":1,"pin":{"web":{"signers":["bob"]}}}`, exit.PolicyRejected},
+		{"pin signers ok", `{"version":1,"pin":{"web":{"signers":["` + fp.String() + `"]}}}`, exit.OK},
+		{"pin other package", `{"version":1,"pin":{"api":{"signers":["bob"]}}}`, exit.OK},
 		{"attestation required", `{"version":1,"require_attestations":["slsa-provenance"]}`, exit.MissingAttestation},
 	} {
 		t.Run(c.name, func(t *testing.T) {
