@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"io"
 	"strings"
 	"testing"
@@ -157,17 +158,17 @@ func TestReaderRejects(t *testing.T) {
 		}, exit.HashMismatch, "content has digest"},
 		{"manifest not canonical", func() []byte {
 			e := clone(entries)
-			e[0].data = append(bytes.Clone(e[0].data), '\n')
+			e[0].Data = append(bytes.Clone(e[0].Data), '\n')
 			return build(t, e)
 		}, exit.Malformed, "manifest.toml"},
 		{"summary altered", func() []byte {
 			e := clone(entries)
-			e[1].data = bytes.Replace(e[1].data, []byte(`"demo"`), []byte(`"evil"`), 1)
+			e[1].Data = bytes.Replace(e[1].Data, []byte(`"demo"`), []byte(`"evil"`), 1)
 			return build(t, e)
 		}, exit.HashMismatch, "summary.json"},
 		{"index.json altered", func() []byte {
 			e := clone(entries)
-			e[3].data = bytes.Replace(e[3].data, []byte(`"1.0"`), []byte(`"2.0"`), 1)
+			e[3].Data = bytes.Replace(e[3].Data, []byte(`"1.0"`), []byte(`"2.0"`), 1)
 			return build(t, e)
 		}, exit.HashMismatch, "index.json"},
 		{"missing blob", func() []byte { e := clone(entries); return build(t, append(e[:7:7], e[8:]...)) }, exit.Malformed, "missing blob 2 of 4"},
@@ -178,22 +179,22 @@ func TestReaderRejects(t *testing.T) {
 		}, exit.Malformed, "duplicate entry of blob 2 of 4"},
 		{"extra entry", func() []byte {
 			e := clone(entries)
-			return build(t, append(e, entry{name: "extra.txt", data: []byte("x")}))
+			return build(t, append(e, entry{Name: "extra.txt", Data: []byte("x")}))
 		}, exit.Malformed, "unexpected entry after the blobs"},
 		{"extra blob", func() []byte {
 			e := clone(entries)
-			return build(t, append(e, entry{name: BlobsSHA256Dir + strings.Repeat("f", 64), data: []byte("x")}))
+			return build(t, append(e, entry{Name: BlobsSHA256Dir + strings.Repeat("f", 64), Data: []byte("x")}))
 		}, exit.Malformed, "extra blob"},
 		{"path traversal", func() []byte {
 			e := clone(entries)
-			return build(t, append(e, entry{name: "signatures/../../etc/passwd", data: []byte("x")}))
+			return build(t, append(e, entry{Name: "signatures/../../etc/passwd", Data: []byte("x")}))
 		}, exit.Malformed, "unsafe path"},
 		{"symlink", func() []byte {
 			e := clone(entries)
-			return build(t, append(e, entry{name: "signatures/x", link: "/etc/passwd"}))
+			return build(t, append(e, entry{Name: "signatures/x", Link: "/etc/passwd"}))
 		}, exit.Malformed, "link entries"},
-		{"wrong mode", func() []byte { e := clone(entries); e[2].mode = 0o755; return build(t, e) }, exit.Malformed, "mode"},
-		{"owner name", func() []byte { e := clone(entries); e[2].uname = "alice"; return build(t, e) }, exit.Malformed, "owner"},
+		{"wrong mode", func() []byte { e := clone(entries); e[2].Mode = 0o755; return build(t, e) }, exit.Malformed, "mode"},
+		{"owner name", func() []byte { e := clone(entries); e[2].Uname = "alice"; return build(t, e) }, exit.Malformed, "owner"},
 		{"trailing data", func() []byte { return append(bytes.Clone(good), []byte("smuggled")...) }, exit.Malformed, "after the end"},
 		{"first entry not manifest", func() []byte { e := clone(entries); e[0], e[1] = e[1], e[0]; return build(t, e) }, exit.Malformed, "first entry"},
 	}
@@ -223,7 +224,7 @@ func TestReaderRejects(t *testing.T) {
 	}
 	// signature entries after the blobs are returned
 	e := clone(entries)
-	e = append(e, entry{name: "signatures/", dir: true}, entry{name: "signatures/a.sig", data: []byte("sig")})
+	e = append(e, entry{Name: "signatures/", Dir: true}, entry{Name: "signatures/a.sig", Data: []byte("sig")})
 	_, sigs, err := Check(bytes.NewReader(build(t, e)), "x.ctp")
 	if err != nil || len(sigs) != 1 || sigs[0].Name != "signatures/a.sig" || string(sigs[0].Data) != "sig" {
 		t.Fatalf("signatures: %v %v", sigs, err)
@@ -325,103 +326,16 @@ type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
-// entry is a raw tar entry, for building hostile bundles.
-type entry struct {
-	name, link, uname string
-	data              []byte
-	dir               bool
-	mode              int64
-}
+type entry = bundletest.Entry
 
-func clone(e []entry) []entry { return append([]entry(nil), e...) }
+func clone(e []entry) []entry { return bundletest.Clone(e) }
 
 func readEntries(t testing.TB, data []byte) []entry {
-	var out []entry
-	tr := tar.NewReader(bytes.NewReader(data))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
-		out = append(out, entry{name: h.Name, data: b, dir: h.Typeflag == tar.TypeDir})
+	e, err := bundletest.Entries(data)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return e
 }
 
-func build(t testing.TB, entries []entry) []byte {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0), Uname: e.uname}
-		switch {
-		case e.dir:
-			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
-		case e.link != "":
-			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, e.link, 0
-		}
-		if e.mode != 0 {
-			h.Mode = e.mode
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Size > 0 {
-			tw.Write(e.data)
-		}
-	}
-	tw.Close()
-	return buf.Bytes()
-}
-
-func TestRewriteSignatures(t *testing.T) {
-	m, blobs := testImage()
-	orig := write(t, m, blobs, WriterOptions{ModTime: time.Unix(1700000000, 0)})
-	add := func(in []byte, e ...Entry) []byte {
-		var out bytes.Buffer
-		_, err := Rewrite(bytes.NewReader(in), "in.ctp", &out, func(_ *Manifest, mb []byte, old []Entry) ([]Entry, error) {
-			keep := map[string]Entry{}
-			for _, o := range append(old, e...) {
-				keep[o.Name] = o
-			}
-			var all []Entry
-			for _, v := range keep {
-				all = append(all, v)
-			}
-			return all, nil
-		}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out.Bytes()
-	}
-	a := Entry{Name: "signatures/a.sig", Data: []byte("A")}
-	b := Entry{Name: "signatures/b.sig", Data: []byte("B")}
-	ab := add(add(orig, a), b)
-	ba := add(add(orig, b), a)
-	if !bytes.Equal(ab, ba) {
-		t.Fatal("co-signing order changed the bytes")
-	}
-	if again := add(ab, a); !bytes.Equal(again, ab) {
-		t.Fatal("re-adding the same signature changed the bytes")
-	}
-	if none := add(orig); !bytes.Equal(none, orig) {
-		t.Fatal("rewriting without signatures changed the bytes")
-	}
-	if !bytes.HasPrefix(ab, orig[:len(orig)-1024]) {
-		t.Fatal("signing changed bytes before the signatures")
-	}
-	_, sigs, err := Check(bytes.NewReader(ab), "ab.ctp")
-	if err != nil || len(sigs) != 2 {
-		t.Fatalf("%v %v", sigs, err)
-	}
-	// a corrupt blob is refused, with the bundle named
-	bad := bytes.Clone(orig)
-	bad[bytes.Index(bad, []byte("layer one"))] ^= 1
-	_, err = Rewrite(bytes.NewReader(bad), "bad.ctp", io.Discard, func(*Manifest, []byte, []Entry) ([]Entry, error) { return nil, nil }, nil)
-	if exit.CodeOf(err) != exit.HashMismatch || !strings.Contains(err.Error(), "bad.ctp") {
-		t.Fatalf("got %v", err)
-	}
-}
+func build(t testing.TB, entries []entry) []byte { return bundletest.Build(entries) }

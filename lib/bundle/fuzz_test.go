@@ -20,7 +20,7 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("manifest.toml"))
 	entries := readEntries(f, good)
-	f.Add(build(f, append(clone(entries), entry{name: "signatures/a.sig", data: []byte("s")})))
+	f.Add(build(f, append(clone(entries), entry{Name: "signatures/a.sig", Data: []byte("s")})))
 	f.Add(build(f, entries[:5]))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		br, err := NewReader(bytes.NewReader(data), "fuzz.ctp")

@@ -1,14 +1,12 @@
 package verify
 
 import (
-	"archive/tar"
 	"bytes"
 	"fmt"
-	"io"
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -113,49 +111,21 @@ func (f *fixture) trust(ks ...*keys.PrivateKey) Options {
 	return o
 }
 
-type entry struct {
-	name, link string
-	data       []byte
-	dir        bool
-}
+type entry = bundletest.Entry
 
 func entries(t testing.TB, data []byte) []entry {
-	var out []entry
-	tr := tar.NewReader(bytes.NewReader(data))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
-		out = append(out, entry{name: h.Name, data: b, dir: h.Typeflag == tar.TypeDir})
+	e, err := bundletest.Entries(data)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return e
 }
 
-func build(es []entry) []byte {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range es {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
-		if e.dir {
-			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
-		}
-		if e.link != "" {
-			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, e.link, 0
-		}
-		tw.WriteHeader(h)
-		tw.Write(e.data)
-	}
-	tw.Close()
-	return buf.Bytes()
-}
+func build(es []entry) []byte { return bundletest.Build(es) }
 
 func index(es []entry, prefix string) int {
 	for i, e := range es {
-		if strings.HasPrefix(e.name, prefix) {
+		if strings.HasPrefix(e.Name, prefix) {
 			return i
 		}
 	}
@@ -185,10 +155,10 @@ func TestTamperSuite(t *testing.T) {
 	badSig := func() []byte {
 		return edit(func(c []entry) []entry {
 			i := index(c, "signatures/")
-			for c[i].dir {
+			for c[i].Dir {
 				i++
 			}
-			e, err := sig.ParseEntry(c[i].name, c[i].data)
+			e, err := sig.ParseEntry(c[i].Name, c[i].Data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,12 +167,12 @@ func TestTamperSuite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c[i].data = data
+			c[i].Data = data
 			return c
 		})
 	}
 	blobEntry := index(es, "blobs/sha256/")
-	for blobEntry >= 0 && es[blobEntry].dir {
+	for blobEntry >= 0 && es[blobEntry].Dir {
 		blobEntry++
 	}
 	lastBlob := index(es, "signatures/") - 1
@@ -217,11 +187,11 @@ func TestTamperSuite(t *testing.T) {
 		{"valid", f.data, f.trust(f.alice), exit.OK, ""},
 		{"flipped byte in a layer", edit(func(c []entry) []entry {
 			i := lastBlob
-			c[i].data = flip(c[i].data, len(c[i].data)/2)
+			c[i].Data = flip(c[i].Data, len(c[i].Data)/2)
 			return c
 		}), f.trust(f.alice), exit.HashMismatch, "content has digest"},
 		{"flipped byte in manifest.toml", edit(func(c []entry) []entry {
-			c[0].data = bytes.Replace(c[0].data, []byte(`version = "1.0"`), []byte(`version = "1.1"`), 1)
+			c[0].Data = bytes.Replace(c[0].Data, []byte(`version = "1.0"`), []byte(`version = "1.1"`), 1)
 			return c
 		}), f.trust(f.alice), exit.HashMismatch, "summary.json"},
 		{"manifest forged consistently", forged(), f.trust(f.alice), exit.SignatureInvalid, "does not verify"},
@@ -229,7 +199,7 @@ func TestTamperSuite(t *testing.T) {
 		{"unsigned", writeBundle(t, f.m, f.blobs), f.trust(f.alice), exit.SignatureInvalid, "unsigned"},
 		{"untrusted key", f.data, f.trust(f.mallory), exit.KeyNotTrusted, "no signer is trusted"},
 		{"no trusted keys at all", f.data, Options{}, exit.KeyNotTrusted, "alice"},
-		{"extra entry", edit(func(c []entry) []entry { return append(c, entry{name: "README", data: []byte("hi")}) }),
+		{"extra entry", edit(func(c []entry) []entry { return append(c, entry{Name: "README", Data: []byte("hi")}) }),
 			f.trust(f.alice), exit.Malformed, "unexpected entry"},
 		{"missing blob", edit(func(c []entry) []entry { return append(c[:blobEntry:blobEntry], c[blobEntry+1:]...) }),
 			f.trust(f.alice), exit.Malformed, "missing blob 1 of 4"},
@@ -237,16 +207,16 @@ func TestTamperSuite(t *testing.T) {
 			return append(append(c[:blobEntry+1:blobEntry+1], c[blobEntry]), c[blobEntry+1:]...)
 		}), f.trust(f.alice), exit.Malformed, "duplicate"},
 		{"../ path", edit(func(c []entry) []entry {
-			return append(c, entry{name: "signatures/../../../etc/cron.d/x", data: []byte("x")})
+			return append(c, entry{Name: "signatures/../../../etc/cron.d/x", Data: []byte("x")})
 		}), f.trust(f.alice), exit.Malformed, "unsafe path"},
-		{"symlink entry", edit(func(c []entry) []entry { return append(c, entry{name: "signatures/link", link: "/etc/shadow"}) }),
+		{"symlink entry", edit(func(c []entry) []entry { return append(c, entry{Name: "signatures/link", Link: "/etc/shadow"}) }),
 			f.trust(f.alice), exit.Malformed, "link entries are not allowed"},
 		{"garbage", bytes.Repeat([]byte("not a bundle "), 100), f.trust(f.alice), exit.Malformed, "not a"},
 		{"empty file", nil, f.trust(f.alice), exit.Malformed, "empty input"},
 		{"data after the archive", append(bytes.Clone(f.data), 'x'), f.trust(f.alice), exit.Malformed, "after the end"},
 		// precedence: a wrong byte outranks an untrusted signer
 		{"layer flip and untrusted", edit(func(c []entry) []entry {
-			c[lastBlob].data = flip(c[lastBlob].data, 3)
+			c[lastBlob].Data = flip(c[lastBlob].Data, 3)
 			return c
 		}), f.trust(f.mallory), exit.HashMismatch, "content has digest"},
 	}
@@ -291,9 +261,9 @@ func TestAllChecksRun(t *testing.T) {
 	es := entries(t, f.data)
 	n := 0
 	for i := range es {
-		if strings.HasPrefix(es[i].name, "blobs/sha256/") && !es[i].dir && len(es[i].data) > 10000 {
-			es[i].data = bytes.Clone(es[i].data)
-			es[i].data[100] ^= 1
+		if strings.HasPrefix(es[i].Name, "blobs/sha256/") && !es[i].Dir && len(es[i].Data) > 10000 {
+			es[i].Data = bytes.Clone(es[i].Data)
+			es[i].Data[100] ^= 1
 			n++
 		}
 	}
@@ -375,10 +345,10 @@ func TestVerifyFileAgrees(t *testing.T) {
 	var variants [][]byte
 	variants = append(variants, f.data, f.data[:len(f.data)/2], nil)
 	for i := range es {
-		if strings.HasPrefix(es[i].name, "blobs/sha256/") && !es[i].dir {
+		if strings.HasPrefix(es[i].Name, "blobs/sha256/") && !es[i].Dir {
 			c := append([]entry(nil), es...)
-			c[i].data = bytes.Clone(c[i].data)
-			c[i].data[len(c[i].data)-1] ^= 0x80
+			c[i].Data = bytes.Clone(c[i].Data)
+			c[i].Data[len(c[i].Data)-1] ^= 0x80
 			variants = append(variants, build(c))
 		}
 	}
