@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -86,6 +87,31 @@ func FuzzArchiveIndex(f *testing.F) {
 				}
 				root.Image.ConfigFile()
 			}
+		}
+	})
+}
+
+// FuzzParse: any source string parses to a Ref that round-trips through
+// String, or fails with a usage error; never a panic.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"nginx", "docker.io/library/nginx:1.26", "localhost:5000/a/b@sha256:" + strings.Repeat("a", 64),
+		"oci:/tmp/x:tag", "oci-archive:x.tar", "docker-archive:/a:b/c.tar:repo:tag", "docker://ghcr.io/o/r:t", "dir:x", ":", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := Parse(s)
+		if err != nil {
+			if c := exit.CodeOf(err); c != exit.Usage {
+				t.Fatalf("Parse(%q): code %d: %v", s, c, err)
+			}
+			return
+		}
+		again, err := Parse(r.String())
+		if err != nil {
+			t.Fatalf("Parse(%q).String() = %q does not parse: %v", s, r.String(), err)
+		}
+		if again.Transport != r.Transport || again.Path != r.Path || again.Tag != r.Tag || again.Digest != r.Digest {
+			t.Fatalf("round trip of %q: %+v became %+v", s, r, again)
 		}
 	})
 }
