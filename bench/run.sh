@@ -11,6 +11,7 @@
 #   BENCH_LAYERS layers per image (default 8)
 #   BENCH_KEEP=1 keep the work directory (bundles, key) instead of deleting it
 #   BENCH_PIPE=0 skip the informational `cat FILE | ...` pipe measurements
+#   BENCH_TIMER=date  time with a date loop even when hyperfine is there
 #
 # Targets are reported as PASS/MISS; the script fails only when something does
 # not work (a build, a pack, a valid bundle rejected, a tampered one accepted).
@@ -41,7 +42,7 @@ command -v hyperfine >/dev/null || apt_install hyperfine
 [[ -x /usr/bin/time ]] || apt_install time
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (Debian package time) is needed for peak RSS"
 HYPERFINE=
-if command -v hyperfine >/dev/null && command -v jq >/dev/null; then HYPERFINE=1; fi
+if [[ ${BENCH_TIMER:-} != date ]] && command -v hyperfine >/dev/null && command -v jq >/dev/null; then HYPERFINE=1; fi
 
 # --- work directory -------------------------------------------------------
 BASE=${BENCH_DIR:-${TMPDIR:-/tmp}}
@@ -80,10 +81,18 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git -C "$ROOT" status --porcelain -- ct-verify ct-explain lib 2>/dev/null) ]]; then REV="$REV+dirty"; fi
 TIMER=$([[ -n $HYPERFINE ]] && hyperfine --version || echo "bash date loop")
 
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-say "machine: $NPROC x $CPU (sha_ni: $SHANI), $MEM; $OSSL; $GOV; timer: $TIMER; load $LOAD_START"
-awk -v l="${LOAD_START%% *}" 'BEGIN {exit !(l > 0.5)}' &&
-	say "warning: the machine is not idle (load $LOAD_START): timings will be noisy, parallel hashing may not scale"
+# How busy the CPUs are before we start (other work on the machine makes the
+# timings noisy and keeps parallel hashing from scaling).
+cpu_busy() { # cpu_busy SECONDS -> percent of all CPU time not idle over that window
+	local a b
+	a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+	sleep "$1"
+	b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.0f", (t > 0 ? 100 * (1 - (y[2] - x[2]) / t) : 0)}'
+}
+BUSY_START=$(cpu_busy 2)
+say "machine: $NPROC x $CPU (sha_ni: $SHANI), $MEM; $OSSL; $GOV; timer: $TIMER; CPU busy before start: $BUSY_START%"
+((BUSY_START < 10)) || say "warning: the machine is not idle ($BUSY_START% busy): timings will be noisy, parallel hashing may not scale"
 
 # The raw one-stream SHA-256 speed, without file reading: openssl dgst reads
 # 8 KiB at a time, so the dgst baseline is somewhat slower than this.
@@ -106,10 +115,9 @@ time_once() {
 		t0=$(date +%s.%N)
 		bash -c "$cmd" >/dev/null 2>&1 || die "command failed: $cmd"
 		t1=$(date +%s.%N)
-		awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}'
+		awk -v a="$t0" -v b="$t1" -v o="${LOOP_OVERHEAD:-0}" 'BEGIN {d = b - a - o; printf "%.6f", (d > 0 ? d : 0)}'
 	fi
 }
-
 # best_times RUNS VAR1 'cmd1' VAR2 'cmd2' ...: runs the commands in interleaved
 # rounds (cmd1, cmd2, ..., cmd1, cmd2, ...) so that a load burst from another
 # process hits a command and its baseline alike, and sets each VAR to the
@@ -129,6 +137,14 @@ best_times() {
 		done
 	done
 }
+
+# Without hyperfine, subtract what the loop costs around an empty command
+# (bash start-up, date), as hyperfine subtracts the shell's start-up.
+if [[ -z $HYPERFINE ]]; then
+	LOOP_OVERHEAD=0
+	best_times 5 LOOP_OVERHEAD_T true
+	LOOP_OVERHEAD=$LOOP_OVERHEAD_T
+fi
 
 # peak_rss 'shell command' -> prints the peak RSS in KiB of the command run by
 # /usr/bin/time (the command itself, not a shell: redirections stay outside).
@@ -233,12 +249,12 @@ v=$(awk -v b="$STRIPPED" 'BEGIN {printf "%.2f", b / 1048576}')
 row "ct-verify stripped size" "-" "$v" MiB "-" "-" "< 8 MiB" "$(judge "$v" "<" 8)"
 
 # --- report ---------------------------------------------------------------
-LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+BUSY_END=$(cpu_busy 2)
 report_text() {
 	echo "ct bench, $DATE, ct $REV"
 	echo "machine: $NPROC x $CPU (sha_ni: $SHANI), $MEM, Linux $KERNEL"
 	echo "baseline: $OSSL; $GOV; timer: $TIMER; best of $RUNS interleaved rounds (explain: $EXPLAIN_RUNS)"
-	echo "load average: $LOAD_START at start, $LOAD_END at end (above ~0.5 the numbers are noisy)"
+	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy)"
 	echo
 	{
 		echo "metric|size|value|unit|baseline|ratio|target|result"
@@ -258,7 +274,7 @@ report_json() {
 	printf '{\n  "date": %s,\n  "revision": %s,\n' "$(json_str "$DATE")" "$(json_str "$REV")"
 	printf '  "machine": {"nproc": %s, "cpu": %s, "sha_ni": %s, "memory": %s, "kernel": %s},\n' \
 		"$NPROC" "$(json_str "$CPU")" "$([[ $SHANI == yes ]] && echo true || echo false)" "$(json_str "$MEM")" "$(json_str "$KERNEL")"
-	printf '  "load_average": {"start": %s, "end": %s},\n' "$(json_str "$LOAD_START")" "$(json_str "$LOAD_END")"
+	printf '  "cpu_busy_percent": {"before": %s, "after": %s},\n' "$BUSY_START" "$BUSY_END"
 	printf '  "raw_sha256_bytes_per_second": %s,\n' "$RAW"
 	printf '  "openssl": %s,\n  "go": %s,\n  "timer": %s,\n  "runs": %s,\n  "explain_runs": %s,\n  "results": [\n' \
 		"$(json_str "$OSSL")" "$(json_str "$GOV")" "$(json_str "$TIMER")" "$RUNS" "$EXPLAIN_RUNS"
@@ -278,4 +294,4 @@ mkdir -p "$OUT"
 report_text | tee "$OUT/results.txt"
 report_json >"$OUT/results.json"
 if command -v jq >/dev/null; then jq -e . "$OUT/results.json" >/dev/null || die "results.json is not valid JSON"; fi
-say "wrote $OUT/results.json and $OUT/results.txt"
+say "wrote $OUT/results.json and $OUT/results.txt (${SECONDS}s in all)"
