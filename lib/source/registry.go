@@ -88,21 +88,20 @@ func registryTransport(opts Options) http.RoundTripper {
 	return NewPlainHTTPGuard(t, opts.InsecureRegistry)
 }
 
-func openRegistry(ref *Ref, opts Options) (*Root, error) {
-	var nopts []name.Option
+// NameOptions are the go-containerregistry name options for ref: plain HTTP
+// (name.Insecure) only for a loopback registry or with InsecureRegistry.
+func NameOptions(ref *Ref, opts Options) []name.Option {
 	if opts.InsecureRegistry || isLoopbackHost(registryHost(ref.Registry)) {
-		nopts = append(nopts, name.Insecure)
+		return []name.Option{name.Insecure}
 	}
-	s := ref.Registry + "/" + ref.Repository
-	if ref.Digest != "" {
-		s += "@" + ref.Digest
-	} else {
-		s += ":" + ref.Tag
-	}
-	nr, err := name.ParseReference(s, nopts...)
-	if err != nil {
-		return nil, exit.Wrap(exit.Usage, err, "not a valid registry reference").At(ref.where()).WithHint("%s", supportedForms)
-	}
+	return nil
+}
+
+// RemoteOptions are the go-containerregistry remote options for opts: the
+// keychain (docker/podman config files by default), the transport behind
+// the plain-HTTP guard, the context and the user agent. Every command that
+// talks to a registry uses them, so all behave alike.
+func RemoteOptions(opts Options) []remote.Option {
 	kc := opts.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
@@ -119,6 +118,21 @@ func openRegistry(ref *Ref, opts Options) (*Root, error) {
 	if opts.UserAgent != "" {
 		ropts = append(ropts, remote.WithUserAgent(opts.UserAgent))
 	}
+	return ropts
+}
+
+func openRegistry(ref *Ref, opts Options) (*Root, error) {
+	s := ref.Registry + "/" + ref.Repository
+	if ref.Digest != "" {
+		s += "@" + ref.Digest
+	} else {
+		s += ":" + ref.Tag
+	}
+	nr, err := name.ParseReference(s, NameOptions(ref, opts)...)
+	if err != nil {
+		return nil, exit.Wrap(exit.Usage, err, "not a valid registry reference").At(ref.where()).WithHint("%s", supportedForms)
+	}
+	ropts := RemoteOptions(opts)
 	desc, err := remote.Get(nr, ropts...)
 	if err != nil {
 		return nil, ClassifyError(ref, err)

@@ -1,0 +1,114 @@
+// Command ct-import installs the bundles of offline archives (or bundle
+// files) into a destination, after verifying every one of them.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/cerro-torre/ct/lib/archive"
+	"github.com/cerro-torre/ct/lib/cli"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/verify"
+)
+
+var command = cli.Command{
+	Name:    "ct-import",
+	Summary: "Verify and install the bundles of an offline archive",
+	Detail: `Reads each input (a ct export archive, plain or zstd, or a .ctp bundle), stages it beside the
+destination, rebuilds every bundle byte for byte and verifies it with the ct verify rules (content,
+signatures, trust, policy) BEFORE anything is written. If one bundle fails nothing is installed
+(unless --keep-going), and the exit code is that of ct verify for the deciding failure.
+
+Destinations (--to):
+  dir:PATH              the .ctp bundles, NAME_VERSION.ctp, byte-identical to the exported ones
+  oci:PATH              one OCI image layout, each image tagged NAME:VERSION
+  docker-archive:FILE   a docker save style tar for podman load / docker load (layers may be
+                        recompressed; a multi-platform bundle contributes its first platform)
+  docker://…            a registry: not supported yet
+
+Keys carried in the archive are trusted only with --trust-included-keys (each is printed) or when
+they equal keys already trusted. A delta archive is imported into the destination holding its
+base. A new destination appears whole or not at all; a killed import leaves at most a hidden
+.NAME.ct-import-* folder beside it, safe to delete.
+
+Examples:
+  ct import offline.tar --to dir:/srv/bundles --key release.pub
+  ct import offline.tar --to oci:/srv/layout --trust-included-keys
+  ct import delta.tar.zst --to oci:/srv/layout`,
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.PolicyRejected,
+		exit.MissingAttestation, exit.Malformed, exit.IO},
+}
+
+type flags struct {
+	cli.Globals
+	cli.VersionFlag
+	Inputs            []string `arg:"" name:"INPUT" help:"Archives (ct export) or bundle files."`
+	To                string   `required:"" placeholder:"DEST" help:"Destination: dir:PATH, oci:PATH or docker-archive:FILE."`
+	Verify            bool     `default:"true" negatable:"" help:"Verify every bundle before installing (default); --no-verify skips signatures and trust (content is still hashed)."`
+	Key               []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
+	Policy            string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
+	NoStore           bool     `help:"Trust only --key files (and included keys with --trust-included-keys), not the key store."`
+	TrustIncludedKeys bool     `help:"Trust the public keys carried in the archive (each is printed), and apply its policy.json when no other is set."`
+	KeepGoing         bool     `help:"Install the bundles that verify even when others fail (the exit code still reports the failure)."`
+	JSON              bool     `name:"json" help:"Print a report of every bundle as JSON on stdout."`
+	Quiet             bool     `short:"q" help:"Print nothing on success."`
+}
+
+func main() {
+	var f flags
+	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON)
+		dest, err := archive.ParseDestination(f.To)
+		if err != nil {
+			return err
+		}
+		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
+		opts, err := setup.Load()
+		if err != nil {
+			return err
+		}
+		rep, err := archive.Import(archive.ImportOptions{Inputs: f.Inputs, Dest: dest, Verify: f.Verify, Trust: opts,
+			PolicySet: opts.Policy != nil, TrustIncludedKeys: f.TrustIncludedKeys, KeepGoing: f.KeepGoing, Log: logWriter{}})
+		if f.JSON && rep != nil {
+			e := json.NewEncoder(os.Stdout)
+			e.SetIndent("", "  ")
+			e.Encode(rep)
+		}
+		if err != nil {
+			failed := rep.Failed()
+			if len(failed) == 0 {
+				return err
+			}
+			cli.PrintError(os.Stderr, command.Name, err)
+			for _, o := range failed {
+				if o != err {
+					fmt.Fprintf(os.Stderr, "ct-import: also: %s\n", o)
+				}
+			}
+			if exit.CodeOf(err) == exit.KeyNotTrusted && len(rep.IncludedKeys) > 0 && !f.TrustIncludedKeys {
+				fmt.Fprintf(os.Stderr, "ct-import: note: the archive carries keys %v; check their fingerprints, then pass --trust-included-keys\n", rep.IncludedKeys)
+			}
+			if rep.Installed > 0 {
+				fmt.Fprintf(os.Stderr, "ct-import: installed %d of %d bundles into %s (--keep-going)\n", rep.Installed, len(rep.Bundles), dest)
+			} else {
+				fmt.Fprintf(os.Stderr, "ct-import: nothing was installed into %s\n", dest)
+			}
+			os.Exit(int(exit.CodeOf(err)))
+		}
+		if !f.JSON && !f.Quiet {
+			for _, b := range rep.Bundles {
+				fmt.Printf("%s %s %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), b.Bundle, b.ManifestDigest)
+			}
+			fmt.Printf("imported %d bundles into %s\n", rep.Installed, dest)
+		}
+		return nil
+	})
+}
+
+type logWriter struct{}
+
+func (logWriter) Write(p []byte) (int, error) {
+	return fmt.Fprintf(os.Stderr, "ct-import: %s", p)
+}

@@ -1,0 +1,455 @@
+package archive
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
+)
+
+// Destination is where ct import installs bundles: one implementation per
+// kind (dir:, oci:, docker-archive:; docker:// is planned). Install is
+// called only after every item has been verified, and MUST be atomic per
+// its kind's rule (archive.md §6): a killed import leaves the destination as
+// it was, or complete.
+type Destination interface {
+	// String is the destination as the user wrote it.
+	String() string
+	// Existing returns the blobs the destination already holds, from which
+	// a delta archive's absent blobs are taken; nil when it holds none.
+	Existing() (BlobSource, error)
+	// TempDir is the folder beside the destination where staging folders
+	// are made, so that final renames stay on one file system.
+	TempDir() string
+	// Install writes the items, atomically.
+	Install(items []*Item) error
+}
+
+// ParseDestination parses --to: dir:PATH, oci:PATH or docker-archive:FILE.
+func ParseDestination(s string) (Destination, error) {
+	kind, path, ok := strings.Cut(s, ":")
+	if ok && path == "" {
+		return nil, exit.New(exit.Usage, "destination %q has no path", s)
+	}
+	switch {
+	case !ok:
+		return nil, exit.New(exit.Usage, "destination %q has no kind", s).WithHint("write dir:PATH, oci:PATH or docker-archive:FILE")
+	case kind == "dir":
+		return &DirDest{Path: filepath.Clean(path)}, nil
+	case kind == "oci":
+		return &OCIDest{Path: filepath.Clean(path)}, nil
+	case kind == "docker-archive":
+		return &DockerArchiveDest{Path: filepath.Clean(path)}, nil
+	case kind == "docker" && strings.HasPrefix(path, "//"):
+		return nil, exit.New(exit.Usage, "destination docker://… (a registry) is not supported yet").
+			WithHint("import to oci:PATH and copy it with skopeo copy oci:PATH:NAME:VERSION docker://…; registry destinations are planned")
+	}
+	return nil, exit.New(exit.Usage, "unknown destination kind %q", kind).WithHint("write dir:PATH, oci:PATH or docker-archive:FILE")
+}
+
+func ioErr(path string, err error, msg string) error {
+	return exit.Wrap(exit.IO, err, "%s", msg).At(path)
+}
+
+// syncDir fsyncs a folder so that renames in it are durable.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// tempDir makes a private folder beside path, named so that a person who
+// finds one left by a killed import knows what it is.
+func tempDir(path string) (string, error) {
+	parent := filepath.Dir(path)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", ioErr(parent, err, "cannot create folder")
+	}
+	d, err := os.MkdirTemp(parent, "."+filepath.Base(path)+".ct-import-")
+	if err != nil {
+		return "", ioErr(parent, err, "cannot create staging folder")
+	}
+	return d, nil
+}
+
+// ---- dir: ----
+
+// DirDest is a folder of .ctp files, NAME_VERSION.ctp, byte-identical to the
+// exported bundles.
+type DirDest struct{ Path string }
+
+func (d *DirDest) String() string  { return "dir:" + d.Path }
+func (d *DirDest) TempDir() string { return d.Path }
+
+// Existing locates the blobs of every .ctp already in the folder.
+func (d *DirDest) Existing() (BlobSource, error) {
+	ents, err := os.ReadDir(d.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, ioErr(d.Path, err, "cannot read destination folder")
+	}
+	var out Sources
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".ctp") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(d.Path, e.Name())
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, ioErr(p, err, "cannot read bundle")
+		}
+		it, err := OpenBundle(f, p)
+		if err != nil {
+			f.Close()
+			continue // not a bundle we can use; a delta that needs it is refused later
+		}
+		out = append(out, it.src)
+	}
+	return out, nil
+}
+
+// Install writes each bundle as NAME_VERSION.ctp. A new folder is built
+// whole beside PATH and renamed into place; into an existing folder each
+// bundle is written to a temporary file and renamed, so each appears whole.
+func (d *DirDest) Install(items []*Item) error {
+	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
+		tmp, err := tempDir(d.Path)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		for _, it := range items {
+			if err := writeBundle(filepath.Join(tmp, it.FileName()), it); err != nil {
+				return err
+			}
+		}
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return ioErr(tmp, err, "cannot set mode")
+		}
+		syncDir(tmp)
+		if err := os.Rename(tmp, d.Path); err != nil {
+			return ioErr(d.Path, err, "cannot move the destination into place")
+		}
+		syncDir(filepath.Dir(d.Path))
+		return nil
+	}
+	for _, it := range items {
+		if err := writeBundle(filepath.Join(d.Path, it.FileName()), it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeBundle(path string, it *Item) error {
+	f, err := outfile.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := it.WriteBundle(f); err != nil {
+		return classifyWrite(err, path)
+	}
+	return f.Commit()
+}
+
+func classifyWrite(err error, path string) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	return exit.Wrap(exit.IO, err, "cannot write").At(path)
+}
+
+// ---- oci: ----
+
+// OCIDest is one OCI image layout holding every bundle's image, tagged
+// (org.opencontainers.image.ref.name) NAME:VERSION.
+type OCIDest struct{ Path string }
+
+func (d *OCIDest) String() string  { return "oci:" + d.Path }
+func (d *OCIDest) TempDir() string { return d.Path }
+
+type ociIndex struct {
+	SchemaVersion int             `json:"schemaVersion"`
+	MediaType     string          `json:"mediaType,omitempty"`
+	Manifests     []ociDescriptor `json:"manifests"`
+}
+
+type ociDescriptor struct {
+	MediaType   string            `json:"mediaType"`
+	Digest      string            `json:"digest"`
+	Size        int64             `json:"size"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Platform    json.RawMessage   `json:"platform,omitempty"`
+}
+
+const refNameAnno = "org.opencontainers.image.ref.name"
+
+// layoutBlobs is the blobs/sha256 folder of a layout; content is hashed
+// when read, by the caller.
+type layoutBlobs struct{ dir string }
+
+func (l *layoutBlobs) path(d string) string {
+	return filepath.Join(l.dir, strings.TrimPrefix(d, "sha256:"))
+}
+func (l *layoutBlobs) Has(d string) bool {
+	fi, err := os.Stat(l.path(d))
+	return err == nil && fi.Mode().IsRegular()
+}
+func (l *layoutBlobs) File(d string) string { return "" } // not hashed yet: copy, never link
+func (l *layoutBlobs) Open(d string) (io.ReadCloser, error) {
+	f, err := os.Open(l.path(d))
+	if err != nil {
+		return nil, ioErr(l.path(d), err, "cannot read blob")
+	}
+	return f, nil
+}
+
+func (d *OCIDest) Existing() (BlobSource, error) {
+	if _, err := os.Stat(filepath.Join(d.Path, "oci-layout")); err != nil {
+		return nil, nil
+	}
+	return &layoutBlobs{dir: filepath.Join(d.Path, "blobs", "sha256")}, nil
+}
+
+// readLayoutIndex reads PATH/index.json of an existing layout.
+func readLayoutIndex(path string) (*ociIndex, error) {
+	b, err := os.ReadFile(filepath.Join(path, "index.json"))
+	if err != nil {
+		return nil, ioErr(path, err, "the destination exists but is not an OCI layout (no index.json)")
+	}
+	var ix ociIndex
+	if err := json.Unmarshal(b, &ix); err != nil {
+		return nil, exit.Wrap(exit.Malformed, err, "the destination's index.json is not valid JSON").At(path)
+	}
+	return &ix, nil
+}
+
+// buildLayout writes a complete layout of items (plus, when old is not
+// empty, the existing layout at old) into dir.
+func buildLayout(dir string, items []*Item, old string) error {
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		return ioErr(blobs, err, "cannot create folder")
+	}
+	ix := &ociIndex{SchemaVersion: 2, MediaType: "application/vnd.oci.image.index.v1+json"}
+	replaced := map[string]bool{}
+	for _, it := range items {
+		replaced[it.Entry.Ref()] = true
+	}
+	if old != "" {
+		oldIx, err := readLayoutIndex(old)
+		if err != nil {
+			return err
+		}
+		for _, m := range oldIx.Manifests {
+			if !replaced[m.Annotations[refNameAnno]] {
+				ix.Manifests = append(ix.Manifests, m)
+			}
+		}
+		ents, err := os.ReadDir(filepath.Join(old, "blobs", "sha256"))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return ioErr(old, err, "cannot read the existing layout")
+		}
+		for _, e := range ents {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			if err := linkOrCopy(filepath.Join(old, "blobs", "sha256", e.Name()), filepath.Join(blobs, e.Name()), ""); err != nil {
+				return err
+			}
+		}
+	}
+	buf := make([]byte, 1<<20)
+	for _, it := range items {
+		for _, b := range it.Manifest.Blobs {
+			dst := filepath.Join(blobs, strings.TrimPrefix(b.Digest, "sha256:"))
+			if _, err := os.Stat(dst); err == nil && old == "" {
+				continue // another bundle's, already written and checked
+			}
+			if _, err := os.Stat(dst); err == nil {
+				continue // from the existing layout, which owns its content
+			}
+			if f := it.src.File(b.Digest); f != "" {
+				if err := linkOrCopy(f, dst, ""); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := copyBlob(it.src, b, dst, buf); err != nil {
+				return err
+			}
+		}
+		ix.Manifests = append(ix.Manifests, ociDescriptor{MediaType: it.Manifest.Image.MediaType, Digest: it.Manifest.Image.Digest,
+			Size: it.Manifest.Image.Size, Annotations: map[string]string{refNameAnno: it.Entry.Ref()}})
+	}
+	sort.SliceStable(ix.Manifests, func(i, j int) bool {
+		return ix.Manifests[i].Annotations[refNameAnno] < ix.Manifests[j].Annotations[refNameAnno]
+	})
+	ib, err := json.Marshal(ix)
+	if err != nil {
+		return exit.Wrap(exit.Internal, err, "index.json")
+	}
+	for name, data := range map[string][]byte{"oci-layout": bundle.LayoutBytes(), "index.json": ib} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return ioErr(filepath.Join(dir, name), err, "cannot write")
+		}
+	}
+	return nil
+}
+
+// linkOrCopy hard-links src to dst, or copies it when links fail.
+func linkOrCopy(src, dst, _ string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return ioErr(src, err, "cannot read")
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return ioErr(dst, err, "cannot write")
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return ioErr(dst, err, "cannot write")
+	}
+	return out.Close()
+}
+
+// copyBlob copies a blob from src to dst, checking its digest and size.
+func copyBlob(src BlobSource, b bundle.Blob, dst string, buf []byte) error {
+	rc, err := src.Open(b.Digest)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return ioErr(dst, err, "cannot write")
+	}
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(out, h), io.LimitReader(rc, b.Size+1), buf)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return ioErr(dst, err, "cannot copy blob")
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); n != b.Size || got != b.Digest {
+		return exit.New(exit.HashMismatch, "blob %s changed since it was verified (now %s, %d bytes)", b.Digest, got, n).At(dst)
+	}
+	return nil
+}
+
+// Install builds the complete layout in a folder beside PATH (merged with
+// the layout already at PATH, if any) and swaps it into place atomically
+// (renameat2 RENAME_EXCHANGE; where that is unavailable, two renames).
+func (d *OCIDest) Install(items []*Item) error {
+	tmp, err := tempDir(d.Path)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	old := ""
+	if fi, err := os.Stat(d.Path); err == nil {
+		if !fi.IsDir() {
+			return exit.New(exit.Usage, "the destination exists and is not a folder").At(d.Path)
+		}
+		if _, err := os.Stat(filepath.Join(d.Path, "oci-layout")); err != nil {
+			if ents, _ := os.ReadDir(d.Path); len(ents) > 0 {
+				return exit.New(exit.Usage, "the destination exists and is not an OCI layout").At(d.Path).
+					WithHint("name a new folder, or an existing OCI layout to add the images to")
+			}
+		} else {
+			old = d.Path
+		}
+	}
+	if err := buildLayout(tmp, items, old); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return ioErr(tmp, err, "cannot set mode")
+	}
+	syncDir(tmp)
+	return swapIn(tmp, d.Path)
+}
+
+// swapIn puts the folder tmp at path atomically. An existing path ends up
+// at tmp (removed by the caller's cleanup).
+func swapIn(tmp, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(tmp, path); err != nil {
+			return ioErr(path, err, "cannot move the destination into place")
+		}
+		syncDir(filepath.Dir(path))
+		return nil
+	}
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE); err == nil {
+		syncDir(filepath.Dir(path))
+		return nil
+	}
+	aside := tmp + ".old"
+	if err := os.Rename(path, aside); err != nil {
+		return ioErr(path, err, "cannot move the old destination aside")
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Rename(aside, path)
+		return ioErr(path, err, "cannot move the destination into place")
+	}
+	os.Rename(aside, tmp) // removed with tmp
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// ---- docker-archive: ----
+
+// DockerArchiveDest is one docker save / podman save style tar with every
+// bundle's image tagged NAME:VERSION. For a multi-platform bundle the first
+// platform image of its index is written (the format holds single images).
+// The file is written through go-containerregistry's tarball package, which
+// may recompress layers: it is for podman load / docker load, not for
+// byte-identity.
+type DockerArchiveDest struct{ Path string }
+
+func (d *DockerArchiveDest) String() string  { return "docker-archive:" + d.Path }
+func (d *DockerArchiveDest) TempDir() string { return d.Path }
+
+// Existing is nil: a docker-archive holds no blobs a bundle can be rebuilt
+// from, so a delta cannot be imported onto one.
+func (d *DockerArchiveDest) Existing() (BlobSource, error) { return nil, nil }
+
+func (d *DockerArchiveDest) Install(items []*Item) error {
+	if fi, err := os.Stat(d.Path); err == nil && fi.IsDir() {
+		return exit.New(exit.Usage, "the destination is a folder; docker-archive: names a file").At(d.Path)
+	}
+	tmp, err := tempDir(d.Path)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := buildLayout(tmp, items, ""); err != nil {
+		return err
+	}
+	return writeDockerArchive(tmp, items, d.Path)
+}
+
+var errNoImage = fmt.Errorf("no platform image in the index")

@@ -1,0 +1,326 @@
+package archive
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
+	"github.com/cerro-torre/ct/lib/verify"
+)
+
+// ImportOptions says what to import where, and what to trust.
+type ImportOptions struct {
+	Inputs []string    // archives and bundle files
+	Dest   Destination // where to install
+	Verify bool        // verify every bundle before installing anything (the default)
+	Trust  verify.Options
+	// PolicySet is true when a policy was chosen by the user (--policy or
+	// config.toml); an included policy.json then never applies.
+	PolicySet bool
+	// TrustIncludedKeys adds the keys carried in the archives to the
+	// trusted keys (each is announced on Log), and applies an included
+	// policy when no other is set.
+	TrustIncludedKeys bool
+	KeepGoing         bool      // install the bundles that verify even if others fail
+	Log               io.Writer // notices (trusted keys, ignored policies); never nil
+}
+
+// BundleResult is the outcome for one bundle.
+type BundleResult struct {
+	Bundle         string         `json:"bundle"` // NAME:VERSION
+	ManifestDigest string         `json:"manifestDigest"`
+	From           string         `json:"from"`
+	Valid          bool           `json:"valid"`
+	Code           int            `json:"code"`
+	Verdict        string         `json:"verdict"`
+	Error          string         `json:"error,omitempty"`
+	Installed      bool           `json:"installed"`
+	Report         *verify.Report `json:"report,omitempty"`
+	err            error
+}
+
+// ImportReport is the outcome of an import: the --json schema of ct import.
+type ImportReport struct {
+	Schema       int            `json:"schema"`
+	Destination  string         `json:"destination"`
+	Verified     bool           `json:"verified"`
+	Code         int            `json:"code"`
+	Verdict      string         `json:"verdict"`
+	Installed    int            `json:"installed"`
+	Bundles      []BundleResult `json:"bundles"`
+	IncludedKeys []string       `json:"includedKeys"` // "ID (SUITE, FP)"
+	TrustedKeys  []string       `json:"trustedIncludedKeys"`
+}
+
+var rank = map[exit.Code]int{exit.Malformed: 0, exit.IO: 0, exit.HashMismatch: 1, exit.SignatureInvalid: 2,
+	exit.KeyNotTrusted: 3, exit.PolicyRejected: 4, exit.MissingAttestation: 5}
+
+func rankOf(err error) int {
+	if n, ok := rank[exit.CodeOf(err)]; ok {
+		return n
+	}
+	return -1
+}
+
+// Import stages every input, rebuilds and verifies every bundle, and only
+// then installs them into opts.Dest. The error is the deciding failure: an
+// archive-level error, else the failing bundle whose code ranks first (10,
+// 1, 2, 3, 4, 5), else nil. The report is returned whenever bundles were read.
+func Import(opts ImportOptions) (*ImportReport, error) {
+	rep := &ImportReport{Schema: 1, Destination: opts.Dest.String(), Verified: opts.Verify, Bundles: []BundleResult{},
+		IncludedKeys: []string{}, TrustedKeys: []string{}}
+	tmp, err := tempDir(opts.Dest.TempDir())
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(tmp)
+	var items []*Item
+	var included []*keys.PublicKey
+	var policies []*Staged
+	for i, in := range opts.Inputs {
+		f, err := os.Open(in)
+		if err != nil {
+			return rep, exit.Wrap(exit.IO, err, "cannot open input").At(in).WithHint("check the path")
+		}
+		defer f.Close()
+		kind, err := sniff(f)
+		if err != nil {
+			return rep, at(err, in)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return rep, exit.Wrap(exit.IO, err, "cannot read input").At(in)
+		}
+		if kind == "bundle" {
+			it, err := OpenBundle(f, in)
+			if err != nil {
+				return rep, err
+			}
+			items = append(items, it)
+			continue
+		}
+		dir := filepath.Join(tmp, fmt.Sprint(i))
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return rep, ioErr(dir, err, "cannot create staging folder")
+		}
+		st, err := Stage(f, in, dir)
+		if err != nil {
+			return rep, err
+		}
+		items = append(items, st.Items...)
+		included = append(included, st.Keys...)
+		if st.Policy != nil {
+			policies = append(policies, st)
+		}
+	}
+	// One bundle per manifest digest; one manifest per NAME:VERSION.
+	seen, refs := map[string]bool{}, map[string]string{}
+	var uniq []*Item
+	for _, it := range items {
+		if seen[it.Entry.ManifestDigest] {
+			continue
+		}
+		seen[it.Entry.ManifestDigest] = true
+		if other, ok := refs[it.Entry.Ref()]; ok {
+			return rep, exit.New(exit.Usage, "two different bundles are both %s (%s and %s)", it.Entry.Ref(), other, it.Entry.ManifestDigest).
+				WithHint("import them into different destinations")
+		}
+		refs[it.Entry.Ref()] = it.Entry.ManifestDigest
+		uniq = append(uniq, it)
+	}
+	items = uniq
+	// A delta's absent blobs come from the destination.
+	existing, err := opts.Dest.Existing()
+	if err != nil {
+		return rep, err
+	}
+	var missing []string
+	nmissing := 0
+	for _, it := range items {
+		src := Sources{it.src, existing}
+		n := 0
+		for _, b := range it.Manifest.Blobs {
+			if !src.Has(b.Digest) {
+				n++
+			}
+		}
+		if n > 0 {
+			missing = append(missing, fmt.Sprintf("%s (%d of %d blobs)", it.Entry.Ref(), n, len(it.Manifest.Blobs)))
+			nmissing += n
+		}
+		it.src = src
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return rep, exit.New(exit.IO, "the destination %s lacks %d blobs of the delta's base, needed by %s", opts.Dest, nmissing, strings.Join(missing, ", ")).
+			WithHint("import the base archive into %s first (ct export --since made this delta), or import a full archive", opts.Dest)
+	}
+	// Trust.
+	trust := opts.Trust
+	for _, k := range included {
+		desc := fmt.Sprintf("%s (%s, %s)", k.ID(), k.Suite(), k.Fingerprint().Display())
+		rep.IncludedKeys = append(rep.IncludedKeys, desc)
+		already := false
+		for _, t := range trust.Trusted {
+			if t.Key.Fingerprint() == k.Fingerprint() && t.Key.Equal(k) {
+				already = true
+			}
+		}
+		if already || !opts.TrustIncludedKeys {
+			continue
+		}
+		fmt.Fprintf(opts.Log, "trusting included key %s\n", desc)
+		rep.TrustedKeys = append(rep.TrustedKeys, desc)
+		trust.Trusted = append(trust.Trusted, verify.TrustedKey{Key: k, Source: "included in the archive (--trust-included-keys)"})
+	}
+	for _, st := range policies {
+		switch {
+		case opts.PolicySet:
+			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s: a policy is already set\n", st.Name)
+		case !opts.TrustIncludedKeys:
+			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s (--trust-included-keys applies it)\n", st.Name)
+		case trust.Policy != nil:
+			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s: another included policy applies\n", st.Name)
+		default:
+			p, err := policy.Parse(st.Policy, st.Name+":"+PolicyName)
+			if err != nil {
+				return rep, at(err, "archive "+st.Name)
+			}
+			fmt.Fprintf(opts.Log, "applying the policy.json included in %s\n", st.Name)
+			trust.Policy, trust.PolicyName = p, st.Name+":"+PolicyName
+		}
+	}
+	// Verify everything before installing anything.
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Entry.Ref() < items[j].Entry.Ref() })
+	var good []*Item
+	var decide error
+	for _, it := range items {
+		r := BundleResult{Bundle: it.Entry.Ref(), ManifestDigest: it.Entry.ManifestDigest, From: it.From, Valid: true, Verdict: "valid"}
+		if opts.Verify {
+			vr, err := verifyItem(it, trust)
+			r.Report = vr
+			if err != nil {
+				r.Valid, r.err = false, err
+				r.Code = int(exit.CodeOf(err))
+				r.Verdict = exit.Lookup(exit.CodeOf(err)).Name
+				r.Error = err.Error()
+				if decide == nil || rankOf(err) < rankOf(decide) {
+					decide = err
+				}
+			}
+		} else {
+			r.Verdict = "not verified"
+		}
+		if r.Valid {
+			good = append(good, it)
+		}
+		rep.Bundles = append(rep.Bundles, r)
+	}
+	if decide != nil && !opts.KeepGoing {
+		rep.finish(decide)
+		return rep, decide
+	}
+	if len(good) > 0 {
+		if err := opts.Dest.Install(good); err != nil {
+			rep.finish(err)
+			return rep, err
+		}
+		for i := range rep.Bundles {
+			if rep.Bundles[i].Valid {
+				rep.Bundles[i].Installed = true
+				rep.Installed++
+			}
+		}
+	}
+	rep.finish(decide)
+	return rep, decide
+}
+
+func (r *ImportReport) finish(err error) {
+	r.Code = int(exit.CodeOf(err))
+	r.Verdict = "ok"
+	if err != nil {
+		r.Verdict = exit.Lookup(exit.CodeOf(err)).Name
+	}
+}
+
+// Failed returns the errors of the bundles that failed, in report order.
+func (r *ImportReport) Failed() []error {
+	var out []error
+	for _, b := range r.Bundles {
+		if b.err != nil {
+			out = append(out, b.err)
+		}
+	}
+	return out
+}
+
+// verifyItem rebuilds the bundle as a stream and verifies it with the
+// ct-verify rules; the rebuilt bundle must also have the exported size.
+func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	var n int64
+	go func() {
+		cw := &countWriter{w: pw}
+		err := it.WriteBundle(cw)
+		n = cw.n
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	rep := verify.Verify(pr, it.Entry.Ref(), opts)
+	pr.CloseWithError(errors.New("verification ended"))
+	werr := <-done
+	if err := rep.Err(); err != nil {
+		return rep, err
+	}
+	if werr != nil {
+		return rep, at(werr, "bundle "+it.Entry.Ref())
+	}
+	if n != it.Entry.Size {
+		return rep, exit.New(exit.Malformed, "the rebuilt bundle is %d bytes, the archive index says %d", n, it.Entry.Size).
+			At("bundle " + it.Entry.Ref()).WithHint("the archive was altered, or the exported bundle was not byte-reproducible")
+	}
+	return rep, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// sniff tells an archive from a bundle by its first entry (after zstd).
+func sniff(r io.Reader) (string, error) {
+	o, err := open(r)
+	if err != nil {
+		return "", err
+	}
+	defer o.Close()
+	h, err := tar.NewReader(o.r).Next()
+	if err != nil {
+		if o.Zstd {
+			return "archive", nil // Stage reports the damage
+		}
+		return "", malformed("", "neither a ct archive nor a bundle: not a tar stream, or empty")
+	}
+	switch h.Name {
+	case IndexName:
+		return "archive", nil
+	case "manifest.toml":
+		return "bundle", nil
+	}
+	return "", malformed(h.Name, "neither a ct archive (first entry %s) nor a bundle (first entry manifest.toml)", IndexName)
+}

@@ -1,0 +1,394 @@
+package archive
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+)
+
+// MaxHeadBytes bounds the manifests and signature entries of one archive
+// held in memory while staging.
+const MaxHeadBytes = 64 << 20
+
+// Item is one bundle to import: everything but the blobs, which come from a
+// BlobSource. Its bundle bytes are a pure function of these fields and the blobs.
+type Item struct {
+	Entry         IndexBundle
+	Manifest      *bundle.Manifest
+	ManifestBytes []byte
+	Signatures    []bundle.Entry
+	From          string // the archive or bundle file it came from, for messages
+	src           BlobSource
+}
+
+// ModTime is the entry mtime of the bundle.
+func (it *Item) ModTime() time.Time { return time.Unix(it.Entry.MTime, 0).UTC() }
+
+// FileName is the bundle's file name in a dir: destination:
+// NAME_VERSION.ctp, with '/' in the name replaced by '_'.
+func (it *Item) FileName() string { return FileName(it.Entry) }
+
+// FileName is NAME_VERSION.ctp for b, '/' in the name replaced by '_'.
+func FileName(b IndexBundle) string {
+	return strings.ReplaceAll(b.Name, "/", "_") + "_" + b.Version + ".ctp"
+}
+
+// WriteBundle rebuilds the .ctp of it on w, checking every blob's digest
+// and size as it streams.
+func (it *Item) WriteBundle(w io.Writer) error {
+	bw, err := bundle.NewWriter(w, it.Manifest, bundle.WriterOptions{ModTime: it.ModTime()})
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(bw.ManifestBytes(), it.ManifestBytes) {
+		return exit.New(exit.Malformed, "manifest.toml does not re-encode to itself").At("bundle " + it.Entry.Ref())
+	}
+	for _, b := range it.Manifest.Blobs {
+		rc, err := it.src.Open(b.Digest)
+		if err != nil {
+			return err
+		}
+		err = bw.WriteBlob(b.Digest, rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := bw.WriteSignatures(it.Signatures); err != nil {
+		return err
+	}
+	return bw.Close()
+}
+
+// BlobSource gives blob content by digest.
+type BlobSource interface {
+	// Open returns the blob's content; the caller checks the digest.
+	Open(digest string) (io.ReadCloser, error)
+	// Has reports whether the source holds the blob.
+	Has(digest string) bool
+	// File returns a file path holding exactly the blob, already hashed,
+	// which may be hard-linked; "" when there is none.
+	File(digest string) string
+}
+
+// Sources tries each source in turn.
+type Sources []BlobSource
+
+func (s Sources) Has(d string) bool {
+	for _, x := range s {
+		if x != nil && x.Has(d) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s Sources) Open(d string) (io.ReadCloser, error) {
+	for _, x := range s {
+		if x != nil && x.Has(d) {
+			return x.Open(d)
+		}
+	}
+	return nil, exit.New(exit.IO, "blob %s is in no source", d)
+}
+
+func (s Sources) File(d string) string {
+	for _, x := range s {
+		if x != nil && x.Has(d) {
+			return x.File(d)
+		}
+	}
+	return ""
+}
+
+// dirBlobs is a folder of blobs named by hex digest, verified when written.
+type dirBlobs struct {
+	dir  string
+	have map[string]bool
+}
+
+func (d *dirBlobs) path(digest string) string {
+	return filepath.Join(d.dir, strings.TrimPrefix(digest, "sha256:"))
+}
+func (d *dirBlobs) Has(digest string) bool { return d.have[digest] }
+func (d *dirBlobs) File(digest string) string {
+	if d.have[digest] {
+		return d.path(digest)
+	}
+	return ""
+}
+func (d *dirBlobs) Open(digest string) (io.ReadCloser, error) {
+	f, err := os.Open(d.path(digest))
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "cannot read staged blob %s", digest)
+	}
+	return f, nil
+}
+
+// Staged is an archive extracted into a private folder.
+type Staged struct {
+	Name       string // the archive's path, for messages
+	Index      *Index
+	IndexBytes []byte
+	Items      []*Item
+	Keys       []*keys.PublicKey
+	Policy     []byte // policy.json, nil when absent
+	Zstd       bool
+	blobs      *dirBlobs
+}
+
+// Blobs is the staged blob store.
+func (s *Staged) Blobs() BlobSource { return s.blobs }
+
+// Stage reads the archive r (named name in messages) and extracts its blobs
+// into dir, which must exist and be private to the caller. Every rule of
+// archive.md §4 is enforced while reading: entry order and names, types and
+// headers, sizes from the index, every blob hashed, nothing unlisted.
+func Stage(r io.Reader, name, dir string) (*Staged, error) {
+	s, err := stage(r, name, dir)
+	if err != nil {
+		return nil, at(err, "archive "+name)
+	}
+	return s, nil
+}
+
+func stage(r io.Reader, name, dir string) (*Staged, error) {
+	o, err := open(r)
+	if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	tr := tar.NewReader(o.r)
+	x, xb, err := readIndexEntry(tr)
+	if err != nil {
+		return nil, err
+	}
+	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}}}
+	// The sequence of entries the index implies (§2), checked one by one.
+	next := func(want string, max int64) (*tar.Header, error) {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil, malformed("", "archive ends early: expected entry %s", want)
+		}
+		if err != nil {
+			return nil, tarErr(err, want)
+		}
+		if err := checkHeader(h); err != nil {
+			return nil, err
+		}
+		if h.Name != want {
+			return nil, malformed(h.Name, "unexpected entry (expected %s)", want)
+		}
+		if h.Size > max {
+			return nil, malformed(h.Name, "%d bytes, over the %d-byte limit", h.Size, max)
+		}
+		return h, nil
+	}
+	small := func(want string, max int64) ([]byte, error) {
+		h, err := next(want, max)
+		if err != nil {
+			return nil, err
+		}
+		b := make([]byte, h.Size)
+		if _, err := io.ReadFull(tr, b); err != nil {
+			return nil, tarErr(err, want)
+		}
+		return b, nil
+	}
+	used := map[string]bool{}
+	var heads int64
+	for _, ib := range x.Bundles {
+		mb, err := small(ib.Dir()+manifestLeaf, bundle.MaxManifestSize)
+		if err != nil {
+			return nil, err
+		}
+		where := ib.Dir() + manifestLeaf
+		if got := Digest(mb); got != ib.ManifestDigest {
+			return nil, exit.New(exit.HashMismatch, "content has digest %s, %s says %s", got, IndexName, ib.ManifestDigest).At("entry " + where).
+				WithHint("the archive was altered or damaged in transit; fetch it again")
+		}
+		m, err := bundle.ParseManifest(mb)
+		if err != nil {
+			return nil, at(err, "entry "+where)
+		}
+		if m.Package.Name != ib.Name || m.Package.Version != ib.Version || m.Image.Digest != ib.ImageDigest {
+			return nil, malformed(where, "name, version or image digest differ from %s", IndexName)
+		}
+		for _, b := range m.Blobs {
+			xb, ok := x.Blob(b.Digest)
+			if !ok || xb.Size != b.Size {
+				return nil, malformed(where, "blob %s (%d bytes) is not listed with that size in %s", b.Digest, b.Size, IndexName)
+			}
+			used[b.Digest] = true
+		}
+		it := &Item{Entry: ib, Manifest: m, ManifestBytes: mb, From: name}
+		heads += int64(len(mb))
+		for _, sn := range ib.Signatures {
+			sb, err := small(ib.Dir()+sn, bundle.MaxSignatureSize)
+			if err != nil {
+				return nil, err
+			}
+			heads += int64(len(sb))
+			it.Signatures = append(it.Signatures, bundle.Entry{Name: sn, Data: sb})
+		}
+		if heads > MaxHeadBytes {
+			return nil, malformed(where, "manifests and signatures exceed %d bytes in all", MaxHeadBytes)
+		}
+		st.Items = append(st.Items, it)
+	}
+	for _, b := range x.Blobs {
+		if !used[b.Digest] {
+			return nil, malformed(IndexName, "blob %s is listed but no bundle uses it", b.Digest)
+		}
+	}
+	for _, k := range x.Keys {
+		kb, err := small(k.Path(), MaxKeySize)
+		if err != nil {
+			return nil, err
+		}
+		p, err := keys.DecodePublic(kb)
+		if err != nil {
+			return nil, at(err, "entry "+k.Path())
+		}
+		if p.Fingerprint().String() != k.Fingerprint || p.ID() != k.ID || p.Suite() != k.Suite {
+			return nil, malformed(k.Path(), "the key differs from its %s entry", IndexName)
+		}
+		st.Keys = append(st.Keys, p)
+	}
+	if x.Policy != "" {
+		if st.Policy, err = small(PolicyName, MaxPolicySize); err != nil {
+			return nil, err
+		}
+	}
+	buf := make([]byte, 1<<20)
+	for _, b := range x.Blobs {
+		if !b.Present {
+			continue
+		}
+		h, err := next(b.Path(), bundle.MaxBlobSize)
+		if err != nil {
+			return nil, err
+		}
+		if h.Size != b.Size {
+			return nil, exit.New(exit.HashMismatch, "size %d, %s says %d", h.Size, IndexName, b.Size).At("entry " + b.Path()).
+				WithHint("the archive was altered or damaged in transit; fetch it again")
+		}
+		if err := st.blobs.write(b, tr, buf); err != nil {
+			return nil, err
+		}
+	}
+	if h, err := tr.Next(); err != io.EOF {
+		if err != nil {
+			return nil, tarErr(err, "end of archive")
+		}
+		return nil, malformed(h.Name, "unexpected entry after the last blob (not listed in %s, or a duplicate)", IndexName)
+	}
+	if err := checkTail(o.r); err != nil {
+		return nil, err
+	}
+	for _, it := range st.Items {
+		it.src = st.blobs
+	}
+	return st, nil
+}
+
+// write stores the blob b from r under the store, hashing it; the file
+// keeps a temporary name until its digest is confirmed.
+func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
+	p := d.path(b.Digest)
+	f, err := os.OpenFile(p+".part", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+	}
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), r, buf)
+	cerr := f.Close()
+	if err != nil {
+		os.Remove(p + ".part")
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+		}
+		return tarErr(err, b.Path())
+	}
+	if cerr != nil {
+		os.Remove(p + ".part")
+		return exit.Wrap(exit.IO, cerr, "cannot stage blob").At(p)
+	}
+	if n != b.Size {
+		os.Remove(p + ".part")
+		return malformed(b.Path(), "archive is truncated inside the blob")
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest {
+		os.Remove(p + ".part")
+		return exit.New(exit.HashMismatch, "content has digest %s, %s says %s", got, IndexName, b.Digest).At("entry " + b.Path()).
+			WithHint("the archive was altered or damaged in transit; fetch it again")
+	}
+	if err := os.Rename(p+".part", p); err != nil {
+		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+	}
+	d.have[b.Digest] = true
+	return nil
+}
+
+// bundleFile is a .ctp given to import directly: its blobs are read in place.
+type bundleFile struct {
+	f    *os.File
+	name string
+	off  map[string]int64
+	size map[string]int64
+}
+
+func (b *bundleFile) Has(d string) bool    { _, ok := b.off[d]; return ok }
+func (b *bundleFile) File(d string) string { return "" }
+func (b *bundleFile) Open(d string) (io.ReadCloser, error) {
+	return io.NopCloser(io.NewSectionReader(b.f, b.off[d], b.size[d])), nil
+}
+
+// OpenBundle reads the head and blob locations of the bundle file f (named
+// name), checking its structure (not yet its blob content, which rebuilding
+// checks). The caller closes f after the import.
+func OpenBundle(f *os.File, name string) (*Item, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "cannot stat bundle").At(name)
+	}
+	br, err := bundle.NewReader(f, name)
+	if err != nil {
+		return nil, err
+	}
+	br.SkipContent()
+	src := &bundleFile{f: f, name: name, off: map[string]int64{}, size: map[string]int64{}}
+	for {
+		b, _, err := br.NextBlob()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		src.off[b.Digest], src.size[b.Digest] = br.Offset(), b.Size
+	}
+	sigs, err := br.Signatures()
+	if err != nil {
+		return nil, err
+	}
+	m := br.Manifest()
+	ib := IndexBundle{Name: m.Package.Name, Version: m.Package.Version, ManifestDigest: bundle.Digest(br.ManifestBytes()),
+		ImageDigest: m.Image.Digest, MTime: br.ModTime().Unix(), Size: fi.Size()}
+	for _, s := range sigs {
+		ib.Signatures = append(ib.Signatures, s.Name)
+	}
+	return &Item{Entry: ib, Manifest: m, ManifestBytes: br.ManifestBytes(), Signatures: sigs, From: name, src: src}, nil
+}

@@ -1,0 +1,377 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/verify"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// FetchRequest is one `ct fetch` invocation.
+type FetchRequest struct {
+	Ref      string   // REGISTRY/REPO[:TAG|@DIGEST]: the image the bundle is attached to
+	Output   string   // file to write; "" or "-" means Stdout
+	Stdout   *os.File //
+	Artifact string   // --artifact: use only this bundle artifact (sha256:…)
+	NoVerify bool     // write the bundle without verifying it
+	Verify   verify.Options
+	Sources  source.Options
+	Quiet    bool
+}
+
+// FetchResult describes a fetched bundle.
+type FetchResult struct {
+	Path           string         `json:"bundle"`
+	Repository     string         `json:"repository"`
+	ImageDigest    string         `json:"imageDigest"`
+	ManifestDigest string         `json:"manifestDigest"`
+	Package        string         `json:"package"`
+	Version        string         `json:"version"`
+	Artifacts      []string       `json:"artifacts"`
+	Signatures     []string       `json:"signatures"`
+	Bytes          int64          `json:"bytes"`
+	Verified       bool           `json:"verified"`
+	Report         *verify.Report `json:"verify,omitempty"`
+}
+
+// NoBundleError is returned (as the cause of an exit.Network error) when the
+// image exists but no bundle artifact is attached to it.
+type NoBundleError struct{ Image string }
+
+func (e *NoBundleError) Error() string { return "no bundle attached to " + e.Image }
+
+// IsNoBundle reports whether err says that no bundle is attached.
+func IsNoBundle(err error) bool {
+	var nb *NoBundleError
+	return errors.As(err, &nb)
+}
+
+// Fetch resolves req.Ref, finds the bundle artifacts attached to it, rebuilds
+// the bundle byte for byte, verifies it (unless NoVerify) and only then
+// moves it into place. On any failure nothing is left at the output path.
+func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report, error) {
+	ref, err := parseRef(req.Ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	toStdout := req.Output == "" || req.Output == "-"
+	if toStdout && progress.IsTerminal(req.Stdout) {
+		return nil, nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
+			WithHint("write it to a file with -o FILE.ctp, or redirect: ct fetch %s > FILE.ctp", req.Ref)
+	}
+	if req.Artifact != "" && !bundle.ValidDigest(req.Artifact) {
+		return nil, nil, exit.New(exit.Usage, "--artifact %q is not a sha256 digest", req.Artifact)
+	}
+	repo, err := repository(ref, req.Sources)
+	if err != nil {
+		return nil, nil, err
+	}
+	ropts := remoteOptions(ctx, req.Sources)
+	classify := func(err error) error { return source.ClassifyError(ref, err) }
+	var nref name.Reference = repo.Tag(ref.Tag)
+	if ref.Digest != "" {
+		nref = repo.Digest(ref.Digest)
+	}
+	root, err := remote.Get(nref, ropts...)
+	if err != nil {
+		return nil, nil, classify(err)
+	}
+	if !root.MediaType.IsIndex() && !root.MediaType.IsImage() {
+		return nil, nil, exit.New(exit.Malformed, "%s is a %s, not an image or an index", nref, root.MediaType).At("registry " + ref.String())
+	}
+	rootDigest := root.Digest.String()
+	image := repo.Name() + "@" + rootDigest
+
+	// The candidate artifacts.
+	var cands []string
+	if req.Artifact != "" {
+		cands = []string{req.Artifact}
+	} else {
+		idx, err := remote.Referrers(repo.Digest(rootDigest), append(ropts, remote.WithFilter("artifactType", ArtifactType))...)
+		if err != nil {
+			return nil, nil, classify(err)
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return nil, nil, classify(err)
+		}
+		for _, d := range im.Manifests {
+			if d.ArtifactType == ArtifactType && d.MediaType == OCIManifestMediaType {
+				cands = append(cands, d.Digest.String())
+			}
+		}
+		sort.Strings(cands)
+		cands = dedup(cands)
+	}
+	if len(cands) == 0 {
+		return nil, nil, exit.Wrap(exit.Network, &NoBundleError{Image: image}, "no bundle attached to the image").
+			At("registry "+ref.String()).
+			WithHint("push one with ct push BUNDLE %s, or pack one from the image: ct fetch %s --create -o FILE.ctp", req.Ref, req.Ref)
+	}
+	if len(cands) > MaxArtifactsPerImage {
+		return nil, nil, exit.New(exit.Malformed, "%d bundle artifacts attached, more than %d", len(cands), MaxArtifactsPerImage).
+			At("registry " + ref.String()).WithHint("choose one with --artifact DIGEST")
+	}
+
+	// Read every candidate; they must describe the same bundle.
+	type got struct {
+		digest string
+		a      *Artifact
+	}
+	var arts []got
+	for _, d := range cands {
+		where := "registry " + repo.Name() + "@" + d
+		desc, err := remote.Get(repo.Digest(d), ropts...)
+		if err != nil {
+			return nil, nil, classify(err)
+		}
+		a, err := ParseArtifact(desc.Manifest, where)
+		if err != nil {
+			return nil, nil, err
+		}
+		if a.Subject.Digest != rootDigest || a.Subject.MediaType != string(root.MediaType) || a.Subject.Size != root.Size {
+			return nil, nil, exit.New(exit.Malformed, "the bundle artifact is attached to %s, not to %s", a.Subject.Digest, rootDigest).At(where)
+		}
+		arts = append(arts, got{d, a})
+	}
+	first := arts[0].a
+	for _, g := range arts[1:] {
+		if g.a.Manifest.Digest != first.Manifest.Digest || !g.a.ModTime.Equal(first.ModTime) {
+			var list []string
+			for _, g := range arts {
+				list = append(list, fmt.Sprintf("%s (manifest.toml %s, mtime %d)", g.digest, g.a.Manifest.Digest, g.a.ModTime.Unix()))
+			}
+			return nil, nil, exit.New(exit.Usage, "different bundles are attached to %s: %s", image, strings.Join(list, "; ")).
+				At("registry " + ref.String()).WithHint("choose one with --artifact DIGEST")
+		}
+	}
+	mb, err := readBlob(ctx, repo, first.Manifest, bundle.MaxManifestSize, ropts, classify)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := bundle.ParseManifest(mb)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Image.Digest != rootDigest || m.Image.MediaType != string(root.MediaType) || m.Image.Size != root.Size {
+		return nil, nil, exit.New(exit.Malformed, "the attached manifest.toml describes image %s, not %s", m.Image.Digest, rootDigest).
+			At("registry " + repo.Name() + "@" + arts[0].digest)
+	}
+	// Signatures: the union by entry name; on a clash the artifact with the
+	// lowest digest wins.
+	byName := map[string]bool{}
+	var sigs []bundle.Entry
+	for _, g := range arts {
+		for _, s := range g.a.Signatures {
+			if byName[s.Name] {
+				continue
+			}
+			byName[s.Name] = true
+			data, err := readBlob(ctx, repo, s.Descriptor, bundle.MaxSignatureSize, ropts, classify)
+			if err != nil {
+				return nil, nil, err
+			}
+			sigs = append(sigs, bundle.Entry{Name: s.Name, Data: data})
+		}
+	}
+	if len(sigs) > bundle.MaxSignatures {
+		return nil, nil, exit.New(exit.Malformed, "%d signatures in total, more than %d", len(sigs), bundle.MaxSignatures).
+			At("registry " + ref.String()).WithHint("choose one bundle with --artifact DIGEST")
+	}
+
+	// Rebuild the bundle into a temporary file.
+	var of *outfile.File
+	var tmp *os.File
+	outName := req.Output
+	if toStdout {
+		outName = "-"
+		tmp, err = os.CreateTemp("", "ct-fetch-*.ctp")
+		if err != nil {
+			return nil, nil, exit.Wrap(exit.IO, err, "cannot create a temporary file").WithHint("check $TMPDIR")
+		}
+		defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+	} else {
+		if of, err = outfile.Create(req.Output); err != nil {
+			return nil, nil, err
+		}
+		defer of.Abort()
+		tmp = of.File
+	}
+	outErr := func(err error) error {
+		var ee *exit.Error
+		if errors.As(err, &ee) {
+			return err
+		}
+		return outfile.IOError(outName, err, "cannot write bundle")
+	}
+	var total int64
+	for _, b := range m.Blobs {
+		total += b.Size
+	}
+	bar := progress.New(total, "fetching "+m.Package.Name, req.Quiet)
+	cw := &countWriter{w: tmp}
+	err = rebuild(ctx, cw, m, first.ModTime, sigs, repo, ropts, classify, bar)
+	bar.Finish()
+	if err != nil {
+		return nil, nil, outErr(err)
+	}
+	res := &FetchResult{Path: outName, Repository: repo.Name(), ImageDigest: rootDigest, ManifestDigest: bundle.Digest(mb),
+		Package: m.Package.Name, Version: m.Package.Version, Bytes: cw.n, Signatures: []string{}}
+	for _, g := range arts {
+		res.Artifacts = append(res.Artifacts, g.digest)
+	}
+	for _, s := range sigs {
+		res.Signatures = append(res.Signatures, s.Name)
+	}
+	sort.Strings(res.Signatures)
+
+	var rep *verify.Report
+	if !req.NoVerify {
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, exit.Wrap(exit.IO, err, "cannot read the fetched bundle").At(tmp.Name())
+		}
+		rep = verify.VerifyFile(tmp, outName, req.Verify)
+		res.Report = rep
+		if err := rep.Err(); err != nil {
+			return res, rep, err
+		}
+		res.Verified = true
+	}
+	if of != nil {
+		if err := of.Commit(); err != nil {
+			return nil, rep, err
+		}
+		return res, rep, nil
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, rep, exit.Wrap(exit.IO, err, "cannot read the fetched bundle").At(tmp.Name())
+	}
+	if _, err := io.Copy(req.Stdout, tmp); err != nil {
+		return nil, rep, outfile.IOError("standard output", err, "cannot write bundle")
+	}
+	return res, rep, nil
+}
+
+// rebuild writes the bundle: manifest.toml and its derived entries, every
+// blob from the registry (manifests by the manifests endpoint, other blobs by
+// the blobs endpoint), each checked against manifest.toml while it streams,
+// then the signatures.
+func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Time, sigs []bundle.Entry, repo name.Repository,
+	ropts []remote.Option, classify func(error) error, bar *progress.Bar) error {
+	bw, err := bundle.NewWriter(w, m, bundle.WriterOptions{ModTime: mtime})
+	if err != nil {
+		return err
+	}
+	for _, b := range m.Blobs {
+		where := "registry " + repo.Name() + "@" + b.Digest
+		var rd io.Reader
+		var closer io.Closer
+		if b.Role == bundle.RoleIndex || b.Role == bundle.RoleManifest {
+			desc, err := remote.Get(repo.Digest(b.Digest), ropts...)
+			if err != nil {
+				return classify(err)
+			}
+			rd = bytes.NewReader(desc.Manifest)
+		} else {
+			l, err := remote.Layer(repo.Digest(b.Digest), ropts...)
+			if err != nil {
+				return classify(err)
+			}
+			rc, err := l.Compressed()
+			if err != nil {
+				return classify(err)
+			}
+			rd, closer = rc, rc
+		}
+		err := bw.WriteBlob(b.Digest, bar.Reader(&classifiedReader{r: rd, classify: classify}))
+		if closer != nil {
+			closer.Close()
+		}
+		if err != nil {
+			var ee *exit.Error
+			if errors.As(err, &ee) && ee.Code == exit.HashMismatch {
+				ee.Where = where
+				ee.Hint = "the registry serves content that differs from the signed manifest.toml; push the bundle again"
+			}
+			return err
+		}
+	}
+	if err := bw.WriteSignatures(sigs); err != nil {
+		return err
+	}
+	return bw.Close()
+}
+
+// readBlob downloads a small blob, bounded and checked against d.
+func readBlob(ctx context.Context, repo name.Repository, d Descriptor, limit int64, ropts []remote.Option, classify func(error) error) ([]byte, error) {
+	where := "registry " + repo.Name() + "@" + d.Digest
+	if d.Size > limit {
+		return nil, exit.New(exit.Malformed, "blob of %d bytes, over the %d-byte limit", d.Size, limit).At(where)
+	}
+	l, err := remote.Layer(repo.Digest(d.Digest), ropts...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, classify(err)
+	}
+	if int64(len(data)) != d.Size || bundle.Digest(data) != d.Digest {
+		return nil, exit.New(exit.HashMismatch, "content has digest %s and %d bytes, the artifact says %s and %d", bundle.Digest(data), len(data), d.Digest, d.Size).
+			At(where).WithHint("the registry serves altered content; push the bundle again")
+	}
+	return data, nil
+}
+
+type classifiedReader struct {
+	r        io.Reader
+	classify func(error) error
+}
+
+func (c *classifiedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = c.classify(err)
+	}
+	return n, err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func dedup(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || s[i-1] != v {
+			out = append(out, v)
+		}
+	}
+	return out
+}

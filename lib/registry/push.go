@@ -1,0 +1,349 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/source"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// PushRequest is one `ct push` invocation.
+type PushRequest struct {
+	Bundle  string   // the bundle file; "-" reads standard input (spooled to a temporary file)
+	Stdin   *os.File //
+	Ref     string   // REGISTRY/REPO[:TAG|@DIGEST]
+	Sources source.Options
+	Quiet   bool // no progress bar
+	Jobs    int  // parallel blob uploads; 0 means 4
+}
+
+// PushResult describes a pushed bundle.
+type PushResult struct {
+	Repository     string   `json:"repository"`
+	Tag            string   `json:"tag,omitempty"`
+	ImageDigest    string   `json:"imageDigest"`
+	ImageMediaType string   `json:"imageMediaType"`
+	ArtifactDigest string   `json:"artifactDigest"`
+	ManifestDigest string   `json:"manifestDigest"`
+	Package        string   `json:"package"`
+	Version        string   `json:"version"`
+	Blobs          int      `json:"blobs"`
+	Bytes          int64    `json:"bytes"`
+	Signatures     []string `json:"signatures"`
+}
+
+// scanned is a bundle read and checked completely, with where each blob lies.
+type scanned struct {
+	m        *bundle.Manifest
+	manifest []byte
+	mtime    int64
+	sigs     []bundle.Entry
+	meta     map[string][]byte // index and manifest blobs
+	off      map[string]int64  // every blob's offset in the file
+	total    int64
+}
+
+// scan reads the whole bundle once, checking everything the format promises
+// (lib/bundle), and notes each blob's offset for the upload.
+func scan(f *os.File, name string) (*scanned, error) {
+	br, err := bundle.NewReader(f, name)
+	if err != nil {
+		return nil, err
+	}
+	s := &scanned{m: br.Manifest(), manifest: br.ManifestBytes(), meta: map[string][]byte{}, off: map[string]int64{}}
+	buf := make([]byte, 1<<20)
+	for {
+		b, rd, err := br.NextBlob()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.off[b.Digest] = br.Offset()
+		s.total += b.Size
+		if b.Role == bundle.RoleIndex || b.Role == bundle.RoleManifest {
+			data, err := io.ReadAll(rd)
+			if err != nil {
+				return nil, err
+			}
+			s.meta[b.Digest] = data
+			continue
+		}
+		if _, err := io.CopyBuffer(io.Discard, rd, buf); err != nil {
+			return nil, err
+		}
+	}
+	if s.sigs, err = br.Signatures(); err != nil {
+		return nil, err
+	}
+	mt := br.ModTime()
+	s.mtime = mt.Unix()
+	return s, nil
+}
+
+// Push uploads the bundle of req to req.Ref: blobs, then manifests (children
+// before the indexes that list them), the tag, and the bundle artifact.
+func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
+	ref, err := parseRef(req.Ref)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := repository(ref, req.Sources)
+	if err != nil {
+		return nil, err
+	}
+	f, name, cleanup, err := openInput(req)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	s, err := scan(f, name)
+	if err != nil {
+		return nil, err
+	}
+	m := s.m
+	if ref.Digest != "" && ref.Digest != m.Image.Digest {
+		return nil, exit.New(exit.Usage, "the reference names digest %s but the bundle's image is %s", ref.Digest, m.Image.Digest).
+			At("reference "+req.Ref).WithHint("push to a tag, or to @%s", m.Image.Digest)
+	}
+	if req.Sources.Context == nil {
+		req.Sources.Context = ctx
+	}
+	ropts := remoteOptions(ctx, req.Sources)
+	pusher, err := remote.NewPusher(ropts...)
+	if err != nil {
+		return nil, source.ClassifyError(ref, err)
+	}
+	classify := func(err error) error { return source.ClassifyError(ref, err) }
+
+	// 1. Layers and configs, in parallel, straight from the bundle file.
+	bar := progress.New(s.total, "pushing "+m.Package.Name, req.Quiet)
+	var plain []bundle.Blob
+	for _, b := range m.Blobs {
+		if _, ok := s.meta[b.Digest]; !ok {
+			plain = append(plain, b)
+		}
+	}
+	jobs := req.Jobs
+	if jobs <= 0 {
+		jobs = 4
+	}
+	if err := parallel(len(plain), jobs, func(i int) error {
+		b := plain[i]
+		l := &fileLayer{f: f, off: s.off[b.Digest], b: b, bar: bar, where: blobWhere(name, b)}
+		return pusher.Upload(ctx, repo, l)
+	}); err != nil {
+		bar.Finish()
+		return nil, classify(err)
+	}
+	// 2. Manifests and indexes, each after everything it references.
+	var order []string
+	if err := postOrder(m.Image.Digest, s.meta, map[string]bool{}, &order, 0); err != nil {
+		bar.Finish()
+		return nil, err
+	}
+	for _, d := range order {
+		b, _ := m.Blob(d)
+		if err := pusher.Put(ctx, repo.Digest(d), rawManifest{s.meta[d], b.MediaType}); err != nil {
+			bar.Finish()
+			return nil, classify(err)
+		}
+		bar.Write(s.meta[d])
+	}
+	bar.Finish()
+	root := rawManifest{s.meta[m.Image.Digest], m.Image.MediaType}
+	if ref.Tag != "" {
+		if err := pusher.Put(ctx, repo.Tag(ref.Tag), root); err != nil {
+			return nil, classify(err)
+		}
+	}
+	// 3. The bundle artifact: empty config, manifest.toml, signatures.
+	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
+	raw, art, err := BuildArtifact(subject, s.manifest, s.sigs, time.Unix(s.mtime, 0))
+	if err != nil {
+		return nil, err
+	}
+	uploads := []struct {
+		data []byte
+		mt   string
+	}{{EmptyConfig, EmptyMediaType}, {s.manifest, ManifestMediaType}}
+	for _, e := range s.sigs {
+		uploads = append(uploads, struct {
+			data []byte
+			mt   string
+		}{e.Data, SignatureMediaType})
+	}
+	for _, u := range uploads {
+		if err := pusher.Upload(ctx, repo, static.NewLayer(u.data, types.MediaType(u.mt))); err != nil {
+			return nil, classify(err)
+		}
+	}
+	adig := bundle.Digest(raw)
+	// ggcr's Put of a manifest with a subject also maintains the referrers
+	// tag schema (sha256-<hex>) when the registry has no referrers API.
+	if err := pusher.Put(ctx, repo.Digest(adig), rawManifest{raw, OCIManifestMediaType}); err != nil {
+		return nil, classify(err)
+	}
+	res := &PushResult{Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
+		ArtifactDigest: adig, ManifestDigest: bundle.Digest(s.manifest), Package: m.Package.Name, Version: m.Package.Version,
+		Blobs: len(m.Blobs), Bytes: s.total, Signatures: []string{}}
+	for _, sg := range art.Signatures {
+		res.Signatures = append(res.Signatures, sg.Name)
+	}
+	return res, nil
+}
+
+func blobWhere(name string, b bundle.Blob) string {
+	return "bundle " + name + ", entry " + b.Path()
+}
+
+// openInput opens the bundle file, or spools standard input to a temporary
+// file (uploads need to re-read blobs, and retries need to restart them).
+func openInput(req PushRequest) (*os.File, string, func(), error) {
+	if req.Bundle != "" && req.Bundle != "-" {
+		f, err := os.Open(req.Bundle)
+		if err != nil {
+			return nil, "", nil, exit.Wrap(exit.IO, err, "cannot open bundle").At(req.Bundle).WithHint("check the path")
+		}
+		return f, req.Bundle, func() { f.Close() }, nil
+	}
+	if req.Stdin == nil || progress.IsTerminal(req.Stdin) {
+		return nil, "", nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
+			WithHint("name a bundle: ct push x.ctp REGISTRY/REPO:TAG")
+	}
+	f, err := os.CreateTemp("", "ct-push-*.ctp")
+	if err != nil {
+		return nil, "", nil, exit.Wrap(exit.IO, err, "cannot create a temporary file").WithHint("check $TMPDIR")
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	if _, err := io.Copy(f, req.Stdin); err != nil {
+		cleanup()
+		return nil, "", nil, exit.Wrap(exit.IO, err, "cannot spool standard input").At(f.Name())
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		cleanup()
+		return nil, "", nil, exit.Wrap(exit.IO, err, "cannot read spooled bundle").At(f.Name())
+	}
+	return f, "-", cleanup, nil
+}
+
+// postOrder lists the index and manifest blobs reachable from d, children
+// first. The bundle reader has checked the graph; depth is bounded anyway.
+func postOrder(d string, meta map[string][]byte, seen map[string]bool, out *[]string, depth int) error {
+	if seen[d] {
+		return nil
+	}
+	seen[d] = true
+	raw, ok := meta[d]
+	if !ok {
+		return nil // a layer or config
+	}
+	if depth > 8 {
+		return exit.New(exit.Malformed, "indexes nested deeper than 8 levels")
+	}
+	var idx struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return exit.Wrap(exit.Malformed, err, "manifest %s is not JSON", d)
+	}
+	for _, c := range idx.Manifests {
+		if err := postOrder(c.Digest, meta, seen, out, depth+1); err != nil {
+			return err
+		}
+	}
+	*out = append(*out, d)
+	return nil
+}
+
+// parallel runs fn(0..n-1) on up to jobs goroutines and returns the first error.
+func parallel(n, jobs int, fn func(int) error) error {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	stop := make(chan struct{})
+	for w := 0; w < jobs && w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err; close(stop) })
+				}
+			}
+		}()
+	}
+loop:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-stop:
+			break loop
+		}
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+// fileLayer is a blob of the bundle file, uploaded from its offset; each
+// Compressed call starts over (ggcr retries), and the content is checked
+// against its digest as it streams.
+type fileLayer struct {
+	f     *os.File
+	off   int64
+	b     bundle.Blob
+	bar   *progress.Bar
+	where string
+}
+
+func (l *fileLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
+func (l *fileLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
+func (l *fileLayer) Size() (int64, error)                { return l.b.Size, nil }
+func (l *fileLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.b.MediaType), nil }
+func (l *fileLayer) Uncompressed() (io.ReadCloser, error) {
+	return nil, errors.New("uncompressed content is not available from a bundle")
+}
+func (l *fileLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(&checkedReader{r: l.bar.Reader(io.NewSectionReader(l.f, l.off, l.b.Size)), h: sha256.New(),
+		want: l.b.Digest, where: l.where}), nil
+}
+
+// checkedReader fails at EOF if the content's digest differs (the file
+// changed after it was checked).
+type checkedReader struct {
+	r     io.Reader
+	h     hash.Hash
+	want  string
+	where string
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF {
+		if got := "sha256:" + hex.EncodeToString(c.h.Sum(nil)); got != c.want {
+			return n, exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s (the file changed while pushing)", got, c.want).At(c.where)
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,59 @@
+// Package registry stores bundles in OCI registries and gets them back
+// (docs/spec/registry.md): Push uploads the bundled image so that any client
+// can pull it by digest and attaches the bundle's manifest.toml and
+// signatures to it as an OCI artifact (referrers API, or the referrers tag
+// schema where the registry lacks it); Fetch finds that artifact and rebuilds
+// the bundle byte for byte from it and the image, then verifies it.
+//
+// Registry access is lib/source's: the same keychain, the same plain-HTTP
+// guard (plain HTTP only to loopback unless --insecure-registry) and the same
+// error classification (exit.Network with a hint).
+package registry
+
+import (
+	"context"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/source"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// parseRef parses a registry reference (what ct pack accepts as a registry
+// SOURCE); other transports are usage errors.
+func parseRef(s string) (*source.Ref, error) {
+	ref, err := source.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Transport != source.TransportDocker {
+		return nil, exit.New(exit.Usage, "%s is not a registry reference", ref.String()).
+			At("reference " + s).WithHint("give REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. localhost:5000/app:1.0")
+	}
+	return ref, nil
+}
+
+func repository(ref *source.Ref, opts source.Options) (name.Repository, error) {
+	repo, err := name.NewRepository(ref.Registry+"/"+ref.Repository, source.NameOptions(ref, opts)...)
+	if err != nil {
+		return repo, exit.Wrap(exit.Usage, err, "not a valid repository").At("reference " + ref.Given)
+	}
+	return repo, nil
+}
+
+// remoteOptions are lib/source's registry options with ctx.
+func remoteOptions(ctx context.Context, opts source.Options) []remote.Option {
+	opts.Context = ctx
+	return source.RemoteOptions(opts)
+}
+
+// rawManifest is a manifest pushed with its exact bytes and media type, so
+// that its digest is preserved.
+type rawManifest struct {
+	raw []byte
+	mt  string
+}
+
+func (r rawManifest) RawManifest() ([]byte, error)        { return r.raw, nil }
+func (r rawManifest) MediaType() (types.MediaType, error) { return types.MediaType(r.mt), nil }
