@@ -10,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/archive"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -26,7 +27,8 @@ Destinations (--to):
   oci:PATH              one OCI image layout, each image tagged NAME:VERSION
   docker-archive:FILE   a docker save style tar for podman load / docker load (layers may be
                         recompressed; a multi-platform bundle contributes its first platform)
-  docker://…            a registry: not supported yet
+  docker://REG/PREFIX   a registry: each bundle is pushed to REG/PREFIX/NAME:VERSION with its own
+                        digests (any client pulls the signed image) and the bundle attached (ct fetch)
 
 Keys carried in the archive are trusted only with --trust-included-keys (each is printed) or when
 they equal keys already trusted. A delta archive is imported into the destination holding its
@@ -45,7 +47,8 @@ type flags struct {
 	cli.Globals
 	cli.VersionFlag
 	Inputs            []string `arg:"" name:"INPUT" help:"Archives (ct export) or bundle files."`
-	To                string   `required:"" placeholder:"DEST" help:"Destination: dir:PATH, oci:PATH or docker-archive:FILE."`
+	To                string   `required:"" placeholder:"DEST" help:"Destination: dir:PATH, oci:PATH, docker-archive:FILE or docker://REGISTRY/PREFIX."`
+	InsecureRegistry  bool     `help:"Allow plain HTTP and unverified TLS for a non-loopback registry destination."`
 	Verify            bool     `default:"true" negatable:"" help:"Verify every bundle before installing (default); --no-verify skips signatures and trust (content is still hashed)."`
 	Key               []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
 	Policy            string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
@@ -63,6 +66,9 @@ func main() {
 		dest, err := archive.ParseDestination(f.To)
 		if err != nil {
 			return err
+		}
+		if r, ok := dest.(*archive.RegistryDest); ok {
+			r.Sources = source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version}
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()

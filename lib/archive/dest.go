@@ -37,7 +37,8 @@ type Destination interface {
 	Install(items []*Item) error
 }
 
-// ParseDestination parses --to: dir:PATH, oci:PATH or docker-archive:FILE.
+// ParseDestination parses --to: dir:PATH, oci:PATH, docker-archive:FILE or
+// docker://REGISTRY/PREFIX.
 func ParseDestination(s string) (Destination, error) {
 	kind, path, ok := strings.Cut(s, ":")
 	if ok && path == "" {
@@ -45,7 +46,7 @@ func ParseDestination(s string) (Destination, error) {
 	}
 	switch {
 	case !ok:
-		return nil, exit.New(exit.Usage, "destination %q has no kind", s).WithHint("write dir:PATH, oci:PATH or docker-archive:FILE")
+		return nil, exit.New(exit.Usage, "destination %q has no kind", s).WithHint("write dir:PATH, oci:PATH, docker-archive:FILE or docker://REGISTRY/PREFIX")
 	case kind == "dir":
 		return &DirDest{Path: filepath.Clean(path)}, nil
 	case kind == "oci":
@@ -53,10 +54,14 @@ func ParseDestination(s string) (Destination, error) {
 	case kind == "docker-archive":
 		return &DockerArchiveDest{Path: filepath.Clean(path)}, nil
 	case kind == "docker" && strings.HasPrefix(path, "//"):
-		return nil, exit.New(exit.Usage, "destination docker://… (a registry) is not supported yet").
-			WithHint("import to oci:PATH and copy it with skopeo copy oci:PATH:NAME:VERSION docker://…; registry destinations are planned")
+		repo := strings.Trim(strings.TrimPrefix(path, "//"), "/")
+		if !strings.Contains(repo, "/") {
+			return nil, exit.New(exit.Usage, "registry destination %q needs a repository prefix", s).
+				WithHint("write docker://REGISTRY/PREFIX, e.g. docker://localhost:5000/mirror: bundles go to PREFIX/NAME:VERSION")
+		}
+		return &RegistryDest{Repo: repo}, nil
 	}
-	return nil, exit.New(exit.Usage, "unknown destination kind %q", kind).WithHint("write dir:PATH, oci:PATH or docker-archive:FILE")
+	return nil, exit.New(exit.Usage, "unknown destination kind %q", kind).WithHint("write dir:PATH, oci:PATH, docker-archive:FILE or docker://REGISTRY/PREFIX")
 }
 
 func ioErr(path string, err error, msg string) error {
