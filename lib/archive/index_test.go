@@ -116,14 +116,14 @@ func hex4(i int) string {
 
 func TestParseDestination(t *testing.T) {
 	for in, want := range map[string]exit.Code{"dir:x": 0, "oci:/a/b": 0, "docker-archive:f.tar": 0,
-		"docker://reg/x:1": exit.Usage, "x": exit.Usage, "dir:": exit.Usage, "s3:b": exit.Usage} {
+		"docker://reg/mirror": 0, "docker://reg": exit.Usage, "x": exit.Usage, "dir:": exit.Usage, "s3:b": exit.Usage} {
 		_, err := ParseDestination(in)
 		if exit.CodeOf(err) != want {
 			t.Errorf("%s: code %d, want %d (%v)", in, exit.CodeOf(err), want, err)
 		}
 	}
-	_, err := ParseDestination("docker://reg/x:1")
-	if !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("docker://: %v", err)
+	d, err := ParseDestination("docker://localhost:5000/mirror/")
+	if r, ok := d.(*RegistryDest); err != nil || !ok || r.Repo != "localhost:5000/mirror" {
+		t.Errorf("docker://: %#v %v", d, err)
 	}
 }
