@@ -13,6 +13,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
+	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -269,9 +270,9 @@ func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 	done := make(chan error, 1)
 	var n int64
 	go func() {
-		cw := &countWriter{w: pw}
+		cw := &progress.Counter{W: pw}
 		err := it.WriteBundle(cw)
-		n = cw.n
+		n = cw.N
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -289,17 +290,6 @@ func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 			At("bundle " + it.Entry.Ref()).WithHint("the archive was altered, or the exported bundle was not byte-reproducible")
 	}
 	return rep, nil
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // sniff tells an archive from a bundle by its first entry (after zstd).

@@ -118,7 +118,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		defer of.Abort()
 		out, outName, res.Path = of, req.Output, req.Output
 	}
-	cw := &countWriter{w: out}
+	cw := &progress.Counter{W: out}
 	bar := progress.New(plan.TotalSize(), "packing "+plan.Manifest.Package.Name, req.Quiet)
 	var pw io.Writer
 	if bar != nil {
@@ -138,17 +138,6 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	mb, _ := plan.Manifest.Encode()
 	res.ManifestDigest = bundle.Digest(mb)
-	res.Bytes = cw.n
+	res.Bytes = cw.N
 	return res, nil
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -57,3 +57,16 @@ func (b *Bar) Finish() {
 		b.pb.Finish()
 	}
 }
+
+// Counter passes writes through to W and counts the bytes written, for
+// reporting how large an output became.
+type Counter struct {
+	W io.Writer
+	N int64
+}
+
+func (c *Counter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
+}

@@ -223,14 +223,14 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		total += b.Size
 	}
 	bar := progress.New(total, "fetching "+m.Package.Name, req.Quiet)
-	cw := &countWriter{w: tmp}
+	cw := &progress.Counter{W: tmp}
 	err = rebuild(ctx, cw, m, first.ModTime, sigs, repo, ropts, classify, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, outErr(err)
 	}
 	res := &FetchResult{Path: outName, Repository: repo.Name(), ImageDigest: rootDigest, ManifestDigest: bundle.Digest(mb),
-		Package: m.Package.Name, Version: m.Package.Version, Bytes: cw.n, Signatures: []string{}}
+		Package: m.Package.Name, Version: m.Package.Version, Bytes: cw.N, Signatures: []string{}}
 	for _, g := range arts {
 		res.Artifacts = append(res.Artifacts, g.digest)
 	}
@@ -352,17 +352,6 @@ func (c *classifiedReader) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		err = c.classify(err)
 	}
-	return n, err
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
 	return n, err
 }
 
