@@ -36,6 +36,9 @@ type Options struct {
 // Plan is a bundle about to be written: its manifest and how to open each blob.
 type Plan struct {
 	Manifest *bundle.Manifest
+	// Prefetch, when above 1, downloads that many blobs at once ahead of
+	// the writer (for registry sources; local sources are read in place).
+	Prefetch int
 	open     map[string]func() (io.ReadCloser, error)
 }
 
@@ -308,11 +311,24 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progre
 	if err != nil {
 		return classifyWrite(err, outErr)
 	}
+	openBlob := func(i int) (io.ReadCloser, error) { return p.open[p.Manifest.Blobs[i].Digest]() }
+	if p.Prefetch > 1 {
+		opens := make([]func() (io.ReadCloser, error), len(p.Manifest.Blobs))
+		for i, b := range p.Manifest.Blobs {
+			opens[i] = p.open[b.Digest]
+		}
+		pf, err := newPrefetcher(ctx, opens, p.Prefetch, 2*p.Prefetch)
+		if err != nil {
+			return exit.Wrap(exit.IO, err, "cannot create a temporary folder for downloads").WithHint("set TMPDIR to a writable folder")
+		}
+		defer pf.close()
+		openBlob = pf.open
+	}
 	for i, b := range p.Manifest.Blobs {
 		if err := ctx.Err(); err != nil {
 			return exit.Wrap(exit.IO, err, "interrupted")
 		}
-		rc, err := p.open[b.Digest]()
+		rc, err := openBlob(i)
 		if err != nil {
 			return source.ClassifyError(ref, fmt.Errorf("opening %s %s (blob %d of %d): %w", b.Role, b.Digest, i+1, len(p.Manifest.Blobs), err))
 		}

@@ -106,6 +106,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ref.Transport == source.TransportDocker {
+		plan.Prefetch = 4
+	}
 
 	res := &Result{Path: "-", Manifest: plan.Manifest}
 	var out io.Writer = req.Stdout

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# bench/airgap.sh: the whole air-gap transfer of one image, source registry ->
+# offline file(s) -> a fresh destination registry, with ct against skopeo and
+# crane, measured in the same run. See bench/README.md ("airgap and pack").
+#
+#   ct:     ct pack SRC -k KEY -o big.ctp        (registry -> signed bundle)
+#           ct export big.ctp -o offline.tar     (bundle -> offline archive)
+#           ct import offline.tar --to docker://DST/mirror --key PUB --no-store
+#   skopeo: skopeo copy docker://SRC oci:DIR:big, then oci:DIR:big -> docker://DST
+#   crane:  crane pull --format oci SRC DIR, then crane push DIR DST
+#
+# Every push goes to a registry started fresh for that run (new storage, no
+# blob present); starting it is not timed. After every push the destination's
+# manifest digest must equal the source's (skopeo inspect --raw | sha256sum).
+#
+# Knobs (environment):
+#   BENCH_SIZE   image size, default 500MB (mkbig syntax)
+#   BENCH_LAYERS layers, default 8
+#   BENCH_RUNS   rounds, best one counts (default 3)
+#   BENCH_DIR    where the temporary work directory goes (default $TMPDIR or /tmp);
+#                needs about 6 x BENCH_SIZE free
+#   BENCH_KEEP=1 keep the work directory
+#   BENCH_TIMER=date  time with a date loop even when hyperfine is there
+#   CRANE        crane binary (default: crane on PATH, else installed with
+#                go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+#                into the work directory)
+#
+# Targets are reported as PASS/MISS; the script fails only when something does
+# not work (a build, a registry, a copy, a digest mismatch).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/bench/out
+SIZE=${BENCH_SIZE:-500MB}
+LAYERS=${BENCH_LAYERS:-8}
+RUNS=${BENCH_RUNS:-3}
+CRANE_VERSION=v0.22.1
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+# --- tools ----------------------------------------------------------------
+apt_install() { # apt_install PACKAGE: only as root, only when apt exists
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		say "installing $1"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1; } || true
+	fi
+}
+command -v hyperfine >/dev/null || apt_install hyperfine
+command -v jq >/dev/null || apt_install jq
+command -v curl >/dev/null || apt_install curl
+command -v skopeo >/dev/null || apt_install skopeo
+command -v docker-registry >/dev/null || apt_install docker-registry
+[[ -x /usr/bin/time ]] || apt_install time
+for t in curl skopeo docker-registry sha256sum; do command -v "$t" >/dev/null || die "$t is needed"; done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time (Debian package time) is needed for peak RSS"
+HYPERFINE=
+if [[ ${BENCH_TIMER:-} != date ]] && command -v hyperfine >/dev/null && command -v jq >/dev/null; then HYPERFINE=1; fi
+
+# --- work directory, registries, cleanup ------------------------------------
+BASE=${BENCH_DIR:-${TMPDIR:-/tmp}}
+mkdir -p "$BASE"
+W=$(mktemp -d "$BASE/ct-airgap.XXXXXX")
+REG_PIDS=()
+cleanup() {
+	local p
+	for p in "${REG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# reg_start DIR: starts the CNCF distribution registry (Debian's docker-registry)
+# with filesystem storage in DIR/storage on a free 127.0.0.1 port, as
+# tests/harness/registry.go does, and waits for GET /v2/ = 200 from *this*
+# registry (a probe tag in its storage tells it from anything else on the port).
+# Sets REG_ADDR and REG_PID.
+reg_start() {
+	local dir=$1 attempt port i nonce code
+	mkdir -p "$dir/storage"
+	for ((attempt = 0; attempt < 10; attempt++)); do
+		port=$((20000 + RANDOM % 40000))
+		nonce=ready-$$-$port
+		mkdir -p "$dir/storage/docker/registry/v2/repositories/ctbench-probe/_manifests/tags/$nonce"
+		cat >"$dir/config.yml" <<-EOF
+			version: 0.1
+			log:
+			  level: error
+			  accesslog:
+			    disabled: true
+			storage:
+			  filesystem:
+			    rootdirectory: "$dir/storage"
+			  delete:
+			    enabled: true
+			  maintenance:
+			    uploadpurging:
+			      enabled: false
+			http:
+			  addr: "127.0.0.1:$port"
+			health:
+			  storagedriver:
+			    enabled: false
+		EOF
+		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+		REG_PID=$!
+		REG_PIDS+=("$REG_PID")
+		for ((i = 0; i < 200; i++)); do
+			kill -0 "$REG_PID" 2>/dev/null || break
+			code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
+			if [[ $code == 200 ]] && curl -s "http://127.0.0.1:$port/v2/ctbench-probe/tags/list" | grep -q "$nonce"; then
+				rm -rf "$dir/storage/docker/registry/v2/repositories/ctbench-probe"
+				REG_ADDR=127.0.0.1:$port
+				return 0
+			fi
+			sleep 0.05
+		done
+		reg_stop "$REG_PID"
+		rm -rf "$dir/storage/docker/registry/v2/repositories/ctbench-probe"
+	done
+	cat "$dir/log" >&2 || true
+	die "could not start docker-registry in $dir"
+}
+reg_stop() { # reg_stop PID
+	local p=$1 keep=() x
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	for x in "${REG_PIDS[@]}"; do [[ $x == "$p" ]] || keep+=("$x"); done
+	REG_PIDS=("${keep[@]}")
+}
+# manifest_digest docker://REF -> sha256:... of the raw manifest
+manifest_digest() {
+	local d
+	d=$(skopeo inspect --raw --tls-verify=false "$1" | sha256sum | awk '{print $1}') || return 1
+	printf 'sha256:%s' "$d"
+}
+
+say "building (make build), the generator and crane"
+make -C "$ROOT" -s build >&2
+BIN=$ROOT/bin
+for b in ct-pack ct-keygen ct-export ct-import; do [[ -x $BIN/$b ]] || die "$BIN/$b missing after make build"; done
+(cd "$ROOT/tests" && go build -o "$W/mkbig" ./cmd/mkbig)
+CRANE=${CRANE:-$(command -v crane || true)}
+if [[ -z $CRANE ]]; then
+	GOBIN=$W/gobin go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION" >&2 || die "go install crane failed"
+	CRANE=$W/gobin/crane
+fi
+SKOPEO=$(command -v skopeo)
+
+# --- machine --------------------------------------------------------------
+NPROC=$(nproc)
+CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+GOV=$(go version | awk '{print $3}')
+KERNEL=$(uname -r)
+DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$ROOT" status --porcelain -- ct-pack ct-export ct-import lib 2>/dev/null) ]]; then REV="$REV+dirty"; fi
+TIMER=$([[ -n $HYPERFINE ]] && hyperfine --version || echo "bash date loop")
+SKOPEO_V=$(skopeo --version | awk '{print $NF}')
+CRANE_V=$("$CRANE" version 2>/dev/null || echo unknown)
+REG_V=$(docker-registry --version 2>/dev/null | awk '{print $NF}' || echo unknown)
+FS=$(df -PT "$W" | awk 'NR == 2 {print $2}')
+
+cpu_busy() { # cpu_busy SECONDS -> percent of all CPU time not idle over that window
+	local a b
+	a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+	sleep "$1"
+	b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.0f", (t > 0 ? 100 * (1 - (y[2] - x[2]) / t) : 0)}'
+}
+BUSY_START=$(cpu_busy 2)
+say "machine: $NPROC x $CPU, $MEM; $GOV; skopeo $SKOPEO_V; crane $CRANE_V; registry $REG_V; timer: $TIMER; CPU busy before start: $BUSY_START%"
+((BUSY_START < 10)) || say "warning: the machine is not idle ($BUSY_START% busy): timings will be noisy"
+
+# --- measuring ------------------------------------------------------------
+time_once() { # time_once 'shell command' -> wall seconds; the command must exit 0
+	local cmd=$1
+	if [[ -n $HYPERFINE ]]; then
+		hyperfine --style none --runs 1 --export-json "$W/hf.json" "$cmd" >/dev/null 2>"$W/hf.err" ||
+			{ cat "$W/hf.err" >&2; die "command failed: $cmd"; }
+		jq -r '.results[0].mean' "$W/hf.json"
+	else
+		local t0 t1
+		t0=$(date +%s.%N)
+		bash -c "$cmd" >/dev/null 2>"$W/cmd.err" || { cat "$W/cmd.err" >&2; die "command failed: $cmd"; }
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}'
+	fi
+}
+# keep_min VAR VALUE: VAR = min(VAR, VALUE) (VAR empty = unset)
+keep_min() {
+	if [[ -z ${!1} ]] || awk -v a="$2" -v b="${!1}" 'BEGIN {exit !(a < b)}'; then printf -v "$1" '%s' "$2"; fi
+}
+add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", a + b}'; }
+q() { printf '%q' "$1"; }
+
+ROWS=() # metric|value|unit|baseline|ratio|target|result
+row() { ROWS+=("$1|$2|$3|$4|$5|$6|$7"); }
+judge() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = (op == "<=") ? v <= l : v < l; print ok ? "PASS" : "MISS"}'; }
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN {printf f, v}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+
+# --- the source ------------------------------------------------------------
+say "generating a $SIZE, $LAYERS-layer OCI layout"
+"$W/mkbig" -size "$SIZE" -layers "$LAYERS" -out "$W/layout" -q
+BYTES=$(du -sb "$W/layout/blobs" | awk '{print $1}')
+reg_start "$W/src"
+SRC=$REG_ADDR/bench/big:1
+say "source registry $REG_ADDR: pushing the layout (skopeo copy --preserve-digests)"
+"$SKOPEO" copy -q --insecure-policy --preserve-digests --dest-tls-verify=false "oci:$W/layout:big" "docker://$SRC" >&2
+rm -rf "$W/layout"
+WANT=$(manifest_digest "docker://$SRC")
+say "source docker://$SRC = $WANT ($BYTES bytes of blobs)"
+
+export CT_HOME=$W/store
+"$BIN/ct-keygen" --id bench --no-passphrase >/dev/null 2>&1 || die "ct keygen failed"
+PUB=$CT_HOME/keys/bench.pub
+[[ -f $PUB ]] || die "no public key at $PUB"
+
+CTP=$W/big.ctp ARC=$W/offline.tar DIR=$W/layout-copy
+C_PACK="$(q "$BIN/ct-pack") $(q "$SRC") -k bench -o $(q "$CTP") -q"
+C_EXPORT="$(q "$BIN/ct-export") $(q "$CTP") -o $(q "$ARC")"
+S_PULL="$(q "$SKOPEO") copy -q --insecure-policy --preserve-digests --src-tls-verify=false $(q "docker://$SRC") $(q "oci:$DIR:big")"
+K_PULL="$(q "$CRANE") pull --insecure --format oci $(q "$SRC") $(q "$DIR")"
+
+# one_push NAME 'command with @DST@': times the command against a fresh
+# registry, checks the pushed digest, stops the registry; sets PUSH_T to the
+# seconds. (Not in a $(...) subshell: the registry must be the main shell's
+# child, so that the EXIT trap can stop it.)
+one_push() {
+	local name=$1 cmd=$2 ref t got
+	rm -rf "$W/dst"
+	reg_start "$W/dst"
+	cmd=${cmd//@DST@/$REG_ADDR}
+	ref=docker://$REG_ADDR/mirror/big:1
+	t=$(time_once "$cmd")
+	got=$(manifest_digest "$ref") || die "$name: nothing at $ref after: $cmd"
+	[[ $got == "$WANT" ]] || die "$name: $ref is $got, the source is $WANT"
+	reg_stop "$REG_PID"
+	rm -rf "$W/dst"
+	PUSH_T=$t
+}
+
+CT_PACK= CT_EXPORT= CT_IMPORT= CT_TOTAL=
+SK_PULL= SK_PUSH= SK_TOTAL= CR_PULL= CR_PUSH= CR_TOTAL=
+for ((r = 1; r <= RUNS; r++)); do
+	say "round $r/$RUNS: ct (pack, export, import --to docker://)"
+	rm -f "$CTP" "$ARC"
+	a=$(time_once "$C_PACK")
+	b=$(time_once "$C_EXPORT")
+	rm -f "$CTP" # the far side of the gap has only the archive
+	one_push ct "$(q "$BIN/ct-import") $(q "$ARC") --to docker://@DST@/mirror --key $(q "$PUB") --no-store -q"
+	c=$PUSH_T
+	rm -f "$ARC"
+	keep_min CT_PACK "$a"; keep_min CT_EXPORT "$b"; keep_min CT_IMPORT "$c"; keep_min CT_TOTAL "$(add "$(add "$a" "$b")" "$c")"
+	say "  ct: pack $(fmt "$a" %.2f) s, export $(fmt "$b" %.2f) s, import $(fmt "$c" %.2f) s"
+
+	say "round $r/$RUNS: skopeo (docker:// -> oci: -> docker://)"
+	rm -rf "$DIR"
+	a=$(time_once "$S_PULL")
+	one_push skopeo "$(q "$SKOPEO") copy -q --insecure-policy --preserve-digests --dest-tls-verify=false $(q "oci:$DIR:big") docker://@DST@/mirror/big:1"
+	b=$PUSH_T
+	rm -rf "$DIR"
+	keep_min SK_PULL "$a"; keep_min SK_PUSH "$b"; keep_min SK_TOTAL "$(add "$a" "$b")"
+	say "  skopeo: pull $(fmt "$a" %.2f) s, push $(fmt "$b" %.2f) s"
+
+	say "round $r/$RUNS: crane (pull --format oci, push)"
+	rm -rf "$DIR"
+	a=$(time_once "$K_PULL")
+	one_push crane "$(q "$CRANE") push --insecure $(q "$DIR") @DST@/mirror/big:1"
+	b=$PUSH_T
+	rm -rf "$DIR"
+	keep_min CR_PULL "$a"; keep_min CR_PUSH "$b"; keep_min CR_TOTAL "$(add "$a" "$b")"
+	say "  crane: pull $(fmt "$a" %.2f) s, push $(fmt "$b" %.2f) s"
+done
+
+# Peak RSS of the ct steps (one more, untimed, run each).
+say "peak RSS of ct pack, export, import"
+peak_rss() { # peak_rss 'shell command' -> KiB
+	bash -c "/usr/bin/time -f %M -o '$W/rss' $1" >/dev/null 2>"$W/rss.err" || { cat "$W/rss.err" >&2; die "command failed: $1"; }
+	tail -n1 "$W/rss"
+}
+RSS_PACK=$(peak_rss "$C_PACK")
+RSS_EXPORT=$(peak_rss "$C_EXPORT")
+rm -f "$CTP"
+rm -rf "$W/dst"; reg_start "$W/dst"
+RSS_IMPORT=$(peak_rss "$(q "$BIN/ct-import") $(q "$ARC") --to docker://$REG_ADDR/mirror --key $(q "$PUB") --no-store -q")
+reg_stop "$REG_PID"; rm -rf "$W/dst" "$ARC"
+
+MBs() { awk -v b="$BYTES" -v t="$1" 'BEGIN {printf "%.0f", b / t / 1e6}'; }
+r=$(div "$CT_TOTAL" "$CR_TOTAL")
+row "transfer: ct pack+export+import vs crane pull+push" "$(fmt "$CT_TOTAL" %.3f)" s "crane $(fmt "$CR_TOTAL" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
+r=$(div "$CT_TOTAL" "$SK_TOTAL")
+row "transfer: ct vs skopeo copy x2 (info)" "$(fmt "$CT_TOTAL" %.3f)" s "skopeo $(fmt "$SK_TOTAL" %.3f) s" "$r" "-" "info"
+row "registry -> file: ct pack vs crane pull (info)" "$(fmt "$CT_PACK" %.3f)" s "crane pull $(fmt "$CR_PULL" %.3f) s" "$(div "$CT_PACK" "$CR_PULL")" "-" "info"
+row "registry -> file: ct pack vs skopeo pull (info)" "$(fmt "$CT_PACK" %.3f)" s "skopeo pull $(fmt "$SK_PULL" %.3f) s" "$(div "$CT_PACK" "$SK_PULL")" "-" "info"
+row "bundle -> archive: ct export (info)" "$(fmt "$CT_EXPORT" %.3f)" s "-" "-" "-" "info"
+row "file -> registry: ct import vs crane push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$CR_PUSH")" "-" "info"
+row "file -> registry: ct import vs skopeo push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "skopeo push $(fmt "$SK_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$SK_PUSH")" "-" "info"
+row "transfer throughput ct (info)" "$(MBs "$CT_TOTAL")" MB/s "crane $(MBs "$CR_TOTAL") MB/s, skopeo $(MBs "$SK_TOTAL") MB/s" "-" "-" "info"
+row "peak RSS ct pack (info)" "$(awk -v k="$RSS_PACK" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+row "peak RSS ct export (info)" "$(awk -v k="$RSS_EXPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+row "peak RSS ct import (info)" "$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+
+# --- report ---------------------------------------------------------------
+BUSY_END=$(cpu_busy 2)
+NCOL=7
+report_text() {
+	echo "ct airgap bench, $DATE, ct $REV"
+	echo "machine: $NPROC x $CPU, $MEM, Linux $KERNEL, work dir on $FS"
+	echo "image: $SIZE, $LAYERS layers ($BYTES bytes of blobs), source digest $WANT"
+	echo "baselines: skopeo $SKOPEO_V, crane $CRANE_V; registry: docker-registry $REG_V (a fresh one per push); $GOV"
+	echo "timer: $TIMER; best of $RUNS rounds (ct, skopeo, crane in turn); totals are the best round's sum"
+	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy)"
+	echo
+	{
+		echo "metric|value|unit|baseline|ratio|target|result"
+		for x in "${ROWS[@]}"; do echo "$x"; done
+	} | awk -F'|' -v n_="$NCOL" '
+		{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR }
+		END { for (r = 1; r <= n; r++) {
+			line = ""
+			for (i = 1; i <= n_; i++) line = line sprintf(i < n_ ? "%-" w[i] "s  " : "%s", c[r, i])
+			print line
+			if (r == 1) { line = ""; for (i = 1; i <= n_; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s (i < n_ ? "  " : "") } print line }
+		} }'
+}
+json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk '{printf "\"%s\"", $0}'; }
+json_num_or_str() { if [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then printf '%s' "$1"; else json_str "$1"; fi; }
+report_json() {
+	printf '{\n  "benchmark": "airgap",\n  "date": %s,\n  "revision": %s,\n' "$(json_str "$DATE")" "$(json_str "$REV")"
+	printf '  "machine": {"nproc": %s, "cpu": %s, "memory": %s, "kernel": %s, "filesystem": %s},\n' \
+		"$NPROC" "$(json_str "$CPU")" "$(json_str "$MEM")" "$(json_str "$KERNEL")" "$(json_str "$FS")"
+	printf '  "cpu_busy_percent": {"before": %s, "after": %s},\n' "$BUSY_START" "$BUSY_END"
+	printf '  "image": {"size": %s, "layers": %s, "blob_bytes": %s, "digest": %s},\n' "$(json_str "$SIZE")" "$LAYERS" "$BYTES" "$(json_str "$WANT")"
+	printf '  "skopeo": %s,\n  "crane": %s,\n  "registry": %s,\n  "go": %s,\n  "timer": %s,\n  "runs": %s,\n' \
+		"$(json_str "$SKOPEO_V")" "$(json_str "$CRANE_V")" "$(json_str "$REG_V")" "$(json_str "$GOV")" "$(json_str "$TIMER")" "$RUNS"
+	printf '  "seconds": {"ct": {"pack": %s, "export": %s, "import": %s, "total": %s}, "skopeo": {"pull": %s, "push": %s, "total": %s}, "crane": {"pull": %s, "push": %s, "total": %s}},\n' \
+		"$CT_PACK" "$CT_EXPORT" "$CT_IMPORT" "$CT_TOTAL" "$SK_PULL" "$SK_PUSH" "$SK_TOTAL" "$CR_PULL" "$CR_PUSH" "$CR_TOTAL"
+	printf '  "peak_rss_kib": {"pack": %s, "export": %s, "import": %s},\n  "results": [\n' "$RSS_PACK" "$RSS_EXPORT" "$RSS_IMPORT"
+	local i=0 n=${#ROWS[@]} m v u b r t x
+	for x in "${ROWS[@]}"; do
+		IFS='|' read -r m v u b r t x <<<"$x"
+		i=$((i + 1))
+		printf '    {"metric": %s, "value": %s, "unit": %s, "baseline": %s, "ratio": %s, "target": %s, "result": %s}%s\n' \
+			"$(json_str "$m")" "$(json_num_or_str "$v")" "$(json_str "$u")" \
+			"$([[ $b == - ]] && echo null || json_str "$b")" "$([[ $r == - ]] && echo null || json_num_or_str "$r")" \
+			"$([[ $t == - ]] && echo null || json_str "$t")" "$(json_str "$x")" "$([[ $i -lt $n ]] && echo , || true)"
+	done
+	printf '  ]\n}\n'
+}
+
+mkdir -p "$OUT"
+report_text | tee "$OUT/airgap.txt"
+report_json >"$OUT/airgap.json"
+if command -v jq >/dev/null; then jq -e . "$OUT/airgap.json" >/dev/null || die "airgap.json is not valid JSON"; fi
+say "wrote $OUT/airgap.json and $OUT/airgap.txt (${SECONDS}s in all)"

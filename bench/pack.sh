@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# bench/pack.sh: ct pack from a loopback registry against crane pull --format
+# oci, the same image, measured in the same run. See bench/README.md ("airgap
+# and pack").
+#
+#   ct:     ct pack SRC -o x.ctp --no-sign -q      (registry -> unsigned bundle)
+#   crane:  crane pull --format oci SRC DIR         (registry -> OCI layout, fresh DIR)
+#   skopeo: skopeo copy docker://SRC oci:DIR:big    (info only, fresh DIR)
+#
+# Both write one copy of every blob to the same file system; the bundle and the
+# layouts are deleted between runs (not timed).
+#
+# Knobs (environment):
+#   BENCH_SIZE   image size, default 500MB (mkbig syntax)
+#   BENCH_LAYERS layers, default 8
+#   BENCH_RUNS   rounds, best one counts (default 3)
+#   BENCH_DIR    where the temporary work directory goes (default $TMPDIR or /tmp);
+#                needs about 3 x BENCH_SIZE free
+#   BENCH_KEEP=1 keep the work directory
+#   BENCH_SKOPEO=0 skip the informational skopeo row
+#   BENCH_TIMER=date  time with a date loop even when hyperfine is there
+#   CRANE        crane binary (default: crane on PATH, else installed with
+#                go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+#                into the work directory)
+#
+# Targets are reported as PASS/MISS; the script fails only when something does
+# not work (a build, a registry, a pack, a pull).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/bench/out
+SIZE=${BENCH_SIZE:-500MB}
+LAYERS=${BENCH_LAYERS:-8}
+RUNS=${BENCH_RUNS:-3}
+CRANE_VERSION=v0.22.1
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+# --- tools ----------------------------------------------------------------
+apt_install() { # apt_install PACKAGE: only as root, only when apt exists
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		say "installing $1"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1; } || true
+	fi
+}
+command -v hyperfine >/dev/null || apt_install hyperfine
+command -v jq >/dev/null || apt_install jq
+command -v curl >/dev/null || apt_install curl
+command -v skopeo >/dev/null || apt_install skopeo
+command -v docker-registry >/dev/null || apt_install docker-registry
+[[ -x /usr/bin/time ]] || apt_install time
+for t in curl skopeo docker-registry sha256sum; do command -v "$t" >/dev/null || die "$t is needed"; done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time (Debian package time) is needed for peak RSS"
+HYPERFINE=
+if [[ ${BENCH_TIMER:-} != date ]] && command -v hyperfine >/dev/null && command -v jq >/dev/null; then HYPERFINE=1; fi
+
+# --- work directory, registries, cleanup ------------------------------------
+BASE=${BENCH_DIR:-${TMPDIR:-/tmp}}
+mkdir -p "$BASE"
+W=$(mktemp -d "$BASE/ct-packbench.XXXXXX")
+REG_PIDS=()
+cleanup() {
+	local p
+	for p in "${REG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# reg_start DIR: starts the CNCF distribution registry (Debian's docker-registry)
+# with filesystem storage in DIR/storage on a free 127.0.0.1 port, as
+# tests/harness/registry.go does, and waits for GET /v2/ = 200 from *this*
+# registry (a probe tag in its storage tells it from anything else on the port).
+# Sets REG_ADDR and REG_PID.
+reg_start() {
+	local dir=$1 attempt port i nonce code
+	mkdir -p "$dir/storage"
+	for ((attempt = 0; attempt < 10; attempt++)); do
+		port=$((20000 + RANDOM % 40000))
+		nonce=ready-$$-$port
+		mkdir -p "$dir/storage/docker/registry/v2/repositories/ctbench-probe/_manifests/tags/$nonce"
+		cat >"$dir/config.yml" <<-EOF
+			version: 0.1
+			log:
+			  level: error
+			  accesslog:
+			    disabled: true
+			storage:
+			  filesystem:
+			    rootdirectory: "$dir/storage"
+			  delete:
+			    enabled: true
+			  maintenance:
+			    uploadpurging:
+			      enabled: false
+			http:
+			  addr: "127.0.0.1:$port"
+			health:
+			  storagedriver:
+			    enabled: false
+		EOF
+		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+		REG_PID=$!
+		REG_PIDS+=("$REG_PID")
+		for ((i = 0; i < 200; i++)); do
+			kill -0 "$REG_PID" 2>/dev/null || break
+			code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
+			if [[ $code == 200 ]] && curl -s "http://127.0.0.1:$port/v2/ctbench-probe/tags/list" | grep -q "$nonce"; then
+				rm -rf "$dir/storage/docker/registry/v2/repositories/ctbench-probe"
+				REG_ADDR=127.0.0.1:$port
+				return 0
+			fi
+			sleep 0.05
+		done
+		reg_stop "$REG_PID"
+		rm -rf "$dir/storage/docker/registry/v2/repositories/ctbench-probe"
+	done
+	cat "$dir/log" >&2 || true
+	die "could not start docker-registry in $dir"
+}
+reg_stop() { # reg_stop PID
+	local p=$1 keep=() x
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	for x in "${REG_PIDS[@]}"; do [[ $x == "$p" ]] || keep+=("$x"); done
+	REG_PIDS=("${keep[@]}")
+}
+# manifest_digest docker://REF -> sha256:... of the raw manifest
+manifest_digest() {
+	local d
+	d=$(skopeo inspect --raw --tls-verify=false "$1" | sha256sum | awk '{print $1}') || return 1
+	printf 'sha256:%s' "$d"
+}
+
+say "building (make build), the generator and crane"
+make -C "$ROOT" -s build >&2
+BIN=$ROOT/bin
+for b in ct-pack ct-explain; do [[ -x $BIN/$b ]] || die "$BIN/$b missing after make build"; done
+(cd "$ROOT/tests" && go build -o "$W/mkbig" ./cmd/mkbig)
+CRANE=${CRANE:-$(command -v crane || true)}
+if [[ -z $CRANE ]]; then
+	GOBIN=$W/gobin go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION" >&2 || die "go install crane failed"
+	CRANE=$W/gobin/crane
+fi
+SKOPEO=$(command -v skopeo)
+
+# --- machine --------------------------------------------------------------
+NPROC=$(nproc)
+CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+GOV=$(go version | awk '{print $3}')
+KERNEL=$(uname -r)
+DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$ROOT" status --porcelain -- ct-pack lib 2>/dev/null) ]]; then REV="$REV+dirty"; fi
+TIMER=$([[ -n $HYPERFINE ]] && hyperfine --version || echo "bash date loop")
+SKOPEO_V=$(skopeo --version | awk '{print $NF}')
+CRANE_V=$("$CRANE" version 2>/dev/null || echo unknown)
+REG_V=$(docker-registry --version 2>/dev/null | awk '{print $NF}' || echo unknown)
+FS=$(df -PT "$W" | awk 'NR == 2 {print $2}')
+
+cpu_busy() { # cpu_busy SECONDS -> percent of all CPU time not idle over that window
+	local a b
+	a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+	sleep "$1"
+	b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.0f", (t > 0 ? 100 * (1 - (y[2] - x[2]) / t) : 0)}'
+}
+BUSY_START=$(cpu_busy 2)
+say "machine: $NPROC x $CPU, $MEM; $GOV; skopeo $SKOPEO_V; crane $CRANE_V; registry $REG_V; timer: $TIMER; CPU busy before start: $BUSY_START%"
+((BUSY_START < 10)) || say "warning: the machine is not idle ($BUSY_START% busy): timings will be noisy"
+
+# --- measuring ------------------------------------------------------------
+time_once() { # time_once 'shell command' -> wall seconds; the command must exit 0
+	local cmd=$1
+	if [[ -n $HYPERFINE ]]; then
+		hyperfine --style none --runs 1 --export-json "$W/hf.json" "$cmd" >/dev/null 2>"$W/hf.err" ||
+			{ cat "$W/hf.err" >&2; die "command failed: $cmd"; }
+		jq -r '.results[0].mean' "$W/hf.json"
+	else
+		local t0 t1
+		t0=$(date +%s.%N)
+		bash -c "$cmd" >/dev/null 2>"$W/cmd.err" || { cat "$W/cmd.err" >&2; die "command failed: $cmd"; }
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}'
+	fi
+}
+# keep_min VAR VALUE: VAR = min(VAR, VALUE) (VAR empty = unset)
+keep_min() {
+	if [[ -z ${!1} ]] || awk -v a="$2" -v b="${!1}" 'BEGIN {exit !(a < b)}'; then printf -v "$1" '%s' "$2"; fi
+}
+add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", a + b}'; }
+q() { printf '%q' "$1"; }
+
+ROWS=() # metric|value|unit|baseline|ratio|target|result
+row() { ROWS+=("$1|$2|$3|$4|$5|$6|$7"); }
+judge() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = (op == "<=") ? v <= l : v < l; print ok ? "PASS" : "MISS"}'; }
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN {printf f, v}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+
+# --- the source ------------------------------------------------------------
+say "generating a $SIZE, $LAYERS-layer OCI layout"
+"$W/mkbig" -size "$SIZE" -layers "$LAYERS" -out "$W/layout" -q
+BYTES=$(du -sb "$W/layout/blobs" | awk '{print $1}')
+reg_start "$W/src"
+SRC=$REG_ADDR/bench/big:1
+say "source registry $REG_ADDR: pushing the layout (skopeo copy --preserve-digests)"
+"$SKOPEO" copy -q --insecure-policy --preserve-digests --dest-tls-verify=false "oci:$W/layout:big" "docker://$SRC" >&2
+rm -rf "$W/layout"
+WANT=$(manifest_digest "docker://$SRC")
+say "source docker://$SRC = $WANT ($BYTES bytes of blobs)"
+
+CTP=$W/x.ctp DIR=$W/layout-copy
+C_PACK="$(q "$BIN/ct-pack") $(q "$SRC") -o $(q "$CTP") --no-sign -q"
+K_PULL="$(q "$CRANE") pull --insecure --format oci $(q "$SRC") $(q "$DIR")"
+S_PULL="$(q "$SKOPEO") copy -q --insecure-policy --preserve-digests --src-tls-verify=false $(q "docker://$SRC") $(q "oci:$DIR:big")"
+SKOPEO_ROW=${BENCH_SKOPEO:-1}
+
+say "sanity: ct pack and crane pull both produce the source image"
+eval "$C_PACK" || die "ct pack failed"
+"$BIN/ct-explain" "$CTP" 2>/dev/null | grep -q "^ *image *$WANT" || die "ct explain: $CTP does not hold the image $WANT"
+rm -f "$CTP"
+eval "$K_PULL" >/dev/null 2>&1 || die "crane pull failed"
+grep -q "${WANT#sha256:}" "$DIR/index.json" || die "crane pull: $DIR/index.json does not name $WANT"
+rm -rf "$DIR"
+
+CT_PACK= CR_PULL= SK_PULL=
+for ((r = 1; r <= RUNS; r++)); do
+	rm -f "$CTP"; rm -rf "$DIR"
+	a=$(time_once "$C_PACK")
+	rm -f "$CTP"
+	b=$(time_once "$K_PULL")
+	rm -rf "$DIR"
+	keep_min CT_PACK "$a"; keep_min CR_PULL "$b"
+	msg="round $r/$RUNS: ct pack $(fmt "$a" %.2f) s, crane pull $(fmt "$b" %.2f) s"
+	if [[ $SKOPEO_ROW == 1 ]]; then
+		c=$(time_once "$S_PULL")
+		rm -rf "$DIR"
+		keep_min SK_PULL "$c"
+		msg="$msg, skopeo copy $(fmt "$c" %.2f) s"
+	fi
+	say "$msg"
+done
+
+say "peak RSS of ct pack and crane pull"
+peak_rss() { # peak_rss 'shell command' -> KiB
+	bash -c "/usr/bin/time -f %M -o '$W/rss' $1" >/dev/null 2>"$W/rss.err" || { cat "$W/rss.err" >&2; die "command failed: $1"; }
+	tail -n1 "$W/rss"
+}
+RSS_PACK=$(peak_rss "$C_PACK"); rm -f "$CTP"
+RSS_CRANE=$(peak_rss "$K_PULL"); rm -rf "$DIR"
+
+MBs() { awk -v b="$BYTES" -v t="$1" 'BEGIN {printf "%.0f", b / t / 1e6}'; }
+r=$(div "$CT_PACK" "$CR_PULL")
+row "ct pack --no-sign vs crane pull --format oci" "$(fmt "$CT_PACK" %.3f)" s "crane pull $(fmt "$CR_PULL" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
+if [[ $SKOPEO_ROW == 1 ]]; then
+	row "ct pack vs skopeo copy to oci: (info)" "$(fmt "$CT_PACK" %.3f)" s "skopeo $(fmt "$SK_PULL" %.3f) s" "$(div "$CT_PACK" "$SK_PULL")" "-" "info"
+fi
+row "throughput (info)" "$(MBs "$CT_PACK")" MB/s "crane $(MBs "$CR_PULL") MB/s" "-" "-" "info"
+v=$(awk -v k="$RSS_PACK" 'BEGIN {printf "%.1f", k / 1024}')
+row "peak RSS ct pack" "$v" MiB "crane pull $(awk -v k="$RSS_CRANE" 'BEGIN {printf "%.1f", k / 1024}') MiB" "-" "< 64 MiB" "$(judge "$v" "<" 64)"
+
+# --- report ---------------------------------------------------------------
+BUSY_END=$(cpu_busy 2)
+NCOL=7
+report_text() {
+	echo "ct pack bench, $DATE, ct $REV"
+	echo "machine: $NPROC x $CPU, $MEM, Linux $KERNEL, work dir on $FS"
+	echo "image: $SIZE, $LAYERS layers ($BYTES bytes of blobs), source digest $WANT"
+	echo "baselines: crane $CRANE_V, skopeo $SKOPEO_V; registry: docker-registry $REG_V on loopback; $GOV"
+	echo "timer: $TIMER; best of $RUNS interleaved rounds (ct, crane, skopeo)"
+	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy)"
+	echo
+	{
+		echo "metric|value|unit|baseline|ratio|target|result"
+		for x in "${ROWS[@]}"; do echo "$x"; done
+	} | awk -F'|' -v n_="$NCOL" '
+		{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR }
+		END { for (r = 1; r <= n; r++) {
+			line = ""
+			for (i = 1; i <= n_; i++) line = line sprintf(i < n_ ? "%-" w[i] "s  " : "%s", c[r, i])
+			print line
+			if (r == 1) { line = ""; for (i = 1; i <= n_; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s (i < n_ ? "  " : "") } print line }
+		} }'
+}
+json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk '{printf "\"%s\"", $0}'; }
+json_num_or_str() { if [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then printf '%s' "$1"; else json_str "$1"; fi; }
+report_json() {
+	printf '{\n  "benchmark": "pack",\n  "date": %s,\n  "revision": %s,\n' "$(json_str "$DATE")" "$(json_str "$REV")"
+	printf '  "machine": {"nproc": %s, "cpu": %s, "memory": %s, "kernel": %s, "filesystem": %s},\n' \
+		"$NPROC" "$(json_str "$CPU")" "$(json_str "$MEM")" "$(json_str "$KERNEL")" "$(json_str "$FS")"
+	printf '  "cpu_busy_percent": {"before": %s, "after": %s},\n' "$BUSY_START" "$BUSY_END"
+	printf '  "image": {"size": %s, "layers": %s, "blob_bytes": %s, "digest": %s},\n' "$(json_str "$SIZE")" "$LAYERS" "$BYTES" "$(json_str "$WANT")"
+	printf '  "skopeo": %s,\n  "crane": %s,\n  "registry": %s,\n  "go": %s,\n  "timer": %s,\n  "runs": %s,\n' \
+		"$(json_str "$SKOPEO_V")" "$(json_str "$CRANE_V")" "$(json_str "$REG_V")" "$(json_str "$GOV")" "$(json_str "$TIMER")" "$RUNS"
+	printf '  "seconds": {"ct_pack": %s, "crane_pull": %s, "skopeo_copy": %s},\n' \
+		"$CT_PACK" "$CR_PULL" "${SK_PULL:-null}"
+	printf '  "peak_rss_kib": {"ct_pack": %s, "crane_pull": %s},\n  "results": [\n' "$RSS_PACK" "$RSS_CRANE"
+	local i=0 n=${#ROWS[@]} m v u b r t x
+	for x in "${ROWS[@]}"; do
+		IFS='|' read -r m v u b r t x <<<"$x"
+		i=$((i + 1))
+		printf '    {"metric": %s, "value": %s, "unit": %s, "baseline": %s, "ratio": %s, "target": %s, "result": %s}%s\n' \
+			"$(json_str "$m")" "$(json_num_or_str "$v")" "$(json_str "$u")" \
+			"$([[ $b == - ]] && echo null || json_str "$b")" "$([[ $r == - ]] && echo null || json_num_or_str "$r")" \
+			"$([[ $t == - ]] && echo null || json_str "$t")" "$(json_str "$x")" "$([[ $i -lt $n ]] && echo , || true)"
+	done
+	printf '  ]\n}\n'
+}
+
+mkdir -p "$OUT"
+report_text | tee "$OUT/pack.txt"
+report_json >"$OUT/pack.json"
+if command -v jq >/dev/null; then jq -e . "$OUT/pack.json" >/dev/null || die "pack.json is not valid JSON"; fi
+say "wrote $OUT/pack.json and $OUT/pack.txt (${SECONDS}s in all)"
