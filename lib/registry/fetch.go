@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,7 +102,11 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	if req.Artifact != "" {
 		cands = []string{req.Artifact}
 	} else {
-		idx, err := remote.Referrers(repo.Digest(rootDigest), append(ropts, remote.WithFilter("artifactType", ArtifactType))...)
+		// No server-side filter: some registries report a referrer's
+		// artifactType as its config media type (the empty descriptor here)
+		// instead of the manifest's artifactType field; such candidates are
+		// read and kept only if their manifest says it is a bundle.
+		idx, err := remote.Referrers(repo.Digest(rootDigest), ropts...)
 		if err != nil {
 			return nil, nil, classify(err)
 		}
@@ -110,8 +115,16 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 			return nil, nil, classify(err)
 		}
 		for _, d := range im.Manifests {
-			if d.ArtifactType == ArtifactType && d.MediaType == OCIManifestMediaType {
+			if d.MediaType != OCIManifestMediaType {
+				continue
+			}
+			switch d.ArtifactType {
+			case ArtifactType:
 				cands = append(cands, d.Digest.String())
+			case EmptyMediaType, "":
+				if isBundleArtifact(repo.Digest(d.Digest.String()), ropts) {
+					cands = append(cands, d.Digest.String())
+				}
 			}
 		}
 		sort.Strings(cands)
@@ -363,4 +376,18 @@ func dedup(s []string) []string {
 		}
 	}
 	return out
+}
+
+// isBundleArtifact reads a referrer whose listing did not say what it is and
+// reports whether its manifest declares the bundle artifact type. Errors
+// mean no: the candidate is simply not used.
+func isBundleArtifact(ref name.Digest, ropts []remote.Option) bool {
+	desc, err := remote.Get(ref, ropts...)
+	if err != nil || len(desc.Manifest) > MaxArtifactSize {
+		return false
+	}
+	var m struct {
+		ArtifactType string `json:"artifactType"`
+	}
+	return json.Unmarshal(desc.Manifest, &m) == nil && m.ArtifactType == ArtifactType
 }
