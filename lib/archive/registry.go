@@ -2,10 +2,12 @@ package archive
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/registry"
 	"github.com/cerro-torre/ct/lib/source"
@@ -28,8 +30,8 @@ func (d *RegistryDest) String() string { return "docker://" + d.Repo }
 // base blobs would have to be fetched back first; import a full archive.
 func (d *RegistryDest) Existing() (BlobSource, error) { return nil, nil }
 
-// TempDir is under the system temporary folder: bundles are rebuilt there
-// before they are pushed.
+// TempDir is under the system temporary folder: the archive is staged
+// there before the bundles are pushed.
 func (d *RegistryDest) TempDir() string { return filepath.Join(os.TempDir(), "ct-import") }
 
 // Ref is where a bundle goes.
@@ -37,29 +39,24 @@ func (d *RegistryDest) Ref(it *Item) string {
 	return strings.TrimSuffix(d.Repo, "/") + "/" + it.Entry.Name + ":" + it.Entry.Version
 }
 
-// Install rebuilds each bundle into a temporary file and pushes it.
+// Install pushes each bundle straight from the verified staging folder:
+// no bundle file is written, since the registry needs only its parts.
 func (d *RegistryDest) Install(items []*Item) error {
-	tmp, err := tempDir(d.TempDir())
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
 	ctx := d.Sources.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	for _, it := range items {
-		p := filepath.Join(tmp, it.FileName())
-		if err := writeBundle(p, it); err != nil {
-			return err
-		}
-		if _, err := registry.Push(ctx, registry.PushRequest{Bundle: p, Ref: d.Ref(it), Sources: d.Sources, Quiet: true}); err != nil {
+		it := it
+		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
+			Signatures: it.Signatures, ModTime: it.ModTime(),
+			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.src.Open(b.Digest) }}
+		if _, err := registry.PushParts(ctx, d.Ref(it), parts, d.Sources, true, 0); err != nil {
 			if e, ok := err.(*exit.Error); ok && e.Where == "" {
 				e.Where = d.Ref(it)
 			}
 			return err
 		}
-		os.Remove(p)
 	}
 	return nil
 }

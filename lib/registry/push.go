@@ -97,15 +97,23 @@ func scan(f *os.File, name string) (*scanned, error) {
 	return s, nil
 }
 
+// Parts is a bundle given by its parts, all of them already checked
+// against manifest.toml: what ct import pushes straight from its staging
+// folder, without writing the bundle file first.
+type Parts struct {
+	Name          string // for messages: the bundle file or NAME:VERSION
+	Manifest      *bundle.Manifest
+	ManifestBytes []byte
+	Signatures    []bundle.Entry
+	ModTime       time.Time
+	// Open returns a blob's content; uploads check its digest again.
+	Open func(b bundle.Blob) (io.ReadCloser, error)
+}
+
 // Push uploads the bundle of req to req.Ref: blobs, then manifests (children
 // before the indexes that list them), the tag, and the bundle artifact.
 func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
-	ref, err := parseRef(req.Ref)
-	if err != nil {
-		return nil, err
-	}
-	repo, err := repository(ref, req.Sources)
-	if err != nil {
+	if _, err := parseRef(req.Ref); err != nil {
 		return nil, err
 	}
 	f, name, cleanup, err := openInput(req)
@@ -117,36 +125,71 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := s.m
+	return PushParts(ctx, req.Ref, Parts{Name: name, Manifest: s.m, ManifestBytes: s.manifest, Signatures: s.sigs,
+		ModTime: time.Unix(s.mtime, 0),
+		Open: func(b bundle.Blob) (io.ReadCloser, error) {
+			return io.NopCloser(io.NewSectionReader(f, s.off[b.Digest], b.Size)), nil
+		}}, req.Sources, req.Quiet, req.Jobs)
+}
+
+// PushParts uploads a bundle given by its parts to ref (see Push).
+func PushParts(ctx context.Context, refStr string, p Parts, sources source.Options, quiet bool, jobs int) (*PushResult, error) {
+	ref, err := parseRef(refStr)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := repository(ref, sources)
+	if err != nil {
+		return nil, err
+	}
+	m := p.Manifest
 	if ref.Digest != "" && ref.Digest != m.Image.Digest {
 		return nil, exit.New(exit.Usage, "the reference names digest %s but the bundle's image is %s", ref.Digest, m.Image.Digest).
-			At("reference "+req.Ref).WithHint("push to a tag, or to @%s", m.Image.Digest)
+			At("reference "+refStr).WithHint("push to a tag, or to @%s", m.Image.Digest)
 	}
-	if req.Sources.Context == nil {
-		req.Sources.Context = ctx
+	if sources.Context == nil {
+		sources.Context = ctx
 	}
-	ropts := remoteOptions(ctx, req.Sources)
+	ropts := remoteOptions(ctx, sources)
 	pusher, err := remote.NewPusher(ropts...)
 	if err != nil {
 		return nil, source.ClassifyError(ref, err)
 	}
 	classify := func(err error) error { return source.ClassifyError(ref, err) }
 
-	// 1. Layers and configs, in parallel, straight from the bundle file.
-	bar := progress.New(s.total, "pushing "+m.Package.Name, req.Quiet)
+	// Index and manifest blobs are small: read them for the push order.
+	meta := map[string][]byte{}
+	var total int64
 	var plain []bundle.Blob
 	for _, b := range m.Blobs {
-		if _, ok := s.meta[b.Digest]; !ok {
+		total += b.Size
+		if b.Role != bundle.RoleIndex && b.Role != bundle.RoleManifest {
 			plain = append(plain, b)
+			continue
 		}
+		rc, err := p.Open(b)
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, bundle.MaxMetaBlobSize+1))
+		rc.Close()
+		if err != nil {
+			return nil, exit.Wrap(exit.IO, err, "cannot read %s", b.Role).At(blobWhere(p.Name, b))
+		}
+		if bundle.Digest(data) != b.Digest {
+			return nil, exit.New(exit.HashMismatch, "%s content does not match its digest", b.Role).At(blobWhere(p.Name, b))
+		}
+		meta[b.Digest] = data
 	}
-	jobs := req.Jobs
+
+	// 1. Layers and configs, in parallel.
+	bar := progress.New(total, "pushing "+m.Package.Name, quiet)
 	if jobs <= 0 {
 		jobs = 4
 	}
 	if err := parallel(len(plain), jobs, func(i int) error {
 		b := plain[i]
-		l := &fileLayer{f: f, off: s.off[b.Digest], b: b, bar: bar, where: blobWhere(name, b)}
+		l := &partLayer{open: p.Open, b: b, bar: bar, where: blobWhere(p.Name, b)}
 		return pusher.Upload(ctx, repo, l)
 	}); err != nil {
 		bar.Finish()
@@ -154,20 +197,20 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	}
 	// 2. Manifests and indexes, each after everything it references.
 	var order []string
-	if err := postOrder(m.Image.Digest, s.meta, map[string]bool{}, &order, 0); err != nil {
+	if err := postOrder(m.Image.Digest, meta, map[string]bool{}, &order, 0); err != nil {
 		bar.Finish()
 		return nil, err
 	}
 	for _, d := range order {
 		b, _ := m.Blob(d)
-		if err := pusher.Put(ctx, repo.Digest(d), rawManifest{s.meta[d], b.MediaType}); err != nil {
+		if err := pusher.Put(ctx, repo.Digest(d), rawManifest{meta[d], b.MediaType}); err != nil {
 			bar.Finish()
 			return nil, classify(err)
 		}
-		bar.Write(s.meta[d])
+		bar.Write(meta[d])
 	}
 	bar.Finish()
-	root := rawManifest{s.meta[m.Image.Digest], m.Image.MediaType}
+	root := rawManifest{meta[m.Image.Digest], m.Image.MediaType}
 	if ref.Tag != "" {
 		if err := pusher.Put(ctx, repo.Tag(ref.Tag), root); err != nil {
 			return nil, classify(err)
@@ -175,15 +218,15 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	}
 	// 3. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
-	raw, art, err := BuildArtifact(subject, s.manifest, s.sigs, time.Unix(s.mtime, 0))
+	raw, art, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.ModTime)
 	if err != nil {
 		return nil, err
 	}
 	uploads := []struct {
 		data []byte
 		mt   string
-	}{{EmptyConfig, EmptyMediaType}, {s.manifest, ManifestMediaType}}
-	for _, e := range s.sigs {
+	}{{EmptyConfig, EmptyMediaType}, {p.ManifestBytes, ManifestMediaType}}
+	for _, e := range p.Signatures {
 		uploads = append(uploads, struct {
 			data []byte
 			mt   string
@@ -201,8 +244,8 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 		return nil, classify(err)
 	}
 	res := &PushResult{Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
-		ArtifactDigest: adig, ManifestDigest: bundle.Digest(s.manifest), Package: m.Package.Name, Version: m.Package.Version,
-		Blobs: len(m.Blobs), Bytes: s.total, Signatures: []string{}}
+		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Package: m.Package.Name, Version: m.Package.Version,
+		Blobs: len(m.Blobs), Bytes: total, Signatures: []string{}}
 	for _, sg := range art.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
 	}
@@ -308,24 +351,32 @@ loop:
 // fileLayer is a blob of the bundle file, uploaded from its offset; each
 // Compressed call starts over (ggcr retries), and the content is checked
 // against its digest as it streams.
-type fileLayer struct {
-	f     *os.File
-	off   int64
+type partLayer struct {
+	open  func(b bundle.Blob) (io.ReadCloser, error)
 	b     bundle.Blob
 	bar   *progress.Bar
 	where string
 }
 
-func (l *fileLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
-func (l *fileLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
-func (l *fileLayer) Size() (int64, error)                { return l.b.Size, nil }
-func (l *fileLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.b.MediaType), nil }
-func (l *fileLayer) Uncompressed() (io.ReadCloser, error) {
+func (l *partLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
+func (l *partLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
+func (l *partLayer) Size() (int64, error)                { return l.b.Size, nil }
+func (l *partLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.b.MediaType), nil }
+func (l *partLayer) Uncompressed() (io.ReadCloser, error) {
 	return nil, errors.New("uncompressed content is not available from a bundle")
 }
-func (l *fileLayer) Compressed() (io.ReadCloser, error) {
-	return io.NopCloser(&checkedReader{r: l.bar.Reader(io.NewSectionReader(l.f, l.off, l.b.Size)), h: sha256.New(),
-		want: l.b.Digest, where: l.where}), nil
+func (l *partLayer) Compressed() (io.ReadCloser, error) {
+	rc, err := l.open(l.b)
+	if err != nil {
+		return nil, err
+	}
+	return readCloser{&checkedReader{r: l.bar.Reader(io.LimitReader(rc, l.b.Size)), h: sha256.New(),
+		want: l.b.Digest, where: l.where}, rc}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // checkedReader fails at EOF if the content's digest differs (the file
@@ -342,7 +393,7 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	c.h.Write(p[:n])
 	if err == io.EOF {
 		if got := "sha256:" + hex.EncodeToString(c.h.Sum(nil)); got != c.want {
-			return n, exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s (the file changed while pushing)", got, c.want).At(c.where)
+			return n, exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s (it changed while pushing)", got, c.want).At(c.where)
 		}
 	}
 	return n, err
