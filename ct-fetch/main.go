@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/cli"
@@ -68,7 +66,7 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := cli.Context()
 		defer stop()
 		if !f.Create && (f.AllPlatforms || f.Platform != "" || f.SignKey != "") {
 			return exit.New(exit.Usage, "--all-platforms, --platform and -k apply only with --create")

@@ -3,12 +3,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -51,7 +48,7 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := cli.Context()
 		defer stop()
 		res, err := registry.Push(ctx, registry.PushRequest{
 			Bundle: f.Bundle, Stdin: os.Stdin, Ref: f.Ref, Quiet: f.Quiet,

@@ -2,12 +2,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -49,7 +46,7 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := cli.Context()
 		defer stop()
 		key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile})
 		if err != nil {

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"context"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 
 	"github.com/cerro-torre/ct/lib/keys"
 	"golang.org/x/term"
@@ -60,4 +63,10 @@ func Paint(on bool, color, s string) string {
 	}
 	codes := map[string]string{"red": "31", "green": "32", "yellow": "33", "bold": "1"}
 	return "\x1b[" + codes[color] + "m" + s + "\x1b[0m"
+}
+
+// Context is cancelled on Ctrl-C or SIGTERM, so that a command stops
+// reading and its deferred clean-up removes temporary and partial files.
+func Context() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
