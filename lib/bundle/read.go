@@ -443,6 +443,24 @@ func (r *Reader) finishBlobs() error {
 // the content of skipped blobs is then not checked.
 func (r *Reader) SkipContent() { r.skip = true }
 
+// LayerOrder returns the layer digests of the root image manifest in image
+// order (the first is the base layer), once the last blob has been read; nil
+// for an index, or when the manifest was not read or did not match.
+func (r *Reader) LayerOrder() []string {
+	if r.m == nil || !r.done {
+		return nil
+	}
+	var om ociManifest
+	if json.Unmarshal(r.meta[r.m.Image.Digest], &om) != nil || om.Config == nil {
+		return nil
+	}
+	out := make([]string, 0, len(om.Layers))
+	for _, l := range om.Layers {
+		out = append(out, l.Digest)
+	}
+	return out
+}
+
 // Mismatches is the number of blobs whose content did not match manifest.toml.
 func (r *Reader) Mismatches() int { return r.mismatches }
 

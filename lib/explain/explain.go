@@ -88,9 +88,31 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 	row("manifest", "%s (SHA-256 of manifest.toml, what signatures cover)", rep.ManifestDigest)
 	row("tool", "%s %s", m.Tool.Name, m.Tool.Version)
 	if opts.Layers {
-		fmt.Fprintln(w, "blobs (in manifest.toml order)")
-		for _, b := range m.Blobs {
-			fmt.Fprintf(w, "  %-9s %s %10s  %s\n", b.Role, b.Digest, Size(b.Size), b.MediaType)
+		pos := map[string]int{}
+		for i, d := range rep.Layers {
+			pos[d] = i + 1
+		}
+		fmt.Fprintln(w, "blobs")
+		print := func(label string, b bundle.Blob) {
+			fmt.Fprintf(w, "  %-12s %s %10s  %s\n", label, b.Digest, Size(b.Size), b.MediaType)
+		}
+		for _, b := range m.Blobs { // manifests and configs first
+			if b.Role != bundle.RoleLayer {
+				print(b.Role, b)
+			}
+		}
+		if len(rep.Layers) > 0 { // an image: its layers in order, base first
+			for i, d := range rep.Layers {
+				if b, ok := m.Blob(d); ok {
+					print(fmt.Sprintf("layer %d/%d", i+1, len(rep.Layers)), b)
+				}
+			}
+		} else {
+			for _, b := range m.Blobs {
+				if b.Role == bundle.RoleLayer {
+					print("layer", b)
+				}
+			}
 		}
 	}
 	fmt.Fprintln(w, "signatures")

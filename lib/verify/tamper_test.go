@@ -369,3 +369,15 @@ func TestVerifyFileAgrees(t *testing.T) {
 		}
 	}
 }
+
+// The report lists the layers in image order (base first), not in the
+// digest order of manifest.toml, so explain can say "layer 2/2".
+func TestLayerOrder(t *testing.T) {
+	f := newFixture(t)
+	rep := Verify(bytes.NewReader(f.data), "web.ctp", f.trust(f.alice))
+	first := bundle.Digest(bytes.Repeat([]byte("first layer "), 2000))
+	second := bundle.Digest(bytes.Repeat([]byte("second layer "), 3000))
+	if len(rep.Layers) != 2 || rep.Layers[0] != first || rep.Layers[1] != second {
+		t.Fatalf("layers %v, want [%s %s]", rep.Layers, first, second)
+	}
+}

@@ -82,6 +82,7 @@ type Report struct {
 	Source         string           `json:"source,omitempty"`
 	Blobs          int              `json:"blobs"`
 	ContentChecked bool             `json:"contentChecked"`
+	Layers         []string         `json:"layers,omitempty"` // layer digests in image order (an image, not an index)
 	Signatures     []Signer         `json:"signatures"`
 	Policy         string           `json:"policy,omitempty"`
 	Checks         []Check          `json:"checks"`
@@ -198,6 +199,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			rep.ok("blobs", "%d blobs match their digests and sizes; they form exactly the image %s", len(m.Blobs), m.Image.Digest)
 		}
 	}
+	rep.Layers = br.LayerOrder()
 	entries, err := br.Signatures()
 	if err != nil {
 		rep.fail("bundle", err)
