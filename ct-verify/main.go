@@ -59,7 +59,11 @@ func main() {
 				return exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path")
 			}
 			defer file.Close()
-			rep = verify.VerifyFile(file, f.Bundle, opts) // blobs hashed in parallel
+			if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
+				rep = verify.VerifyFile(file, f.Bundle, opts) // blobs hashed in parallel
+			} else { // a pipe or device: one pass, like stdin
+				rep = verify.Verify(bufio.NewReaderSize(file, 1<<20), f.Bundle, opts)
+			}
 		}
 		if f.JSON {
 			e := json.NewEncoder(os.Stdout)

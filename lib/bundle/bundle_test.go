@@ -196,6 +196,11 @@ func TestReaderRejects(t *testing.T) {
 		{"wrong mode", func() []byte { e := clone(entries); e[2].Mode = 0o755; return build(t, e) }, exit.Malformed, "mode"},
 		{"owner name", func() []byte { e := clone(entries); e[2].Uname = "alice"; return build(t, e) }, exit.Malformed, "owner"},
 		{"trailing data", func() []byte { return append(bytes.Clone(good), []byte("smuggled")...) }, exit.Malformed, "after the end"},
+		{"regular file named signatures/", func() []byte {
+			e := clone(entries)
+			raw := build(t, append(e, entry{Name: "signatures/xxxxxxxxx", Data: bytes.Repeat([]byte("smuggled"), 1000)}))
+			return bundletest.Rename(raw, "signatures/xxxxxxxxx", "signatures/")
+		}, exit.Malformed, "ends in '/'"},
 		{"first entry not manifest", func() []byte { e := clone(entries); e[0], e[1] = e[1], e[0]; return build(t, e) }, exit.Malformed, "first entry"},
 	}
 	for _, c := range cases {
@@ -245,6 +250,18 @@ func TestValidate(t *testing.T) {
 		"bad transport":  func(m *Manifest) { m.Source.Transport = "ftp" },
 		"bad created":    func(m *Manifest) { m.Package.Created = "yesterday" },
 		"no config":      func(m *Manifest) { m.Image.Config = "" },
+		"huge manifests": func(m *Manifest) {
+			for i := range m.Blobs {
+				if m.Blobs[i].Role == RoleManifest {
+					m.Blobs[i].Size = MaxMetaBlobSize
+				}
+			}
+			for i := 0; i < 17; i++ {
+				d := Digest([]byte{byte(i)})
+				m.Blobs = append(m.Blobs, Blob{Digest: d, Size: MaxMetaBlobSize, MediaType: "application/vnd.oci.image.manifest.v1+json", Role: RoleManifest})
+			}
+			m.SortBlobs()
+		},
 	} {
 		m, _ := testImage()
 		mutate(m)

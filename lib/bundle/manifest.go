@@ -34,12 +34,13 @@ const (
 
 // Limits that bound what a reader accepts from a stranger.
 const (
-	MaxManifestSize = 1 << 20 // manifest.toml
-	MaxSummarySize  = 4 << 20 // summary.json
-	MaxBlobs        = 2000    // blobs in one bundle (a blob is 4 of canon.MaxKeys)
-	MaxMetaBlobSize = 4 << 20 // an OCI index or manifest blob, parsed by readers
-	MaxBlobSize     = 1 << 40 // any single blob (1 TiB)
-	MaxStringLen    = 1024    // names, versions, references, media types
+	MaxManifestSize = 1 << 20  // manifest.toml
+	MaxSummarySize  = 4 << 20  // summary.json
+	MaxBlobs        = 2000     // blobs in one bundle (a blob is 4 of canon.MaxKeys)
+	MaxMetaBlobSize = 4 << 20  // an OCI index or manifest blob, parsed by readers
+	MaxMetaTotal    = 64 << 20 // all index and manifest blobs of a bundle together
+	MaxBlobSize     = 1 << 40  // any single blob (1 TiB)
+	MaxStringLen    = 1024     // names, versions, references, media types
 	ociRefNameAnno  = "org.opencontainers.image.ref.name"
 	mediaTypeIndex  = "application/vnd.oci.image.index.v1+json"
 	layoutVersion   = "1.0.0"
@@ -199,6 +200,15 @@ func (m *Manifest) Validate() error {
 			}
 			return bad(f, "blobs are not sorted by digest (%s after %s)", b.Digest, m.Blobs[i-1].Digest)
 		}
+	}
+	var meta int64
+	for _, b := range m.Blobs {
+		if b.Role == RoleIndex || b.Role == RoleManifest {
+			meta += b.Size
+		}
+	}
+	if meta > MaxMetaTotal {
+		return bad("blob", "index and manifest blobs add up to %d bytes, over the %d-byte limit", meta, int64(MaxMetaTotal))
 	}
 	root, ok := m.Blob(m.Image.Digest)
 	if !ok {

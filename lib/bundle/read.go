@@ -17,8 +17,9 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
-// MaxSignatureSize bounds one entry under signatures/.
-const MaxSignatureSize = 1 << 20
+// MaxSignatureSize bounds one entry under signatures/ (the largest valid
+// entry, a hybrid signature with its key, is about 10 KiB).
+const MaxSignatureSize = 64 << 10
 
 // MaxSignatures bounds the number of entries under signatures/.
 const MaxSignatures = 256
@@ -48,7 +49,8 @@ type Reader struct {
 	// mismatches counts blobs whose content did not match; the image-graph
 	// check is skipped then, since it would read damaged manifests.
 	mismatches int
-	skip       bool // SkipContent: layers and configs are not read
+	skip       bool  // SkipContent: layers and configs are not read
+	metaBytes  int64 // index and manifest bytes kept for the graph check
 }
 
 // Entry is a small file read whole from the bundle.
@@ -233,6 +235,9 @@ func (r *Reader) checkHeader(h *tar.Header) error {
 	}
 	switch h.Typeflag {
 	case tar.TypeReg:
+		if strings.HasSuffix(h.Name, "/") {
+			return r.fail(exit.Malformed, h.Name, "a regular file whose name ends in '/' (a directory name)")
+		}
 		if h.Mode != 0o644 {
 			return r.fail(exit.Malformed, h.Name, "mode %o, the format requires 644", h.Mode)
 		}
@@ -352,6 +357,10 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	}
 	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
 	if b.Role == RoleIndex || b.Role == RoleManifest {
+		r.metaBytes += b.Size
+		if r.metaBytes > MaxMetaTotal {
+			return Blob{}, nil, r.fail(exit.Malformed, where, "index and manifest blobs add up to more than %d bytes", int64(MaxMetaTotal))
+		}
 		br.keep = &bytes.Buffer{}
 	}
 	r.cur = br
@@ -471,6 +480,7 @@ func (r *Reader) Signatures() ([]Entry, error) {
 	if !r.done {
 		return nil, exit.New(exit.Internal, "Signatures called before the last blob was read")
 	}
+	sawDir := false
 	for {
 		hdr, err := r.tr.Next()
 		if err == io.EOF {
@@ -497,10 +507,10 @@ func (r *Reader) Signatures() ([]Entry, error) {
 			}
 		}
 		if hdr.Typeflag == tar.TypeDir {
-			if hdr.Name != SignaturesDir || len(r.sigs) > 0 {
+			if hdr.Name != SignaturesDir || len(r.sigs) > 0 || sawDir {
 				return nil, r.fail(exit.Malformed, hdr.Name, "unexpected directory entry")
 			}
-			r.sigs = append(r.sigs, Entry{Name: hdr.Name})
+			sawDir = true
 			continue
 		}
 		if hdr.Size > MaxSignatureSize {
@@ -534,11 +544,7 @@ func (r *Reader) Signatures() ([]Entry, error) {
 			return nil, r.at(exit.Wrap(exit.IO, err, "cannot read bundle"))
 		}
 	}
-	out := r.sigs
-	if len(out) > 0 && out[0].Name == SignaturesDir {
-		out = out[1:]
-	}
-	return out, nil
+	return r.sigs, nil
 }
 
 // Check reads a whole bundle from r, verifying everything the format

@@ -6,6 +6,7 @@ package bundletest
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"time"
 )
@@ -54,7 +55,9 @@ func Build(entries []Entry) []byte {
 		if e.Mode != 0 {
 			h.Mode = e.Mode
 		}
-		tw.WriteHeader(h)
+		if err := tw.WriteHeader(h); err != nil {
+			panic("bundletest: " + err.Error() + ": use Rename for names tar.Writer refuses")
+		}
 		if h.Size > 0 {
 			tw.Write(e.Data)
 		}
@@ -65,3 +68,28 @@ func Build(entries []Entry) []byte {
 
 // Clone copies a slice of entries so a test can change one case's copy.
 func Clone(e []Entry) []Entry { return append([]Entry(nil), e...) }
+
+// Rename rewrites the name field of the ustar header named from to to (at
+// most 100 bytes) and fixes the header checksum: a way to make entries that
+// archive/tar's writer refuses to write, such as a regular file whose name
+// ends in '/'.
+func Rename(data []byte, from, to string) []byte {
+	out := bytes.Clone(data)
+	for off := 0; off+512 <= len(out); off += 512 {
+		h := out[off : off+512]
+		name := string(bytes.TrimRight(h[:100], "\x00"))
+		if name != from || !bytes.Equal(h[257:262], []byte("ustar")) {
+			continue
+		}
+		copy(h[:100], make([]byte, 100))
+		copy(h[:100], to)
+		copy(h[148:156], "        ")
+		sum := 0
+		for _, c := range h {
+			sum += int(c)
+		}
+		copy(h[148:156], []byte(fmt.Sprintf("%06o\x00 ", sum)))
+		return out
+	}
+	panic("bundletest: no ustar header named " + from)
+}
