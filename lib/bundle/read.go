@@ -65,7 +65,11 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	cr := &countingReader{r: r}
 	var tr *tar.Reader
 	if s, ok := r.(io.ReadSeeker); ok {
-		// tar.Reader seeks past unread entry data when it can.
+		// tar.Reader seeks past unread entry data when it can. Offsets
+		// are absolute, so start counting where the reader stands.
+		if pos, err := s.Seek(0, io.SeekCurrent); err == nil {
+			cr.n = pos
+		}
 		tr = tar.NewReader(&seekingCountingReader{cr, s})
 	} else {
 		tr = tar.NewReader(cr)
