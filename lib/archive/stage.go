@@ -240,6 +240,9 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 				return nil, err
 			}
 			heads += int64(len(sb))
+			if heads > MaxHeadBytes {
+				return nil, malformed(where, "manifests and signatures exceed %d bytes in all", MaxHeadBytes)
+			}
 			it.Signatures = append(it.Signatures, bundle.Entry{Name: sn, Data: sb})
 		}
 		if heads > MaxHeadBytes {
