@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -323,6 +324,12 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte{})
 	es := entries(f, fx.data)
 	f.Add(build(es[:len(es)-1]))
+	vecs, _ := filepath.Glob("../../tests/vectors/verify/*.ctp")
+	for _, v := range vecs {
+		if data, err := os.ReadFile(v); err == nil {
+			f.Add(data)
+		}
+	}
 	opts := fx.trust(fx.alice)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep := Verify(bytes.NewReader(data), "fuzz.ctp", opts)
