@@ -20,7 +20,7 @@ import (
 )
 
 // Destination is where ct import installs bundles: one implementation per
-// kind (dir:, oci:, docker-archive:; docker:// is planned). Install is
+// kind (dir:, oci:, docker-archive:, docker://). Install is
 // called only after every item has been verified, and MUST be atomic per
 // its kind's rule (archive.md §6): a killed import leaves the destination as
 // it was, or complete.
