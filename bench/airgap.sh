@@ -28,84 +28,9 @@
 # Targets are reported as PASS/MISS; the script fails only when something does
 # not work (a build, a registry, a copy, a digest mismatch).
 set -euo pipefail
-BENCH_NAME=ct-airgap
+BENCH_NAME=ct-airgap BENCH_BINS="ct-pack ct-keygen ct-export ct-import"
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-for b in ct-pack ct-keygen ct-export ct-import; do [[ -x $BIN/$b ]] || die "$BIN/$b missing after make build"; done
-(cd "$ROOT/tests" && go build -o "$W/mkbig" ./cmd/mkbig)
-CRANE=${CRANE:-$(command -v crane || true)}
-if [[ -z $CRANE ]]; then
-	GOBIN=$W/gobin go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION" >&2 || die "go install crane failed"
-	CRANE=$W/gobin/crane
-fi
-SKOPEO=$(command -v skopeo)
-
-# --- machine --------------------------------------------------------------
-NPROC=$(nproc)
-CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-GOV=$(go version | awk '{print $3}')
-KERNEL=$(uname -r)
-DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$ROOT" status --porcelain -- ct-pack ct-export ct-import lib 2>/dev/null) ]]; then REV="$REV+dirty"; fi
-TIMER=$([[ -n $HYPERFINE ]] && hyperfine --version || echo "bash date loop")
-SKOPEO_V=$(skopeo --version | awk '{print $NF}')
-CRANE_V=$("$CRANE" version 2>/dev/null || echo unknown)
-REG_V=$(docker-registry --version 2>/dev/null | awk '{print $NF}' || echo unknown)
-FS=$(df -PT "$W" | awk 'NR == 2 {print $2}')
-
-cpu_busy() { # cpu_busy SECONDS -> percent of all CPU time not idle over that window
-	local a b
-	a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
-	sleep "$1"
-	b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
-	awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.0f", (t > 0 ? 100 * (1 - (y[2] - x[2]) / t) : 0)}'
-}
-BUSY_START=$(cpu_busy 2)
-say "machine: $NPROC x $CPU, $MEM; $GOV; skopeo $SKOPEO_V; crane $CRANE_V; registry $REG_V; timer: $TIMER; CPU busy before start: $BUSY_START%"
-((BUSY_START < 10)) || say "warning: the machine is not idle ($BUSY_START% busy): timings will be noisy"
-
-# --- measuring ------------------------------------------------------------
-time_once() { # time_once 'shell command' -> wall seconds; the command must exit 0
-	local cmd=$1
-	if [[ -n $HYPERFINE ]]; then
-		hyperfine --style none --runs 1 --export-json "$W/hf.json" "$cmd" >/dev/null 2>"$W/hf.err" ||
-			{ cat "$W/hf.err" >&2; die "command failed: $cmd"; }
-		jq -r '.results[0].mean' "$W/hf.json"
-	else
-		local t0 t1
-		t0=$(date +%s.%N)
-		bash -c "$cmd" >/dev/null 2>"$W/cmd.err" || { cat "$W/cmd.err" >&2; die "command failed: $cmd"; }
-		t1=$(date +%s.%N)
-		awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}'
-	fi
-}
-# keep_min VAR VALUE: VAR = min(VAR, VALUE) (VAR empty = unset)
-keep_min() {
-	if [[ -z ${!1} ]] || awk -v a="$2" -v b="${!1}" 'BEGIN {exit !(a < b)}'; then printf -v "$1" '%s' "$2"; fi
-}
-add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", a + b}'; }
-q() { printf '%q' "$1"; }
-
-ROWS=() # metric|value|unit|baseline|ratio|target|result
-row() { ROWS+=("$1|$2|$3|$4|$5|$6|$7"); }
-judge() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = (op == "<=") ? v <= l : v < l; print ok ? "PASS" : "MISS"}'; }
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN {printf f, v}'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
-
-# --- the source ------------------------------------------------------------
-say "generating a $SIZE, $LAYERS-layer OCI layout"
-"$W/mkbig" -size "$SIZE" -layers "$LAYERS" -out "$W/layout" -q
-BYTES=$(du -sb "$W/layout/blobs" | awk '{print $1}')
-reg_start "$W/src"
-SRC=$REG_ADDR/bench/big:1
-say "source registry $REG_ADDR: pushing the layout (skopeo copy --preserve-digests)"
-"$SKOPEO" copy -q --insecure-policy --preserve-digests --dest-tls-verify=false "oci:$W/layout:big" "docker://$SRC" >&2
-rm -rf "$W/layout"
-WANT=$(manifest_digest "docker://$SRC")
-say "source docker://$SRC = $WANT ($BYTES bytes of blobs)"
-
 export CT_HOME=$W/store
 "$BIN/ct-keygen" --id bench --no-passphrase >/dev/null 2>&1 || die "ct keygen failed"
 PUB=$CT_HOME/keys/bench.pub
