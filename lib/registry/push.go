@@ -53,9 +53,7 @@ type scanned struct {
 	manifest []byte
 	mtime    int64
 	sigs     []bundle.Entry
-	meta     map[string][]byte // index and manifest blobs
-	off      map[string]int64  // every blob's offset in the file
-	total    int64
+	off      map[string]int64 // every blob's offset in the file
 }
 
 // scan reads the whole bundle once, checking everything the format promises
@@ -65,7 +63,7 @@ func scan(f *os.File, name string) (*scanned, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanned{m: br.Manifest(), manifest: br.ManifestBytes(), meta: map[string][]byte{}, off: map[string]int64{}}
+	s := &scanned{m: br.Manifest(), manifest: br.ManifestBytes(), off: map[string]int64{}}
 	buf := make([]byte, 1<<20)
 	for {
 		b, rd, err := br.NextBlob()
@@ -76,15 +74,6 @@ func scan(f *os.File, name string) (*scanned, error) {
 			return nil, err
 		}
 		s.off[b.Digest] = br.Offset()
-		s.total += b.Size
-		if b.Role == bundle.RoleIndex || b.Role == bundle.RoleManifest {
-			data, err := io.ReadAll(rd)
-			if err != nil {
-				return nil, err
-			}
-			s.meta[b.Digest] = data
-			continue
-		}
 		if _, err := io.CopyBuffer(io.Discard, rd, buf); err != nil {
 			return nil, err
 		}
