@@ -51,13 +51,13 @@ func main() {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		opts, err := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}.Load()
 		if err != nil {
-			return err
+			return cli.Escaped(err) // may quote a key or policy file
 		}
 		var in io.Reader = bufio.NewReaderSize(os.Stdin, 1<<20)
 		if f.Bundle != "-" {
 			file, err := os.Open(f.Bundle)
 			if err != nil {
-				return exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path")
+				return cli.Escaped(exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path"))
 			}
 			defer file.Close()
 			in = file // seekable: blobs are skipped, not read
@@ -72,7 +72,7 @@ func main() {
 			explain.Text(os.Stdout, rep, explain.Options{Layers: f.Layers, Signers: f.Signers, Color: cli.UseColor(os.Stdout)})
 		}
 		if c := exit.Code(rep.Code); c == exit.Malformed || c == exit.IO {
-			return exit.New(c, "the bundle cannot be fully read").At(f.Bundle)
+			return cli.Escaped(exit.New(c, "the bundle cannot be fully read").At(f.Bundle))
 		}
 		return nil
 	})

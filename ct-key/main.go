@@ -9,6 +9,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 var command = cli.Command{
@@ -67,7 +68,7 @@ func main() {
 	var f flags
 	ctx := cli.Parse(command, &f, os.Args[1:])
 	if err := run(&f, ctx.Command()); err != nil {
-		cli.Fail(command.Name, err)
+		cli.Fail(command.Name, cli.Escaped(err)) // may quote a key file
 	}
 }
 
@@ -102,13 +103,13 @@ func run(f *flags, cmd string) error {
 			return orJSON(es, err)
 		}
 		if len(es) == 0 {
-			fmt.Printf("no keys in %s\ncreate one with 'ct keygen --id NAME', or trust a public key with 'ct key import FILE'\n", s.Dir)
+			fmt.Printf("no keys in %s\ncreate one with 'ct keygen --id NAME', or trust a public key with 'ct key import FILE'\n", termsafe.Escape(s.Dir))
 			return nil
 		}
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSUITE\tFINGERPRINT")
 		for _, e := range es {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.ID, e.Suite, e.Key.Fingerprint().Display(), markers(e))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termsafe.Escape(e.ID), termsafe.Escape(e.Suite), e.Key.Fingerprint().Display(), markers(e))
 		}
 		return tw.Flush()
 	case "import <FILE>":

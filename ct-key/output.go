@@ -13,14 +13,23 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
-// show prints v as JSON with --json, else text.
+// show prints v as JSON with --json, else text, each line escaped for the
+// terminal (text names keys and paths read from key files).
 func show(f *flags, v any, text string) error {
 	if f.JSON {
 		return orJSON(v, nil)
 	}
-	_, err := io.WriteString(os.Stdout, text)
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		lines[i] = termsafe.Escape(strings.TrimSuffix(l, "\n"))
+		if strings.HasSuffix(l, "\n") {
+			lines[i] += "\n"
+		}
+	}
+	_, err := io.WriteString(os.Stdout, strings.Join(lines, ""))
 	return err
 }
 
@@ -143,7 +152,7 @@ func del(f *flags, s *keys.Store) error {
 			return exit.New(exit.Usage, "refusing to delete %s %s (%s) without confirmation: standard input is not a terminal",
 				what, k.Public.ID(), k.Public.Fingerprint().Display()).At(k.Path).WithHint("add --yes to delete it")
 		}
-		fmt.Fprintf(os.Stderr, "delete %s %s (%s)? [y/N] ", what, k.Public.ID(), k.Public.Fingerprint().Display())
+		fmt.Fprintf(os.Stderr, "delete %s %s (%s)? [y/N] ", what, termsafe.Escape(k.Public.ID()), k.Public.Fingerprint().Display())
 		ans, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(ans)); a != "y" && a != "yes" {
 			fmt.Fprintln(os.Stderr, "ct-key: nothing deleted")

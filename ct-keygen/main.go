@@ -10,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 var command = cli.Command{
@@ -46,44 +47,48 @@ type flags struct {
 
 func main() {
 	var f flags
-	cli.Main(command, &f, func() error {
-		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
-		suite, err := keys.ParseSuite(f.Suite)
-		if err != nil {
-			return err
+	cli.Main(command, &f, func() error { return cli.Escaped(keygen(&f)) })
+}
+
+// keygen creates the key; its errors are escaped for the terminal by main
+// (they may quote a passphrase file or the store's files).
+func keygen(f *flags) error {
+	f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
+	suite, err := keys.ParseSuite(f.Suite)
+	if err != nil {
+		return err
+	}
+	dir, err := keys.DefaultStoreDir()
+	if err != nil {
+		return err
+	}
+	st, err := keys.OpenStore(dir)
+	if err != nil {
+		return err
+	}
+	if err := st.CheckNewOwn(f.ID); err != nil {
+		return err
+	}
+	var pass []byte
+	if f.NoPassphrase {
+		if f.PassphraseFile != "" {
+			return exit.New(exit.Usage, "--no-passphrase and --passphrase-file exclude each other")
 		}
-		dir, err := keys.DefaultStoreDir()
-		if err != nil {
-			return err
-		}
-		st, err := keys.OpenStore(dir)
-		if err != nil {
-			return err
-		}
-		if err := st.CheckNewOwn(f.ID); err != nil {
-			return err
-		}
-		var pass []byte
-		if f.NoPassphrase {
-			if f.PassphraseFile != "" {
-				return exit.New(exit.Usage, "--no-passphrase and --passphrase-file exclude each other")
-			}
-		} else if pass, err = (passphrase.Source{File: f.PassphraseFile}).Get("new key "+f.ID, true); err != nil {
-			return err
-		}
-		k, err := st.Create(suite, f.ID, pass, keys.DefaultKDF, f.Default)
-		if err != nil {
-			return err
-		}
-		fp := k.Fingerprint()
-		if pass == nil {
-			fmt.Fprintln(os.Stderr, "ct-keygen: warning: the private key is not encrypted; protect the file")
-		}
-		if f.JSON {
-			return json.NewEncoder(os.Stdout).Encode(map[string]any{"id": k.ID(), "suite": k.Suite(),
-				"fingerprint": fp.String(), "encrypted": pass != nil, "private": st.PrivatePath(k.ID())})
-		}
-		fmt.Printf("created key %s (%s)\nfingerprint: %s\nprivate key: %s\n", k.ID(), k.Suite(), fp.Display(), st.PrivatePath(k.ID()))
-		return nil
-	})
+	} else if pass, err = (passphrase.Source{File: f.PassphraseFile}).Get("new key "+f.ID, true); err != nil {
+		return err
+	}
+	k, err := st.Create(suite, f.ID, pass, keys.DefaultKDF, f.Default)
+	if err != nil {
+		return err
+	}
+	fp := k.Fingerprint()
+	if pass == nil {
+		fmt.Fprintln(os.Stderr, "ct-keygen: warning: the private key is not encrypted; protect the file")
+	}
+	if f.JSON {
+		return json.NewEncoder(os.Stdout).Encode(map[string]any{"id": k.ID(), "suite": k.Suite(),
+			"fingerprint": fp.String(), "encrypted": pass != nil, "private": st.PrivatePath(k.ID())})
+	}
+	fmt.Printf("created key %s (%s)\nfingerprint: %s\nprivate key: %s\n", k.ID(), k.Suite(), fp.Display(), termsafe.Escape(st.PrivatePath(k.ID())))
+	return nil
 }

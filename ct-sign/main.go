@@ -10,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 var command = cli.Command{
@@ -44,33 +45,37 @@ type flags struct {
 
 func main() {
 	var f flags
-	cli.Main(command, &f, func() error {
-		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
-		ctx, stop := cli.Context()
-		defer stop()
-		key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile})
-		if err != nil {
-			return err
+	cli.Main(command, &f, func() error { return cli.Escaped(sign(&f)) })
+}
+
+// sign signs the bundle; its errors may quote the bundle and are escaped for
+// the terminal by main.
+func sign(f *flags) error {
+	f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
+	ctx, stop := cli.Context()
+	defer stop()
+	key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile})
+	if err != nil {
+		return err
+	}
+	res, err := signing.Run(ctx, signing.Request{Input: f.Bundle, Output: f.Output,
+		Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet})
+	if err != nil {
+		return err
+	}
+	m, fp := res.Manifest, key.Fingerprint()
+	w := os.Stderr
+	if f.JSON {
+		if f.Output != "" && f.Output != "-" {
+			w = os.Stdout
 		}
-		res, err := signing.Run(ctx, signing.Request{Input: f.Bundle, Output: f.Output,
-			Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet})
-		if err != nil {
-			return err
-		}
-		m, fp := res.Manifest, key.Fingerprint()
-		w := os.Stderr
-		if f.JSON {
-			if f.Output != "" && f.Output != "-" {
-				w = os.Stdout
-			}
-			return json.NewEncoder(w).Encode(map[string]any{"bundle": res.Output, "name": m.Package.Name,
-				"version": m.Package.Version, "digest": m.Image.Digest, "manifestDigest": res.Entry.ManifestDigest.String(),
-				"key": map[string]string{"id": key.ID(), "suite": key.Suite(), "fingerprint": fp.String()}})
-		}
-		if !f.Quiet {
-			fmt.Fprintf(w, "ct-sign: signed %s %s (%s) with %s (%s, %s)\n", m.Package.Name, m.Package.Version,
-				res.Output, key.ID(), key.Suite(), fp.Display())
-		}
-		return nil
-	})
+		return json.NewEncoder(w).Encode(map[string]any{"bundle": res.Output, "name": m.Package.Name,
+			"version": m.Package.Version, "digest": m.Image.Digest, "manifestDigest": res.Entry.ManifestDigest.String(),
+			"key": map[string]string{"id": key.ID(), "suite": key.Suite(), "fingerprint": fp.String()}})
+	}
+	if !f.Quiet {
+		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
+			res.Output, key.ID(), key.Suite(), fp.Display()))
+	}
+	return nil
 }

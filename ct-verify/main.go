@@ -11,6 +11,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -48,7 +49,7 @@ func main() {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		opts, err := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}.Load()
 		if err != nil {
-			return err
+			return cli.Escaped(err) // may quote a key or policy file
 		}
 		var rep *verify.Report
 		if f.Bundle == "-" {
@@ -56,7 +57,7 @@ func main() {
 		} else {
 			file, err := os.Open(f.Bundle)
 			if err != nil {
-				return exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path")
+				return cli.Escaped(exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path"))
 			}
 			defer file.Close()
 			if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
@@ -71,25 +72,29 @@ func main() {
 			e.Encode(rep)
 		}
 		if err := rep.Err(); err != nil {
-			// The deciding failure first, then every other one: all checks ran.
-			cli.PrintError(os.Stderr, command.Name, err)
+			// The deciding failure first, then every other one: all checks
+			// ran. Both may quote the bundle: escaped for the terminal.
+			cli.PrintError(os.Stderr, command.Name, cli.Escaped(err))
 			for _, o := range rep.Others() {
-				fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", o)
+				fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.Escape(o.Error()))
 			}
 			os.Exit(int(exit.CodeOf(err)))
 		}
 		if !f.JSON && !f.Quiet {
-			fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), rep.Package, rep.Version, rep.ImageDigest, signers(rep))
+			fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"),
+				termsafe.Escape(rep.Package), termsafe.Escape(rep.Version), termsafe.Escape(rep.ImageDigest), termsafe.Escape(signers(rep)))
 		}
 		return nil
 	})
 }
 
+// signers names the trusted signers by the verifier's names for their keys,
+// never by the key_id labels of the signature entries.
 func signers(rep *verify.Report) string {
 	var s []string
 	for _, g := range rep.Signatures {
 		if g.Trusted {
-			s = append(s, fmt.Sprintf("%s (%s, %s)", g.KeyID, g.Suite, g.Display))
+			s = append(s, g.String())
 		}
 	}
 	return strings.Join(s, ", ")

@@ -2,6 +2,13 @@
 // what the bundle holds, where it came from, who signed it and whether they
 // are trusted, the policy outcome, and the verdict with the exit code ct
 // verify gives. It only formats: every fact comes from the report.
+//
+// Every string that came from the bundle (package, source, tool, media
+// types, platforms, a signature entry's key_id label, error text quoting
+// them) and from files (paths, policy names) is passed through
+// termsafe.Escape, so a hostile bundle cannot drive the terminal. Signers
+// are named by the verifier's name for their key and their fingerprint; the
+// entry's key_id is shown only as the signer's unverified claim.
 package explain
 
 import (
@@ -10,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -41,16 +49,21 @@ func Size(n int64) string {
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
 
+// esc is termsafe.Escape: every string from the bundle or a file goes
+// through it before it is printed.
+var esc = termsafe.Escape
+
 // Text writes the explanation of rep.
 func Text(w io.Writer, rep *verify.Report, opts Options) {
 	m := rep.Manifest
 	if m == nil {
-		fmt.Fprintf(w, "%s: not a readable bundle\n", rep.Bundle)
+		fmt.Fprintf(w, "%s: not a readable bundle\n", esc(rep.Bundle))
 		verdict(w, rep, opts.Color)
 		return
 	}
-	fmt.Fprintf(w, "%s %s\n", m.Package.Name, m.Package.Version)
-	row := func(k, format string, a ...any) { fmt.Fprintf(w, "  %-10s %s\n", k, fmt.Sprintf(format, a...)) }
+	fmt.Fprintf(w, "%s %s\n", esc(m.Package.Name), esc(m.Package.Version))
+	// Every row is escaped whole: its arguments come from the bundle.
+	row := func(k, format string, a ...any) { fmt.Fprintf(w, "  %-10s %s\n", k, esc(fmt.Sprintf(format, a...))) }
 	src := m.Source.Transport
 	if m.Source.Registry != "" {
 		src += ", registry " + m.Source.Registry + ", repository " + m.Source.Repository
@@ -94,7 +107,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 		fmt.Fprintln(w, "blobs")
 		print := func(label string, b bundle.Blob) {
-			fmt.Fprintf(w, "  %-12s %s %10s  %s\n", label, b.Digest, Size(b.Size), b.MediaType)
+			fmt.Fprintf(w, "  %-12s %s %10s  %s\n", label, esc(b.Digest), Size(b.Size), esc(b.MediaType))
 		}
 		for _, b := range m.Blobs { // manifests and configs first
 			if b.Role != bundle.RoleLayer {
@@ -130,26 +143,35 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		} else if s.Valid {
 			mark = "?"
 		}
+		// The verifier's name for the key; a key it does not trust has none.
+		name := s.KeyID
+		if name == "" {
+			name = "unknown key"
+		}
 		color := map[string]string{"✓": "32", "✗": "31", "?": "33"}[mark]
-		fmt.Fprintf(w, "  %s %-12s %s  %s, %s\n", paint(opts.Color, color, mark), s.KeyID, s.Suite, state, trust)
+		fmt.Fprintf(w, "  %s %-12s %s  %s, %s\n", paint(opts.Color, color, mark), esc(name), esc(s.Suite), state, esc(trust))
 		fp := s.Display
 		if !opts.Signers && len(fp) > 19 {
 			fp = fp[:19] + "…"
 		}
-		fmt.Fprintf(w, "    fingerprint %s\n", fp)
+		fmt.Fprintf(w, "    fingerprint %s\n", esc(fp))
+		if s.ClaimedKeyID != "" && s.ClaimedKeyID != s.KeyID {
+			fmt.Fprintf(w, "    calls itself \"%s\" (the entry's key_id: unverified, never used for trust)\n", esc(s.ClaimedKeyID))
+		}
 		if s.Problem != "" {
-			fmt.Fprintf(w, "    problem     %s\n", s.Problem)
+			fmt.Fprintf(w, "    problem     %s\n", esc(s.Problem))
 		}
 	}
 	if rep.Policy != "" {
-		fmt.Fprintf(w, "policy %s\n", rep.Policy)
+		fmt.Fprintf(w, "policy %s\n", esc(rep.Policy))
 		for _, c := range rep.Checks {
 			if strings.HasPrefix(c.Name, "policy") {
 				mark := "✓"
 				if !c.OK {
 					mark = "✗"
 				}
-				fmt.Fprintf(w, "  %s %s\n", mark, strings.TrimPrefix(strings.TrimPrefix(c.Detail, c.Name), ": "))
+				// A failed check's detail is the error: "policy FILE, rule R: …".
+				fmt.Fprintf(w, "  %s %s\n", mark, esc(strings.TrimPrefix(c.Detail, "policy "+rep.Policy+", ")))
 			}
 		}
 	}
@@ -167,10 +189,10 @@ func verdict(w io.Writer, rep *verify.Report, color bool) {
 	}
 	fmt.Fprintln(w)
 	if err := rep.Err(); err != nil {
-		fmt.Fprintf(w, "  why: %s\n", err)
+		fmt.Fprintf(w, "  why: %s\n", esc(err.Error()))
 		for _, c := range rep.Checks {
 			if !c.OK && c.Hint != "" {
-				fmt.Fprintf(w, "  next: %s\n", c.Hint)
+				fmt.Fprintf(w, "  next: %s\n", esc(c.Hint))
 				break
 			}
 		}

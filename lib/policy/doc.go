@@ -23,6 +23,9 @@
 //     not denied (denied wins over allowed), allowed when signers.allowed is
 //     set, of an allowed suite when suites.allowed is set, and each
 //     fingerprint once;
+//   - key id patterns match only Signature.KeyID, the verifier's own name
+//     for a trusted key; Signature.Label (a signature entry's unsigned
+//     key_id) is shown in details as the signer's claim and never matched;
 //   - every rule the policy sets yields one Check naming the rule, what was
 //     expected and what was found; Result.Code is exit.PolicyRejected if any
 //     rule other than require_attestations fails, else

@@ -12,7 +12,8 @@ import (
 
 // Signature is one signature of the bundle as the verifier saw it.
 type Signature struct {
-	KeyID       string           // the id of the key in the verifier's trust store ("" if none)
+	KeyID       string           // the id of the key in the verifier's trust set ("" if none); id patterns match only this
+	Label       string           // the signer's own unverified label (a signature entry's key_id): shown, never matched
 	Fingerprint keys.Fingerprint // the signer's key
 	Suite       string           // e.g. "CT-SIG-02"
 	Valid       bool             // it verified (signatures.md §5)
@@ -254,12 +255,24 @@ func (e *evaluation) pin(m *bundle.Manifest, manifestDigest string, counted []Si
 	}
 }
 
-// signerName names a signer for people: "alice (6e33:ce9e:16e3:3e7d)".
+// signerName names a signer for people: "alice (6e33:ce9e:16e3:3e7d)" by
+// the verifier's name, else by fingerprint alone. A label that differs from
+// the verifier's name is added as the signer's claim, quoted: `6e33:ce9e:16e3:3e7d
+// (calls itself "release-2024")`; it is never a name.
 func signerName(s Signature) string {
-	if s.KeyID == "" {
-		return s.Fingerprint.Short()
+	claim := ""
+	if s.Label != "" && s.Label != s.KeyID {
+		claim = fmt.Sprintf("calls itself %q", s.Label)
 	}
-	return s.KeyID + " (" + s.Fingerprint.Short() + ")"
+	switch {
+	case s.KeyID == "" && claim == "":
+		return s.Fingerprint.Short()
+	case s.KeyID == "":
+		return s.Fingerprint.Short() + " (" + claim + ")"
+	case claim == "":
+		return s.KeyID + " (" + s.Fingerprint.Short() + ")"
+	}
+	return s.KeyID + " (" + s.Fingerprint.Short() + ", " + claim + ")"
 }
 
 func quoteList(l []string) string {

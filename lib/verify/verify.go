@@ -56,15 +56,40 @@ type Check struct {
 }
 
 // Signer is one signature entry as verified.
+//
+// A signature entry names its signer only by key_id, a label the signer
+// chose that no signature covers (signatures.md §4.2): anyone can rewrite
+// it. So the verifier names a signer by its own name for the key, KeyID:
+// the id of the trusted key with this fingerprint in the verifier's trust
+// set (key store, --key file), and by the fingerprint. KeyID is empty when
+// the key is not trusted: such a signer has no name, only a fingerprint.
+// The entry's label is kept apart as ClaimedKeyID, for people, and nothing
+// (trust, policy, messages that name a signer) relies on it.
 type Signer struct {
-	KeyID       string `json:"keyId"`
-	Fingerprint string `json:"fingerprint"`
-	Display     string `json:"-"`
-	Suite       string `json:"suite"`
-	Valid       bool   `json:"valid"`
-	Trusted     bool   `json:"trusted"`
-	TrustSource string `json:"trustSource,omitempty"`
-	Problem     string `json:"problem,omitempty"`
+	KeyID        string `json:"keyId,omitempty"` // the verifier's name for the key; "" when not trusted
+	ClaimedKeyID string `json:"claimedKeyId"`    // the entry's key_id: the signer's own label, unverified
+	Fingerprint  string `json:"fingerprint"`
+	Display      string `json:"-"`
+	Suite        string `json:"suite"`
+	Valid        bool   `json:"valid"`
+	Trusted      bool   `json:"trusted"`
+	TrustSource  string `json:"trustSource,omitempty"`
+	Problem      string `json:"problem,omitempty"`
+}
+
+// String names the signer for people: "alice (CT-SIG-01, FINGERPRINT)" for
+// a trusted key, "key FINGERPRINT (CT-SIG-01)" for any other. The entry's
+// label is added, quoted and marked as the signer's claim, when it differs
+// from the verifier's name: `calls itself "release-2024"`.
+func (s Signer) String() string {
+	claim := ""
+	if s.ClaimedKeyID != "" && s.ClaimedKeyID != s.KeyID {
+		claim = fmt.Sprintf(", calls itself %q", s.ClaimedKeyID)
+	}
+	if s.KeyID != "" {
+		return fmt.Sprintf("%s (%s, %s%s)", s.KeyID, s.Suite, s.Display, claim)
+	}
+	return fmt.Sprintf("key %s (%s%s)", s.Display, s.Suite, claim)
 }
 
 // Report is the outcome of verifying one bundle. Its JSON form is the
@@ -232,24 +257,25 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 			continue
 		}
 		fp := se.Fingerprint
-		s := Signer{KeyID: se.KeyID, Fingerprint: fp.String(), Display: fp.Display(), Suite: se.Suite}
+		s := Signer{ClaimedKeyID: se.KeyID, Fingerprint: fp.String(), Display: fp.Display(), Suite: se.Suite}
 		if err := sig.VerifySelf(se, manifest); err != nil {
 			s.Problem = err.Error()
 			rep.Signatures = append(rep.Signatures, s)
-			rep.fail(name, exit.Wrap(exit.SignatureInvalid, err, "signature by %s (%s, %s) does not verify", se.KeyID, se.Suite, fp.Display()).
+			rep.fail(name, exit.Wrap(exit.SignatureInvalid, err, "signature by %s does not verify", s).
 				At("bundle "+rep.Bundle).WithHint("the bundle or its signature was altered after signing; fetch it again from its source"))
 			continue
 		}
 		s.Valid = true
 		for _, t := range opts.Trusted {
 			if t.Key.Fingerprint() == fp && t.Key.Equal(se.PublicKey) {
-				s.Trusted, s.TrustSource = true, t.Source
+				// The verifier's own name for the key, never the entry's key_id.
+				s.Trusted, s.TrustSource, s.KeyID = true, t.Source, t.Key.ID()
 				break
 			}
 		}
 		rep.Signatures = append(rep.Signatures, s)
 		valid = append(valid, s)
-		rep.ok(name, "valid %s signature by %s (%s)", s.Suite, s.KeyID, s.Display)
+		rep.ok(name, "valid %s signature by %s", s.Suite, s)
 	}
 	if len(valid) == 0 {
 		return
@@ -257,7 +283,7 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 	var trusted []string
 	for _, s := range valid {
 		if s.Trusted {
-			trusted = append(trusted, s.KeyID)
+			trusted = append(trusted, s.String())
 		}
 	}
 	if len(trusted) > 0 {
@@ -266,7 +292,7 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 	}
 	var who []string
 	for _, s := range valid {
-		who = append(who, fmt.Sprintf("%s (%s, %s)", s.KeyID, s.Suite, s.Display))
+		who = append(who, s.String())
 	}
 	hint := "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub"
 	if len(opts.Trusted) == 0 {
@@ -284,8 +310,10 @@ func checkPolicy(rep *Report, opts Options) {
 		if err != nil {
 			continue
 		}
-		in.Signatures = append(in.Signatures, policy.Signature{KeyID: s.KeyID, Fingerprint: fp, Suite: s.Suite,
-			Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource})
+		// KeyID is the verifier's name (empty unless trusted); the
+		// entry's key_id goes along only as a label for messages.
+		in.Signatures = append(in.Signatures, policy.Signature{KeyID: s.KeyID, Label: s.ClaimedKeyID, Fingerprint: fp,
+			Suite: s.Suite, Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource})
 	}
 	res := opts.Policy.Evaluate(in)
 	for _, c := range res.Checks {

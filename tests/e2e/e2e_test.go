@@ -143,6 +143,9 @@ func TestScripts(t *testing.T) {
 			"exits":  cmdExits,
 			"skopeo": cmdSkopeo,
 			"sha256": cmdSHA256,
+			// edit_test.go
+			"relabel-sig": cmdRelabelSig,
+			"vector":      cmdVector,
 		},
 		RequireExplicitExec: true,
 	})
