@@ -10,11 +10,13 @@ import (
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
 )
 
 // TestVectors checks the verifier against tests/vectors/verify (made by
 // tests/vectors/gen-verify): each NAME.ctp must reach the outcome its
-// NAME.expect names, both in one pass (stdin) and on a file.
+// NAME.expect names, both in one pass (stdin) and on a file, trusting the
+// key file it names and applying the policy it names, if any.
 func TestVectors(t *testing.T) {
 	dir := "../../tests/vectors/verify"
 	files, err := filepath.Glob(filepath.Join(dir, "*.expect"))
@@ -46,8 +48,16 @@ func TestVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		opts := Options{Trusted: tk}
+		if pf := fields["policy"]; pf != "" { // the verifier also applies this policy
+			p, err := policy.Load(filepath.Join(dir, pf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Policy, opts.PolicyName = p, pf
+		}
 		t.Run(name, func(t *testing.T) {
-			rep := Verify(bytes.NewReader(data), name+".ctp", Options{Trusted: tk})
+			rep := Verify(bytes.NewReader(data), name+".ctp", opts)
 			if rep.Verdict != fields["expect"] {
 				t.Errorf("stream: verdict %s (code %d), want %s: %v", rep.Verdict, rep.Code, fields["expect"], rep.Err())
 			}
@@ -56,7 +66,7 @@ func TestVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer file.Close()
-			rep = VerifyFile(file, name+".ctp", Options{Trusted: tk})
+			rep = VerifyFile(file, name+".ctp", opts)
 			if rep.Verdict != fields["expect"] {
 				t.Errorf("file: verdict %s (code %d), want %s: %v", rep.Verdict, rep.Code, fields["expect"], rep.Err())
 			}

@@ -3,9 +3,10 @@
 // naming the outcome a conforming verifier reaches when it trusts only
 // trusted.pub (docs/spec/verify.md):
 //
-//	expect: valid | hash-mismatch | signature-invalid | key-not-trusted | malformed
-//	code: 0 | 1 | 2 | 3 | 10
+//	expect: valid | hash-mismatch | signature-invalid | key-not-trusted | policy-rejected | malformed
+//	code: 0 | 1 | 2 | 3 | 4 | 10
 //	case: what was done to the bundle
+//	policy: a policy.json the verifier also applies (only some vectors)
 //
 // Keys come from fixed seeds and every bundle is deterministic, so running
 // the generator again gives the same files. The expected outcomes are
@@ -119,7 +120,8 @@ func main() {
 		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
 		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
 	}
-	fmt.Printf("wrote %d vectors to %s\n", len(vs), dir)
+	n := len(vs) + relabelVectors(dir, m, blobs, alice, mallory) // relabel.go
+	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 
 func key(suite, id string, b byte) *keys.PrivateKey {
