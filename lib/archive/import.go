@@ -179,7 +179,9 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		}
 		fmt.Fprintf(opts.Log, "trusting included key %s\n", desc)
 		rep.TrustedKeys = append(rep.TrustedKeys, desc)
-		trust.Trusted = append(trust.Trusted, verify.TrustedKey{Key: k, Source: "included in the archive (--trust-included-keys)"})
+		// The included key's id was chosen by the archive's author: it names
+		// the key only for the archive's own policy, never for the user's.
+		trust.Trusted = append(trust.Trusted, verify.TrustedKey{Key: k, Source: "included in the archive (--trust-included-keys)", Unnamed: opts.PolicySet})
 	}
 	for _, st := range policies {
 		switch {

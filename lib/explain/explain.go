@@ -145,7 +145,11 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 		// The verifier's name for the key; a key it does not trust has none.
 		name := s.KeyID
-		if name == "" {
+		switch {
+		case name != "":
+		case s.Trusted: // trusted by fingerprint, named by nobody the verifier trusts
+			name = "unnamed key"
+		default:
 			name = "unknown key"
 		}
 		color := map[string]string{"✓": "32", "✗": "31", "?": "33"}[mark]

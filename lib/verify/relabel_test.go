@@ -202,3 +202,22 @@ func TestTrustedNameFromKeyFile(t *testing.T) {
 		t.Errorf("signer %+v", s)
 	}
 }
+
+// TestUnnamedKey: a key trusted with an id that came with untrusted input
+// (an archive's included key) is trusted by fingerprint but has no name: no
+// id pattern matches it, its fingerprint does.
+func TestUnnamedKey(t *testing.T) {
+	f := newFixture(t)
+	opts := Options{Trusted: []TrustedKey{{Key: f.alice.Public(), Source: "included in the archive", Unnamed: true}}}
+	rep := verifyBoth(t, f.data, opts, exit.OK)
+	if s := rep.Signatures[0]; s.KeyID != "" || !s.Trusted || s.ClaimedKeyID != "alice" {
+		t.Errorf("signer %+v", s)
+	}
+	opts.Policy, opts.PolicyName = mustPolicy(t, `{"version":1,"signers":{"allowed":["alice"]}}`), "p.json"
+	rep = verifyBoth(t, f.data, opts, exit.PolicyRejected)
+	if want := f.alice.Fingerprint().Short() + ` (calls itself "alice") (not in signers.allowed)`; !strings.Contains(rep.Err().Error(), want) {
+		t.Errorf("error %q\nlacks %q", rep.Err(), want)
+	}
+	opts.Policy = mustPolicy(t, `{"version":1,"signers":{"allowed":["`+f.alice.Fingerprint().String()+`"]}}`)
+	verifyBoth(t, f.data, opts, exit.OK)
+}

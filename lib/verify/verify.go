@@ -29,9 +29,15 @@ import (
 
 // TrustedKey is a public key the verifier trusts, and where that trust
 // comes from ("store trusted/alice.pub", "--key alice.pub").
+//
+// The key's id (Key.ID) is the verifier's name for it: what signers are
+// called and what policy id patterns match. Unnamed is for a key whose id
+// came with untrusted input (a key carried in an archive): the key is
+// trusted by fingerprint, but has no name, so no id pattern matches it.
 type TrustedKey struct {
-	Key    *keys.PublicKey
-	Source string
+	Key     *keys.PublicKey
+	Source  string
+	Unnamed bool
 }
 
 // Options says what to trust and which policy applies.
@@ -269,7 +275,10 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 		for _, t := range opts.Trusted {
 			if t.Key.Fingerprint() == fp && t.Key.Equal(se.PublicKey) {
 				// The verifier's own name for the key, never the entry's key_id.
-				s.Trusted, s.TrustSource, s.KeyID = true, t.Source, t.Key.ID()
+				s.Trusted, s.TrustSource = true, t.Source
+				if !t.Unnamed {
+					s.KeyID = t.Key.ID()
+				}
 				break
 			}
 		}
