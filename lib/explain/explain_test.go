@@ -92,3 +92,24 @@ func TestRelabelledSigner(t *testing.T) {
 		t.Errorf("an untrusted signer is shown as alice:\n%s", out)
 	}
 }
+
+// FuzzText: whatever the bundle, the explanation holds no character that
+// could drive a terminal (newlines between lines aside).
+func FuzzText(f *testing.F) {
+	vecs, _ := filepath.Glob(filepath.Join(vectors, "*.ctp"))
+	for _, v := range vecs {
+		if data, err := os.ReadFile(v); err == nil {
+			f.Add(data)
+		}
+	}
+	k, err := keys.ReadPublicFile(filepath.Join(vectors, "trusted.pub"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	opts := verify.Options{Trusted: []verify.TrustedKey{{Key: k, Source: "--key trusted.pub"}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out bytes.Buffer
+		Text(&out, verify.Verify(bytes.NewReader(data), "fuzz.ctp", opts), Options{Layers: true, Signers: true})
+		noControl(t, out.String())
+	})
+}

@@ -341,6 +341,11 @@ func FuzzVerify(f *testing.F) {
 		if rep.Valid && !bytes.Equal(data, fx.data) && len(rep.Signatures) == 0 {
 			t.Fatal("accepted an unsigned bundle")
 		}
+		for _, s := range rep.Signatures { // names come from the verifier, never the entry
+			if s.Trusted && s.KeyID != fx.alice.ID() || !s.Trusted && s.KeyID != "" {
+				t.Fatalf("signer named %q (trusted %v, claims %q)", s.KeyID, s.Trusted, s.ClaimedKeyID)
+			}
+		}
 	})
 }
 
