@@ -3,6 +3,7 @@ package sig
 import (
 	"bytes"
 	"crypto/ed25519"
+	"fmt"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 
@@ -79,16 +80,25 @@ func verify(e *Entry, pub *keys.PublicKey, trusted bool, manifest []byte) error 
 	bad := func(format string, args ...any) *exit.Error {
 		return exit.New(exit.SignatureInvalid, format, args...).At(where)
 	}
+	// who names the key in messages: a trusted key by the caller's id for
+	// it; the key an entry carries only by fingerprint, its id being the
+	// entry's unsigned key_id (signatures.md §4.4), shown as a claim.
+	who := fmt.Sprintf("%s (%s)", pub.ID(), pub.Fingerprint().Short())
+	key := "key " + who
+	if !trusted {
+		who = fmt.Sprintf("key %s (calls itself %q)", pub.Fingerprint().Short(), pub.ID())
+		key = who
+	}
 	s := LookupSuite(e.Suite)
 	if s == nil {
 		return bad("unknown signature suite %q", e.Suite)
 	}
 	if e.Suite != pub.Suite() {
-		return bad("signature is %s, but key %s (%s) is %s", e.Suite, pub.ID(), pub.Fingerprint().Short(), pub.Suite()).
+		return bad("signature is %s, but %s is %s", e.Suite, key, pub.Suite()).
 			WithHint("a signature verifies only with a key of its own suite")
 	}
 	if e.Fingerprint != pub.Fingerprint() {
-		return bad("signature was made by key %s, not by key %s (%s)", e.Fingerprint.Display(), pub.ID(), pub.Fingerprint().Display())
+		return bad("signature was made by key %s, not by %s", e.Fingerprint.Display(), key)
 	}
 	if trusted && !pub.Equal(e.PublicKey) {
 		return bad("signed by a different key than the trusted one: the entry does not carry key %s (%s)", pub.ID(), pub.Fingerprint().Display())
@@ -107,12 +117,12 @@ func verify(e *Entry, pub *keys.PublicKey, trusted bool, manifest []byte) error 
 	switch s.ID {
 	case keys.SuiteEd25519:
 		if !ed25519.Verify(pub.Ed25519(), msg, sg) {
-			return bad("%s (Ed25519) signature by %s (%s) does not verify", s.ID, pub.ID(), pub.Fingerprint().Short())
+			return bad("%s (Ed25519) signature by %s does not verify", s.ID, who)
 		}
 		return nil
 	case keys.SuiteMLDSA87:
 		if !verifyMLDSA(pub.MLDSA87(), msg, sg) {
-			return bad("%s (ML-DSA-87) signature by %s (%s) does not verify", s.ID, pub.ID(), pub.Fingerprint().Short())
+			return bad("%s (ML-DSA-87) signature by %s does not verify", s.ID, who)
 		}
 		return nil
 	case keys.SuiteHybrid:
@@ -122,11 +132,11 @@ func verify(e *Entry, pub *keys.PublicKey, trusted bool, manifest []byte) error 
 		case edOK && mlOK:
 			return nil
 		case !edOK && !mlOK:
-			return bad("%s hybrid signature by %s (%s): neither the Ed25519 half nor the ML-DSA-87 half verifies", s.ID, pub.ID(), pub.Fingerprint().Short())
+			return bad("%s hybrid signature by %s: neither the Ed25519 half nor the ML-DSA-87 half verifies", s.ID, who)
 		case !edOK:
-			return bad("%s hybrid signature by %s (%s): the Ed25519 half does not verify (the ML-DSA-87 half does; both are required)", s.ID, pub.ID(), pub.Fingerprint().Short())
+			return bad("%s hybrid signature by %s: the Ed25519 half does not verify (the ML-DSA-87 half does; both are required)", s.ID, who)
 		default:
-			return bad("%s hybrid signature by %s (%s): the ML-DSA-87 half does not verify (the Ed25519 half does; both are required)", s.ID, pub.ID(), pub.Fingerprint().Short())
+			return bad("%s hybrid signature by %s: the ML-DSA-87 half does not verify (the Ed25519 half does; both are required)", s.ID, who)
 		}
 	}
 	return bad("suite %s has no verifier", s.ID)

@@ -221,3 +221,30 @@ func TestUnnamedKey(t *testing.T) {
 	opts.Policy = mustPolicy(t, `{"version":1,"signers":{"allowed":["`+f.alice.Fingerprint().String()+`"]}}`)
 	verifyBoth(t, f.data, opts, exit.OK)
 }
+
+// TestRelabelInvalid: a signature that does not verify is named by its
+// fingerprint, its key_id only as a claim, in the error and in Problem.
+func TestRelabelInvalid(t *testing.T) {
+	f := newFixture(t)
+	var out bytes.Buffer
+	_, err := bundle.Rewrite(bytes.NewReader(relabel(t, f.data, "release-2024")), "in.ctp", &out, func(_ *bundle.Manifest, _ []byte, old []bundle.Entry) ([]bundle.Entry, error) {
+		e, err := sig.ParseEntry(old[0].Name, old[0].Data)
+		if err != nil {
+			return nil, err
+		}
+		e.Signature[7] ^= 0x20
+		name, b, err := sig.EncodeEntry(e)
+		return []bundle.Entry{{Name: name, Data: b}}, err
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verifyBoth(t, out.Bytes(), f.trust(f.alice), exit.SignatureInvalid)
+	msg := rep.Err().Error() + "\n" + rep.Signatures[0].Problem
+	if strings.Contains(strings.ReplaceAll(msg, `calls itself "release-2024"`, ""), "release-2024") {
+		t.Errorf("the claim is used as a name: %s", msg)
+	}
+	if !strings.Contains(msg, `signature by key `+f.alice.Fingerprint().Display()+` (CT-SIG-01, calls itself "release-2024") does not verify`) {
+		t.Errorf("error: %s", msg)
+	}
+}
