@@ -76,7 +76,7 @@ func main() {
 			// ran. Both may quote the bundle: escaped for the terminal.
 			cli.PrintError(os.Stderr, command.Name, cli.Escaped(err))
 			for _, o := range rep.Others() {
-				fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.Escape(o.Error()))
+				fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.EscapeControls(o.Error()))
 			}
 			os.Exit(int(exit.CodeOf(err)))
 		}

@@ -50,8 +50,10 @@ func Size(n int64) string {
 }
 
 // esc is termsafe.Escape: every string from the bundle or a file goes
-// through it before it is printed.
-var esc = termsafe.Escape
+// through it before it is printed. escMsg, termsafe.EscapeControls, is for
+// prose that may hold %q-quoted parts (errors, policy details, hints): it
+// escapes control characters without doubling the quotes' backslashes.
+var esc, escMsg = termsafe.Escape, termsafe.EscapeControls
 
 // Text writes the explanation of rep.
 func Text(w io.Writer, rep *verify.Report, opts Options) {
@@ -163,7 +165,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 			fmt.Fprintf(w, "    calls itself \"%s\" (the entry's key_id: unverified, never used for trust)\n", esc(s.ClaimedKeyID))
 		}
 		if s.Problem != "" {
-			fmt.Fprintf(w, "    problem     %s\n", esc(s.Problem))
+			fmt.Fprintf(w, "    problem     %s\n", escMsg(s.Problem))
 		}
 	}
 	if rep.Policy != "" {
@@ -175,7 +177,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 					mark = "✗"
 				}
 				// A failed check's detail is the error: "policy FILE, rule R: …".
-				fmt.Fprintf(w, "  %s %s\n", mark, esc(strings.TrimPrefix(c.Detail, "policy "+rep.Policy+", ")))
+				fmt.Fprintf(w, "  %s %s\n", mark, escMsg(strings.TrimPrefix(c.Detail, "policy "+rep.Policy+", ")))
 			}
 		}
 	}
@@ -193,10 +195,10 @@ func verdict(w io.Writer, rep *verify.Report, color bool) {
 	}
 	fmt.Fprintln(w)
 	if err := rep.Err(); err != nil {
-		fmt.Fprintf(w, "  why: %s\n", esc(err.Error()))
+		fmt.Fprintf(w, "  why: %s\n", escMsg(err.Error()))
 		for _, c := range rep.Checks {
 			if !c.OK && c.Hint != "" {
-				fmt.Fprintf(w, "  next: %s\n", esc(c.Hint))
+				fmt.Fprintf(w, "  next: %s\n", escMsg(c.Hint))
 				break
 			}
 		}
