@@ -11,6 +11,14 @@
 // signature, which outranks an untrusted signer, then policy, then
 // attestations.
 //
+// A signer is named by the verifier, never by the bundle: a trusted signer
+// by the id of the trusted key that matched (key store, --key file) and its
+// fingerprint, any other by its fingerprint alone. A signature entry's
+// key_id is covered by no signature (signatures.md §4.4); it is kept as the
+// signer's claim (Signer.ClaimedKeyID) for people and reaches no decision:
+// the policy matches only the verifier's name. Report strings are exact;
+// whoever prints them for a person escapes them (lib/termsafe).
+//
 // The package links no network code: packagers ship ct-verify alone.
 package verify
 
