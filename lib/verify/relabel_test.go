@@ -248,3 +248,47 @@ func TestRelabelInvalid(t *testing.T) {
 		t.Errorf("error: %s", msg)
 	}
 }
+
+// TestNameOrder: when the store and a --key file both hold the signing key
+// under different ids, the store's id names it (own keys, trusted keys,
+// then --key files, verify.md §1), whatever the entry claims.
+func TestNameOrder(t *testing.T) {
+	dir := t.TempDir()
+	st, err := keys.OpenStore(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := st.Create(keys.SuiteEd25519, "ci", nil, keys.DefaultKDF, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, blobs := image()
+	data := relabel(t, writeBundle(t, m, blobs, ci), "release-2024")
+	rel, err := ci.Public().WithID("release-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := keys.EncodePublic(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf := filepath.Join(dir, "release-1.pub")
+	if err := os.WriteFile(kf, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := Setup{StoreDir: st.Dir, KeyFiles: []string{kf}}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verifyBoth(t, data, opts, exit.OK)
+	if s := rep.Signatures[0]; s.KeyID != "ci" || s.TrustSource != "key store keys/ci.key" || s.ClaimedKeyID != "release-2024" {
+		t.Errorf("signer %+v", s)
+	}
+	opts, err = Setup{StoreDir: st.Dir, KeyFiles: []string{kf}, NoStore: true}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := verifyBoth(t, data, opts, exit.OK).Signatures[0]; s.KeyID != "release-1" {
+		t.Errorf("with --no-store: signer %+v", s)
+	}
+}
