@@ -14,6 +14,7 @@ import (
 	"context"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -40,6 +41,13 @@ func repository(ref *source.Ref, opts source.Options) (name.Repository, error) {
 		return repo, exit.Wrap(exit.Usage, err, "not a valid repository").At("reference " + ref.Given)
 	}
 	return repo, nil
+}
+
+// checkEnv reports an invalid CT_REGISTRY_* setting before anything is
+// sent (the transport would report it on every request).
+func checkEnv() error {
+	_, err := regnet.FromEnv()
+	return err
 }
 
 // remoteOptions are lib/source's registry options with ctx.
