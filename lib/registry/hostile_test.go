@@ -109,7 +109,7 @@ func TestHostileRegistry(t *testing.T) {
 		{"redirect", exit.Network, "redirected"},
 		{"huge", exit.Malformed, "limit"},
 		{"stall-headers", exit.Network, "no response headers"},
-		{"stall-body", exit.Network, "sent no data"},
+		{"stall-body", exit.Network, "no data for"},
 	}
 	for _, c := range cases {
 		for _, op := range []string{"pack", "push", "fetch"} {

@@ -83,7 +83,7 @@ func FromEnv() (Limits, error) {
 		return exit.New(exit.Usage, "%s=%q is not %s", env, v, want).At("environment").
 			WithHint("fix or unset %s (docs/spec/registry.md §4)", env)
 	}
-	if v, ok := os.LookupEnv(EnvMaxRedirects); ok {
+	if v := os.Getenv(EnvMaxRedirects); strings.TrimSpace(v) != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 || n > 100 {
 			return l, bad(EnvMaxRedirects, v, "an integer from 0 to 100")
@@ -95,9 +95,9 @@ func FromEnv() (Limits, error) {
 		to  *time.Duration
 	}{{EnvConnect, &l.Connect}, {EnvTLSHandshake, &l.TLSHandshake}, {EnvResponseHeader, &l.ResponseHeader},
 		{EnvIdle, &l.Idle}, {EnvRequest, &l.Request}} {
-		v, ok := os.LookupEnv(d.env)
-		if !ok {
-			continue
+		v := os.Getenv(d.env)
+		if strings.TrimSpace(v) == "" {
+			continue // unset or empty: the default
 		}
 		t, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil || t < 0 {
@@ -195,7 +195,7 @@ func (b *bounded) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, exit.New(exit.Network, "registry %s redirected %s more than %d times (a redirect loop?)", host, first.URL.Path, b.l.MaxRedirects).
+		return nil, exit.New(exit.Network, "redirected %s more than %d times (a redirect loop?)", first.URL.Path, b.l.MaxRedirects).
 			At("registry "+host).
 			WithHint("the registry is misconfigured or hostile; if it really needs more redirects, set %s", EnvMaxRedirects)
 	}
@@ -203,8 +203,8 @@ func (b *bounded) RoundTrip(req *http.Request) (*http.Response, error) {
 	var stopOverall func() bool = func() bool { return true }
 	if b.l.Request > 0 {
 		t := time.AfterFunc(b.l.Request, func() {
-			cancel(exit.New(exit.Network, "registry %s did not complete a request within %s", host, b.l.Request).
-				At("registry "+host+", "+first.URL.Path).
+			cancel(exit.New(exit.Network, "%s did not complete within %s", first.URL.Path, b.l.Request).
+				At("registry "+host).
 				WithHint("the registry is too slow or stalls on purpose; raise %s if the network is just slow", EnvRequest))
 		})
 		stopOverall = t.Stop
@@ -215,8 +215,8 @@ func (b *bounded) RoundTrip(req *http.Request) (*http.Response, error) {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			err = cause
 		} else if isHeaderTimeout(err) {
-			err = exit.Wrap(exit.Network, err, "registry %s sent no response headers within %s", host, b.l.ResponseHeader).
-				At("registry "+host+", "+first.URL.Path).
+			err = exit.Wrap(exit.Network, err, "no response headers for %s within %s", first.URL.Path, b.l.ResponseHeader).
+				At("registry "+host).
 				WithHint("the registry is too slow or stalls on purpose; raise %s if the network is just slow", EnvResponseHeader)
 		}
 		cancel(nil)
@@ -247,11 +247,11 @@ func (b *bounded) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func tooBig(host, path string, n, limit int64) error {
-	what := fmt.Sprintf("%d bytes", n)
+	what := fmt.Sprintf("a response of %d bytes", n)
 	if n < 0 {
-		what = "more bytes"
+		what = "a longer response"
 	}
-	return exit.New(exit.Malformed, "registry %s sent %s for %s, over ct's %d-byte limit for a manifest or any response that is not a blob", host, what, path, limit).
+	return exit.New(exit.Malformed, "%s to %s, over ct's %d-byte limit for a manifest or any response that is not a blob", what, path, limit).
 		At("registry " + host).WithHint("the registry serves something that is not an image manifest; check the reference, and do not trust this registry")
 }
 
@@ -278,8 +278,8 @@ type body struct {
 }
 
 func (b *body) stalled() {
-	b.cancel(exit.New(exit.Network, "registry %s sent no data for %s", b.host, b.idle).
-		At("registry "+b.host+", "+b.path).
+	b.cancel(exit.New(exit.Network, "no data for %s: the response to %s stalled", b.idle, b.path).
+		At("registry "+b.host).
 		WithHint("the registry stalls (or the network does); raise %s if the network is just slow", EnvIdle))
 }
 

@@ -140,9 +140,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":  cmdExits,
-			"skopeo": cmdSkopeo,
-			"sha256": cmdSHA256,
+			"exits":   cmdExits,
+			"skopeo":  cmdSkopeo,
+			"sha256":  cmdSHA256,
+			"hostile": cmdHostile,
 		},
 		RequireExplicitExec: true,
 	})
