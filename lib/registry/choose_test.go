@@ -21,6 +21,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
 	"github.com/cerro-torre/ct/lib/sig"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/verify"
@@ -272,3 +273,70 @@ func putRaw(t *testing.T, host string, raw []byte) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Two different bundles for one image, each signed by a trusted key: the
+// policy decides which qualifies (before any layer is downloaded); when
+// both qualify, the user must choose (64).
+func TestFetchPolicyChooses(t *testing.T) {
+	rec, host := newRecorder(t)
+	path, alice, m := signedBundle(t)
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "bob", bytes.Repeat([]byte{5}, 32))
+	p := partsOf(t, path)
+	m2 := *p.Manifest
+	m2.Package.Version = "2"
+	var buf bytes.Buffer
+	w, err := bundle.NewWriter(&buf, &m2, bundle.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, _, err := sig.BundleEntry(bob, w.ManifestBytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Manifest, p.ManifestBytes, p.Signatures = &m2, w.ManifestBytes(), []bundle.Entry{e2}
+	mustPushParts(t, ref, p)
+
+	both := trusting(alice)
+	both.Trusted = append(both.Trusted, verify.TrustedKey{Key: bob.Public(), Source: "--key bob.pub"})
+	_, _, err = Fetch(ctx, FetchRequest{Ref: ref, Output: filepath.Join(t.TempDir(), "x.ctp"), Quiet: true, Verify: both})
+	if exit.CodeOf(err) != exit.Usage || !strings.Contains(exit.HintOf(err), "--artifact") {
+		t.Fatalf("two trusted bundles: exit %d %v", exit.CodeOf(err), err)
+	}
+	pol, err := policy.Parse([]byte(`{"version":1,"signers":{"allowed":["alice"]}}`), "p.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both.Policy, both.PolicyName = pol, "p.json"
+	rec.reset()
+	out := filepath.Join(t.TempDir(), "y.ctp")
+	res, _, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: both})
+	if err != nil {
+		t.Fatalf("policy allows alice only: %v", err)
+	}
+	if res.Version != "1" {
+		t.Fatalf("fetched version %q", res.Version)
+	}
+	reasons := ""
+	for _, ig := range res.Ignored {
+		reasons += ig.Reason + "\n"
+	}
+	if !strings.Contains(reasons, "signers.allowed") {
+		t.Fatalf("the policy's refusal is not reported: %s", reasons)
+	}
+	// Policy refuses everything: its code (4), no layer downloaded.
+	pol, _ = policy.Parse([]byte(`{"version":1,"signers":{"allowed":["carol"]}}`), "p.json")
+	both.Policy = pol
+	rec.reset()
+	_, _, err = Fetch(ctx, FetchRequest{Ref: ref, Output: filepath.Join(t.TempDir(), "z.ctp"), Quiet: true, Verify: both})
+	if exit.CodeOf(err) != exit.PolicyRejected {
+		t.Fatalf("policy refuses all: exit %d %v", exit.CodeOf(err), err)
+	}
+	if n := rec.count("GET", "/blobs/"+layerOf(m)); n != 0 {
+		t.Fatalf("%d layer downloads before the policy was checked", n)
+	}
+}

@@ -118,8 +118,31 @@ func New(base http.RoundTripper, insecure bool) http.RoundTripper {
 	if err != nil {
 		return errTransport{err}
 	}
-	return NewWithLimits(base, insecure, l)
+	if base != nil {
+		return NewWithLimits(base, insecure, l)
+	}
+	// One connection pool per setting, as with go-containerregistry's
+	// shared default transport.
+	shared.Lock()
+	defer shared.Unlock()
+	k := sharedKey{insecure, l}
+	if t, ok := shared.m[k]; ok {
+		return t
+	}
+	t := NewWithLimits(nil, insecure, l)
+	shared.m[k] = t
+	return t
 }
+
+type sharedKey struct {
+	insecure bool
+	l        Limits
+}
+
+var shared = struct {
+	sync.Mutex
+	m map[sharedKey]http.RoundTripper
+}{m: map[sharedKey]http.RoundTripper{}}
 
 // NewWithLimits is New with explicit limits.
 func NewWithLimits(base http.RoundTripper, insecure bool, l Limits) http.RoundTripper {
