@@ -9,10 +9,12 @@
 //   - Time: a connect timeout, a TLS handshake timeout, a timeout for the
 //     response headers, an idle timeout (no byte of a response body for
 //     that long) and an overall timeout for one request, body included.
-//   - Size: every response that is not a blob (manifests, referrers lists,
-//     tag lists, tokens, error bodies) is read to at most MaxManifestSize
-//     bytes; a bigger one fails before ct reads past the limit. Blobs are
-//     bounded by their descriptor's size by the caller.
+//   - Size: every registry API response (/v2/…) that is not blob content
+//     (manifests, referrers lists, tag lists, error bodies) is read to at
+//     most MaxManifestSize bytes; a bigger one fails before ct reads past
+//     the limit. Blobs (and foreign layers) are bounded by their
+//     descriptor's size by the caller, token answers by
+//     go-containerregistry.
 //   - Content: a body fetched by digest (GET …/blobs/sha256:… or
 //     …/manifests/sha256:…) is hashed as it streams; at its end a body whose
 //     digest differs is reported as tampering (exit.HashMismatch).
@@ -252,8 +254,11 @@ func (b *bounded) RoundTrip(req *http.Request) (*http.Response, error) {
 		body.want, body.h = m[3], sha256.New()
 		body.where = "registry " + host + "/" + m[1] + "@" + m[3]
 	}
-	if !(isBlob && resp.StatusCode/100 == 2) {
-		// Not blob content: bounded by ct's manifest limit.
+	if strings.HasPrefix(first.URL.Path, "/v2/") && !(isBlob && resp.StatusCode/100 == 2) {
+		// Registry API responses that are not blob content: bounded by
+		// ct's manifest limit. (Other URLs are token servers, whose
+		// answers go-containerregistry bounds itself, and foreign layer
+		// URLs, bounded by their descriptor's size.)
 		if resp.ContentLength > b.l.MaxManifest {
 			resp.Body.Close()
 			stopOverall()
