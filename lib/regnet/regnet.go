@@ -267,9 +267,6 @@ func (b *bounded) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		body.limit = b.l.MaxManifest
 	}
-	if b.l.Idle > 0 {
-		body.timer = time.AfterFunc(b.l.Idle, body.stalled)
-	}
 	resp.Body = body
 	return resp, nil
 }
@@ -294,9 +291,9 @@ type body struct {
 	cancel      context.CancelCauseFunc
 	stopOverall func() bool
 	host, path  string
-	idle        time.Duration
-	timer       *time.Timer
-	limit       int64 // 0: none
+	idle        time.Duration // no data for this long while reading: stalled
+	timer       *time.Timer   // runs only during a Read
+	limit       int64         // 0: none
 	n           int64
 	want, where string // digest to check at EOF
 	h           hash.Hash
@@ -320,9 +317,18 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.limit > 0 && int64(len(p)) > b.limit-b.n+1 {
 		p = p[:b.limit-b.n+1]
 	}
+	// The idle clock runs only while ct waits for the registry: a slow
+	// reader is not a stalled registry.
+	if b.idle > 0 {
+		if b.timer == nil {
+			b.timer = time.AfterFunc(b.idle, b.stalled)
+		} else {
+			b.timer.Reset(b.idle)
+		}
+	}
 	n, err := b.rc.Read(p)
-	if n > 0 && b.timer != nil {
-		b.timer.Reset(b.idle)
+	if b.timer != nil {
+		b.timer.Stop()
 	}
 	b.n += int64(n)
 	if b.h != nil {

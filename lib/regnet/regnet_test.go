@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -80,5 +81,26 @@ func TestDigestChecked(t *testing.T) {
 	c = &http.Client{Transport: NewWithLimits(nil, false, l)}
 	if err := get("/v2/a/manifests/latest"); exit.CodeOf(err) != exit.Malformed {
 		t.Fatalf("over the limit: %v", err)
+	}
+}
+
+// The idle clock runs only while ct waits for data: a reader that pauses
+// between reads (a slow disk, a busy CPU) is not a stalled registry.
+func TestSlowReaderIsNotAStall(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 100)))
+	}))
+	defer srv.Close()
+	l := Defaults()
+	l.Idle = 20 * time.Millisecond
+	c := &http.Client{Transport: NewWithLimits(nil, false, l)}
+	resp, err := c.Get(srv.URL + "/v2/a/manifests/latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.Sleep(10 * l.Idle)
+	if b, err := io.ReadAll(resp.Body); err != nil || len(b) != 100 {
+		t.Fatalf("%d bytes, %v", len(b), err)
 	}
 }
