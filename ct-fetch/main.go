@@ -84,7 +84,7 @@ func main() {
 		if !f.NoVerify {
 			var err error
 			if vopts, err = (verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}).Load(); err != nil {
-				return err
+				return registry.TermSafe(err)
 			}
 		}
 		srcOpts := source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-fetch/" + cli.Version}
@@ -93,7 +93,7 @@ func main() {
 			Verify: vopts, Sources: srcOpts, Quiet: f.Quiet,
 		})
 		if err != nil && f.Create && registry.IsNoBundle(err) {
-			return create(ctx, f, srcOpts)
+			return registry.TermSafe(create(ctx, f, srcOpts))
 		}
 		if f.JSON && res != nil {
 			printJSON(f, res)
@@ -107,7 +107,7 @@ func main() {
 					defer fmt.Fprintf(os.Stderr, "ct-fetch: also: %s\n", termsafe.Escape(o.Error()))
 				}
 			}
-			return err
+			return registry.TermSafe(err)
 		}
 		if !f.JSON && !f.Quiet {
 			state := "not verified (--no-verify)"

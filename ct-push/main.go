@@ -60,7 +60,7 @@ func main() {
 			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-push/" + cli.Version},
 		})
 		if err != nil {
-			return err
+			return registry.TermSafe(err)
 		}
 		if f.JSON {
 			e := json.NewEncoder(os.Stdout)

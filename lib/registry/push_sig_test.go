@@ -74,3 +74,15 @@ func TestPushRefusesUnverifiedSignatures(t *testing.T) {
 		t.Fatalf("--allow-unsigned: %v", err)
 	}
 }
+
+func TestTermSafe(t *testing.T) {
+	err := exit.New(exit.Network, "registry said \x1b[32mOK\x1b[0m").WithHint("line one\nline \x1b]0;two")
+	got := TermSafe(err)
+	if exit.CodeOf(got) != exit.Network || strings.ContainsRune(got.Error(), 0x1b) || strings.ContainsRune(exit.HintOf(got), 0x1b) ||
+		!strings.Contains(got.Error(), `\x1b[32mOK`) || strings.Count(exit.HintOf(got), "\n") != 1 {
+		t.Fatalf("%q / %q", got.Error(), exit.HintOf(got))
+	}
+	if TermSafe(nil) != nil {
+		t.Fatal("nil")
+	}
+}
