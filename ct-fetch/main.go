@@ -18,6 +18,7 @@ import (
 	"github.com/cerro-torre/ct/lib/sig"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -28,8 +29,16 @@ var command = cli.Command{
 referrers tag schema), rebuilds the bundle from them and the image's blobs, byte-identical to the
 bundle that was pushed, and verifies it as ct verify does (trust: the key store and --key files;
 policy: --policy or config.toml). A bundle that fails verification is not written: the exit code
-is the verification's. Several artifacts for the same bundle (co-signers who pushed separately)
-are merged: their signatures are united. Specification: docs/spec/registry.md.
+is the verification's. Specification: docs/spec/registry.md.
+
+Anyone who can push to the repository can attach artifacts, so ct fetch reads the artifacts'
+manifests and signatures first (at most 64 referrers), before downloading any layer, and uses only
+the artifacts whose signatures verify with a trusted key and pass the policy; it merges their
+signatures over their one manifest.toml (co-signers who pushed separately). Every artifact or
+signature it ignores is listed on standard error and in --json ("ignored"), with the reason.
+
+Registry redirects, timeouts and response sizes are bounded; the CT_REGISTRY_* environment
+variables set the bounds (docs/spec/registry.md §4).
 
 With --create, an image without an attached bundle is packed instead (as ct pack would, signed
 with -k if given); the packed bundle is not verified, and stderr says so.
@@ -75,7 +84,7 @@ func main() {
 		if !f.NoVerify {
 			var err error
 			if vopts, err = (verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}).Load(); err != nil {
-				return err
+				return registry.TermSafe(err)
 			}
 		}
 		srcOpts := source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-fetch/" + cli.Version}
@@ -84,18 +93,21 @@ func main() {
 			Verify: vopts, Sources: srcOpts, Quiet: f.Quiet,
 		})
 		if err != nil && f.Create && registry.IsNoBundle(err) {
-			return create(ctx, f, srcOpts)
+			return registry.TermSafe(create(ctx, f, srcOpts))
 		}
 		if f.JSON && res != nil {
 			printJSON(f, res)
 		}
+		if !f.JSON && res != nil {
+			printIgnored(res.Ignored)
+		}
 		if err != nil {
 			if rep != nil {
 				for _, o := range rep.Others() {
-					defer fmt.Fprintf(os.Stderr, "ct-fetch: also: %s\n", o)
+					defer fmt.Fprintf(os.Stderr, "ct-fetch: also: %s\n", termsafe.Escape(o.Error()))
 				}
 			}
-			return err
+			return registry.TermSafe(err)
 		}
 		if !f.JSON && !f.Quiet {
 			state := "not verified (--no-verify)"
@@ -103,10 +115,25 @@ func main() {
 				state = "verified"
 			}
 			fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (%d signatures, %d bytes, %s)\n",
-				res.Path, res.Package, res.Version, res.ImageDigest, len(res.Signatures), res.Bytes, state)
+				termsafe.Escape(res.Path), termsafe.Escape(res.Package), termsafe.Escape(res.Version), res.ImageDigest, len(res.Signatures), res.Bytes, state)
 		}
 		return nil
 	})
+}
+
+// printIgnored says which attached artifacts and signatures were not used
+// and why; the reasons carry registry text, so they are escaped.
+func printIgnored(ignored []registry.Ignored) {
+	for _, ig := range ignored {
+		switch {
+		case ig.Artifact == "":
+			fmt.Fprintf(os.Stderr, "ct-fetch: ignored: %s\n", termsafe.Escape(ig.Reason))
+		case ig.Entry != "":
+			fmt.Fprintf(os.Stderr, "ct-fetch: ignored %s of artifact %s: %s\n", termsafe.Escape(ig.Entry), termsafe.Escape(ig.Artifact), termsafe.Escape(ig.Reason))
+		default:
+			fmt.Fprintf(os.Stderr, "ct-fetch: ignored artifact %s: %s\n", termsafe.Escape(ig.Artifact), termsafe.Escape(ig.Reason))
+		}
+	}
 }
 
 func printJSON(f flags, v any) {
@@ -122,7 +149,7 @@ func printJSON(f flags, v any) {
 // create packs the image when no bundle is attached (--create).
 func create(ctx context.Context, f flags, srcOpts source.Options) error {
 	if !f.Quiet {
-		fmt.Fprintf(os.Stderr, "ct-fetch: no bundle attached to %s; packing one from the image (--create)\n", f.Ref)
+		fmt.Fprintf(os.Stderr, "ct-fetch: no bundle attached to %s; packing one from the image (--create)\n", termsafe.Escape(f.Ref))
 	}
 	var sign func([]byte) ([]bundle.Entry, error)
 	var key *keys.PrivateKey
@@ -148,7 +175,7 @@ func create(ctx context.Context, f flags, srcOpts source.Options) error {
 	}
 	signed := "unsigned"
 	if key != nil {
-		signed = "signed by " + key.ID()
+		signed = "signed by " + termsafe.Escape(key.ID())
 	}
 	m := res.Manifest
 	if f.JSON {
@@ -158,7 +185,7 @@ func create(ctx context.Context, f flags, srcOpts source.Options) error {
 	}
 	if !f.Quiet {
 		fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (packed, %s, not verified)\n",
-			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, signed)
+			termsafe.Escape(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), termsafe.Escape(m.Image.Digest), signed)
 	}
 	return nil
 }

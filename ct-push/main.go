@@ -11,13 +11,16 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/registry"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 var command = cli.Command{
 	Name:    "ct-push",
 	Summary: "Store a bundle in an OCI registry (image + attached signatures)",
 	Detail: `Reads BUNDLE once and checks it completely (a damaged bundle is refused before anything is
-sent), then pushes the image's blobs and manifests to REF's repository with their exact bytes, so
+sent) and that every signature in it verifies over its manifest.toml (trust is not needed: the
+registry is a transport, ct fetch decides trust); an unsigned bundle is refused unless
+--allow-unsigned is given. It then pushes the image's blobs and manifests to REF's repository with their exact bytes, so
 the image keeps its digest and any client can pull it. REF's tag (default latest) is set to the
 image. The bundle's manifest.toml and signatures are then attached to the image as an OCI artifact
 (artifactType application/vnd.cerro-torre.bundle.v1), through the referrers API or, on registries
@@ -25,13 +28,14 @@ without it, the referrers tag schema (tag sha256-<hex>). ct fetch rebuilds the i
 Specification: docs/spec/registry.md.
 
 Registry credentials come from the docker and podman config files; plain HTTP is used only for
-loopback registries unless --insecure-registry is given.
+loopback registries unless --insecure-registry is given. Redirects, timeouts and response sizes are
+bounded; the CT_REGISTRY_* environment variables set the bounds (docs/spec/registry.md §4).
 
 Examples:
   ct push nginx.ctp registry.example.com/mirror/nginx:1.26
   ct push app.ctp localhost:5000/app@sha256:…
   ct-pack IMG | ct-sign -k KEY | ct-push - localhost:5000/app:1.0`,
-	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network},
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.Malformed, exit.IO, exit.Network},
 }
 
 type flags struct {
@@ -40,6 +44,7 @@ type flags struct {
 	Bundle           string `arg:"" name:"BUNDLE" help:"The bundle to push; - for standard input."`
 	Ref              string `arg:"" name:"REF" help:"Where to push: REGISTRY/REPOSITORY[:TAG|@DIGEST]."`
 	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
+	AllowUnsigned    bool   `help:"Push a bundle that has no signature (refused otherwise)."`
 	Quiet            bool   `short:"q" help:"No progress bar and no summary line."`
 	JSON             bool   `name:"json" help:"Print a JSON report on stdout."`
 }
@@ -51,11 +56,11 @@ func main() {
 		ctx, stop := cli.Context()
 		defer stop()
 		res, err := registry.Push(ctx, registry.PushRequest{
-			Bundle: f.Bundle, Stdin: os.Stdin, Ref: f.Ref, Quiet: f.Quiet,
+			Bundle: f.Bundle, Stdin: os.Stdin, Ref: f.Ref, Quiet: f.Quiet, AllowUnsigned: f.AllowUnsigned,
 			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-push/" + cli.Version},
 		})
 		if err != nil {
-			return err
+			return registry.TermSafe(err)
 		}
 		if f.JSON {
 			e := json.NewEncoder(os.Stdout)
@@ -68,7 +73,7 @@ func main() {
 				at = res.Repository + ":" + res.Tag + " (" + res.ImageDigest + ")"
 			}
 			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%d signatures)\n",
-				res.Package, res.Version, at, res.ArtifactDigest, len(res.Signatures))
+				termsafe.Escape(res.Package), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest, len(res.Signatures))
 		}
 		return nil
 	})

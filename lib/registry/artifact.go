@@ -27,7 +27,6 @@ const (
 	TitleAnnotation       = "org.opencontainers.image.title"
 	MTimeAnnotation       = "dev.cerro-torre.bundle.mtime"
 	MaxArtifactSize       = 1 << 20 // the artifact manifest itself
-	MaxArtifactsPerImage  = 32      // bundle artifacts considered for one image
 	maxMTime              = 253402300799
 	manifestTitle         = bundle.ManifestName
 	signatureEntryDirName = bundle.SignaturesDir

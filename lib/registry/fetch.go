@@ -3,7 +3,6 @@ package registry
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,8 +41,9 @@ type FetchResult struct {
 	ManifestDigest string         `json:"manifestDigest"`
 	Package        string         `json:"package"`
 	Version        string         `json:"version"`
-	Artifacts      []string       `json:"artifacts"`
-	Signatures     []string       `json:"signatures"`
+	Artifacts      []string       `json:"artifacts"`  // the artifacts whose signatures were used
+	Signatures     []string       `json:"signatures"` // the signature entries of the bundle
+	Ignored        []Ignored      `json:"ignored"`    // attached artifacts and signatures not used, and why
 	Bytes          int64          `json:"bytes"`
 	Verified       bool           `json:"verified"`
 	Report         *verify.Report `json:"verify,omitempty"`
@@ -67,6 +67,9 @@ func IsNoBundle(err error) bool {
 func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report, error) {
 	ref, err := parseRef(req.Ref)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkEnv(); err != nil {
 		return nil, nil, err
 	}
 	toStdout := req.Output == "" || req.Output == "-"
@@ -97,110 +100,39 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	rootDigest := root.Digest.String()
 	image := repo.Name() + "@" + rootDigest
 
-	// The candidate artifacts.
+	// The candidate artifacts: read manifests and signatures first, keep
+	// what verifies, and only then download the image (docs/spec/registry.md §3).
+	x := &examiner{ctx: ctx, repo: repo, ropts: ropts, classify: classify, verify: !req.NoVerify, vopts: req.Verify,
+		rootDesc: Descriptor{MediaType: string(root.MediaType), Digest: rootDigest, Size: root.Size}, blobs: map[string][]byte{}}
 	var cands []string
 	if req.Artifact != "" {
 		cands = []string{req.Artifact}
 	} else {
-		// No server-side filter: some registries report a referrer's
-		// artifactType as its config media type (the empty descriptor here)
-		// instead of the manifest's artifactType field; such candidates are
-		// read and kept only if their manifest says it is a bundle.
-		idx, err := remote.Referrers(repo.Digest(rootDigest), ropts...)
-		if err != nil {
-			return nil, nil, classify(err)
+		if cands, err = x.list(rootDigest); err != nil {
+			return nil, nil, err
 		}
-		im, err := idx.IndexManifest()
-		if err != nil {
-			return nil, nil, classify(err)
-		}
-		for _, d := range im.Manifests {
-			if d.MediaType != OCIManifestMediaType {
-				continue
-			}
-			switch d.ArtifactType {
-			case ArtifactType:
-				cands = append(cands, d.Digest.String())
-			case EmptyMediaType, "":
-				if isBundleArtifact(repo.Digest(d.Digest.String()), ropts) {
-					cands = append(cands, d.Digest.String())
-				}
-			}
-		}
-		sort.Strings(cands)
-		cands = dedup(cands)
 	}
-	if len(cands) == 0 {
-		return nil, nil, exit.Wrap(exit.Network, &NoBundleError{Image: image}, "no bundle attached to the image").
+	noBundle := func() error {
+		return exit.Wrap(exit.Network, &NoBundleError{Image: image}, "no bundle attached to the image").
 			At("registry "+ref.String()).
 			WithHint("push one with ct push BUNDLE %s, or pack one from the image: ct fetch %s --create -o FILE.ctp", req.Ref, req.Ref)
 	}
-	if len(cands) > MaxArtifactsPerImage {
-		return nil, nil, exit.New(exit.Malformed, "%d bundle artifacts attached, more than %d", len(cands), MaxArtifactsPerImage).
-			At("registry " + ref.String()).WithHint("choose one with --artifact DIGEST")
+	if len(cands) == 0 {
+		return nil, nil, noBundle()
 	}
-
-	// Read every candidate; they must describe the same bundle.
-	type got struct {
-		digest string
-		a      *Artifact
+	ch, err := x.choose(cands, req.Artifact != "")
+	if err == errNoBundle {
+		return nil, nil, noBundle()
 	}
-	var arts []got
-	for _, d := range cands {
-		where := "registry " + repo.Name() + "@" + d
-		desc, err := remote.Get(repo.Digest(d), ropts...)
-		if err != nil {
-			return nil, nil, classify(err)
-		}
-		a, err := ParseArtifact(desc.Manifest, where)
-		if err != nil {
-			return nil, nil, err
-		}
-		if a.Subject.Digest != rootDigest || a.Subject.MediaType != string(root.MediaType) || a.Subject.Size != root.Size {
-			return nil, nil, exit.New(exit.Malformed, "the bundle artifact is attached to %s, not to %s", a.Subject.Digest, rootDigest).At(where)
-		}
-		arts = append(arts, got{d, a})
-	}
-	first := arts[0].a
-	for _, g := range arts[1:] {
-		if g.a.Manifest.Digest != first.Manifest.Digest || !g.a.ModTime.Equal(first.ModTime) {
-			var list []string
-			for _, g := range arts {
-				list = append(list, fmt.Sprintf("%s (manifest.toml %s, mtime %d)", g.digest, g.a.Manifest.Digest, g.a.ModTime.Unix()))
-			}
-			return nil, nil, exit.New(exit.Usage, "different bundles are attached to %s: %s", image, strings.Join(list, "; ")).
-				At("registry " + ref.String()).WithHint("choose one with --artifact DIGEST")
-		}
-	}
-	mb, err := readBlob(ctx, repo, first.Manifest, bundle.MaxManifestSize, ropts, classify)
 	if err != nil {
+		if ch != nil {
+			return &FetchResult{Repository: repo.Name(), ImageDigest: rootDigest, Artifacts: []string{}, Signatures: []string{},
+				Ignored: orEmpty(ch.ignored)}, nil, err
+		}
 		return nil, nil, err
 	}
-	m, err := bundle.ParseManifest(mb)
-	if err != nil {
-		return nil, nil, err
-	}
-	if m.Image.Digest != rootDigest || m.Image.MediaType != string(root.MediaType) || m.Image.Size != root.Size {
-		return nil, nil, exit.New(exit.Malformed, "the attached manifest.toml describes image %s, not %s", m.Image.Digest, rootDigest).
-			At("registry " + repo.Name() + "@" + arts[0].digest)
-	}
-	// Signatures: the union by entry name; on a clash the artifact with the
-	// lowest digest wins.
-	byName := map[string]bool{}
-	var sigs []bundle.Entry
-	for _, g := range arts {
-		for _, s := range g.a.Signatures {
-			if byName[s.Name] {
-				continue
-			}
-			byName[s.Name] = true
-			data, err := readBlob(ctx, repo, s.Descriptor, bundle.MaxSignatureSize, ropts, classify)
-			if err != nil {
-				return nil, nil, err
-			}
-			sigs = append(sigs, bundle.Entry{Name: s.Name, Data: data})
-		}
-	}
+	g := ch.g
+	m, mb, sigs := g.m, g.mbytes, g.sigs
 	if len(sigs) > bundle.MaxSignatures {
 		return nil, nil, exit.New(exit.Malformed, "%d signatures in total, more than %d", len(sigs), bundle.MaxSignatures).
 			At("registry " + ref.String()).WithHint("choose one bundle with --artifact DIGEST")
@@ -237,16 +169,14 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	}
 	bar := progress.New(total, "fetching "+m.Package.Name, req.Quiet)
 	cw := &progress.Counter{W: tmp}
-	err = rebuild(ctx, cw, m, first.ModTime, sigs, repo, ropts, classify, bar)
+	err = rebuild(ctx, cw, m, g.mtime, sigs, repo, ropts, classify, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, outErr(err)
 	}
 	res := &FetchResult{Path: outName, Repository: repo.Name(), ImageDigest: rootDigest, ManifestDigest: bundle.Digest(mb),
-		Package: m.Package.Name, Version: m.Package.Version, Bytes: cw.N, Signatures: []string{}}
-	for _, g := range arts {
-		res.Artifacts = append(res.Artifacts, g.digest)
-	}
+		Package: m.Package.Name, Version: m.Package.Version, Bytes: cw.N, Signatures: []string{}, Artifacts: g.used,
+		Ignored: orEmpty(ch.ignored)}
 	for _, s := range sigs {
 		res.Signatures = append(res.Signatures, s.Name)
 	}
@@ -317,8 +247,11 @@ func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Ti
 		if err != nil {
 			var ee *exit.Error
 			if errors.As(err, &ee) && ee.Code == exit.HashMismatch {
+				if !strings.HasPrefix(ee.Msg, "tampering") {
+					ee.Msg = "tampering: " + ee.Msg
+				}
 				ee.Where = where
-				ee.Hint = "the registry serves content that differs from the signed manifest.toml; push the bundle again"
+				ee.Hint = "the registry serves content that differs from the signed manifest.toml; do not use this copy, and push the bundle again from a verified one"
 			}
 			return err
 		}
@@ -349,7 +282,7 @@ func readBlob(ctx context.Context, repo name.Repository, d Descriptor, limit int
 		return nil, classify(err)
 	}
 	if int64(len(data)) != d.Size || bundle.Digest(data) != d.Digest {
-		return nil, exit.New(exit.HashMismatch, "content has digest %s and %d bytes, the artifact says %s and %d", bundle.Digest(data), len(data), d.Digest, d.Size).
+		return nil, exit.New(exit.HashMismatch, "tampering: content has digest %s and %d bytes, the artifact says %s and %d", bundle.Digest(data), len(data), d.Digest, d.Size).
 			At(where).WithHint("the registry serves altered content; push the bundle again")
 	}
 	return data, nil
@@ -368,26 +301,50 @@ func (c *classifiedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func dedup(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || s[i-1] != v {
-			out = append(out, v)
-		}
+func orEmpty(s []Ignored) []Ignored {
+	if s == nil {
+		return []Ignored{}
 	}
-	return out
+	return s
 }
 
-// isBundleArtifact reads a referrer whose listing did not say what it is and
-// reports whether its manifest declares the bundle artifact type. Errors
-// mean no: the candidate is simply not used.
-func isBundleArtifact(ref name.Digest, ropts []remote.Option) bool {
-	desc, err := remote.Get(ref, ropts...)
-	if err != nil || len(desc.Manifest) > MaxArtifactSize {
-		return false
+// list returns the referrers of the image worth examining: those listed
+// with the bundle artifact type, and those listed without a useful one
+// (some registries give the config media type, here the empty
+// descriptor's, or nothing). At most MaxReferrers are returned, bundle
+// types first, each in digest order; the rest are recorded as not examined.
+func (x *examiner) list(rootDigest string) ([]string, error) {
+	// No server-side filter: see above.
+	idx, err := remote.Referrers(x.repo.Digest(rootDigest), x.ropts...)
+	if err != nil {
+		return nil, x.classify(err)
 	}
-	var m struct {
-		ArtifactType string `json:"artifactType"`
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, x.classify(err)
 	}
-	return json.Unmarshal(desc.Manifest, &m) == nil && m.ArtifactType == ArtifactType
+	var typed, untyped []string
+	seen := map[string]bool{}
+	for _, d := range im.Manifests {
+		ds := d.Digest.String()
+		if d.MediaType != OCIManifestMediaType || seen[ds] || !bundle.ValidDigest(ds) {
+			continue
+		}
+		seen[ds] = true
+		switch d.ArtifactType {
+		case ArtifactType:
+			typed = append(typed, ds)
+		case EmptyMediaType, "":
+			untyped = append(untyped, ds)
+		}
+	}
+	sort.Strings(typed)
+	sort.Strings(untyped)
+	all := append(typed, untyped...)
+	if len(all) > MaxReferrers {
+		x.ignored = append(x.ignored, Ignored{Code: int(exit.Malformed),
+			Reason: fmt.Sprintf("%d more referrers not examined: at most %d are read (choose one with --artifact DIGEST)", len(all)-MaxReferrers, MaxReferrers)})
+		all = all[:MaxReferrers]
+	}
+	return all, nil
 }

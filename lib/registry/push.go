@@ -30,6 +30,9 @@ type PushRequest struct {
 	Sources source.Options
 	Quiet   bool // no progress bar
 	Jobs    int  // parallel blob uploads; 0 means 4
+	// AllowUnsigned pushes a bundle without signatures (--allow-unsigned);
+	// without it such a bundle is refused (exit 2).
+	AllowUnsigned bool
 }
 
 // PushResult describes a pushed bundle.
@@ -114,6 +117,9 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPushSignatures(name, s.manifest, s.sigs, req.AllowUnsigned); err != nil {
+		return nil, err
+	}
 	return PushParts(ctx, req.Ref, Parts{Name: name, Manifest: s.m, ManifestBytes: s.manifest, Signatures: s.sigs,
 		ModTime: time.Unix(s.mtime, 0),
 		Open: func(b bundle.Blob) (io.ReadCloser, error) {
@@ -125,6 +131,9 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 func PushParts(ctx context.Context, refStr string, p Parts, sources source.Options, quiet bool, jobs int) (*PushResult, error) {
 	ref, err := parseRef(refStr)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkEnv(); err != nil {
 		return nil, err
 	}
 	repo, err := repository(ref, sources)
@@ -239,6 +248,29 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		res.Signatures = append(res.Signatures, sg.Name)
 	}
 	return res, nil
+}
+
+// checkPushSignatures refuses a bundle whose signature entries do not all
+// verify over its manifest.toml (each with the key embedded in it: a
+// registry is a transport, trust is decided by whoever fetches), and an
+// unsigned bundle unless allowUnsigned.
+func checkPushSignatures(name string, manifest []byte, sigs []bundle.Entry, allowUnsigned bool) error {
+	if len(sigs) == 0 && !allowUnsigned {
+		return exit.New(exit.SignatureInvalid, "refusing to push an unsigned bundle").At("bundle "+name).
+			WithHint("sign it first (ct sign -k KEY %s -o %s), or pass --allow-unsigned to push it as it is", name, name)
+	}
+	for _, e := range sigs {
+		if c := checkSignature(e, manifest, nil); c.err != nil {
+			var ee *exit.Error
+			if errors.As(c.err, &ee) {
+				ee.Where = "bundle " + name + ", entry " + e.Name
+				ee.Msg = "refusing to push: " + ee.Msg
+				ee.Hint = "the bundle or its signature was altered after signing; push the bundle as its signer wrote it, or sign it again"
+			}
+			return c.err
+		}
+	}
+	return nil
 }
 
 func blobWhere(name string, b bundle.Blob) string {

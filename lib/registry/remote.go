@@ -12,9 +12,12 @@ package registry
 
 import (
 	"context"
+	"strings"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -42,6 +45,13 @@ func repository(ref *source.Ref, opts source.Options) (name.Repository, error) {
 	return repo, nil
 }
 
+// checkEnv reports an invalid CT_REGISTRY_* setting before anything is
+// sent (the transport would report it on every request).
+func checkEnv() error {
+	_, err := regnet.FromEnv()
+	return err
+}
+
 // remoteOptions are lib/source's registry options with ctx.
 func remoteOptions(ctx context.Context, opts source.Options) []remote.Option {
 	opts.Context = ctx
@@ -57,3 +67,22 @@ type rawManifest struct {
 
 func (r rawManifest) RawManifest() ([]byte, error)        { return r.raw, nil }
 func (r rawManifest) MediaType() (types.MediaType, error) { return types.MediaType(r.mt), nil }
+
+// TermSafe returns err for printing on a terminal: the same exit code, its
+// message and hint with every character that could drive the terminal
+// escaped (termsafe.Escape; hint lines stay lines). Registry errors carry
+// text the registry chose (error bodies, media types, key labels).
+func TermSafe(err error) error {
+	if err == nil {
+		return nil
+	}
+	hint := exit.HintOf(err)
+	if hint != "" {
+		lines := strings.Split(hint, "\n")
+		for i, l := range lines {
+			lines[i] = termsafe.Escape(l)
+		}
+		hint = strings.Join(lines, "\n")
+	}
+	return &exit.Error{Code: exit.CodeOf(err), Msg: termsafe.Escape(err.Error()), Hint: hint}
+}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -67,25 +68,12 @@ func (g *plainHTTPGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return g.next.RoundTrip(req)
 }
 
-// registryTransport builds the round tripper for opts: the caller's (or
-// ggcr's default) transport, without TLS verification if InsecureRegistry,
-// behind the plain-HTTP guard.
+// registryTransport builds the round tripper for opts: the caller's (or a
+// default) transport under lib/regnet's bounds (redirects, timeouts,
+// response sizes, digest checks), without TLS verification if
+// InsecureRegistry, behind the plain-HTTP guard.
 func registryTransport(opts Options) http.RoundTripper {
-	t := opts.Transport
-	if t == nil {
-		t = remote.DefaultTransport
-	}
-	if opts.InsecureRegistry {
-		if ht, ok := t.(*http.Transport); ok {
-			ht = ht.Clone()
-			if ht.TLSClientConfig == nil {
-				ht.TLSClientConfig = &tls.Config{}
-			}
-			ht.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // --insecure-registry asks for it
-			t = ht
-		}
-	}
-	return NewPlainHTTPGuard(t, opts.InsecureRegistry)
+	return NewPlainHTTPGuard(regnet.New(opts.Transport, opts.InsecureRegistry), opts.InsecureRegistry)
 }
 
 // NameOptions are the go-containerregistry name options for ref: plain HTTP
@@ -173,6 +161,9 @@ func ClassifyError(ref *Ref, err error) error {
 		return err
 	}
 	where := ref.where()
+	if terr, ok := regnet.Tampering(err, where); ok {
+		return terr
+	}
 	if ref == nil || ref.Transport != TransportDocker {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return exit.Wrap(exit.Malformed, err, "source data truncated").At(where)

@@ -146,6 +146,7 @@ func TestScripts(t *testing.T) {
 			// edit_test.go
 			"relabel-sig": cmdRelabelSig,
 			"vector":      cmdVector,
+			"hostile":     cmdHostile,
 		},
 		RequireExplicitExec: true,
 	})

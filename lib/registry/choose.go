@@ -1,0 +1,412 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/policy"
+	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/verify"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// MaxReferrers is how many referrers of an image ct fetch examines (reads)
+// at most: entries the referrers listing gives as bundle artifacts, or
+// without an artifact type. Anyone who can push to the repository can
+// attach referrers, so the work a fetch does for them is bounded before the
+// first GET; the rest are not read, and the fetch says so.
+const MaxReferrers = 64
+
+// Ignored is an attached artifact, or one signature layer of it, that ct
+// fetch did not use, and why. Reason is text from ct about content from the
+// registry: escape it before printing it on a terminal.
+type Ignored struct {
+	Artifact string `json:"artifact"`        // sha256:… of the artifact manifest ("" for referrers not examined)
+	Entry    string `json:"entry,omitempty"` // a signature entry, when only it was ignored
+	Code     int    `json:"code"`            // the exit code it would have caused
+	Reason   string `json:"reason"`
+}
+
+// sigCheck is one signature entry judged offline against manifest.toml.
+type sigCheck struct {
+	entry   bundle.Entry
+	parsed  *sig.Entry
+	trusted *verify.TrustedKey // nil: not trusted
+	err     error              // nil: it verifies
+}
+
+// checkSignature parses e and verifies it against manifest with the key
+// embedded in it, then looks for that key among trusted.
+func checkSignature(e bundle.Entry, manifest []byte, trusted []verify.TrustedKey) sigCheck {
+	c := sigCheck{entry: e}
+	se, err := sig.ParseEntry(e.Name, e.Data)
+	if err != nil {
+		c.err = exit.Wrap(exit.Malformed, err, "unreadable signature entry %s", e.Name)
+		return c
+	}
+	c.parsed = se
+	if err := sig.VerifySelf(se, manifest); err != nil {
+		c.err = exit.Wrap(exit.SignatureInvalid, err, "signature %s by key %s (calls itself %q) does not verify",
+			e.Name, se.Fingerprint.Display(), se.KeyID)
+		return c
+	}
+	for i := range trusted {
+		if t := trusted[i]; t.Key.Fingerprint() == se.Fingerprint && t.Key.Equal(se.PublicKey) {
+			c.trusted = &trusted[i]
+			break
+		}
+	}
+	return c
+}
+
+// candidate is one attached artifact as read.
+type candidate struct {
+	digest string
+	a      *Artifact
+}
+
+// group is the artifacts that carry one bundle: the same manifest.toml and
+// mtime; their good signatures are merged.
+type group struct {
+	arts   []candidate
+	mbytes []byte
+	m      *bundle.Manifest
+	mtime  time.Time
+	sigs   []bundle.Entry // kept, by name
+	used   []string       // the artifacts whose signatures are kept
+	err    error          // why the group as a whole is not used
+}
+
+// chosen is what fetch rebuilds: one manifest.toml and the signatures
+// worth keeping, with what was ignored on the way.
+type chosen struct {
+	g       *group
+	ignored []Ignored
+}
+
+// examiner holds what choosing needs.
+type examiner struct {
+	ctx      context.Context
+	repo     name.Repository
+	ropts    []remote.Option
+	classify func(error) error
+	rootDesc Descriptor
+	verify   bool
+	vopts    verify.Options
+	blobs    map[string][]byte // signature blobs by digest, each read once
+	ignored  []Ignored
+}
+
+func (x *examiner) ignore(art, entry string, err error) {
+	x.ignored = append(x.ignored, Ignored{Artifact: art, Entry: entry, Code: int(exit.CodeOf(err)), Reason: err.Error()})
+}
+
+// fatal reports whether an error met while reading a stranger's artifact
+// stops the fetch: the registry is unreachable or serves content that does
+// not match its digest. What a stranger can attach (malformed artifacts,
+// missing or oversize blobs) only makes that artifact ignored.
+func fatal(raw, classified error) bool {
+	var te *transport.Error
+	if errors.As(raw, &te) && (te.StatusCode == http.StatusNotFound || te.StatusCode == http.StatusBadRequest) {
+		return false
+	}
+	switch exit.CodeOf(classified) {
+	case exit.Malformed:
+		return false
+	}
+	return true
+}
+
+// choose reads the candidate artifacts (manifests, manifest.toml and
+// signatures: no image blob) and picks the one bundle to rebuild: the
+// artifacts whose signatures verify with trusted keys and pass the policy
+// (with verify off: whose signatures verify). Signatures that do not are
+// dropped, and artifacts without a kept signature are ignored, each with its
+// reason. It fails only when no attached bundle qualifies (with the code of
+// the candidate that came closest), when two different bundles both
+// qualify (64, choose with --artifact), or on a registry error.
+func (x *examiner) choose(digests []string, explicit bool) (*chosen, error) {
+	var cands []candidate
+	for _, d := range digests {
+		where := "registry " + x.repo.Name() + "@" + d
+		desc, err := remote.Get(x.repo.Digest(d), x.ropts...)
+		if err != nil {
+			cerr := x.classify(err)
+			if explicit || fatal(err, cerr) {
+				return nil, cerr
+			}
+			x.ignore(d, "", cerr)
+			continue
+		}
+		if !declaresBundle(desc.Manifest) {
+			if explicit {
+				return nil, exit.New(exit.Usage, "%s is not a bundle artifact", d).At(where)
+			}
+			continue // another tool's artifact: not ours to judge
+		}
+		a, err := ParseArtifact(desc.Manifest, where)
+		if err == nil && (a.Subject.Digest != x.rootDesc.Digest || a.Subject.MediaType != x.rootDesc.MediaType || a.Subject.Size != x.rootDesc.Size) {
+			err = exit.New(exit.Malformed, "the bundle artifact is attached to %s, not to %s", a.Subject.Digest, x.rootDesc.Digest).At(where)
+		}
+		if err != nil {
+			x.ignore(d, "", err)
+			continue
+		}
+		cands = append(cands, candidate{d, a})
+	}
+	if len(cands) == 0 && len(x.ignored) == 0 {
+		return nil, errNoBundle
+	}
+	// Group by manifest.toml and mtime, in digest order of the first artifact.
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, c := range cands {
+		k := c.a.Manifest.Digest + "@" + fmt.Sprint(c.a.ModTime.Unix())
+		g := byKey[k]
+		if g == nil {
+			g = &group{mtime: c.a.ModTime}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.arts = append(g.arts, c)
+	}
+	var good []*group
+	for _, g := range groups {
+		if err := x.judge(g); err != nil {
+			return nil, err
+		}
+		if g.err == nil {
+			good = append(good, g)
+		}
+	}
+	switch {
+	case len(good) == 1:
+		return &chosen{g: good[0], ignored: x.ignored}, nil
+	case len(good) > 1:
+		var list []string
+		for _, g := range good {
+			for _, c := range g.arts {
+				list = append(list, fmt.Sprintf("%s (manifest.toml %s, mtime %d)", c.digest, c.a.Manifest.Digest, c.a.ModTime.Unix()))
+			}
+		}
+		return &chosen{ignored: x.ignored}, exit.New(exit.Usage, "different bundles attached to %s@%s qualify: %s", x.repo.Name(), x.rootDesc.Digest, strings.Join(list, "; ")).
+			At("registry " + x.repo.RegistryStr()).WithHint("choose one with --artifact DIGEST")
+	}
+	// Nothing qualifies: report the candidate that came closest.
+	var best error
+	for _, ig := range x.ignored {
+		e := &exit.Error{Code: exit.Code(ig.Code), Msg: ig.Reason}
+		if best == nil || closeness(e) > closeness(best) {
+			best = e
+		}
+	}
+	for _, g := range groups {
+		if g.err != nil && (best == nil || closeness(g.err) > closeness(best)) {
+			best = g.err
+		}
+	}
+	if best == nil {
+		best = exit.New(exit.Malformed, "no usable bundle artifact")
+	}
+	code := exit.CodeOf(best)
+	var be *exit.Error
+	errors.As(best, &be)
+	return &chosen{ignored: x.ignored}, &exit.Error{Code: code,
+		Msg:   fmt.Sprintf("none of the %d bundle artifact(s) attached to %s@%s qualifies: %s", len(digests), x.repo.Name(), x.rootDesc.Digest, be.Msg),
+		Where: "registry " + x.repo.RegistryStr(), Hint: hintFor(code, be.Hint), Err: be.Err}
+}
+
+var errNoBundle = errors.New("no bundle artifact among the referrers")
+
+// declaresBundle reports whether a referrer's manifest says it is a bundle
+// artifact (whatever else it holds).
+func declaresBundle(raw []byte) bool {
+	var m struct {
+		ArtifactType string `json:"artifactType"`
+	}
+	return json.Unmarshal(raw, &m) == nil && m.ArtifactType == ArtifactType
+}
+
+// worse returns whichever of a (maybe nil) and b came closer to being used.
+func worse(a, b error) error {
+	if a == nil || closeness(b) > closeness(a) {
+		return b
+	}
+	return a
+}
+
+// closeness orders failures by how close the candidate came to being used.
+func closeness(err error) int {
+	switch exit.CodeOf(err) {
+	case exit.MissingAttestation:
+		return 7
+	case exit.PolicyRejected:
+		return 6
+	case exit.KeyNotTrusted:
+		return 5
+	case exit.SignatureInvalid:
+		return 4
+	case exit.HashMismatch:
+		return 3
+	case exit.Malformed:
+		return 2
+	}
+	return 1
+}
+
+func hintFor(code exit.Code, hint string) string {
+	if hint != "" {
+		return hint
+	}
+	switch code {
+	case exit.KeyNotTrusted:
+		return "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub"
+	case exit.SignatureInvalid:
+		return "no attached bundle carries a valid signature; push a signed bundle (ct sign, then ct push)"
+	}
+	return "the artifacts were not written by ct push or were altered; push the bundle again"
+}
+
+// judge reads g's manifest.toml and signatures and decides which of them
+// count. It sets g.err when the group cannot be used, and returns an error
+// only when the fetch must stop.
+func (x *examiner) judge(g *group) error {
+	first := g.arts[0]
+	mb, err := x.read(first.a.Manifest, bundle.MaxManifestSize)
+	if err == nil {
+		g.m, err = bundle.ParseManifest(mb)
+	}
+	if err == nil && (g.m.Image.Digest != x.rootDesc.Digest || g.m.Image.MediaType != x.rootDesc.MediaType || g.m.Image.Size != x.rootDesc.Size) {
+		err = exit.New(exit.Malformed, "the attached manifest.toml describes image %s, not %s", g.m.Image.Digest, x.rootDesc.Digest).
+			At("registry " + x.repo.Name() + "@" + first.digest)
+	}
+	if err != nil {
+		if fatal(err, err) {
+			return err
+		}
+		g.err = err
+		for _, c := range g.arts {
+			x.ignore(c.digest, "", err)
+		}
+		return nil
+	}
+	g.mbytes = mb
+	var trustedKeys []verify.TrustedKey
+	if x.verify {
+		trustedKeys = x.vopts.Trusted
+	}
+	// Per artifact: its signatures by trusted keys, and its other valid ones.
+	var trusted, others []sigCheck
+	for _, c := range g.arts {
+		var mine, rest []sigCheck
+		var why error
+		for _, s := range c.a.Signatures {
+			data, err := x.read(s.Descriptor, bundle.MaxSignatureSize)
+			if err != nil {
+				if fatal(err, err) {
+					return err
+				}
+				x.ignore(c.digest, s.Name, err)
+				why = worse(why, err)
+				continue
+			}
+			sc := checkSignature(bundle.Entry{Name: s.Name, Data: data}, mb, trustedKeys)
+			switch {
+			case sc.err != nil:
+				x.ignore(c.digest, s.Name, sc.err)
+				why = worse(why, sc.err)
+			case sc.trusted != nil || !x.verify:
+				mine = append(mine, sc)
+			default:
+				rest = append(rest, sc)
+				why = worse(why, exit.New(exit.KeyNotTrusted, "signature %s verifies, but key %s (calls itself %q) is not trusted",
+					s.Name, sc.parsed.Fingerprint.Display(), sc.parsed.KeyID))
+			}
+		}
+		if len(mine) == 0 && x.verify {
+			if why == nil {
+				why = exit.New(exit.SignatureInvalid, "the artifact carries no signature (an unsigned bundle)")
+			}
+			x.ignore(c.digest, "", &exit.Error{Code: exit.CodeOf(why), Msg: "no signature of this artifact verifies with a trusted key", Err: why})
+			continue
+		}
+		g.used = append(g.used, c.digest)
+		trusted = append(trusted, mine...)
+		others = append(others, rest...)
+	}
+	// Merge: every signature by a trusted key, then the other valid
+	// signatures of the artifacts used (a co-signer this verifier does not
+	// trust), by entry name, the first artifact in digest order winning, to
+	// at most bundle.MaxSignatures.
+	byName := map[string]bool{}
+	var kept []sigCheck
+	for _, sc := range append(trusted, others...) {
+		if byName[sc.entry.Name] {
+			continue
+		}
+		if len(kept) == bundle.MaxSignatures {
+			x.ignore("", sc.entry.Name, exit.New(exit.Malformed, "over %d signatures in total", bundle.MaxSignatures))
+			continue
+		}
+		byName[sc.entry.Name] = true
+		kept = append(kept, sc)
+	}
+	if x.verify && len(trusted) == 0 {
+		g.err = exit.New(exit.SignatureInvalid, "no signature by a trusted key")
+		for _, ig := range x.ignored {
+			for _, c := range g.arts {
+				if e := (&exit.Error{Code: exit.Code(ig.Code), Msg: ig.Reason}); ig.Artifact == c.digest && closeness(e) > closeness(g.err) {
+					g.err = e
+				}
+			}
+		}
+		return nil
+	}
+	if x.verify && x.vopts.Policy != nil {
+		in := policy.Input{Manifest: g.m, ManifestDigest: bundle.Digest(mb)}
+		for _, sc := range kept {
+			if sc.trusted == nil {
+				continue // policy counts trusted signers only
+			}
+			// Named by the verifier's own name for the key, never by the
+			// entry's key_id (issue 8 §1).
+			in.Signatures = append(in.Signatures, policy.Signature{KeyID: sc.trusted.Key.ID(), Fingerprint: sc.parsed.Fingerprint,
+				Suite: sc.parsed.Suite, Valid: true, Trusted: true, TrustSource: sc.trusted.Source})
+		}
+		if err := x.vopts.Policy.Evaluate(in).Error(); err != nil {
+			g.err = err
+			for _, c := range g.arts {
+				x.ignore(c.digest, "", err)
+			}
+			return nil
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].entry.Name < kept[j].entry.Name })
+	for _, sc := range kept {
+		g.sigs = append(g.sigs, sc.entry)
+	}
+	return nil
+}
+
+// read downloads a small blob of a candidate, once per digest.
+func (x *examiner) read(d Descriptor, limit int64) ([]byte, error) {
+	if b, ok := x.blobs[d.Digest]; ok {
+		return b, nil
+	}
+	b, err := readBlob(x.ctx, x.repo, d, limit, x.ropts, x.classify)
+	if err != nil {
+		return nil, err
+	}
+	x.blobs[d.Digest] = b
+	return b, nil
+}
