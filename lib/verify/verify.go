@@ -53,6 +53,9 @@ type Check struct {
 	Code   int    `json:"code,omitempty"`
 	Detail string `json:"detail,omitempty"`
 	Hint   string `json:"hint,omitempty"`
+	// Skipped marks a check that could not run (OK is false, Code is 0):
+	// the image graph when a manifest blob's bytes are not the listed ones.
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // Signer is one signature entry as verified.
@@ -96,6 +99,11 @@ var rank = map[exit.Code]int{exit.Malformed: 0, exit.IO: 0, exit.HashMismatch: 1
 
 func (r *Report) ok(name, format string, args ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: fmt.Sprintf(format, args...)})
+}
+
+// skip records a check that could not run: never reported as passed.
+func (r *Report) skip(name, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, Skipped: true, Detail: fmt.Sprintf(format, args...)})
 }
 
 func (r *Report) fail(name string, err error) {
@@ -175,11 +183,24 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		if err == io.EOF {
 			break
 		}
+		if err != nil && err == br.GraphErr() {
+			// The stream is intact: go on to the signatures.
+			rep.fail("image graph", err)
+			break
+		}
+		if err != nil && exit.CodeOf(err) == exit.HashMismatch && n < len(m.Blobs) {
+			// A blob entry of the wrong size (every blob the verifier
+			// does not read itself is read by VerifyFile, so this is the
+			// entry just met): the stream goes on.
+			rep.fail("blob "+m.Blobs[n].Digest, err)
+			n++
+			continue
+		}
 		if err != nil {
 			rep.fail("bundle", err)
 			return rep.finish()
 		}
-		if opts.SkipContent && b.Role != bundle.RoleIndex && b.Role != bundle.RoleManifest {
+		if opts.SkipContent && !br.Retains(b) {
 			if opts.onSkip != nil {
 				opts.onSkip(b, n, br.Offset(), blobWhere(name, b, n, len(m.Blobs)))
 			}
@@ -194,10 +215,14 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			}
 		}
 	}
-	if !opts.SkipContent {
-		if n := br.Mismatches(); n == 0 {
-			rep.ok("blobs", "%d blobs match their digests and sizes; they form exactly the image %s", len(m.Blobs), m.Image.Digest)
-		}
+	if !opts.SkipContent && br.Mismatches() == 0 {
+		rep.ok("blobs", "%d blobs match their digests and sizes", len(m.Blobs))
+	}
+	switch {
+	case br.GraphSkipped() != "":
+		rep.skip("image graph", "not checked: blob %s does not match its digest, so its bytes cannot be read as part of the image; the hash mismatch decides", br.GraphSkipped())
+	case br.GraphErr() == nil:
+		rep.ok("image graph", "the blobs form exactly the image %s, and manifest.toml's platform and created match it", m.Image.Digest)
 	}
 	rep.Layers = br.LayerOrder()
 	entries, err := br.Signatures()
