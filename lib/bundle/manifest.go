@@ -294,47 +294,74 @@ func IsImageConfigMediaType(mt string) bool {
 // A packer writes these and a reader demands them, so both use this one
 // function.
 func ImageClaims(config []byte) (platform, created string, err error) {
-	var c struct {
-		OS           string          `json:"os"`
-		Architecture string          `json:"architecture"`
-		Variant      string          `json:"variant"`
-		Created      json.RawMessage `json:"created"`
-	}
+	var c map[string]json.RawMessage
 	if err := json.Unmarshal(config, &c); err != nil {
-		return "", "", exit.Wrap(exit.Malformed, err, "the image config is not valid JSON")
+		return "", "", exit.Wrap(exit.Malformed, err, "the image config is not a JSON object")
 	}
-	if c.OS != "" && c.Architecture != "" {
-		platform = PlatformString(c.OS, c.Architecture, c.Variant)
+	os, arch, variant, ok := exactPlatform(c)
+	if !ok {
+		return "", "", exit.New(exit.Malformed, "the image config's os, architecture or variant is not a string")
 	}
-	if len(c.Created) > 0 && !bytes.Equal(c.Created, []byte("null")) {
-		if err := json.Unmarshal(c.Created, &created); err != nil {
+	if os != "" && arch != "" {
+		platform = PlatformString(os, arch, variant)
+	}
+	if v, ok := c["created"]; ok && !bytes.Equal(v, []byte("null")) {
+		if err := json.Unmarshal(v, &created); err != nil {
 			return "", "", exit.Wrap(exit.Malformed, err, "the image config's created is not a string")
 		}
 	}
 	return platform, created, nil
 }
 
+// exactPlatform reads os, architecture and variant from a JSON object by
+// their exact names (encoding/json would also take "OS" for "os"); an
+// absent or null member is "".
+func exactPlatform(o map[string]json.RawMessage) (os, arch, variant string, ok bool) {
+	get := func(k string) (string, bool) {
+		v, present := o[k]
+		if !present || bytes.Equal(v, []byte("null")) {
+			return "", true
+		}
+		var s string
+		return s, json.Unmarshal(v, &s) == nil
+	}
+	os, ok1 := get("os")
+	arch, ok2 := get("architecture")
+	variant, ok3 := get("variant")
+	return os, arch, variant, ok1 && ok2 && ok3
+}
+
 // IndexPlatforms returns what manifest.toml records as image.platforms for
 // an index (bundle.md §3): the platform of each entry of its "manifests", in
 // order, as os/architecture[/variant], leaving out entries without a
 // platform and those whose os is "" or "unknown" (build attestations).
-func IndexPlatforms(index []byte) ([]string, *exit.Error) {
-	var ix struct {
-		Manifests []struct {
-			Platform *struct {
-				OS           string `json:"os"`
-				Architecture string `json:"architecture"`
-				Variant      string `json:"variant"`
-			} `json:"platform"`
-		} `json:"manifests"`
-	}
+func IndexPlatforms(index []byte) ([]string, error) {
+	var ix map[string]json.RawMessage
+	var ms []map[string]json.RawMessage
 	if err := json.Unmarshal(index, &ix); err != nil {
-		return nil, exit.Wrap(exit.Malformed, err, "the image index is not valid JSON")
+		return nil, exit.Wrap(exit.Malformed, err, "the image index is not a JSON object")
+	}
+	if v, ok := ix["manifests"]; ok {
+		if err := json.Unmarshal(v, &ms); err != nil {
+			return nil, exit.Wrap(exit.Malformed, err, "the image index's manifests is not an array of objects")
+		}
 	}
 	var out []string
-	for _, d := range ix.Manifests {
-		if p := d.Platform; p != nil && p.OS != "" && p.OS != "unknown" {
-			out = append(out, PlatformString(p.OS, p.Architecture, p.Variant))
+	for i, d := range ms {
+		v, ok := d["platform"]
+		if !ok || bytes.Equal(v, []byte("null")) {
+			continue
+		}
+		var p map[string]json.RawMessage
+		if err := json.Unmarshal(v, &p); err != nil {
+			return nil, exit.Wrap(exit.Malformed, err, "the platform of entry %d of the image index is not an object", i+1)
+		}
+		os, arch, variant, ok := exactPlatform(p)
+		if !ok {
+			return nil, exit.New(exit.Malformed, "the platform of entry %d of the image index has an os, architecture or variant that is not a string", i+1)
+		}
+		if os != "" && os != "unknown" {
+			out = append(out, PlatformString(os, arch, variant))
 		}
 	}
 	return out, nil

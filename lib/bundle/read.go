@@ -770,7 +770,7 @@ func checkClaims(m *Manifest, meta map[string][]byte) error {
 	if IsIndexMediaType(m.Image.MediaType) {
 		want, err := IndexPlatforms(meta[m.Image.Digest])
 		if err != nil {
-			return err.At("entry " + BlobsSHA256Dir + strings.TrimPrefix(m.Image.Digest, "sha256:"))
+			return err.(*exit.Error).At("entry " + BlobsSHA256Dir + strings.TrimPrefix(m.Image.Digest, "sha256:"))
 		}
 		if strings.Join(want, ",") != strings.Join(m.Image.Platforms, ",") {
 			return exit.New(exit.Malformed, "image.platforms is [%s] but the image index lists [%s]", strings.Join(m.Image.Platforms, ", "), strings.Join(want, ", ")).At(ManifestName)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -328,4 +327,17 @@ func TestCheckDecidesLikeVerify(t *testing.T) {
 	wantErr(t, checkBytes(build(t, es3)), exit.HashMismatch, "content has digest")
 }
 
-var _ = bundletest.Build
+// The claims read members by their exact names: "OS" is not "os".
+func TestClaimsExactKeys(t *testing.T) {
+	p, c, err := ImageClaims([]byte(`{"OS":"linux","Architecture":"amd64","Created":"2024-01-01T00:00:00Z"}`))
+	if err != nil || p != "" || c != "" {
+		t.Fatalf("%q %q %v", p, c, err)
+	}
+	if _, _, err := ImageClaims([]byte(`{"os":"linux","architecture":7}`)); exit.CodeOf(err) != exit.Malformed {
+		t.Fatalf("non-string architecture: %v", err)
+	}
+	pl, err := IndexPlatforms([]byte(`{"manifests":[{"Platform":{"os":"linux","architecture":"amd64"}},{"platform":{"os":"linux","architecture":"arm64","Variant":"v8"}},{"platform":null}]}`))
+	if err != nil || strings.Join(pl, ",") != "linux/arm64" {
+		t.Fatalf("%v %v", pl, err)
+	}
+}

@@ -83,10 +83,8 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 			return nil, source.ClassifyError(ref, err)
 		}
 		// The one derivation a reader checks (bundle.md §3).
-		if pl, perr := bundle.IndexPlatforms(raw); perr != nil {
-			return nil, perr.At(ref.Given)
-		} else {
-			m.Image.Platforms = pl
+		if m.Image.Platforms, err = bundle.IndexPlatforms(raw); err != nil {
+			return nil, err.(*exit.Error).At(ref.Given)
 		}
 	default:
 		img, desc := root.Image, root.Descriptor
