@@ -52,7 +52,7 @@ func VerifyFile(f *os.File, name string, opts Options) *Report {
 	for _, e := range hashParallel(f, skipped) {
 		if e.err != nil {
 			mismatch = true
-			rep.fail("blob "+e.b.Digest, e.err)
+			rep.failBlob(e.b, e.i, e.err)
 		}
 	}
 	if !mismatch {
@@ -63,6 +63,7 @@ func VerifyFile(f *os.File, name string, opts Options) *Report {
 
 type hashResult struct {
 	b   bundle.Blob
+	i   int // position in manifest.toml
 	err error
 }
 
@@ -84,7 +85,7 @@ func hashParallel(f *os.File, blobs []located) []hashResult {
 				l := blobs[i]
 				h.Reset()
 				n, err := io.CopyBuffer(h, io.NewSectionReader(f, l.off, l.b.Size), buf)
-				out[i].b = l.b
+				out[i].b, out[i].i = l.b, l.i
 				switch {
 				case err != nil:
 					out[i].err = exit.Wrap(exit.IO, err, "cannot read blob").At(l.where)

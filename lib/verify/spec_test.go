@@ -224,3 +224,28 @@ func TestKeyFileErrors(t *testing.T) {
 	}
 	_ = f
 }
+
+// Among equal codes the first in stream order decides, in both modes: with
+// every blob changed, the deciding error is the first blob's, although
+// VerifyFile hashes the image manifest in its first pass and the layers
+// after it.
+func TestFirstInStreamOrderDecides(t *testing.T) {
+	f := newFixture(t)
+	es := entries(t, f.data)
+	first := ""
+	for i := range es {
+		if strings.HasPrefix(es[i].Name, "blobs/sha256/") && !es[i].Dir {
+			if first == "" {
+				first = es[i].Name
+			}
+			es[i].Data = bytes.Clone(es[i].Data)
+			es[i].Data[len(es[i].Data)-1] ^= 0x20
+		}
+	}
+	a, b := both(t, build(es), f.trust(f.alice))
+	for _, rep := range []*Report{a, b} {
+		if rep.Code != int(exit.HashMismatch) || !strings.Contains(rep.Err().Error(), first) || len(rep.Others()) != 3 {
+			t.Fatalf("deciding %v, others %v; want the first blob %s", rep.Err(), rep.Others(), first)
+		}
+	}
+}

@@ -91,6 +91,7 @@ type Report struct {
 	Checks         []Check          `json:"checks"`
 	Manifest       *bundle.Manifest `json:"-"`
 	errs           []error
+	errPos         []int // for each of errs: the blob's position in manifest.toml, or -1
 }
 
 // rank orders exit codes by precedence: lower decides.
@@ -106,21 +107,36 @@ func (r *Report) skip(name, format string, args ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, Skipped: true, Detail: fmt.Sprintf(format, args...)})
 }
 
-func (r *Report) fail(name string, err error) {
+func (r *Report) fail(name string, err error) { r.failAt(name, err, -1) }
+
+// failBlob records a failure of the blob at position i of manifest.toml, so
+// that among equal codes the first in stream order decides even when
+// VerifyFile hashes blobs out of order.
+func (r *Report) failBlob(b bundle.Blob, i int, err error) { r.failAt("blob "+b.Digest, err, i) }
+
+func (r *Report) failAt(name string, err error, pos int) {
 	r.errs = append(r.errs, err)
+	r.errPos = append(r.errPos, pos)
 	r.Checks = append(r.Checks, Check{Name: name, Code: int(exit.CodeOf(err)), Detail: err.Error(), Hint: exit.HintOf(err)})
 }
 
-// Err returns the deciding error (nil when valid): the first failure of the
-// highest-precedence code.
+// Err returns the deciding error (nil when valid), by the rule of verify.md
+// §2: the failure of the highest-precedence code, and among equals the first
+// in stream order (blobs by their position, everything else in check order).
 func (r *Report) Err() error {
-	var best error
-	for _, e := range r.errs {
-		if best == nil || rankOf(e) < rankOf(best) {
-			best = e
+	best := -1
+	for i, e := range r.errs {
+		switch {
+		case best < 0 || rankOf(e) < rankOf(r.errs[best]):
+			best = i
+		case rankOf(e) == rankOf(r.errs[best]) && r.errPos[i] >= 0 && r.errPos[best] >= 0 && r.errPos[i] < r.errPos[best]:
+			best = i
 		}
 	}
-	return best
+	if best < 0 {
+		return nil
+	}
+	return r.errs[best]
 }
 
 // Others returns the failures other than the deciding one, in check order.
@@ -192,7 +208,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			// A blob entry of the wrong size (every blob the verifier
 			// does not read itself is read by VerifyFile, so this is the
 			// entry just met): the stream goes on.
-			rep.fail("blob "+m.Blobs[n].Digest, err)
+			rep.failBlob(m.Blobs[n], n, err)
 			n++
 			continue
 		}
@@ -209,7 +225,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		}
 		n++
 		if _, err := io.CopyBuffer(discard{}, blob, buf); err != nil {
-			rep.fail("blob "+b.Digest, err)
+			rep.failBlob(b, n-1, err)
 			if exit.CodeOf(err) != exit.HashMismatch {
 				return rep.finish()
 			}
