@@ -6,10 +6,12 @@
 // digest and size, the image graph), each signature with the key embedded
 // in it (lib/sig), trust by fingerprint against the key store and --key
 // files, and the trust policy (lib/policy). Nothing is accepted early. When
-// several problems exist, the exit code is decided by the order 10, 1, 2, 3,
-// 4, 5: a broken container outranks a wrong byte, which outranks a bad
-// signature, which outranks an untrusted signer, then policy, then
-// attestations.
+// several problems exist, the exit code is decided by the rule of verify.md
+// §2: the order 10 and 11, 1, 2, 3, 4, 5 (a broken container outranks a
+// wrong byte, which outranks a bad signature, which outranks an untrusted
+// signer, then policy, then attestations), and among equals the first in
+// stream order. A check that cannot run (the image graph, when a blob it
+// reads failed its hash) is reported as skipped, never as passed.
 //
 // The package links no network code: packagers ship ct-verify alone.
 package verify
