@@ -614,6 +614,18 @@ func Check(r io.Reader, name string) (*Manifest, []Entry, error) {
 	return br.m, br.sigs, nil
 }
 
+// Decide returns the error that decides for a reader that met err in
+// NextBlob (verify.md §2): for a hash mismatch it reads on, since a later
+// structural problem (10, 11) outranks it; any other error is returned as
+// it is. Callers that stop at the first error use it so that every reader
+// of bundles reaches the same code as ct verify.
+func (r *Reader) Decide(err error) error {
+	if exit.CodeOf(err) == exit.HashMismatch {
+		return r.settle(err)
+	}
+	return err
+}
+
 // settle reads the rest of the bundle after first (nil, or a hash mismatch
 // already met) and returns the deciding error: the first structural or I/O
 // error if any, else first, else the first hash mismatch met on the way.

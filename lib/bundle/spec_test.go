@@ -7,6 +7,7 @@ package bundle
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -339,5 +340,43 @@ func TestClaimsExactKeys(t *testing.T) {
 	pl, err := IndexPlatforms([]byte(`{"manifests":[{"Platform":{"os":"linux","architecture":"amd64"}},{"platform":{"os":"linux","architecture":"arm64","Variant":"v8"}},{"platform":null}]}`))
 	if err != nil || strings.Join(pl, ",") != "linux/arm64" {
 		t.Fatalf("%v %v", pl, err)
+	}
+}
+
+// Decide lets a caller that stops at its first error (ct push, ct export,
+// ct import) reach the code ct verify reaches: a later structural problem
+// outranks a hash mismatch.
+func TestDecide(t *testing.T) {
+	m, blobs := testImage()
+	es := readEntries(t, write(t, m, blobs, WriterOptions{}))
+	for i := range es {
+		if bytes.HasPrefix(es[i].Data, []byte("layer one")) {
+			es[i].Data = bytes.Clone(es[i].Data)
+			es[i].Data[0] ^= 1
+		}
+	}
+	for _, c := range []struct {
+		tail []byte
+		code exit.Code
+	}{{nil, exit.HashMismatch}, {[]byte("smuggled"), exit.Malformed}} {
+		br, err := NewReader(bytes.NewReader(append(build(t, clone(es)), c.tail...)), "x.ctp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			_, rd, err := br.NextBlob()
+			if err == nil {
+				_, err = io.Copy(io.Discard, rd)
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				if got := exit.CodeOf(br.Decide(err)); got != c.code {
+					t.Fatalf("tail %q: Decide gave %d, want %d", c.tail, got, c.code)
+				}
+				break
+			}
+		}
 	}
 }
