@@ -380,3 +380,40 @@ func TestDecide(t *testing.T) {
 		}
 	}
 }
+
+// summary.json is bounded by canonical JSON's 1 MiB: at N the reader goes on
+// to compare it (and finds it is not canonical JSON), at N+1 it stops at the
+// limit.
+func TestSummaryLimit(t *testing.T) {
+	m, blobs := testImage()
+	es := readEntries(t, write(t, m, blobs, WriterOptions{}))
+	for _, c := range []struct {
+		size int
+		msg  string
+	}{{MaxSummarySize, "not canonical JSON"}, {MaxSummarySize + 1, "1048577 bytes, over the 1048576-byte limit"}} {
+		e := clone(es)
+		e[1].Data = bytes.Repeat([]byte(" "), c.size)
+		wantErr(t, checkBytes(build(t, e)), exit.Malformed, c.msg)
+	}
+}
+
+// The root image's config is kept for the claims: at most 4 MiB.
+func TestRootConfigLimit(t *testing.T) {
+	m, _ := testImage()
+	for i := range m.Blobs {
+		if m.Blobs[i].Digest == m.Image.Config {
+			m.Blobs[i].Size = MaxMetaBlobSize
+			if err := m.Validate(); err != nil {
+				t.Fatalf("config of 4 MiB: %v", err)
+			}
+			m.Blobs[i].Size = MaxMetaBlobSize + 1
+			wantErr(t, m.Validate(), exit.Malformed, "image config of 4194305 bytes is over the 4194304-byte limit")
+			// A config that is not an image config is not read: no limit.
+			m.Blobs[i].MediaType = "application/vnd.example.config+json"
+			m.Image.Platform = ""
+			if err := m.Validate(); err != nil {
+				t.Fatalf("other config: %v", err)
+			}
+		}
+	}
+}

@@ -174,6 +174,13 @@ func specVectors(alice *keys.PrivateKey) []specVec {
 		add("signature-entry-over-16k", "malformed", "a signature entry of 16385 bytes, one over the limit", bundletest.Build(c))
 	}
 
+	// summary.json is canonical JSON: 1 MiB like every such file (bundle.md §2).
+	{
+		c := bundletest.Clone(es)
+		c[1].Data = bytes.Repeat([]byte(" "), 1<<20+1)
+		add("summary-over-1mib", "malformed", "summary.json of 1 MiB + 1 byte (the canonical JSON limit; it used to be 4 MiB)", bundletest.Build(c))
+	}
+
 	// Image-graph depth (bundle.md §3): the root is depth 0.
 	{
 		m2, blobs2 := indexed(8, "")
