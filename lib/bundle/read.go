@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -784,8 +785,8 @@ func checkClaims(m *Manifest, meta map[string][]byte) error {
 		if err != nil {
 			return err.(*exit.Error).At("entry " + BlobsSHA256Dir + strings.TrimPrefix(m.Image.Digest, "sha256:"))
 		}
-		if strings.Join(want, ",") != strings.Join(m.Image.Platforms, ",") {
-			return exit.New(exit.Malformed, "image.platforms is [%s] but the image index lists [%s]", strings.Join(m.Image.Platforms, ", "), strings.Join(want, ", ")).At(ManifestName)
+		if !slices.Equal(want, m.Image.Platforms) {
+			return exit.New(exit.Malformed, "image.platforms is %q but the image index lists %q", m.Image.Platforms, want).At(ManifestName)
 		}
 		return nil
 	}

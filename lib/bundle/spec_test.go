@@ -220,9 +220,9 @@ func TestIndexPlatformsClaim(t *testing.T) {
 		t.Fatalf("platforms as the index says: %v", err)
 	}
 	m.Image.Platforms = []string{"linux/arm64"}
-	wantErr(t, checkBytes(write(t, m, blobs, WriterOptions{})), exit.Malformed, "image.platforms is [linux/arm64] but the image index lists [linux/arm/v7]")
+	wantErr(t, checkBytes(write(t, m, blobs, WriterOptions{})), exit.Malformed, `image.platforms is ["linux/arm64"] but the image index lists ["linux/arm/v7"]`)
 	m.Image.Platforms = []string{"linux/arm/v7", "unknown/unknown"}
-	wantErr(t, checkBytes(write(t, m, blobs, WriterOptions{})), exit.Malformed, "image.platforms is [linux/arm/v7, unknown/unknown]")
+	wantErr(t, checkBytes(write(t, m, blobs, WriterOptions{})), exit.Malformed, `image.platforms is ["linux/arm/v7" "unknown/unknown"]`)
 }
 
 func TestValidImageTime(t *testing.T) {
@@ -416,4 +416,12 @@ func TestRootConfigLimit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// image.platforms is compared element by element: one index entry whose
+// architecture holds a comma is not two platforms.
+func TestPlatformsCompareExactly(t *testing.T) {
+	m := &Manifest{Image: Image{MediaType: mediaTypeIndex, Digest: "sha256:x", Platforms: []string{"linux/a", "linux/b"}}}
+	meta := map[string][]byte{"sha256:x": []byte(`{"manifests":[{"platform":{"os":"linux","architecture":"a,linux/b"}}]}`)}
+	wantErr(t, checkClaims(m, meta), exit.Malformed, `image.platforms is ["linux/a" "linux/b"] but the image index lists ["linux/a,linux/b"]`)
 }
