@@ -238,7 +238,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 	}
 	switch {
 	case br.GraphSkipped() != "":
-		rep.skip("image graph", "not checked: blob %s does not match its digest, so its bytes cannot be read as part of the image; the hash mismatch decides", br.GraphSkipped())
+		rep.skip("image graph", "not checked: blob %s does not match its digest, so its bytes cannot be read as part of the image (verify.md §2)", br.GraphSkipped())
 	case br.GraphErr() == nil:
 		rep.ok("image graph", "the blobs form exactly the image %s, and manifest.toml's platform and created match it", m.Image.Digest)
 	}
