@@ -31,7 +31,7 @@ func makeBundle(t *testing.T, dir, name, layer string) string {
 	m := &bundle.Manifest{Format: 1,
 		Package: bundle.Package{Name: name, Version: "1"},
 		Source:  bundle.Source{Reference: "oci:x:" + name, Transport: "oci", Digest: Digest(man)},
-		Image:   bundle.Image{Digest: Digest(man), MediaType: mtManifest, Size: int64(len(man)), Config: Digest(cfg)},
+		Image:   bundle.Image{Digest: Digest(man), MediaType: mtManifest, Size: int64(len(man)), Config: Digest(cfg), Platform: "linux/amd64"},
 		Tool:    bundle.Tool{Name: "test", Version: "1"},
 		Blobs: []bundle.Blob{
 			{Digest: Digest(cfg), Size: int64(len(cfg)), MediaType: mtConfig, Role: bundle.RoleConfig},

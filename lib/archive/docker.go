@@ -35,8 +35,7 @@ func writeDockerArchive(dir string, items []*Item, path string) error {
 			return exit.Wrap(exit.Internal, err, "digest")
 		}
 		var img v1.Image
-		if it.Manifest.Image.MediaType == "application/vnd.oci.image.index.v1+json" ||
-			it.Manifest.Image.MediaType == "application/vnd.docker.distribution.manifest.list.v2+json" {
+		if bundle.IsIndexMediaType(it.Manifest.Image.MediaType) { // bundle.md §3: the one definition
 			img, err = firstPlatformImage(ii, h)
 		} else {
 			img, err = ii.Image(h)

@@ -109,7 +109,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 				break
 			}
 			if err != nil {
-				return nil, err
+				return nil, br.Decide(err) // verify.md §2: a later 10 outranks a 1
 			}
 			locs = append(locs, located{f: f, name: in, off: br.Offset(), b: b})
 		}

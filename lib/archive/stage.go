@@ -379,7 +379,7 @@ func OpenBundle(f *os.File, name string) (*Item, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, br.Decide(err) // verify.md §2: a later 10 outranks a 1
 		}
 		src.off[b.Digest], src.size[b.Digest] = br.Offset(), b.Size
 	}

@@ -1,10 +1,13 @@
 package bundle
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -34,16 +37,20 @@ const (
 
 // Limits that bound what a reader accepts from a stranger.
 const (
-	MaxManifestSize = 1 << 20  // manifest.toml
-	MaxSummarySize  = 4 << 20  // summary.json
-	MaxBlobs        = 2000     // blobs in one bundle (a blob is 4 of canon.MaxKeys)
-	MaxMetaBlobSize = 4 << 20  // an OCI index or manifest blob, parsed by readers
-	MaxMetaTotal    = 64 << 20 // all index and manifest blobs of a bundle together
-	MaxBlobSize     = 1 << 40  // any single blob (1 TiB)
-	MaxStringLen    = 1024     // names, versions, references, media types
-	ociRefNameAnno  = "org.opencontainers.image.ref.name"
-	mediaTypeIndex  = "application/vnd.oci.image.index.v1+json"
-	layoutVersion   = "1.0.0"
+	MaxManifestSize       = 1 << 20           // manifest.toml
+	MaxSummarySize        = canon.MaxDocument // summary.json: canonical JSON, and 2,000 blobs fit (bundle.md §2)
+	MaxBlobs              = 2000              // blobs in one bundle (a blob is 4 of canon.MaxKeys)
+	MaxMetaBlobSize       = 4 << 20           // an OCI index or manifest blob, or the root image's config, parsed by readers
+	MaxMetaTotal          = 64 << 20          // all index and manifest blobs and the root config of a bundle together
+	MaxGraphDepth         = 8                 // the deepest index or manifest below the root (the root is depth 0)
+	MaxBlobSize           = 1 << 40           // any single blob (1 TiB)
+	MaxStringLen          = 1024              // names, versions, references, media types
+	ociRefNameAnno        = "org.opencontainers.image.ref.name"
+	mediaTypeIndex        = "application/vnd.oci.image.index.v1+json"
+	mediaTypeDockerList   = "application/vnd.docker.distribution.manifest.list.v2+json"
+	mediaTypeOCIConfig    = "application/vnd.oci.image.config.v1+json"
+	mediaTypeDockerConfig = "application/vnd.docker.container.image.v1+json"
+	layoutVersion         = "1.0.0"
 )
 
 // Manifest is the content of manifest.toml: everything a bundle promises
@@ -113,6 +120,7 @@ var (
 	reVersion   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 	rePlatform  = regexp.MustCompile(`^[a-z0-9_]+/[a-z0-9_]+(?:/[a-z0-9_.]+)?$`)
 	reTime      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
+	reImageTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$`)
 	transports  = map[string]bool{"docker": true, "oci": true, "oci-archive": true, "docker-archive": true}
 	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true}
 )
@@ -168,8 +176,8 @@ func (m *Manifest) Validate() error {
 	if !ValidDigest(m.Image.Digest) {
 		return bad("image.digest", "%q is not a sha256 digest", m.Image.Digest)
 	}
-	if m.Image.Created != "" && !reTime.MatchString(m.Image.Created) {
-		return bad("image.created", "%q is not an RFC 3339 UTC time", m.Image.Created)
+	if m.Image.Created != "" && !ValidImageTime(m.Image.Created) {
+		return bad("image.created", "%q is not an RFC 3339 time like 2024-01-31T12:00:00Z or 2024-01-31T14:00:00.5+02:00", m.Image.Created)
 	}
 	if len(m.Blobs) == 0 {
 		return bad("blob", "the bundle lists no blobs")
@@ -223,8 +231,19 @@ func (m *Manifest) Validate() error {
 		if !ValidDigest(m.Image.Config) {
 			return bad("image.config", "an image manifest needs its config digest")
 		}
-		if c, ok := m.Blob(m.Image.Config); !ok || c.Role != RoleConfig {
+		c, ok := m.Blob(m.Image.Config)
+		if !ok || c.Role != RoleConfig {
 			return bad("image.config", "%s is not a config blob of the bundle", m.Image.Config)
+		}
+		if IsImageConfigMediaType(c.MediaType) {
+			if c.Size > MaxMetaBlobSize {
+				return bad("image.config", "the image config of %d bytes is over the %d-byte limit", c.Size, MaxMetaBlobSize)
+			}
+			if meta+c.Size > MaxMetaTotal {
+				return bad("blob", "index and manifest blobs and the image config add up to %d bytes, over the %d-byte limit", meta+c.Size, int64(MaxMetaTotal))
+			}
+		} else if m.Image.Platform != "" || m.Image.Created != "" {
+			return bad("image", "platform and created come from an image config, but the config's media type is %s", c.MediaType)
 		}
 		if m.Image.Platform != "" && !rePlatform.MatchString(m.Image.Platform) {
 			return bad("image.platform", "%q is not os/arch[/variant]", m.Image.Platform)
@@ -233,8 +252,8 @@ func (m *Manifest) Validate() error {
 			return bad("image.platforms", "only an index lists platforms")
 		}
 	case RoleIndex:
-		if m.Image.Config != "" || m.Image.Platform != "" {
-			return bad("image", "an index has no config or single platform")
+		if m.Image.Config != "" || m.Image.Platform != "" || m.Image.Created != "" {
+			return bad("image", "an index has no config, single platform or created time")
 		}
 		for _, p := range m.Image.Platforms {
 			if !rePlatform.MatchString(p) {
@@ -245,6 +264,117 @@ func (m *Manifest) Validate() error {
 		return bad("image.digest", "blob %s has role %q; the root must be a manifest or an index", root.Digest, root.Role)
 	}
 	return nil
+}
+
+// ValidImageTime reports whether s is in the RFC 3339 form image.created
+// accepts (bundle.md §3): YYYY-MM-DDTHH:MM:SS, an optional fraction of 1 to 9
+// digits, then Z or ±HH:MM, and a real date and time.
+func ValidImageTime(s string) bool {
+	if !reImageTime.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
+}
+
+// IsIndexMediaType reports whether mt is an index media type: the OCI image
+// index or the Docker manifest list, and nothing else (bundle.md §3).
+func IsIndexMediaType(mt string) bool { return mt == mediaTypeIndex || mt == mediaTypeDockerList }
+
+// IsImageConfigMediaType reports whether mt is an image config media type
+// (OCI or Docker), the configs whose platform and time manifest.toml records.
+func IsImageConfigMediaType(mt string) bool {
+	return mt == mediaTypeOCIConfig || mt == mediaTypeDockerConfig
+}
+
+// ImageClaims returns what manifest.toml records about an image from its
+// config (bundle.md §3): image.platform, "os/architecture[/variant]" when
+// both os and architecture are non-empty strings, else ""; and
+// image.created, the config's "created" string exactly as written, else "".
+// A packer writes these and a reader demands them, so both use this one
+// function.
+func ImageClaims(config []byte) (platform, created string, err error) {
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal(config, &c); err != nil {
+		return "", "", exit.Wrap(exit.Malformed, err, "the image config is not a JSON object")
+	}
+	os, arch, variant, ok := exactPlatform(c)
+	if !ok {
+		return "", "", exit.New(exit.Malformed, "the image config's os, architecture or variant is not a string")
+	}
+	if os != "" && arch != "" {
+		platform = PlatformString(os, arch, variant)
+	}
+	if v, ok := c["created"]; ok && !bytes.Equal(v, []byte("null")) {
+		if err := json.Unmarshal(v, &created); err != nil {
+			return "", "", exit.Wrap(exit.Malformed, err, "the image config's created is not a string")
+		}
+	}
+	return platform, created, nil
+}
+
+// exactPlatform reads os, architecture and variant from a JSON object by
+// their exact names (encoding/json would also take "OS" for "os"); an
+// absent or null member is "".
+func exactPlatform(o map[string]json.RawMessage) (os, arch, variant string, ok bool) {
+	get := func(k string) (string, bool) {
+		v, present := o[k]
+		if !present || bytes.Equal(v, []byte("null")) {
+			return "", true
+		}
+		var s string
+		return s, json.Unmarshal(v, &s) == nil
+	}
+	os, ok1 := get("os")
+	arch, ok2 := get("architecture")
+	variant, ok3 := get("variant")
+	return os, arch, variant, ok1 && ok2 && ok3
+}
+
+// IndexPlatforms returns what manifest.toml records as image.platforms for
+// an index (bundle.md §3): the platform of each entry of its "manifests", in
+// order, as os/architecture[/variant], leaving out entries without a
+// platform and those whose os is "" or "unknown" (build attestations).
+func IndexPlatforms(index []byte) ([]string, error) {
+	var ix map[string]json.RawMessage
+	var ms []map[string]json.RawMessage
+	if err := json.Unmarshal(index, &ix); err != nil {
+		return nil, exit.Wrap(exit.Malformed, err, "the image index is not a JSON object")
+	}
+	if v, ok := ix["manifests"]; ok {
+		if err := json.Unmarshal(v, &ms); err != nil {
+			return nil, exit.Wrap(exit.Malformed, err, "the image index's manifests is not an array of objects")
+		}
+	}
+	var out []string
+	for i, d := range ms {
+		v, ok := d["platform"]
+		if !ok || bytes.Equal(v, []byte("null")) {
+			continue
+		}
+		var p map[string]json.RawMessage
+		if err := json.Unmarshal(v, &p); err != nil {
+			return nil, exit.Wrap(exit.Malformed, err, "the platform of entry %d of the image index is not an object", i+1)
+		}
+		os, arch, variant, ok := exactPlatform(p)
+		if !ok {
+			return nil, exit.New(exit.Malformed, "the platform of entry %d of the image index has an os, architecture or variant that is not a string", i+1)
+		}
+		if os != "" && os != "unknown" {
+			out = append(out, PlatformString(os, arch, variant))
+		}
+	}
+	return out, nil
+}
+
+// PlatformString is the manifest.toml spelling of a platform: os/arch, and
+// /variant when there is one.
+func PlatformString(os, arch, variant string) string {
+	s := os + "/" + arch
+	if variant != "" {
+		s += "/" + variant
+	}
+	return s
 }
 
 // Blob returns the blob with digest d.
@@ -283,5 +413,25 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	// One manifest, one encoding: an optional field written out empty
+	// (registry = "", platforms = []) is canonical TOML but not what a
+	// writer emits, so it is refused rather than read as absent.
+	if out, err := canon.MarshalTOML(&m); err != nil || !bytes.Equal(out, data) {
+		line, text := firstDiff(data, out)
+		return nil, exit.New(exit.Malformed, "line %d (%s): a field written out empty, which a writer omits (optional fields are absent when empty; required strings are non-empty)", line, text).
+			At(ManifestName).WithHint("the bundle was altered or written by a non-conforming tool; repack it with ct pack")
+	}
 	return &m, nil
+}
+
+// firstDiff returns the 1-based line of the first line of a that differs from
+// b, and that line.
+func firstDiff(a, b []byte) (int, string) {
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range al {
+		if i >= len(bl) || al[i] != bl[i] {
+			return i + 1, al[i]
+		}
+	}
+	return len(al), ""
 }

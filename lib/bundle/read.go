@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,10 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
-// MaxSignatureSize bounds one entry under signatures/ (the largest valid
-// entry, a hybrid signature with its key, is about 10 KiB).
-const MaxSignatureSize = 64 << 10
+// MaxSignatureSize bounds one entry under signatures/: the one limit of
+// signatures.md §4.2 (the largest valid entry, CT-SIG-02 with a 64-character
+// key id, is 10075 bytes). lib/sig, lib/archive and lib/registry use it too.
+const MaxSignatureSize = 16 << 10
 
 // MaxSignatures bounds the number of entries under signatures/.
 const MaxSignatures = 256
@@ -46,11 +48,15 @@ type Reader struct {
 	sigs     []Entry
 	done     bool
 	mtime    time.Time
-	// mismatches counts blobs whose content did not match; the image-graph
-	// check is skipped then, since it would read damaged manifests.
+	// mismatches counts blobs whose content or size did not match.
 	mismatches int
-	skip       bool  // SkipContent: layers and configs are not read
-	metaBytes  int64 // index and manifest bytes kept for the graph check
+	// keptBad names the first kept blob (index, manifest, root config) that
+	// did not match: the image-graph check cannot run on its bytes, so it is
+	// skipped and the hash mismatch decides (verify.md §2).
+	keptBad   string
+	graphErr  error // the image-graph check's failure, once it ran
+	skip      bool  // SkipContent: layers and configs are not read
+	metaBytes int64 // index and manifest bytes kept for the graph check
 }
 
 // Entry is a small file read whole from the bundle.
@@ -357,13 +363,17 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	}
 	where := fmt.Sprintf("%s (blob %d of %d, %s)", b.Path(), r.next, len(r.m.Blobs), b.Role)
 	if hdr.Size != b.Size {
+		r.mismatches++
+		if r.Retains(b) && r.keptBad == "" {
+			r.keptBad = b.Digest
+		}
 		return Blob{}, nil, r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d", hdr.Size, b.Size)
 	}
 	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
-	if b.Role == RoleIndex || b.Role == RoleManifest {
+	if r.Retains(b) {
 		r.metaBytes += b.Size
 		if r.metaBytes > MaxMetaTotal {
-			return Blob{}, nil, r.fail(exit.Malformed, where, "index and manifest blobs add up to more than %d bytes", int64(MaxMetaTotal))
+			return Blob{}, nil, r.fail(exit.Malformed, where, "index and manifest blobs and the image config add up to more than %d bytes", int64(MaxMetaTotal))
 		}
 		br.keep = &bytes.Buffer{}
 	}
@@ -429,6 +439,9 @@ func (br *blobReader) finish() error {
 	got := "sha256:" + hex.EncodeToString(br.h.Sum(nil))
 	if got != br.b.Digest {
 		br.r.mismatches++
+		if br.keep != nil && br.r.keptBad == "" {
+			br.r.keptBad = br.b.Digest
+		}
 		return br.r.fail(exit.HashMismatch, br.where, "content has digest %s, manifest.toml says %s", got, br.b.Digest)
 	}
 	if br.keep != nil {
@@ -437,17 +450,48 @@ func (br *blobReader) finish() error {
 	return io.EOF
 }
 
-// finishBlobs runs the checks that need every index and manifest blob.
+// finishBlobs runs the checks that need every index and manifest blob: the
+// image graph, then the platform and time claims of manifest.toml. It is
+// skipped when a kept blob did not match its digest (GraphSkipped says
+// which). A failure is returned once; NextBlob returns io.EOF after it, so
+// a caller may go on to the signatures.
 func (r *Reader) finishBlobs() error {
 	if r.done {
 		return nil
 	}
 	r.done = true
-	if r.mismatches > 0 {
+	if r.keptBad != "" {
 		return nil
 	}
-	return r.at(checkClosure(r.m, r.meta))
+	err := checkClosure(r.m, r.meta)
+	if err == nil {
+		err = checkClaims(r.m, r.meta)
+	}
+	if err != nil {
+		r.graphErr = r.at(err)
+	}
+	return r.graphErr
 }
+
+// Retains reports whether the reader keeps blob b in memory for the checks
+// after the last blob: every index and manifest blob, and the root image's
+// config when it is an image config (bundle.md §3). Such a blob is read and
+// checked even under SkipContent.
+func (r *Reader) Retains(b Blob) bool {
+	if b.Role == RoleIndex || b.Role == RoleManifest {
+		return true
+	}
+	return b.Role == RoleConfig && b.Digest == r.m.Image.Config && IsImageConfigMediaType(b.MediaType)
+}
+
+// GraphSkipped returns, once the last blob was read, the digest of the blob
+// that kept the image-graph check from running (an index, manifest or root
+// config whose bytes do not match manifest.toml), or "" when it ran.
+func (r *Reader) GraphSkipped() string { return r.keptBad }
+
+// GraphErr returns the image-graph check's failure once it ran (nil when it
+// passed, was skipped, or has not run yet).
+func (r *Reader) GraphErr() error { return r.graphErr }
 
 // SkipContent makes the reader skip layer and config blobs that the caller
 // does not read (on a file, the tar reader seeks past them) while still
@@ -554,25 +598,58 @@ func (r *Reader) Signatures() ([]Entry, error) {
 // Check reads a whole bundle from r, verifying everything the format
 // promises without signatures or trust, and returns its manifest and
 // signature entries.
+//
+// When several problems exist, the error returned is the one that decides by
+// the rule of verify.md §2: a malformed or unreadable bundle (10, 11) before
+// a hash mismatch (1), and among equals the first in stream order. So a
+// hash mismatch does not stop the reading: a later structural problem still
+// decides.
 func Check(r io.Reader, name string) (*Manifest, []Entry, error) {
 	br, err := NewReader(r, name)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := br.settle(nil); err != nil {
+		return nil, nil, err
+	}
+	return br.m, br.sigs, nil
+}
+
+// Decide returns the error that decides for a reader that met err in
+// NextBlob (verify.md §2): for a hash mismatch it reads on, since a later
+// structural problem (10, 11) outranks it; any other error is returned as
+// it is. Callers that stop at the first error use it so that every reader
+// of bundles reaches the same code as ct verify.
+func (r *Reader) Decide(err error) error {
+	if exit.CodeOf(err) == exit.HashMismatch {
+		return r.settle(err)
+	}
+	return err
+}
+
+// settle reads the rest of the bundle after first (nil, or a hash mismatch
+// already met) and returns the deciding error: the first structural or I/O
+// error if any, else first, else the first hash mismatch met on the way.
+func (r *Reader) settle(first error) error {
 	for {
-		_, _, err := br.NextBlob()
+		_, _, err := r.NextBlob()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			if exit.CodeOf(err) == exit.HashMismatch {
+				if first == nil {
+					first = err
+				}
+				continue
+			}
+			return err
 		}
 	}
-	sigs, err := br.Signatures()
-	if err != nil {
-		return nil, nil, err
+	if _, err := r.Signatures(); err != nil {
+		return err
 	}
-	return br.m, sigs, nil
+	return first
 }
 
 type countingReader struct {
@@ -637,8 +714,8 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 		if role != RoleIndex && role != RoleManifest {
 			return nil
 		}
-		if depth > 8 {
-			return exit.New(exit.Malformed, "indexes nested deeper than 8 levels").At(where)
+		if depth > MaxGraphDepth {
+			return exit.New(exit.Malformed, "%s at depth %d: indexes and manifests may be nested at most %d levels below the root", role, depth, MaxGraphDepth).At(where)
 		}
 		var om ociManifest
 		if err := json.Unmarshal(meta[d.Digest], &om); err != nil {
@@ -667,7 +744,7 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 		}
 		for _, c := range om.Manifests {
 			r := RoleManifest
-			if isIndexType(c.MediaType) {
+			if IsIndexMediaType(c.MediaType) {
 				r = RoleIndex
 			}
 			if err := walk(c, r, name, depth+1); err != nil {
@@ -677,7 +754,7 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 		return nil
 	}
 	rootRole := RoleManifest
-	if isIndexType(m.Image.MediaType) {
+	if IsIndexMediaType(m.Image.MediaType) {
 		rootRole = RoleIndex
 	}
 	if err := walk(ociDescriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}, rootRole, "image", 0); err != nil {
@@ -698,8 +775,43 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 	return nil
 }
 
-func isIndexType(mt string) bool {
-	return mt == mediaTypeIndex || mt == "application/vnd.docker.distribution.manifest.list.v2+json"
+// checkClaims checks what manifest.toml says about the image against the
+// image itself (bundle.md §3): image.platform and image.created against the
+// root image's config, image.platforms against the root index's entries.
+// They are signed claims; a mismatch is malformed and names both values.
+func checkClaims(m *Manifest, meta map[string][]byte) error {
+	if IsIndexMediaType(m.Image.MediaType) {
+		want, err := IndexPlatforms(meta[m.Image.Digest])
+		if err != nil {
+			return err.(*exit.Error).At("entry " + BlobsSHA256Dir + strings.TrimPrefix(m.Image.Digest, "sha256:"))
+		}
+		if !slices.Equal(want, m.Image.Platforms) {
+			return exit.New(exit.Malformed, "image.platforms is %q but the image index lists %q", m.Image.Platforms, want).At(ManifestName)
+		}
+		return nil
+	}
+	c, _ := m.Blob(m.Image.Config)
+	if !IsImageConfigMediaType(c.MediaType) {
+		return nil // Validate refused platform and created for other configs
+	}
+	platform, created, err := ImageClaims(meta[c.Digest])
+	if err != nil {
+		return err.(*exit.Error).At("entry " + c.Path() + " (the image config)")
+	}
+	if platform != m.Image.Platform {
+		return exit.New(exit.Malformed, "image.platform is %s but the image config says %s", quoteOrNone(m.Image.Platform), quoteOrNone(platform)).At(ManifestName)
+	}
+	if created != m.Image.Created {
+		return exit.New(exit.Malformed, "image.created is %s but the image config says %s", quoteOrNone(m.Image.Created), quoteOrNone(created)).At(ManifestName)
+	}
+	return nil
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // Rewrite copies the bundle read from in to out, checking it fully on the
@@ -727,11 +839,17 @@ func Rewrite(in io.Reader, name string, out io.Writer, sigs func(m *Manifest, ma
 			break
 		}
 		if err != nil {
+			if exit.CodeOf(err) == exit.HashMismatch {
+				return nil, br.settle(err)
+			}
 			return nil, err
 		}
 		if err := bw.WriteBlob(b.Digest, rd); err != nil {
 			var ee *exit.Error
 			if errors.As(err, &ee) { // the blob does not match manifest.toml
+				if ee.Code == exit.HashMismatch {
+					return nil, br.settle(br.at(err))
+				}
 				return nil, br.at(err)
 			}
 			return nil, wrapOut(err, outErr)

@@ -15,17 +15,18 @@ import (
 
 // Limits of the canonical data model (docs/spec/canonical.md).
 const (
-	MaxDocument = 1 << 20         // bytes in a document, TOML or JSON
-	MaxDepth    = 8               // nesting depth of tables
-	MaxKeys     = 10000           // keys in a document, all tables counted
-	MaxString   = 4096            // bytes in one string value
-	MaxArray    = 4096            // elements in one array of scalars
-	MaxKeyLen   = 64              // bytes in one key
-	MaxInt      = 1<<53 - 1       // largest integer
-	MinInt      = -(1<<53 - 1)    // smallest integer
-	maxUint     = uint64(MaxInt)  //
-	bomUTF8     = "\xef\xbb\xbf"  //
-	eofMarker   = "(end of file)" //
+	MaxDocument  = 1 << 20         // bytes in a document, TOML or JSON
+	MaxDepth     = 8               // nesting depth of tables (the root is 0, [a] is 1; canonical.md §6)
+	MaxJSONDepth = 16              // objects and arrays open at once in canonical JSON (canonical.md §8)
+	MaxKeys      = 10000           // keys in a document, all tables counted
+	MaxString    = 4096            // bytes in one string value
+	MaxArray     = 4096            // elements in one array of scalars
+	MaxKeyLen    = 64              // bytes in one key
+	MaxInt       = 1<<53 - 1       // largest integer
+	MinInt       = -(1<<53 - 1)    // smallest integer
+	maxUint      = uint64(MaxInt)  //
+	bomUTF8      = "\xef\xbb\xbf"  //
+	eofMarker    = "(end of file)" //
 )
 
 // EncodeTOML returns the canonical TOML form of doc.

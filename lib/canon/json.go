@@ -76,7 +76,8 @@ func CheckJSON(data []byte) (err error) {
 }
 
 // checkJSONValues walks valid JSON and rejects duplicate keys, non-integer
-// numbers and integers outside ±(2^53−1).
+// numbers, integers outside ±(2^53−1) and nesting deeper than MaxJSONDepth
+// (the number of objects and arrays open at once: `{"a":[1]}` has depth 2).
 func checkJSONValues(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -124,6 +125,11 @@ func checkJSONValues(data []byte) error {
 				stack = append(stack, &frame{obj: true, keys: map[string]bool{}, key: true})
 			case '[':
 				stack = append(stack, &frame{})
+			}
+			if len(stack) > MaxJSONDepth {
+				return fail("objects and arrays nested deeper than %d levels", MaxJSONDepth)
+			}
+			switch t {
 			case ']':
 				stack = stack[:len(stack)-1]
 				if len(stack) > 0 && stack[len(stack)-1].obj {

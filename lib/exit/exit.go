@@ -49,7 +49,7 @@ var Codes = []Info{
 	{KeyNotTrusted, "key-not-trusted", "key not trusted", "signatures verify but no signer is trusted"},
 	{PolicyRejected, "policy-rejected", "policy rejection", "the trust policy refuses the signer, registry, suite, threshold or pin"},
 	{MissingAttestation, "missing-attestation", "missing attestation", "the policy requires an attestation the bundle lacks"},
-	{Malformed, "malformed", "malformed input", "not a tar, truncated, non-canonical manifest, unknown format, duplicate or unsafe entries, corrupt source archive"},
+	{Malformed, "malformed", "malformed input", "not a tar, truncated, non-canonical manifest, unknown format, duplicate or unsafe entries, an image its manifest misdescribes, an invalid key file, corrupt source archive"},
 	{IO, "io", "I/O error", "a file cannot be read or written, the disk is full, a local source lacks the named image"},
 	{Network, "network", "network or registry error", "registry unreachable, TLS failure, authentication refused, image not found in the registry"},
 	{Usage, "usage", "usage error", "unknown command, flag, transport or malformed reference"},

@@ -121,7 +121,7 @@ func EncodePublic(p *PublicKey) ([]byte, error) {
 // DecodePublic parses a public key file strictly: canonical TOML, no
 // unknown or missing field, format 1, a known suite, a key of the suite's
 // exact length and a fingerprint equal to the one computed from suite and key.
-// Every failure is exit.Malformed (exit.Usage for a bad id).
+// Every failure is exit.Malformed, an invalid id included (keys.md §2).
 func DecodePublic(data []byte) (*PublicKey, error) {
 	if len(data) > MaxKeyFileSize {
 		return nil, exit.New(exit.Malformed, "public key file is %d bytes, over the %d-byte limit", len(data), MaxKeyFileSize)

@@ -78,14 +78,13 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 			return nil, err
 		}
 		m.Image = bundle.Image{Digest: root.Descriptor.Digest.String(), MediaType: string(root.Descriptor.MediaType), Size: root.Descriptor.Size}
-		im, err := root.Index.IndexManifest()
+		raw, err := root.Index.RawManifest()
 		if err != nil {
 			return nil, source.ClassifyError(ref, err)
 		}
-		for _, d := range im.Manifests {
-			if d.Platform != nil && d.Platform.OS != "unknown" && d.Platform.OS != "" {
-				m.Image.Platforms = append(m.Image.Platforms, platformString(d.Platform))
-			}
+		// The one derivation a reader checks (bundle.md §3).
+		if m.Image.Platforms, err = bundle.IndexPlatforms(raw); err != nil {
+			return nil, err.(*exit.Error).At(ref.Given)
 		}
 	default:
 		img, desc := root.Image, root.Descriptor
@@ -99,8 +98,7 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 				return nil, err
 			}
 		}
-		cf, err := p.addImage(img, desc)
-		if err != nil {
+		if _, err := p.addImage(img, desc); err != nil {
 			return nil, err
 		}
 		m.Image = bundle.Image{Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}
@@ -109,13 +107,16 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 			return nil, source.ClassifyError(ref, err)
 		}
 		m.Image.Config = mf.Config.Digest.String()
-		if cf != nil {
-			pl := v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
-			if pl.OS != "" && pl.Architecture != "" {
-				m.Image.Platform = platformString(&pl)
+		if isImageConfig(mf.Config.MediaType) {
+			// platform and created exactly as the config says, through the
+			// one derivation a reader checks (bundle.md §3): the time is
+			// kept as written, fraction and offset included.
+			raw, err := img.RawConfigFile()
+			if err != nil {
+				return nil, source.ClassifyError(ref, err)
 			}
-			if !cf.Created.IsZero() {
-				m.Image.Created = cf.Created.UTC().Format(time.RFC3339)
+			if m.Image.Platform, m.Image.Created, err = bundle.ImageClaims(raw); err != nil {
+				return nil, err.(*exit.Error).At(ref.Given)
 			}
 		}
 	}
@@ -140,14 +141,6 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 		return nil, exit.Wrap(exit.Malformed, err, "the source image cannot be described as a bundle").At(ref.Given)
 	}
 	return p, nil
-}
-
-func platformString(p *v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }
 
 func (p *Plan) add(d v1.Descriptor, role string, open func() (io.ReadCloser, error)) {

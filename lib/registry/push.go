@@ -74,11 +74,11 @@ func scan(f *os.File, name string) (*scanned, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, br.Decide(err) // verify.md §2: a later 10 outranks a 1
 		}
 		s.off[b.Digest] = br.Offset()
 		if _, err := io.CopyBuffer(io.Discard, rd, buf); err != nil {
-			return nil, err
+			return nil, br.Decide(err)
 		}
 	}
 	if s.sigs, err = br.Signatures(); err != nil {

@@ -34,7 +34,7 @@ func signedBundle(t *testing.T) (string, *keys.PrivateKey, *bundle.Manifest) {
 	md := add(man)
 	m := &bundle.Manifest{Format: bundle.FormatVersion, Package: bundle.Package{Name: "app", Version: "1"},
 		Source: bundle.Source{Reference: "oci:x:1", Transport: "oci", Tag: "1", Digest: md},
-		Image:  bundle.Image{Digest: md, MediaType: "application/vnd.oci.image.manifest.v1+json", Size: int64(len(man)), Config: cd},
+		Image:  bundle.Image{Digest: md, MediaType: "application/vnd.oci.image.manifest.v1+json", Size: int64(len(man)), Config: cd, Platform: "linux/amd64"},
 		Tool:   bundle.Tool{Name: "test", Version: "1"},
 		Blobs: []bundle.Blob{
 			{Digest: md, Size: int64(len(man)), MediaType: "application/vnd.oci.image.manifest.v1+json", Role: bundle.RoleManifest},

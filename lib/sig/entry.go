@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strings"
 
+	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
@@ -13,10 +14,10 @@ import (
 
 // Signature entry constants (signatures.md §4).
 const (
-	EntryFormat  = 1             // the format field of a signature entry
-	EntryDir     = "signatures/" // bundle folder of the entries
-	EntryExt     = ".sig"        // extension of an entry name
-	MaxEntrySize = 16 << 10      // bytes; the largest valid entry (CT-SIG-02, 64-character key id) is 10075
+	EntryFormat  = 1                       // the format field of a signature entry
+	EntryDir     = "signatures/"           // bundle folder of the entries
+	EntryExt     = ".sig"                  // extension of an entry name
+	MaxEntrySize = bundle.MaxSignatureSize // bytes (16 KiB, signatures.md §4.2); the largest valid entry (CT-SIG-02, 64-character key id) is 10075
 	// ChunkLen is the length of every base64 string in the signature and
 	// public_key arrays but the last (3072 bytes each), which keeps every
 	// string within canonical TOML's 4096-byte limit.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -42,22 +43,27 @@ func VerifyFile(f *os.File, name string, opts Options) *Report {
 			return rep.finish()
 		}
 	}
-	errs := hashParallel(f, skipped)
 	mismatch := false
-	for _, e := range errs {
+	for _, c := range rep.Checks { // an index, manifest or root config the first pass read
+		if !c.OK && strings.HasPrefix(c.Name, "blob ") {
+			mismatch = true
+		}
+	}
+	for _, e := range hashParallel(f, skipped) {
 		if e.err != nil {
 			mismatch = true
-			rep.fail("blob "+e.b.Digest, e.err)
+			rep.failBlob(e.b, e.i, e.err)
 		}
 	}
 	if !mismatch {
-		rep.ok("blobs", "%d blobs match their digests and sizes; they form exactly the image %s", rep.Blobs, rep.ImageDigest)
+		rep.ok("blobs", "%d blobs match their digests and sizes", rep.Blobs)
 	}
 	return rep.finish()
 }
 
 type hashResult struct {
 	b   bundle.Blob
+	i   int // position in manifest.toml
 	err error
 }
 
@@ -79,7 +85,7 @@ func hashParallel(f *os.File, blobs []located) []hashResult {
 				l := blobs[i]
 				h.Reset()
 				n, err := io.CopyBuffer(h, io.NewSectionReader(f, l.off, l.b.Size), buf)
-				out[i].b = l.b
+				out[i].b, out[i].i = l.b, l.i
 				switch {
 				case err != nil:
 					out[i].err = exit.Wrap(exit.IO, err, "cannot read blob").At(l.where)

@@ -333,6 +333,7 @@ func FuzzVerify(f *testing.F) {
 	opts := fx.trust(fx.alice)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep := Verify(bytes.NewReader(data), "fuzz.ctp", opts)
+		consistent(t, "fuzz", rep) // the report never contradicts itself
 		switch exit.Code(rep.Code) {
 		case exit.OK, exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.Malformed:
 		default:

@@ -6,10 +6,12 @@
 // digest and size, the image graph), each signature with the key embedded
 // in it (lib/sig), trust by fingerprint against the key store and --key
 // files, and the trust policy (lib/policy). Nothing is accepted early. When
-// several problems exist, the exit code is decided by the order 10, 1, 2, 3,
-// 4, 5: a broken container outranks a wrong byte, which outranks a bad
-// signature, which outranks an untrusted signer, then policy, then
-// attestations.
+// several problems exist, the exit code is decided by the rule of verify.md
+// §2: the order 10 and 11, 1, 2, 3, 4, 5 (a broken container outranks a
+// wrong byte, which outranks a bad signature, which outranks an untrusted
+// signer, then policy, then attestations), and among equals the first in
+// stream order. A check that cannot run (the image graph, when a blob it
+// reads failed its hash) is reported as skipped, never as passed.
 //
 // A signer is named by the verifier, never by the bundle: a trusted signer
 // by the id of the trusted key that matched (key store, --key file) and its
@@ -67,6 +69,9 @@ type Check struct {
 	Code   int    `json:"code,omitempty"`
 	Detail string `json:"detail,omitempty"`
 	Hint   string `json:"hint,omitempty"`
+	// Skipped marks a check that could not run (OK is false, Code is 0):
+	// the image graph when a manifest blob's bytes are not the listed ones.
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // Signer is one signature entry as verified.
@@ -127,6 +132,7 @@ type Report struct {
 	Checks         []Check          `json:"checks"`
 	Manifest       *bundle.Manifest `json:"-"`
 	errs           []error
+	errPos         []int // for each of errs: the blob's position in manifest.toml, or -1
 }
 
 // rank orders exit codes by precedence: lower decides.
@@ -137,21 +143,41 @@ func (r *Report) ok(name, format string, args ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: fmt.Sprintf(format, args...)})
 }
 
-func (r *Report) fail(name string, err error) {
+// skip records a check that could not run: never reported as passed.
+func (r *Report) skip(name, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, Skipped: true, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *Report) fail(name string, err error) { r.failAt(name, err, -1) }
+
+// failBlob records a failure of the blob at position i of manifest.toml, so
+// that among equal codes the first in stream order decides even when
+// VerifyFile hashes blobs out of order.
+func (r *Report) failBlob(b bundle.Blob, i int, err error) { r.failAt("blob "+b.Digest, err, i) }
+
+func (r *Report) failAt(name string, err error, pos int) {
 	r.errs = append(r.errs, err)
+	r.errPos = append(r.errPos, pos)
 	r.Checks = append(r.Checks, Check{Name: name, Code: int(exit.CodeOf(err)), Detail: err.Error(), Hint: exit.HintOf(err)})
 }
 
-// Err returns the deciding error (nil when valid): the first failure of the
-// highest-precedence code.
+// Err returns the deciding error (nil when valid), by the rule of verify.md
+// §2: the failure of the highest-precedence code, and among equals the first
+// in stream order (blobs by their position, everything else in check order).
 func (r *Report) Err() error {
-	var best error
-	for _, e := range r.errs {
-		if best == nil || rankOf(e) < rankOf(best) {
-			best = e
+	best := -1
+	for i, e := range r.errs {
+		switch {
+		case best < 0 || rankOf(e) < rankOf(r.errs[best]):
+			best = i
+		case rankOf(e) == rankOf(r.errs[best]) && r.errPos[i] >= 0 && r.errPos[best] >= 0 && r.errPos[i] < r.errPos[best]:
+			best = i
 		}
 	}
-	return best
+	if best < 0 {
+		return nil
+	}
+	return r.errs[best]
 }
 
 // Others returns the failures other than the deciding one, in check order.
@@ -214,11 +240,24 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		if err == io.EOF {
 			break
 		}
+		if err != nil && err == br.GraphErr() {
+			// The stream is intact: go on to the signatures.
+			rep.fail("image graph", err)
+			break
+		}
+		if err != nil && exit.CodeOf(err) == exit.HashMismatch && n < len(m.Blobs) {
+			// A blob entry of the wrong size (every blob the verifier
+			// does not read itself is read by VerifyFile, so this is the
+			// entry just met): the stream goes on.
+			rep.failBlob(m.Blobs[n], n, err)
+			n++
+			continue
+		}
 		if err != nil {
 			rep.fail("bundle", err)
 			return rep.finish()
 		}
-		if opts.SkipContent && b.Role != bundle.RoleIndex && b.Role != bundle.RoleManifest {
+		if opts.SkipContent && !br.Retains(b) {
 			if opts.onSkip != nil {
 				opts.onSkip(b, n, br.Offset(), blobWhere(name, b, n, len(m.Blobs)))
 			}
@@ -227,16 +266,20 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		}
 		n++
 		if _, err := io.CopyBuffer(discard{}, blob, buf); err != nil {
-			rep.fail("blob "+b.Digest, err)
+			rep.failBlob(b, n-1, err)
 			if exit.CodeOf(err) != exit.HashMismatch {
 				return rep.finish()
 			}
 		}
 	}
-	if !opts.SkipContent {
-		if n := br.Mismatches(); n == 0 {
-			rep.ok("blobs", "%d blobs match their digests and sizes; they form exactly the image %s", len(m.Blobs), m.Image.Digest)
-		}
+	if !opts.SkipContent && br.Mismatches() == 0 {
+		rep.ok("blobs", "%d blobs match their digests and sizes", len(m.Blobs))
+	}
+	switch {
+	case br.GraphSkipped() != "":
+		rep.skip("image graph", "not checked: blob %s does not match its digest, so its bytes cannot be read as part of the image (verify.md §2)", br.GraphSkipped())
+	case br.GraphErr() == nil:
+		rep.ok("image graph", "the blobs form exactly the image %s, and manifest.toml's platform and created match it", m.Image.Digest)
 	}
 	rep.Layers = br.LayerOrder()
 	entries, err := br.Signatures()

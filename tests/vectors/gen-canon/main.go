@@ -65,7 +65,7 @@ func main() {
 		}
 	}
 	seen := map[string]bool{}
-	for _, v := range vectors() {
+	for _, v := range append(vectors(), limitVectors()...) {
 		if seen[v.name] {
 			log.Fatalf("duplicate vector name %s", v.name)
 		}
