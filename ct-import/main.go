@@ -11,6 +11,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -63,12 +64,14 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON)
+		ctx, stop := cli.Context()
+		defer stop()
 		dest, err := archive.ParseDestination(f.To)
 		if err != nil {
 			return err
 		}
 		if r, ok := dest.(*archive.RegistryDest); ok {
-			r.Sources = source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version}
+			r.Sources = source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx}
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()
@@ -76,7 +79,7 @@ func main() {
 			return err
 		}
 		rep, err := archive.Import(archive.ImportOptions{Inputs: f.Inputs, Dest: dest, Verify: f.Verify, Trust: opts,
-			PolicySet: opts.Policy != nil, TrustIncludedKeys: f.TrustIncludedKeys, KeepGoing: f.KeepGoing, Log: logWriter{}})
+			PolicySet: opts.Policy != nil, TrustIncludedKeys: f.TrustIncludedKeys, KeepGoing: f.KeepGoing, Log: logWriter{}, Ctx: ctx})
 		if f.JSON && rep != nil {
 			e := json.NewEncoder(os.Stdout)
 			e.SetIndent("", "  ")
@@ -90,11 +93,11 @@ func main() {
 			cli.PrintError(os.Stderr, command.Name, err)
 			for _, o := range failed {
 				if o != err {
-					fmt.Fprintf(os.Stderr, "ct-import: also: %s\n", o)
+					fmt.Fprintf(os.Stderr, "ct-import: also: %s\n", termsafe.Escape(o.Error()))
 				}
 			}
 			if exit.CodeOf(err) == exit.KeyNotTrusted && len(rep.IncludedKeys) > 0 && !f.TrustIncludedKeys {
-				fmt.Fprintf(os.Stderr, "ct-import: note: the archive carries keys %v; check their fingerprints, then pass --trust-included-keys\n", rep.IncludedKeys)
+				fmt.Fprintf(os.Stderr, "ct-import: note: the archive carries keys %s; check their fingerprints, then pass --trust-included-keys\n", termsafe.Escape(fmt.Sprint(rep.IncludedKeys)))
 			}
 			if rep.Installed > 0 {
 				fmt.Fprintf(os.Stderr, "ct-import: installed %d of %d bundles into %s (--keep-going)\n", rep.Installed, len(rep.Bundles), dest)
@@ -105,7 +108,7 @@ func main() {
 		}
 		if !f.JSON && !f.Quiet {
 			for _, b := range rep.Bundles {
-				fmt.Printf("%s %s %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), b.Bundle, b.ManifestDigest)
+				fmt.Printf("%s %s %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), termsafe.Escape(b.Bundle), b.ManifestDigest)
 			}
 			fmt.Printf("imported %d bundles into %s\n", rep.Installed, dest)
 		}
