@@ -18,13 +18,15 @@ import (
 var command = cli.Command{
 	Name:    "ct-import",
 	Summary: "Verify and install the bundles of an offline archive",
-	Detail: `Reads each input (a ct export archive, plain or zstd, or a .ctp bundle), stages it beside the
-destination, rebuilds every bundle byte for byte and verifies it with the ct verify rules (content,
-signatures, trust, policy) BEFORE anything is written. If one bundle fails nothing is installed
+	Detail: `Reads each input (a ct export archive, plain or zstd, or a .ctp bundle) and checks the signatures,
+trust and policy of every bundle on its manifest before any blob is read; then stages the blobs
+beside the destination, rebuilds every bundle byte for byte and verifies it with the ct verify rules
+(content, signatures, trust, policy) BEFORE anything is written. If one bundle fails nothing is installed
 (unless --keep-going), and the exit code is that of ct verify for the deciding failure.
 
 Destinations (--to):
-  dir:PATH              the .ctp bundles, NAME_VERSION.ctp, byte-identical to the exported ones
+  dir:PATH              the .ctp bundles, NAME_VERSION.ctp ('/' written '_', '_' written %5F),
+                        byte-identical to the exported ones
   oci:PATH              one OCI image layout, each image tagged NAME:VERSION
   docker-archive:FILE   a docker save style tar for podman load / docker load (layers may be
                         recompressed; a multi-platform bundle contributes its first platform)
@@ -33,8 +35,10 @@ Destinations (--to):
 
 Keys carried in the archive are trusted only with --trust-included-keys (each is printed) or when
 they equal keys already trusted. A delta archive is imported into the destination holding its
-base. A new destination appears whole or not at all; a killed import leaves at most a hidden
-.NAME.ct-import-* folder beside it, safe to delete.
+base. A destination that is a symbolic link is followed. Imports into one destination take turns
+(a lock file .NAME.ct-import.lock beside it). A new destination appears whole or not at all; Ctrl-C
+or SIGTERM stops the import and cleans up (exit 11); a killed import leaves at most a hidden
+.NAME.ct-import-* folder beside the destination, which the next import removes.
 
 Examples:
   ct import offline.tar --to dir:/srv/bundles --key release.pub
