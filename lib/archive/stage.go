@@ -410,7 +410,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // interrupted is the error of a cancelled import (Ctrl-C, SIGTERM).
 func interrupted(err error) *exit.Error {
-	return exit.Wrap(exit.IO, err, "interrupted").WithHint("run the import again")
+	_ = err // context.Canceled says nothing more
+	return exit.New(exit.IO, "interrupted (SIGINT or SIGTERM); staging folder and temporary files removed").
+		WithHint("bundles already installed whole stay; run the import again to install the rest")
 }
 
 // hashOnly reads the blob b from r and checks its digest, writing nothing.
