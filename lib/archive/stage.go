@@ -409,8 +409,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // interrupted is the error of a cancelled import (Ctrl-C, SIGTERM).
-func interrupted(err error) *exit.Error {
-	_ = err // context.Canceled says nothing more
+func interrupted(error) *exit.Error {
 	return exit.New(exit.IO, "interrupted (SIGINT or SIGTERM); staging folder and temporary files removed").
 		WithHint("bundles already installed whole stay; run the import again to install the rest")
 }
