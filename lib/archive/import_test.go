@@ -521,14 +521,18 @@ func TestImportSweepsStale(t *testing.T) {
 	os.WriteFile(filepath.Join(stale, "0", "blob"), []byte("partial"), 0o600)
 	other := filepath.Join(dir, ".e.ct-import-123") // another destination's
 	os.Mkdir(other, 0o700)
+	longer := filepath.Join(dir, ".d.ct-import-1.ct-import-123") // that of d.ct-import-1
+	os.Mkdir(longer, 0o700)
 	if _, err := Import(ImportOptions{Inputs: []string{a}, Dest: &DirDest{Path: d}, Log: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); err == nil {
 		t.Fatal("stale staging folder kept")
 	}
-	if _, err := os.Stat(other); err != nil {
-		t.Fatal("another destination's folder removed")
+	for _, p := range []string{other, longer} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("another destination's folder %s removed", p)
+		}
 	}
 	l := filepath.Join(dir, "l")
 	if _, err := Import(ImportOptions{Inputs: []string{a}, Dest: &OCIDest{Path: l}, Log: io.Discard}); err != nil {

@@ -90,7 +90,7 @@ func sweepStale(path string, log io.Writer) error {
 	prefix := stagingPrefix(path)
 	for _, e := range ents {
 		n := e.Name()
-		if !strings.HasPrefix(n, prefix) || !e.IsDir() {
+		if !e.IsDir() || !isStaging(n, prefix) {
 			continue
 		}
 		p := filepath.Join(parent, n)
@@ -109,6 +109,26 @@ func sweepStale(path string, log io.Writer) error {
 		fmt.Fprintf(log, "removed %s, left by an interrupted import\n", p)
 	}
 	return nil
+}
+
+// isStaging reports whether n is prefix followed by the digits os.MkdirTemp
+// adds (and, for the swap fallback's folder, ".old"): the staging folders
+// of this destination, not those of a destination whose name extends it.
+func isStaging(n, prefix string) bool {
+	rest, ok := strings.CutPrefix(n, prefix)
+	if !ok {
+		return false
+	}
+	rest = strings.TrimSuffix(rest, ".old")
+	if rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ctxSource makes every blob read of a source stop when ctx is cancelled.
