@@ -551,3 +551,27 @@ func TestImportSweepsStale(t *testing.T) {
 		t.Fatalf("the previous layout was not restored: %v %+v", err, ix)
 	}
 }
+
+// Staging refuses an archive whose heads differ from those checked first
+// (the file changed between the two reads).
+func TestStageHeadsMustMatch(t *testing.T) {
+	dir := t.TempDir()
+	x := exportTo(t, filepath.Join(dir, "x.tar"), makeBundle(t, dir, "x", "layer x"))
+	y := exportTo(t, filepath.Join(dir, "y.tar"), makeBundle(t, dir, "y", "layer y"))
+	fx, _ := os.Open(x)
+	defer fx.Close()
+	hx, err := ReadHeads(fx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fy, _ := os.Open(y)
+	defer fy.Close()
+	_, err = StageWith(fy, y, t.TempDir(), StageOptions{Heads: hx})
+	if exit.CodeOf(err) != exit.Malformed || !strings.Contains(err.Error(), "changed while it was read") {
+		t.Fatalf("%v", err)
+	}
+	fx.Seek(0, io.SeekStart)
+	if _, err := StageWith(fx, x, t.TempDir(), StageOptions{Heads: hx}); err != nil {
+		t.Fatal(err)
+	}
+}
