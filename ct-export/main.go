@@ -14,6 +14,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 var command = cli.Command{
@@ -86,7 +87,7 @@ func main() {
 			}
 		}
 		for _, w := range res.Warnings {
-			fmt.Fprintf(os.Stderr, "ct-export: warning: %s\n", w)
+			fmt.Fprintf(os.Stderr, "ct-export: warning: %s\n", termsafe.Escape(w))
 		}
 		msg := fmt.Sprintf("%d bundles, %d blobs (%d bytes)", res.Bundles, res.Blobs, res.BlobBytes)
 		if f.Since != "" {
@@ -98,7 +99,7 @@ func main() {
 		if res.PolicyWritten {
 			msg += "; policy.json"
 		}
-		fmt.Fprintf(os.Stderr, "ct-export: wrote %s: %s\n", f.Output, msg)
+		fmt.Fprintf(os.Stderr, "ct-export: wrote %s: %s\n", termsafe.Escape(f.Output), msg)
 		return nil
 	})
 }

@@ -11,19 +11,22 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
 var command = cli.Command{
 	Name:    "ct-import",
 	Summary: "Verify and install the bundles of an offline archive",
-	Detail: `Reads each input (a ct export archive, plain or zstd, or a .ctp bundle), stages it beside the
-destination, rebuilds every bundle byte for byte and verifies it with the ct verify rules (content,
-signatures, trust, policy) BEFORE anything is written. If one bundle fails nothing is installed
+	Detail: `Reads each input (a ct export archive, plain or zstd, or a .ctp bundle) and checks the signatures,
+trust and policy of every bundle on its manifest before any blob is read; then stages the blobs
+beside the destination, rebuilds every bundle byte for byte and verifies it with the ct verify rules
+(content, signatures, trust, policy) BEFORE anything is written. If one bundle fails nothing is installed
 (unless --keep-going), and the exit code is that of ct verify for the deciding failure.
 
 Destinations (--to):
-  dir:PATH              the .ctp bundles, NAME_VERSION.ctp, byte-identical to the exported ones
+  dir:PATH              the .ctp bundles, NAME_VERSION.ctp ('/' written '_', '_' written %5F),
+                        byte-identical to the exported ones
   oci:PATH              one OCI image layout, each image tagged NAME:VERSION
   docker-archive:FILE   a docker save style tar for podman load / docker load (layers may be
                         recompressed; a multi-platform bundle contributes its first platform)
@@ -32,8 +35,10 @@ Destinations (--to):
 
 Keys carried in the archive are trusted only with --trust-included-keys (each is printed) or when
 they equal keys already trusted. A delta archive is imported into the destination holding its
-base. A new destination appears whole or not at all; a killed import leaves at most a hidden
-.NAME.ct-import-* folder beside it, safe to delete.
+base. A destination that is a symbolic link is followed. Imports into one destination take turns
+(a lock file .NAME.ct-import.lock beside it). A new destination appears whole or not at all; Ctrl-C
+or SIGTERM stops the import and cleans up (exit 11); a killed import leaves at most a hidden
+.NAME.ct-import-* folder beside the destination, which the next import removes.
 
 Examples:
   ct import offline.tar --to dir:/srv/bundles --key release.pub
@@ -63,12 +68,14 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON)
+		ctx, stop := cli.Context()
+		defer stop()
 		dest, err := archive.ParseDestination(f.To)
 		if err != nil {
 			return err
 		}
 		if r, ok := dest.(*archive.RegistryDest); ok {
-			r.Sources = source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version}
+			r.Sources = source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx}
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()
@@ -76,7 +83,7 @@ func main() {
 			return err
 		}
 		rep, err := archive.Import(archive.ImportOptions{Inputs: f.Inputs, Dest: dest, Verify: f.Verify, Trust: opts,
-			PolicySet: opts.Policy != nil, TrustIncludedKeys: f.TrustIncludedKeys, KeepGoing: f.KeepGoing, Log: logWriter{}})
+			PolicySet: opts.Policy != nil, TrustIncludedKeys: f.TrustIncludedKeys, KeepGoing: f.KeepGoing, Log: logWriter{}, Ctx: ctx})
 		if f.JSON && rep != nil {
 			e := json.NewEncoder(os.Stdout)
 			e.SetIndent("", "  ")
@@ -90,11 +97,11 @@ func main() {
 			cli.PrintError(os.Stderr, command.Name, err)
 			for _, o := range failed {
 				if o != err {
-					fmt.Fprintf(os.Stderr, "ct-import: also: %s\n", o)
+					fmt.Fprintf(os.Stderr, "ct-import: also: %s\n", termsafe.Escape(o.Error()))
 				}
 			}
 			if exit.CodeOf(err) == exit.KeyNotTrusted && len(rep.IncludedKeys) > 0 && !f.TrustIncludedKeys {
-				fmt.Fprintf(os.Stderr, "ct-import: note: the archive carries keys %v; check their fingerprints, then pass --trust-included-keys\n", rep.IncludedKeys)
+				fmt.Fprintf(os.Stderr, "ct-import: note: the archive carries keys %s; check their fingerprints, then pass --trust-included-keys\n", termsafe.Escape(fmt.Sprint(rep.IncludedKeys)))
 			}
 			if rep.Installed > 0 {
 				fmt.Fprintf(os.Stderr, "ct-import: installed %d of %d bundles into %s (--keep-going)\n", rep.Installed, len(rep.Bundles), dest)
@@ -105,7 +112,7 @@ func main() {
 		}
 		if !f.JSON && !f.Quiet {
 			for _, b := range rep.Bundles {
-				fmt.Printf("%s %s %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), b.Bundle, b.ManifestDigest)
+				fmt.Printf("%s %s %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"), termsafe.Escape(b.Bundle), b.ManifestDigest)
 			}
 			fmt.Printf("imported %d bundles into %s\n", rep.Installed, dest)
 		}

@@ -19,6 +19,13 @@ import (
 // and returns its path.
 func makeBundle(t *testing.T, dir, name, layer string) string {
 	t.Helper()
+	return makeBundleV(t, dir, name, "1", layer)
+}
+
+// makeBundleV is makeBundle with a version; the file is dir/NAME_VERSION.ctp
+// with '/' written '+'.
+func makeBundleV(t *testing.T, dir, name, version, layer string) string {
+	t.Helper()
 	cfg := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
 	lay := []byte(layer)
 	const mtManifest = "application/vnd.oci.image.manifest.v1+json"
@@ -29,7 +36,7 @@ func makeBundle(t *testing.T, dir, name, layer string) string {
 		"layers": []any{map[string]any{"mediaType": mtLayer, "digest": Digest(lay), "size": len(lay)}}})
 	blobs := map[string][]byte{Digest(cfg): cfg, Digest(lay): lay, Digest(man): man}
 	m := &bundle.Manifest{Format: 1,
-		Package: bundle.Package{Name: name, Version: "1"},
+		Package: bundle.Package{Name: name, Version: version},
 		Source:  bundle.Source{Reference: "oci:x:" + name, Transport: "oci", Digest: Digest(man)},
 		Image:   bundle.Image{Digest: Digest(man), MediaType: mtManifest, Size: int64(len(man)), Config: Digest(cfg), Platform: "linux/amd64"},
 		Tool:    bundle.Tool{Name: "test", Version: "1"},
@@ -53,6 +60,9 @@ func makeBundle(t *testing.T, dir, name, layer string) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, name+".ctp")
+	if version != "1" || strings.Contains(name, "/") {
+		p = filepath.Join(dir, strings.ReplaceAll(name, "/", "+")+"_"+version+".ctp")
+	}
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

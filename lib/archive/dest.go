@@ -17,6 +17,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 // Destination is where ct import installs bundles: one implementation per
@@ -47,12 +48,18 @@ func ParseDestination(s string) (Destination, error) {
 	switch {
 	case !ok:
 		return nil, exit.New(exit.Usage, "destination %q has no kind", s).WithHint("write dir:PATH, oci:PATH, docker-archive:FILE or docker://REGISTRY/PREFIX")
-	case kind == "dir":
-		return &DirDest{Path: filepath.Clean(path)}, nil
-	case kind == "oci":
-		return &OCIDest{Path: filepath.Clean(path)}, nil
-	case kind == "docker-archive":
-		return &DockerArchiveDest{Path: filepath.Clean(path)}, nil
+	case kind == "dir" || kind == "oci" || kind == "docker-archive":
+		p, err := followLink(filepath.Clean(path))
+		if err != nil {
+			return nil, err
+		}
+		switch kind {
+		case "dir":
+			return &DirDest{Path: p}, nil
+		case "oci":
+			return &OCIDest{Path: p}, nil
+		}
+		return &DockerArchiveDest{Path: p}, nil
 	case kind == "docker" && strings.HasPrefix(path, "//"):
 		repo := strings.Trim(strings.TrimPrefix(path, "//"), "/")
 		if !strings.Contains(repo, "/") {
@@ -62,6 +69,22 @@ func ParseDestination(s string) (Destination, error) {
 		return &RegistryDest{Repo: repo}, nil
 	}
 	return nil, exit.New(exit.Usage, "unknown destination kind %q", kind).WithHint("write dir:PATH, oci:PATH, docker-archive:FILE or docker://REGISTRY/PREFIX")
+}
+
+// followLink resolves a destination path that is a symbolic link (or lies
+// under one) to the path it names, so that installing replaces what the
+// link points to, never the link itself. A link to nothing is refused.
+func followLink(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return path, nil
+	}
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", exit.Wrap(exit.Usage, err, "the destination is a symbolic link whose target cannot be resolved").At(path).
+			WithHint("create the link's target first, or name the target itself")
+	}
+	return p, nil
 }
 
 func ioErr(path string, err error, msg string) error {
@@ -128,16 +151,26 @@ func (d *DirDest) Existing() (BlobSource, error) {
 	return out, nil
 }
 
-// Install writes each bundle as NAME_VERSION.ctp. A new folder is built
-// whole beside PATH and renamed into place; into an existing folder each
-// bundle is written to a temporary file and renamed, so each appears whole.
+// Install writes each bundle as FileName. A new folder is built whole in a
+// staging folder beside PATH and renamed into place; into an existing
+// folder each bundle is written in a staging folder beside PATH and renamed
+// into it, so each appears whole, and a killed import leaves nothing inside
+// PATH (the staging folder is removed by the next import, sweepStale).
 func (d *DirDest) Install(items []*Item) error {
-	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
-		tmp, err := tempDir(d.Path)
-		if err != nil {
-			return err
+	names := map[string]string{}
+	for _, it := range items {
+		if other, ok := names[it.FileName()]; ok {
+			return exit.New(exit.Usage, "bundles %s and %s would both be installed as %s", termsafe.Escape(other), termsafe.Escape(it.Entry.Ref()), termsafe.Escape(it.FileName())).
+				WithHint("import them into different destinations")
 		}
-		defer os.RemoveAll(tmp)
+		names[it.FileName()] = it.Entry.Ref()
+	}
+	tmp, err := tempDir(d.Path)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
 		for _, it := range items {
 			if err := writeBundle(filepath.Join(tmp, it.FileName()), it); err != nil {
 				return err
@@ -154,10 +187,20 @@ func (d *DirDest) Install(items []*Item) error {
 		return nil
 	}
 	for _, it := range items {
-		if err := writeBundle(filepath.Join(d.Path, it.FileName()), it); err != nil {
+		staged, final := filepath.Join(tmp, it.FileName()), filepath.Join(d.Path, it.FileName())
+		if err := writeBundle(staged, it); err != nil {
 			return err
 		}
+		if err := os.Rename(staged, final); errors.Is(err, unix.EXDEV) {
+			// PATH is a mount point: a temporary file inside it, as outfile does
+			if err := writeBundle(final, it); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return ioErr(final, err, "cannot move the bundle into place")
+		}
 	}
+	syncDir(d.Path)
 	return nil
 }
 
@@ -247,7 +290,12 @@ func readLayoutIndex(path string) (*ociIndex, error) {
 }
 
 // buildLayout writes a complete layout of items (plus, when old is not
-// empty, the existing layout at old) into dir.
+// empty, the existing layout at old) into dir. Every blob an item needs is
+// one hashed on the way in: a staged blob (hashed while staged) is linked,
+// any other is copied while hashed, and a blob taken from the old layout
+// (a delta's base) is linked and then hashed again. The old layout's copy
+// of a blob never wins over the staged one; its other blobs are kept as
+// they are (they belong to its other images).
 func buildLayout(dir string, items []*Item, old string) error {
 	blobs := filepath.Join(dir, "blobs", "sha256")
 	if err := os.MkdirAll(blobs, 0o755); err != nil {
@@ -258,7 +306,9 @@ func buildLayout(dir string, items []*Item, old string) error {
 	for _, it := range items {
 		replaced[it.Entry.Ref()] = true
 	}
+	var oldBlobs *layoutBlobs
 	if old != "" {
+		oldBlobs = &layoutBlobs{dir: filepath.Join(old, "blobs", "sha256")}
 		oldIx, err := readLayoutIndex(old)
 		if err != nil {
 			return err
@@ -268,28 +318,13 @@ func buildLayout(dir string, items []*Item, old string) error {
 				ix.Manifests = append(ix.Manifests, m)
 			}
 		}
-		ents, err := os.ReadDir(filepath.Join(old, "blobs", "sha256"))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return ioErr(old, err, "cannot read the existing layout")
-		}
-		for _, e := range ents {
-			if !e.Type().IsRegular() {
-				continue
-			}
-			if err := linkOrCopy(filepath.Join(old, "blobs", "sha256", e.Name()), filepath.Join(blobs, e.Name()), ""); err != nil {
-				return err
-			}
-		}
 	}
 	buf := make([]byte, 1<<20)
 	for _, it := range items {
 		for _, b := range it.Manifest.Blobs {
 			dst := filepath.Join(blobs, strings.TrimPrefix(b.Digest, "sha256:"))
-			if _, err := os.Stat(dst); err == nil && old == "" {
+			if _, err := os.Lstat(dst); err == nil {
 				continue // another bundle's, already written and checked
-			}
-			if _, err := os.Stat(dst); err == nil {
-				continue // from the existing layout, which owns its content
 			}
 			if f := it.src.File(b.Digest); f != "" {
 				if err := linkOrCopy(f, dst, ""); err != nil {
@@ -297,12 +332,46 @@ func buildLayout(dir string, items []*Item, old string) error {
 				}
 				continue
 			}
+			if oldBlobs != nil && oldBlobs.Has(b.Digest) {
+				// In the old layout (a delta's base): link it, then hash
+				// what was linked. A damaged copy is replaced from the
+				// item's own source when it has one.
+				if err := linkOrCopy(oldBlobs.path(b.Digest), dst, ""); err != nil {
+					return err
+				}
+				err := checkFile(dst, b, buf)
+				if err == nil {
+					continue
+				}
+				os.Remove(dst)
+				if exit.CodeOf(err) != exit.HashMismatch {
+					return err
+				}
+			}
 			if err := copyBlob(it.src, b, dst, buf); err != nil {
 				return err
 			}
 		}
 		ix.Manifests = append(ix.Manifests, ociDescriptor{MediaType: it.Manifest.Image.MediaType, Digest: it.Manifest.Image.Digest,
 			Size: it.Manifest.Image.Size, Annotations: map[string]string{refNameAnno: it.Entry.Ref()}})
+	}
+	if old != "" {
+		ents, err := os.ReadDir(oldBlobs.dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return ioErr(old, err, "cannot read the existing layout")
+		}
+		for _, e := range ents {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			dst := filepath.Join(blobs, e.Name())
+			if _, err := os.Lstat(dst); err == nil {
+				continue // installed above, hashed
+			}
+			if err := linkOrCopy(filepath.Join(oldBlobs.dir, e.Name()), dst, ""); err != nil {
+				return err
+			}
+		}
 	}
 	sort.SliceStable(ix.Manifests, func(i, j int) bool {
 		return ix.Manifests[i].Annotations[refNameAnno] < ix.Manifests[j].Annotations[refNameAnno]
@@ -315,6 +384,25 @@ func buildLayout(dir string, items []*Item, old string) error {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return ioErr(filepath.Join(dir, name), err, "cannot write")
 		}
+	}
+	return nil
+}
+
+// checkFile hashes the file path, which must hold exactly the blob b.
+func checkFile(path string, b bundle.Blob, buf []byte) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return ioErr(path, err, "cannot read blob")
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, io.LimitReader(f, b.Size+1), buf)
+	if err != nil {
+		return ioErr(path, err, "cannot read blob")
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); n != b.Size || got != b.Digest {
+		return exit.New(exit.HashMismatch, "blob %s of the existing layout is damaged or changed (now %s, %d bytes)", b.Digest, got, n).At(path).
+			WithHint("the delta's base blob cannot be trusted: import the full archive (not the delta) into the layout, or remove the damaged blob and import the base again")
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package archive
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,7 +16,7 @@ import (
 )
 
 // writeDockerArchive writes the images of items, read from the complete
-// layout at dir, as a docker-archive at path (temporary file and rename).
+// layout at dir, as a docker-archive at path.
 func writeDockerArchive(dir string, items []*Item, path string) error {
 	p, err := layout.FromPath(dir)
 	if err != nil {
@@ -45,7 +47,11 @@ func writeDockerArchive(dir string, items []*Item, path string) error {
 		}
 		refs[tag] = img
 	}
-	f, err := outfile.Create(path)
+	// Written inside the staging folder dir (beside path), then renamed:
+	// a killed import leaves nothing beside path but that folder, which
+	// the next import removes.
+	staged := filepath.Join(dir, "docker-archive.tar")
+	f, err := outfile.Create(staged)
 	if err != nil {
 		return err
 	}
@@ -53,7 +59,14 @@ func writeDockerArchive(dir string, items []*Item, path string) error {
 	if err := tarball.MultiRefWrite(refs, f); err != nil {
 		return classifyWrite(err, path)
 	}
-	return f.Commit()
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	if err := os.Rename(staged, path); err != nil {
+		return ioErr(path, err, "cannot move the archive into place")
+	}
+	syncDir(filepath.Dir(path))
+	return nil
 }
 
 // firstPlatformImage returns the first image of the index h whose platform

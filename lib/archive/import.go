@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
 	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -32,6 +34,9 @@ type ImportOptions struct {
 	TrustIncludedKeys bool
 	KeepGoing         bool      // install the bundles that verify even if others fail
 	Log               io.Writer // notices (trusted keys, ignored policies); never nil
+	// Ctx stops the import when cancelled (Ctrl-C, SIGTERM: cli.Context);
+	// staging folders and temporary files are removed. nil never stops.
+	Ctx context.Context
 }
 
 // BundleResult is the outcome for one bundle.
@@ -71,22 +76,50 @@ func rankOf(err error) int {
 	return -1
 }
 
-// Import stages every input, rebuilds and verifies every bundle, and only
-// then installs them into opts.Dest. The error is the deciding failure: an
-// archive-level error, else the failing bundle whose code ranks first (10,
-// 1, 2, 3, 4, 5), else nil. The report is returned whenever bundles were read.
+// Import installs the bundles of opts.Inputs into opts.Dest in three
+// steps (archive.md §5): (1) it reads the heads of every input (index,
+// manifests, signatures, keys, policy: nothing is written) and checks the
+// signatures, trust and policy of every bundle on them; (2) only then it
+// stages the blobs the accepted bundles need, hashing each, and rebuilds
+// and verifies every bundle in full; (3) it installs the bundles that
+// passed. The error is the deciding failure: an archive-level error, else
+// the failing bundle whose code ranks first (10, 1, 2, 3, 4, 5), else nil.
+// The report is returned whenever bundles were read. A local destination
+// is locked for the whole import (lockDest).
 func Import(opts ImportOptions) (*ImportReport, error) {
 	rep := &ImportReport{Schema: 1, Destination: opts.Dest.String(), Verified: opts.Verify, Bundles: []BundleResult{},
 		IncludedKeys: []string{}, TrustedKeys: []string{}}
+	ctx := opts.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if p := localPath(opts.Dest); p != "" {
+		unlock, err := lockDest(ctx, p, opts.Log)
+		if err != nil {
+			return rep, err
+		}
+		defer unlock()
+	}
 	tmp, err := tempDir(opts.Dest.TempDir())
 	if err != nil {
 		return rep, err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		if testHookCleanup != nil {
+			testHookCleanup(tmp)
+		}
+		os.RemoveAll(tmp)
+	}()
+	type archiveInput struct {
+		f     *os.File
+		name  string
+		heads *Staged
+	}
+	var archives []archiveInput
 	var items []*Item
 	var included []*keys.PublicKey
 	var policies []*Staged
-	for i, in := range opts.Inputs {
+	for _, in := range opts.Inputs {
 		f, err := os.Open(in)
 		if err != nil {
 			return rep, exit.Wrap(exit.IO, err, "cannot open input").At(in).WithHint("check the path")
@@ -107,14 +140,11 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			items = append(items, it)
 			continue
 		}
-		dir := filepath.Join(tmp, fmt.Sprint(i))
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			return rep, ioErr(dir, err, "cannot create staging folder")
-		}
-		st, err := Stage(f, in, dir)
+		st, err := ReadHeads(f, in)
 		if err != nil {
 			return rep, err
 		}
+		archives = append(archives, archiveInput{f, in, st})
 		items = append(items, st.Items...)
 		included = append(included, st.Keys...)
 		if st.Policy != nil {
@@ -130,7 +160,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		}
 		seen[it.Entry.ManifestDigest] = true
 		if other, ok := refs[it.Entry.Ref()]; ok {
-			return rep, exit.New(exit.Usage, "two different bundles are both %s (%s and %s)", it.Entry.Ref(), other, it.Entry.ManifestDigest).
+			return rep, exit.New(exit.Usage, "two different bundles are both %s (%s and %s)", termsafe.Escape(it.Entry.Ref()), other, it.Entry.ManifestDigest).
 				WithHint("import them into different destinations")
 		}
 		refs[it.Entry.Ref()] = it.Entry.ManifestDigest
@@ -153,10 +183,9 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			}
 		}
 		if n > 0 {
-			missing = append(missing, fmt.Sprintf("%s (%d of %d blobs)", it.Entry.Ref(), n, len(it.Manifest.Blobs)))
+			missing = append(missing, fmt.Sprintf("%s (%d of %d blobs)", termsafe.Escape(it.Entry.Ref()), n, len(it.Manifest.Blobs)))
 			nmissing += n
 		}
-		it.src = src
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
@@ -177,7 +206,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		if already || !opts.TrustIncludedKeys {
 			continue
 		}
-		fmt.Fprintf(opts.Log, "trusting included key %s\n", desc)
+		fmt.Fprintf(opts.Log, "trusting included key %s\n", termsafe.Escape(desc))
 		rep.TrustedKeys = append(rep.TrustedKeys, desc)
 		// The included key's id was chosen by the archive's author: it names
 		// the key only for the archive's own policy, never for the user's.
@@ -186,52 +215,125 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 	for _, st := range policies {
 		switch {
 		case opts.PolicySet:
-			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s: a policy is already set\n", st.Name)
+			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s: a policy is already set\n", termsafe.Escape(st.Name))
 		case !opts.TrustIncludedKeys:
-			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s (--trust-included-keys applies it)\n", st.Name)
+			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s (--trust-included-keys applies it)\n", termsafe.Escape(st.Name))
 		case trust.Policy != nil:
-			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s: another included policy applies\n", st.Name)
+			fmt.Fprintf(opts.Log, "ignoring the policy.json included in %s: another included policy applies\n", termsafe.Escape(st.Name))
 		default:
 			p, err := policy.Parse(st.Policy, st.Name+":"+PolicyName)
 			if err != nil {
 				return rep, at(err, "archive "+st.Name)
 			}
-			fmt.Fprintf(opts.Log, "applying the policy.json included in %s\n", st.Name)
+			fmt.Fprintf(opts.Log, "applying the policy.json included in %s\n", termsafe.Escape(st.Name))
 			trust.Policy, trust.PolicyName = p, st.Name+":"+PolicyName
 		}
 	}
-	// Verify everything before installing anything.
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Entry.Ref() < items[j].Entry.Ref() })
-	var good []*Item
+	results := make([]BundleResult, len(items))
 	var decide error
+	fail := func(i int, vr *verify.Report, err error) {
+		r := &results[i]
+		r.Report, r.Valid, r.err = vr, false, err
+		r.Code = int(exit.CodeOf(err))
+		r.Verdict = exit.Lookup(exit.CodeOf(err)).Name
+		r.Error = err.Error()
+		if decide == nil || rankOf(err) < rankOf(decide) {
+			decide = err
+		}
+	}
+	for i, it := range items {
+		results[i] = BundleResult{Bundle: it.Entry.Ref(), ManifestDigest: it.Entry.ManifestDigest, From: it.From, Valid: true, Verdict: "valid"}
+		if !opts.Verify {
+			results[i].Verdict = "not verified"
+		}
+	}
+	report := func() { rep.Bundles = results }
+	// Signatures, trust and policy on the heads, before any blob is staged:
+	// an archive nobody trusts writes nothing big.
+	if opts.Verify {
+		for i, it := range items {
+			vr := verify.VerifyHead(it.Entry.Ref(), it.Manifest, it.ManifestBytes, it.Signatures, trust)
+			if err := vr.Err(); err != nil {
+				fail(i, vr, err)
+			}
+		}
+		if decide != nil && !opts.KeepGoing {
+			report()
+			rep.finish(decide)
+			return rep, decide
+		}
+	}
+	// Stage the blobs that the bundles still in the running need.
+	want := map[string]bool{}
+	for i, it := range items {
+		if results[i].Valid {
+			for _, b := range it.Manifest.Blobs {
+				want[b.Digest] = true
+			}
+		}
+	}
+	staged := map[*Item]BlobSource{}
+	for i, a := range archives {
+		need := false
+		for _, it := range a.heads.Items {
+			for _, b := range it.Manifest.Blobs {
+				need = need || want[b.Digest]
+			}
+		}
+		if !need {
+			continue // every bundle of it was refused: its blobs are not read
+		}
+		if _, err := a.f.Seek(0, io.SeekStart); err != nil {
+			return rep, exit.Wrap(exit.IO, err, "cannot read input").At(a.name)
+		}
+		dir := filepath.Join(tmp, fmt.Sprint(i))
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return rep, ioErr(dir, err, "cannot create staging folder")
+		}
+		st, err := StageWith(a.f, a.name, dir, StageOptions{Ctx: ctx, Heads: a.heads, Want: func(d string) bool { return want[d] }})
+		if err != nil {
+			return rep, err
+		}
+		for _, it := range a.heads.Items {
+			staged[it] = st.blobs
+		}
+	}
 	for _, it := range items {
-		r := BundleResult{Bundle: it.Entry.Ref(), ManifestDigest: it.Entry.ManifestDigest, From: it.From, Valid: true, Verdict: "valid"}
+		if s, ok := staged[it]; ok {
+			it.src = s
+		}
+		it.src = ctxSource{ctx, Sources{it.src, existing}}
+	}
+	// Verify everything in full before installing anything.
+	var good []*Item
+	for i, it := range items {
+		if !results[i].Valid {
+			continue
+		}
 		if opts.Verify {
 			vr, err := verifyItem(it, trust)
-			r.Report = vr
+			results[i].Report = vr
 			if err != nil {
-				r.Valid, r.err = false, err
-				r.Code = int(exit.CodeOf(err))
-				r.Verdict = exit.Lookup(exit.CodeOf(err)).Name
-				r.Error = err.Error()
-				if decide == nil || rankOf(err) < rankOf(decide) {
-					decide = err
+				if ctx.Err() != nil {
+					return rep, interrupted(ctx.Err())
 				}
+				fail(i, vr, err)
+				continue
 			}
-		} else {
-			r.Verdict = "not verified"
 		}
-		if r.Valid {
-			good = append(good, it)
-		}
-		rep.Bundles = append(rep.Bundles, r)
+		good = append(good, it)
 	}
+	report()
 	if decide != nil && !opts.KeepGoing {
 		rep.finish(decide)
 		return rep, decide
 	}
 	if len(good) > 0 {
 		if err := opts.Dest.Install(good); err != nil {
+			if ctx.Err() != nil {
+				err = interrupted(ctx.Err())
+			}
 			rep.finish(err)
 			return rep, err
 		}
@@ -245,6 +347,10 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 	rep.finish(decide)
 	return rep, decide
 }
+
+// testHookCleanup, when set by a test, sees the staging folder just before
+// it is removed.
+var testHookCleanup func(tmp string)
 
 func (r *ImportReport) finish(err error) {
 	r.Code = int(exit.CodeOf(err))

@@ -3,9 +3,11 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,13 +37,18 @@ type Item struct {
 // ModTime is the entry mtime of the bundle.
 func (it *Item) ModTime() time.Time { return time.Unix(it.Entry.MTime, 0).UTC() }
 
-// FileName is the bundle's file name in a dir: destination:
-// NAME_VERSION.ctp, with '/' in the name replaced by '_'.
+// FileName is the bundle's file name in a dir: destination (FileName).
 func (it *Item) FileName() string { return FileName(it.Entry) }
 
-// FileName is NAME_VERSION.ctp for b, '/' in the name replaced by '_'.
+// FileName is the file name of b in a dir: destination (archive.md §6):
+// NAME_VERSION.ctp where, in NAME and VERSION, each '_' is written "%5F",
+// and then each '/' of NAME is written '_'. Neither grammar (bundle.md §3)
+// allows '%', so the last '_' separates NAME from VERSION and the mapping
+// is injective: a/b:c is a_b_c.ctp, a:b_c is a_b%5Fc.ctp. Names and
+// versions without '_' keep the plain NAME_VERSION.ctp form.
 func FileName(b IndexBundle) string {
-	return strings.ReplaceAll(b.Name, "/", "_") + "_" + b.Version + ".ctp"
+	esc := func(s string) string { return strings.ReplaceAll(s, "_", "%5F") }
+	return strings.ReplaceAll(esc(b.Name), "/", "_") + "_" + esc(b.Version) + ".ctp"
 }
 
 // WriteBundle rebuilds the .ctp of it on w, checking every blob's digest
@@ -136,7 +143,8 @@ func (d *dirBlobs) Open(digest string) (io.ReadCloser, error) {
 	return f, nil
 }
 
-// Staged is an archive extracted into a private folder.
+// Staged is an archive extracted into a private folder (or, from
+// ReadHeads, only its heads: index, manifests, signatures, keys, policy).
 type Staged struct {
 	Name       string // the archive's path, for messages
 	Index      *Index
@@ -146,6 +154,31 @@ type Staged struct {
 	Policy     []byte // policy.json, nil when absent
 	Zstd       bool
 	blobs      *dirBlobs
+	headSum    [sha256.Size]byte // of every head entry, name and bytes
+}
+
+// StageOptions controls Stage beyond its defaults.
+type StageOptions struct {
+	// Ctx stops staging when cancelled (Ctrl-C, SIGTERM); nil never stops.
+	Ctx context.Context
+	// Heads, from ReadHeads on the same archive, is what the caller has
+	// already checked: staging refuses an archive whose heads differ
+	// (the file changed between the two reads).
+	Heads *Staged
+	// Want says which present blobs to write; the others are hashed and
+	// dropped. nil writes them all.
+	Want func(digest string) bool
+}
+
+// ReadHeads reads the archive r up to its first blob, enforcing the rules
+// of archive.md §1–§3 on everything it reads, and writes nothing. The
+// items' blob sources know only which blobs the archive declares present.
+func ReadHeads(r io.Reader, name string) (*Staged, error) {
+	s, err := stage(r, name, "", StageOptions{}, true)
+	if err != nil {
+		return nil, at(err, "archive "+name)
+	}
+	return s, nil
 }
 
 // Blobs is the staged blob store.
@@ -156,14 +189,27 @@ func (s *Staged) Blobs() BlobSource { return s.blobs }
 // archive.md §4 is enforced while reading: entry order and names, types and
 // headers, sizes from the index, every blob hashed, nothing unlisted.
 func Stage(r io.Reader, name, dir string) (*Staged, error) {
-	s, err := stage(r, name, dir)
+	return StageWith(r, name, dir, StageOptions{})
+}
+
+// StageWith is Stage with options.
+func StageWith(r io.Reader, name, dir string, so StageOptions) (*Staged, error) {
+	s, err := stage(r, name, dir, so, false)
+	if err != nil && so.Ctx != nil && so.Ctx.Err() != nil {
+		return nil, interrupted(so.Ctx.Err())
+	}
 	if err != nil {
 		return nil, at(err, "archive "+name)
 	}
 	return s, nil
 }
 
-func stage(r io.Reader, name, dir string) (*Staged, error) {
+func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Staged, error) {
+	ctx := so.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r = ctxReader{ctx, r}
 	o, err := open(r)
 	if err != nil {
 		return nil, err
@@ -175,6 +221,12 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 		return nil, err
 	}
 	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}}}
+	hs := sha256.New()
+	head := func(name string, b []byte) {
+		fmt.Fprintf(hs, "%s\x00%d\x00", name, len(b))
+		hs.Write(b)
+	}
+	head(IndexName, xb)
 	// The sequence of entries the index implies (§2), checked one by one.
 	next := func(want string, max int64) (*tar.Header, error) {
 		h, err := tr.Next()
@@ -204,6 +256,7 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 		if _, err := io.ReadFull(tr, b); err != nil {
 			return nil, tarErr(err, want)
 		}
+		head(want, b)
 		return b, nil
 	}
 	used := map[string]bool{}
@@ -274,10 +327,30 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 			return nil, err
 		}
 	}
+	hs.Sum(st.headSum[:0])
+	if so.Heads != nil && so.Heads.headSum != st.headSum {
+		return nil, malformed("", "the archive changed while it was read: its heads differ from the first reading").
+			WithHint("do not modify the archive during the import; run it again")
+	}
+	if headsOnly {
+		declared := declaredBlobs{}
+		for _, b := range x.Blobs {
+			if b.Present {
+				declared[b.Digest] = true
+			}
+		}
+		for _, it := range st.Items {
+			it.src = declared
+		}
+		return st, nil
+	}
 	buf := make([]byte, 1<<20)
 	for _, b := range x.Blobs {
 		if !b.Present {
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
 		}
 		h, err := next(b.Path(), bundle.MaxBlobSize)
 		if err != nil {
@@ -286,6 +359,12 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 		if h.Size != b.Size {
 			return nil, exit.New(exit.HashMismatch, "size %d, %s says %d", h.Size, IndexName, b.Size).At("entry " + b.Path()).
 				WithHint("the archive was altered or damaged in transit; fetch it again")
+		}
+		if so.Want != nil && !so.Want(b.Digest) {
+			if err := hashOnly(b, tr, buf); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if err := st.blobs.write(b, tr, buf); err != nil {
 			return nil, err
@@ -304,6 +383,52 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 		it.src = st.blobs
 	}
 	return st, nil
+}
+
+// declaredBlobs are the blobs an archive's index declares present, before
+// they are staged: enough to tell which blobs a delta lacks.
+type declaredBlobs map[string]bool
+
+func (d declaredBlobs) Has(digest string) bool    { return d[digest] }
+func (d declaredBlobs) File(digest string) string { return "" }
+func (d declaredBlobs) Open(digest string) (io.ReadCloser, error) {
+	return nil, exit.New(exit.Internal, "blob %s is not staged yet", digest)
+}
+
+// ctxReader stops a read when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, interrupted(err)
+	}
+	return c.r.Read(p)
+}
+
+// interrupted is the error of a cancelled import (Ctrl-C, SIGTERM).
+func interrupted(error) *exit.Error {
+	return exit.New(exit.IO, "interrupted (SIGINT or SIGTERM); staging folder and temporary files removed").
+		WithHint("bundles already installed whole stay; run the import again to install the rest")
+}
+
+// hashOnly reads the blob b from r and checks its digest, writing nothing.
+func hashOnly(b IndexBlob, r io.Reader, buf []byte) error {
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, r, buf)
+	if err != nil {
+		return tarErr(err, b.Path())
+	}
+	if n != b.Size {
+		return malformed(b.Path(), "archive is truncated inside the blob")
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest {
+		return exit.New(exit.HashMismatch, "content has digest %s, %s says %s", got, IndexName, b.Digest).At("entry " + b.Path()).
+			WithHint("the archive was altered or damaged in transit; fetch it again")
+	}
+	return nil
 }
 
 // write stores the blob b from r under the store, hashing it; the file
@@ -390,8 +515,16 @@ func OpenBundle(f *os.File, name string) (*Item, error) {
 	m := br.Manifest()
 	ib := IndexBundle{Name: m.Package.Name, Version: m.Package.Version, ManifestDigest: bundle.Digest(br.ManifestBytes()),
 		ImageDigest: m.Image.Digest, MTime: br.ModTime().Unix(), Size: fi.Size()}
+	var sizes []int64
 	for _, s := range sigs {
 		ib.Signatures = append(ib.Signatures, s.Name)
+		sizes = append(sizes, int64(len(s.Data)))
+	}
+	// The rebuilt bundle is the file without what the bundle reader lets
+	// follow the end-of-archive marker (the padding ct verify accepts too),
+	// as ct export computes it (§4).
+	if n, ok := CanonicalSize(m, br.ManifestBytes(), sizes); ok && n <= fi.Size() {
+		ib.Size = n
 	}
 	return &Item{Entry: ib, Manifest: m, ManifestBytes: br.ManifestBytes(), Signatures: sigs, From: name, src: src}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 // zstdMagic starts every zstd frame.
@@ -73,7 +74,7 @@ func checkHeader(h *tar.Header) error {
 func malformed(entry, format string, args ...any) *exit.Error {
 	e := exit.New(exit.Malformed, format, args...).WithHint("this is not an intact ct archive; fetch it again, or export it again with ct export")
 	if entry != "" {
-		e.Where = "entry " + entry
+		e.Where = "entry " + termsafe.Escape(entry) // a name from the archive
 	}
 	return e
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -100,7 +101,9 @@ func at(err error, where string) error {
 // readFile reads a store file of at most limit bytes; private files must
 // not be readable or writable by others.
 func readFile(path string, limit int64, private bool) ([]byte, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+	// refused below as not a regular file); it changes nothing for a file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, ioErr(path, err, "cannot read")
 	}
@@ -110,7 +113,8 @@ func readFile(path string, limit int64, private bool) ([]byte, error) {
 		return nil, ioErr(path, err, "cannot read")
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, exit.New(exit.IO, "not a regular file").At(path)
+		return nil, exit.New(exit.IO, "not a regular file (%s)", fileKind(fi.Mode())).At(path).
+			WithHint("name a key file; a pipe, device or folder is refused")
 	}
 	if private && fi.Mode().Perm()&0o077 != 0 {
 		return nil, exit.New(exit.IO, "private key file is accessible by other users (mode %04o)", fi.Mode().Perm()).At(path).
@@ -521,4 +525,19 @@ func (s *Store) Default() (*StoredKey, error) {
 	}
 	return nil, exit.New(exit.Usage, "no default key, and %s holds %d keys", s.Dir, len(own)).
 		WithHint("name one with -k, or set a default with ct-key default ID")
+}
+
+// fileKind names the type of a file that is not a regular file.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeDevice != 0, m&os.ModeCharDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "not a regular file"
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -30,11 +31,17 @@ const (
 // Load reads and parses the policy file at file. A file that cannot be read
 // is exit.IO; everything Parse rejects is exit.Usage.
 func Load(file string) (*Policy, error) {
-	f, err := os.Open(file)
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; only a
+	// regular file is read (a pipe or device is exit.IO).
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot read the policy").At("policy " + file)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, exit.New(exit.IO, "cannot read the policy: not a regular file").At("policy " + file).
+			WithHint("name a policy.json file; a pipe, device or folder is refused")
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot read the policy").At("policy " + file)
