@@ -30,7 +30,7 @@ Examples:
   ct keygen --id release
   ct keygen --id release-pq --suite CT-SIG-02 --default
   ct keygen --id ci --no-passphrase --json`,
-	ExitCodes: []exit.Code{exit.IO},
+	ExitCodes: []exit.Code{exit.IO, exit.Cancelled},
 }
 
 type flags struct {
@@ -48,6 +48,8 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
+		ctx, stop := cli.Context()
+		defer stop()
 		suite, err := keys.ParseSuite(f.Suite)
 		if err != nil {
 			return err
@@ -68,7 +70,7 @@ func main() {
 			if f.PassphraseFile != "" {
 				return exit.New(exit.Usage, "--no-passphrase and --passphrase-file exclude each other")
 			}
-		} else if pass, err = (passphrase.Source{File: f.PassphraseFile}).Get("new key "+f.ID, true); err != nil {
+		} else if pass, err = (passphrase.Source{File: f.PassphraseFile, Context: ctx}).Get("new key "+f.ID, true); err != nil {
 			return err
 		}
 		k, err := st.Create(suite, f.ID, pass, keys.DefaultKDF, f.Default)

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -39,7 +40,7 @@ Examples:
   ct pack localhost:5000/app@sha256:… --all-platforms -o app.ctp
   ct-pack IMG | ct-sign -k KEY > app.ctp
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp`,
-	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network},
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
 }
 
 type flags struct {
@@ -65,7 +66,7 @@ func main() {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		ctx, stop := cli.Context()
 		defer stop()
-		key, err := signer(f) // nil: unsigned, as the summary line says
+		key, err := signer(ctx, f) // nil: unsigned, as the summary line says
 		if err != nil {
 			return err
 		}
@@ -85,8 +86,8 @@ func main() {
 }
 
 // signer picks the signing key: -k, else the store's default unless --no-sign.
-func signer(f flags) (*keys.PrivateKey, error) {
-	pass := passphrase.Source{File: f.PassphraseFile}
+func signer(ctx context.Context, f flags) (*keys.PrivateKey, error) {
+	pass := passphrase.Source{File: f.PassphraseFile, Context: ctx}
 	switch {
 	case f.NoSign && f.Key != "":
 		return nil, exit.New(exit.Usage, "-k and --no-sign exclude each other")
