@@ -40,7 +40,7 @@ func ask(ctx context.Context, tty *os.File, what string, confirm bool) ([]byte, 
 	}
 	defer c.stop()
 	if ctx != nil && ctx.Err() != nil {
-		return nil, cancelled(what, "interrupted", false)
+		return nil, cancelled(what, ctxReason(ctx), false)
 	}
 
 	release, err := ttylock.Acquire(tty, c.done)
@@ -121,7 +121,7 @@ func newCanceller(ctx context.Context, sigs <-chan os.Signal) (*canceller, error
 		case s := <-sigs:
 			c.why = signalName(s)
 		case <-ctxDone:
-			c.why = "interrupted"
+			c.why = ctxReason(ctx)
 		case <-c.quit:
 			return
 		}
@@ -142,6 +142,19 @@ func (c *canceller) stop() {
 	<-c.gone
 	c.r.Close()
 	c.w.Close()
+}
+
+// ctxReason names what ended ctx: signal.NotifyContext (cli.Context) gives
+// the signal as the cause, so a Ctrl-C reads the same whichever of the two
+// listeners saw it first.
+func ctxReason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	for _, s := range caught {
+		if cause != nil && cause.Error() == s.String()+" signal received" {
+			return signalName(s)
+		}
+	}
+	return "interrupted"
 }
 
 func signalName(s os.Signal) string {

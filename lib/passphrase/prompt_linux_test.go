@@ -3,6 +3,7 @@ package passphrase
 import (
 	"context"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -139,7 +140,7 @@ func TestPromptContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := start(t, p, ctx, "key ci", false)
 	cancel()
-	if r := <-ch; exit.CodeOf(r.err) != exit.Cancelled {
+	if r := <-ch; exit.CodeOf(r.err) != exit.Cancelled || !strings.Contains(r.err.Error(), "(interrupted)") {
 		t.Fatalf("cancelled context: %v", r.err)
 	}
 	echoOn(t, p, before)
@@ -152,6 +153,19 @@ func TestPromptContext(t *testing.T) {
 	}
 	if p.shown() != shown {
 		t.Fatalf("a prompt was shown after the context ended: %q", p.shown())
+	}
+}
+
+// The context of cli.Context names its signal: Ctrl-C reads the same whether
+// the prompt or the context saw it first.
+func TestPromptSignalContext(t *testing.T) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT)
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	<-ctx.Done()
+	p := openPTY(t)
+	if _, err := ask(ctx, p.slave, "key ci", false); exit.CodeOf(err) != exit.Cancelled || !strings.Contains(err.Error(), "(Ctrl-C)") {
+		t.Fatalf("Ctrl-C before the prompt: %v", err)
 	}
 }
 
