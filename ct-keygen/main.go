@@ -48,8 +48,6 @@ func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
-		ctx, stop := cli.Context()
-		defer stop()
 		suite, err := keys.ParseSuite(f.Suite)
 		if err != nil {
 			return err
@@ -70,7 +68,7 @@ func main() {
 			if f.PassphraseFile != "" {
 				return exit.New(exit.Usage, "--no-passphrase and --passphrase-file exclude each other")
 			}
-		} else if pass, err = (passphrase.Source{File: f.PassphraseFile, Context: ctx}).Get("new key "+f.ID, true); err != nil {
+		} else if pass, err = (passphrase.Source{File: f.PassphraseFile}).Get("new key "+f.ID, true); err != nil {
 			return err
 		}
 		k, err := st.Create(suite, f.ID, pass, keys.DefaultKDF, f.Default)

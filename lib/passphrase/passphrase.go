@@ -31,9 +31,11 @@ const MaxLen = 4096
 type Source struct {
 	File string // --passphrase-file; "" for none
 	// Context, when set, cancels a prompt, and the wait for another
-	// process's prompt, once it is done. Pass the command's signal context
-	// (cli.Context) so that a Ctrl-C that came just before the prompt is
-	// not lost.
+	// process's prompt, once it is done. A command that catches signals
+	// with cli.Context passes that context: it swallows a Ctrl-C that comes
+	// just before the prompt listens, which would otherwise be lost. (In a
+	// command without one, such a Ctrl-C ends the process before echo is
+	// touched.)
 	Context context.Context
 }
 
