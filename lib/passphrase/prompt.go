@@ -32,7 +32,11 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 func ask(ctx context.Context, tty *os.File, what string, confirm bool) ([]byte, error) {
 	what = termsafe.Escape(what)
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, caught...)
+	for _, sig := range caught {
+		if !signal.Ignored(sig) { // nohup or a background job: keep ignoring
+			signal.Notify(sigs, sig)
+		}
+	}
 	defer signal.Stop(sigs)
 	c, err := newCanceller(ctx, sigs)
 	if err != nil {
