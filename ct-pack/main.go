@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/sig"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/ttylock"
 )
 
 var command = cli.Command{
@@ -134,7 +135,9 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 		})
 	}
 	if !f.Quiet {
-		fmt.Fprintf(os.Stderr, "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
+		// Through the terminal lock: in `ct-pack -k A | ct-sign -k B` this line
+		// can come while ct-sign asks for its passphrase.
+		fmt.Fprintf(ttylock.Writer(os.Stderr), "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
 			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, len(m.Blobs), res.Bytes, signed)
 	}
 	return nil

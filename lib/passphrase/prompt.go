@@ -171,12 +171,14 @@ func signalName(s os.Signal) string {
 	return "signal " + s.String()
 }
 
-// readLine writes prompt to tty and reads one line, without its end, in the
+// readLine writes prompt to tty, at the start of a cleared line, and reads one line, without its end, in the
 // terminal's canonical mode (the kernel handles erase and kill). Ctrl-D on
 // an empty line gives io.EOF; a cancellation gives errCancelled. The newline
 // the user typed is not echoed, so readLine writes one.
 func (c *canceller) readLine(tty *os.File, prompt string) ([]byte, error) {
-	if _, err := io.WriteString(tty, prompt); err != nil {
+	// \r and erase-line first: another process's progress bar may have
+	// left a partial line (bars end with \r, not \n).
+	if _, err := io.WriteString(tty, "\r\x1b[K"+prompt); err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot write the passphrase prompt to the terminal")
 	}
 	defer io.WriteString(tty, "\n")

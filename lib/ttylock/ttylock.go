@@ -18,6 +18,8 @@ import (
 	"errors"
 	"io"
 	"os"
+
+	"golang.org/x/term"
 )
 
 // ErrCancelled is returned by Acquire when cancel is closed before the lock
@@ -70,8 +72,12 @@ func Acquire(tty *os.File, cancel <-chan struct{}) (release func(), err error) {
 // Writer returns a writer that writes each Write to w while holding the
 // terminal lock, so a progress bar waits while another process prompts
 // instead of drawing over its prompt. It opens the lock file once; when the
-// terminal cannot be found it writes straight through.
+// terminal cannot be found, or w is a file that is not a terminal, it
+// writes straight through.
 func Writer(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && !term.IsTerminal(int(f.Fd())) {
+		return w
+	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
 		return w

@@ -41,7 +41,7 @@ func TestPromptPipeline(t *testing.T) {
 	// trap: keeps bash alive after Ctrl-C to report the statuses (a trap
 	// with a command is reset to the default in the children).
 	script := `trap : INT
-ct-pack oci:$LAYOUT:multi -k one -q | ct-sign -k two -q -o out.ctp
+ct-pack oci:$LAYOUT:multi -k one | ct-sign -k two -o out.ctp
 echo "status=${PIPESTATUS[0]},${PIPESTATUS[1]}"`
 	promptRe := regexp.MustCompile(`(ct-pack|ct-sign): passphrase for key (one|two): `)
 	other := map[string]string{"one": "two", "two": "one"}
@@ -69,10 +69,11 @@ echo "status=${PIPESTATUS[0]},${PIPESTATUS[1]}"`
 			if strings.Count(out, p) != 1 {
 				t.Fatalf("%q is not shown exactly once:\n%q", p, out)
 			}
-			// its own line: at the start of the output or of a line, and
-			// ended by the newline the prompt writes (the typed one is not echoed)
+			// its own line: at the start of a cleared line (\r, erase line:
+			// a progress bar may have been drawn there), and ended by the
+			// newline the prompt writes (the typed one is not echoed)
 			i := strings.Index(out, p)
-			if i > 0 && out[i-1] != '\n' || !strings.HasPrefix(out[i+len(p):], "\r\n") {
+			if !strings.HasSuffix(out[:i], "\r\x1b[K") || !strings.HasPrefix(out[i+len(p):], "\r\n") {
 				t.Fatalf("%q is not on a line of its own:\n%q", p, out)
 			}
 			if strings.Contains(out, pass[id]) {
