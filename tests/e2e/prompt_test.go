@@ -51,7 +51,7 @@ echo "status=${PIPESTATUS[0]},${PIPESTATUS[1]}"`
 		os.Remove(filepath.Join(dir, "out.ctp"))
 		r := runInPTY(t, dir, base, script)
 		first := r.waitForPrompt(t, promptRe, 1)
-		r.waitForLockWaiter(t) // the other process waits for the terminal
+		r.waitForLockWaiter(t, promptRe) // the other process waits for the terminal
 		r.checkEchoOff(t)
 		r.typ(t, pass[first]+"\r")
 		second := r.waitForPrompt(t, promptRe, 2)
@@ -96,7 +96,7 @@ echo "status=${PIPESTATUS[0]},${PIPESTATUS[1]}"`
 	t.Run("ctrl-c", func(t *testing.T) {
 		r := runInPTY(t, dir, base, script)
 		first := r.waitForPrompt(t, promptRe, 1)
-		r.waitForLockWaiter(t)
+		r.waitForLockWaiter(t, promptRe)
 		r.typ(t, "\x03")
 		out := r.wait(t)
 		if !strings.Contains(out, "status=130,130") {
@@ -118,7 +118,7 @@ echo "status=${PIPESTATUS[0]},${PIPESTATUS[1]}"`
 		// Ctrl-D reaches only the process that asks: the other one asks next.
 		r := runInPTY(t, dir, base, script)
 		first := r.waitForPrompt(t, promptRe, 1)
-		r.waitForLockWaiter(t)
+		r.waitForLockWaiter(t, promptRe)
 		r.typ(t, "\x04")
 		if second := r.waitForPrompt(t, promptRe, 2); second != other[first] {
 			t.Fatalf("the second prompt asks for key %s again", second)
@@ -216,7 +216,7 @@ func (r *ptyRun) waitForPrompt(t *testing.T, re *regexp.Regexp, n int) string {
 // waitForLockWaiter waits until a process is blocked on the flock of this
 // terminal's device node (a "->" line in /proc/locks), so a keystroke sent
 // next meets one process at the prompt and the other one waiting.
-func (r *ptyRun) waitForLockWaiter(t *testing.T) {
+func (r *ptyRun) waitForLockWaiter(t *testing.T, prompt *regexp.Regexp) {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Fstat(int(r.slave.Fd()), &st); err != nil {
@@ -233,8 +233,17 @@ func (r *ptyRun) waitForLockWaiter(t *testing.T) {
 				return
 			}
 		}
+		if out := r.shown(); len(prompt.FindAllString(out, -1)) > 1 {
+			t.Fatalf("two prompts are open at once (the other process did not wait):\n%q", out)
+		}
 		time.Sleep(10 * time.Millisecond) // polling, not a threshold
 	}
+}
+
+func (r *ptyRun) shown() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.out.String()
 }
 
 func (r *ptyRun) typ(t *testing.T, s string) {
