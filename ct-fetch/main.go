@@ -48,7 +48,7 @@ Examples:
   ct fetch localhost:5000/app@sha256:… --key release.pub -o app.ctp
   ct fetch docker.io/library/alpine:3.20 --create -o alpine.ctp`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.PolicyRejected,
-		exit.MissingAttestation, exit.Malformed, exit.IO, exit.Network},
+		exit.MissingAttestation, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
 }
 
 type flags struct {
@@ -154,7 +154,7 @@ func create(ctx context.Context, f flags, srcOpts source.Options) error {
 	var sign func([]byte) ([]bundle.Entry, error)
 	var key *keys.PrivateKey
 	if f.SignKey != "" {
-		k, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile})
+		k, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ Examples:
   ct keygen --id release
   ct keygen --id release-pq --suite CT-SIG-02 --default
   ct keygen --id ci --no-passphrase --json`,
-	ExitCodes: []exit.Code{exit.IO},
+	ExitCodes: []exit.Code{exit.IO, exit.Cancelled},
 }
 
 type flags struct {

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/sig"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/ttylock"
 )
 
 var command = cli.Command{
@@ -39,7 +41,7 @@ Examples:
   ct pack localhost:5000/app@sha256:… --all-platforms -o app.ctp
   ct-pack IMG | ct-sign -k KEY > app.ctp
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp`,
-	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network},
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
 }
 
 type flags struct {
@@ -65,7 +67,7 @@ func main() {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 		ctx, stop := cli.Context()
 		defer stop()
-		key, err := signer(f) // nil: unsigned, as the summary line says
+		key, err := signer(ctx, f) // nil: unsigned, as the summary line says
 		if err != nil {
 			return err
 		}
@@ -85,8 +87,8 @@ func main() {
 }
 
 // signer picks the signing key: -k, else the store's default unless --no-sign.
-func signer(f flags) (*keys.PrivateKey, error) {
-	pass := passphrase.Source{File: f.PassphraseFile}
+func signer(ctx context.Context, f flags) (*keys.PrivateKey, error) {
+	pass := passphrase.Source{File: f.PassphraseFile, Context: ctx}
 	switch {
 	case f.NoSign && f.Key != "":
 		return nil, exit.New(exit.Usage, "-k and --no-sign exclude each other")
@@ -133,7 +135,9 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 		})
 	}
 	if !f.Quiet {
-		fmt.Fprintf(os.Stderr, "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
+		// Through the terminal lock: in `ct-pack -k A | ct-sign -k B` this line
+		// can come while ct-sign asks for its passphrase.
+		fmt.Fprintf(ttylock.Writer(os.Stderr), "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
 			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, len(m.Blobs), res.Bytes, signed)
 	}
 	return nil

@@ -29,7 +29,7 @@ Examples:
   ct-pack docker.io/library/nginx:1.26 | ct-sign -k release > nginx.ctp
   ct sign -k 7f3a:91c2:0b4e:55d1 nginx.ctp -o nginx.ctp      # co-sign in place
   CT_PASSPHRASE=… ct sign -k ./ci.key app.ctp -o app.signed.ctp`,
-	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO},
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
 }
 
 type flags struct {
@@ -54,7 +54,7 @@ func sign(f *flags) error {
 	f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 	ctx, stop := cli.Context()
 	defer stop()
-	key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile})
+	key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
 	if err != nil {
 		return err
 	}

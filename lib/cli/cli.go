@@ -18,8 +18,10 @@ import (
 	mangokong "github.com/alecthomas/mango-kong"
 	"github.com/muesli/mango"
 	"github.com/muesli/roff"
+	"golang.org/x/term"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/ttylock"
 )
 
 // Version is the version of the ct suite. Release builds set it with
@@ -152,8 +154,18 @@ func Main(cmd Command, flags any, run func() error) {
 
 // Fail prints err as "NAME: error: …" and its hint as "NAME: hint: …" on
 // stderr and exits with err's code.
+// On a terminal it first waits for the terminal lock (lib/ttylock), so the
+// message never lands on the line of another process's passphrase prompt,
+// as in `ct pack -k A … | ct sign -k B` when A's passphrase is wrong.
 func Fail(name string, err error) {
+	release := func() {}
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		if r, e := ttylock.Acquire(nil, nil); e == nil {
+			release = r
+		}
+	}
 	PrintError(os.Stderr, name, err)
+	release()
 	os.Exit(int(exit.CodeOf(err)))
 }
 

@@ -18,7 +18,9 @@ type Code int
 
 // The exit codes. Verification failures come first (1-5) in the order of
 // severity a script cares about; operational failures use 10-12; 64 follows
-// sysexits.h for usage errors.
+// sysexits.h for usage errors; 130 is what a shell reports for a command
+// ended by Ctrl-C (128 + SIGINT), so a script sees the same status whether ct
+// stopped itself at a prompt or was killed.
 const (
 	OK                 Code = 0
 	HashMismatch       Code = 1
@@ -31,6 +33,7 @@ const (
 	Network            Code = 12
 	Usage              Code = 64
 	Internal           Code = 70
+	Cancelled          Code = 130
 )
 
 // Info describes one exit code for help texts, man pages and JSON reports.
@@ -54,6 +57,7 @@ var Codes = []Info{
 	{Network, "network", "network or registry error", "registry unreachable, TLS failure, authentication refused, image not found in the registry"},
 	{Usage, "usage", "usage error", "unknown command, flag, transport or malformed reference"},
 	{Internal, "internal", "internal error", "a bug in ct: please report it with the command line"},
+	{Cancelled, "cancelled", "cancelled", "Ctrl-C or Ctrl-D at a passphrase prompt, or SIGINT, SIGTERM or SIGHUP while one is open or waits for the terminal"},
 }
 
 // Lookup returns the Info for c; unknown codes get a generic entry.

@@ -2,15 +2,21 @@
 // this order) a file named on the command line, the CT_PASSPHRASE
 // environment variable, or the terminal. It never reads a passphrase from
 // standard input, which in ct pipelines carries bundles.
+//
+// At the terminal, one process prompts at a time (lib/ttylock: in
+// `ct pack -k A … | ct sign -k B` the second prompt waits for the first),
+// the prompt names the program and the key, and echo is restored whatever
+// happens: a wrong or empty answer, an I/O error, Ctrl-C, Ctrl-\, SIGTERM,
+// SIGHUP or SIGPIPE. Ctrl-C or Ctrl-D at the prompt, or one of those signals
+// while it is open or waits for the terminal, ends the command with
+// exit.Cancelled (130). Only SIGKILL and SIGSTOP cannot be caught.
 package passphrase
 
 import (
 	"bytes"
-	"fmt"
+	"context"
 	"io"
 	"os"
-
-	"golang.org/x/term"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -18,12 +24,19 @@ import (
 // Env is the environment variable holding a passphrase, for CI.
 const Env = "CT_PASSPHRASE"
 
-// MaxLen bounds a passphrase read from a file.
+// MaxLen bounds a passphrase read from a file or typed at the terminal.
 const MaxLen = 4096
 
 // Source says where a passphrase may come from.
 type Source struct {
 	File string // --passphrase-file; "" for none
+	// Context, when set, cancels a prompt, and the wait for another
+	// process's prompt, once it is done. A command that catches signals
+	// with cli.Context passes that context: it swallows a Ctrl-C that comes
+	// just before the prompt listens, which would otherwise be lost. (In a
+	// command without one, such a Ctrl-C ends the process before echo is
+	// touched.)
+	Context context.Context
 }
 
 // Func returns a function that DecodePrivate calls only when the key is
@@ -44,7 +57,7 @@ func (s Source) Get(what string, confirm bool) ([]byte, error) {
 		return []byte(v), nil
 	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+	if err != nil || !isTerminal(tty) {
 		if tty != nil {
 			tty.Close()
 		}
@@ -52,32 +65,26 @@ func (s Source) Get(what string, confirm bool) ([]byte, error) {
 			WithHint("set %s, or pass --passphrase-file FILE", Env)
 	}
 	defer tty.Close()
-	ask := func(prompt string) ([]byte, error) {
-		fmt.Fprint(tty, prompt)
-		p, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
-		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot read the passphrase from the terminal")
-		}
-		return p, nil
-	}
-	p, err := ask(fmt.Sprintf("Passphrase for %s: ", what))
-	if err != nil {
-		return nil, err
-	}
+	return ask(s.Context, tty, what, confirm)
+}
+
+// check applies the rules every typed passphrase obeys.
+func check(p []byte) error {
 	if len(p) == 0 {
-		return nil, exit.New(exit.Usage, "empty passphrase").WithHint("type a passphrase, or use --no-passphrase when creating a key for CI")
+		return exit.New(exit.Usage, "empty passphrase").WithHint("type a passphrase, or use --no-passphrase when creating a key for CI")
 	}
-	if confirm {
-		again, err := ask("Repeat the passphrase: ")
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(p, again) {
-			return nil, exit.New(exit.Usage, "the two passphrases differ").WithHint("run the command again")
-		}
+	if len(p) > MaxLen {
+		return exit.New(exit.Usage, "the passphrase is longer than %d bytes", MaxLen)
 	}
-	return p, nil
+	return nil
+}
+
+// confirmSame compares the two answers for a new key.
+func confirmSame(p, again []byte) error {
+	if !bytes.Equal(p, again) {
+		return exit.New(exit.Usage, "the two passphrases differ").WithHint("run the command again")
+	}
+	return nil
 }
 
 func readFile(path string) ([]byte, error) {

@@ -1,6 +1,8 @@
 // Package progress shows a byte progress bar on stderr when, and only when,
 // stderr is a terminal: piped or redirected runs print nothing, so scripts
-// and CI logs stay clean.
+// and CI logs stay clean. The bar takes the terminal lock (lib/ttylock) for
+// each redraw, so it waits while another process of the pipeline asks for a
+// passphrase instead of drawing over the prompt.
 package progress
 
 import (
@@ -10,6 +12,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/cerro-torre/ct/lib/ttylock"
 )
 
 // Bar counts bytes written to it. A nil *Bar is valid and does nothing.
@@ -25,7 +29,7 @@ func New(total int64, desc string, quiet bool) *Bar {
 		return nil
 	}
 	return &Bar{pb: progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetWriter(ttylock.Writer(os.Stderr)),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionSetWidth(30),
