@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/ttylock"
 )
 
@@ -169,19 +170,33 @@ func Fail(name string, err error) {
 	os.Exit(int(exit.CodeOf(err)))
 }
 
-// PrintError writes err in the ct error format.
+// PrintError writes err in the ct error format. It is the last guard for
+// the terminal: an error may quote a bundle, an archive entry, a registry's
+// answer or a key file, so every line of the message and the hint passes
+// through termsafe.EscapeControls (idempotent, so text a command already
+// escaped is unchanged).
 func PrintError(w io.Writer, name string, err error) {
 	on := false
 	if f, ok := w.(*os.File); ok {
 		on = UseColor(f)
 	}
-	fmt.Fprintf(w, "%s: %s %s\n", name, Paint(on, "red", "error:"), err)
+	fmt.Fprintf(w, "%s: %s %s\n", name, Paint(on, "red", "error:"), escapeLines(err.Error()))
 	if h := exit.HintOf(err); h != "" {
 		for _, line := range strings.Split(h, "\n") {
-			fmt.Fprintf(w, "%s: %s %s\n", name, Paint(on, "yellow", "hint:"), line)
+			fmt.Fprintf(w, "%s: %s %s\n", name, Paint(on, "yellow", "hint:"), termsafe.EscapeControls(line))
 		}
 	}
 	if exit.CodeOf(err) == exit.Internal {
 		fmt.Fprintf(w, "%s: hint: this is a bug in ct; please report it with the command line you ran\n", name)
 	}
+}
+
+// escapeLines escapes each line of s and keeps the line breaks a message
+// made on purpose (errors.Join, "also:" lists).
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = termsafe.EscapeControls(l)
+	}
+	return strings.Join(lines, "\n")
 }

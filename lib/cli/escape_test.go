@@ -31,3 +31,22 @@ func TestEscaped(t *testing.T) {
 		t.Errorf("raw control characters printed: %q", out)
 	}
 }
+
+// PrintError escapes on its own, so a command that forgot cli.Escaped still
+// cannot print a bundle's escape sequence; text already escaped is unchanged.
+func TestPrintErrorEscapes(t *testing.T) {
+	for _, err := range []error{
+		exit.New(exit.Malformed, "entry \x1b]0;owned\x07 is bad\nand \u202eline two").WithHint("try \x1b[2K again"),
+		Escaped(exit.New(exit.Malformed, "entry \x1b]0;owned\x07 is bad\nand \u202eline two").WithHint("try \x1b[2K again")),
+	} {
+		var b bytes.Buffer
+		PrintError(&b, "ct-x", err)
+		want := "ct-x: error: entry \\x1b]0;owned\\x07 is bad\nand \\u202eline two\nct-x: hint: try \\x1b[2K again\n"
+		if _, ok := err.(*exit.Error); ok && strings.Contains(err.Error(), `\x0a`) {
+			want = "ct-x: error: entry \\x1b]0;owned\\x07 is bad\\x0aand \\u202eline two\nct-x: hint: try \\x1b[2K again\n"
+		}
+		if got := b.String(); got != want {
+			t.Errorf("got\n%q\nwant\n%q", got, want)
+		}
+	}
+}
