@@ -58,6 +58,10 @@ var (
 	rePortPath  = regexp.MustCompile(`^[0-9]+(/|$)`)
 )
 
+// maxRepositoryLen is the longest repository name, as the registry stores it
+// (go-containerregistry and the distribution reference grammar: 255).
+const maxRepositoryLen = 255
+
 // maxSourceLen bounds a SOURCE string; paths and references are far shorter.
 const maxSourceLen = 4096
 
@@ -123,6 +127,13 @@ func parseDocker(given, s string) (*Ref, error) {
 	ref := &Ref{Given: given, Transport: TransportDocker}
 	ref.Registry = displayRegistry(r.Context().RegistryStr())
 	ref.Repository = r.Context().RepositoryStr()
+	// ggcr bounds the repository as written (255 bytes), but Docker Hub's
+	// implicit "library/" makes the canonical one longer: "a"×250 would parse
+	// while its own String() would not. Bound the repository ct names.
+	if len(ref.Repository) > maxRepositoryLen {
+		return nil, usageErr(given, "repository name %s is %d bytes long with Docker Hub's implicit library/ prefix; at most %d",
+			quoteShort(ref.Repository), len(ref.Repository), maxRepositoryLen)
+	}
 	switch r := r.(type) {
 	case name.Tag:
 		ref.Tag = r.TagStr()
