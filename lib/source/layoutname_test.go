@@ -3,7 +3,10 @@ package source
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 )
@@ -77,5 +80,21 @@ func TestLayoutNameParse(t *testing.T) {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%s parsed", bad)
 		}
+	}
+}
+
+// Names from a layout shown in an error are escaped: a hostile layout cannot
+// drive the terminal the error is printed on.
+func TestLayoutNamesEscaped(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lay")
+	img := testImage(t, "amd64", "")
+	p := writeLayout(t, dir, img, nil)
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{refNameAnnotation: "ok\x1b[2K\x1b[32mtrusted"})); err != nil {
+		t.Fatal(err)
+	}
+	err := openErr(t, "oci:"+dir+":nope", 11, "no image tagged nope")
+	msg := err.Error() + exit.HintOf(err)
+	if strings.Contains(msg, "\x1b") || !strings.Contains(msg, `ok\x1b[2K\x1b[32mtrusted`) {
+		t.Errorf("hint not escaped: %q", msg)
 	}
 }
