@@ -202,3 +202,44 @@ func TestConvertRefuses(t *testing.T) {
 		t.Errorf("unconvertible image: %v (hint %q)", err, exit.HintOf(err))
 	}
 }
+
+// FuzzConvert: any manifest or index bytes either fail to convert or give
+// canonical JSON of the OCI type with the same config and layer digests;
+// never a panic.
+func FuzzConvert(f *testing.F) {
+	cfg := `"config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:` + strings.Repeat("a", 64) + `"}`
+	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",` + cfg +
+		`,"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":1,"digest":"sha256:` + strings.Repeat("b", 64) + `"}]}`))
+	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1,"digest":"sha256:` +
+		strings.Repeat("c", 64) + `","platform":{"architecture":"amd64","os":"linux","os.features":["x"]},"annotations":{"a":"<&>"}}]}`))
+	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",` + cfg + `,"layers":null,"annotations":{"\u2028":"\ud800"}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if out, err := ConvertManifest(raw); err == nil {
+			if err := canon.CheckJSON(out); err != nil {
+				t.Fatalf("not canonical: %v\n%s", err, out)
+			}
+			var in, got v1.Manifest
+			if json.Unmarshal(raw, &in) != nil || json.Unmarshal(out, &got) != nil {
+				t.Fatalf("converted %q to %q", raw, out)
+			}
+			if got.MediaType != types.OCIManifestSchema1 || got.Config.MediaType != types.OCIConfigJSON ||
+				got.Config.Digest != in.Config.Digest || len(got.Layers) != len(in.Layers) {
+				t.Fatalf("converted %q to %q", raw, out)
+			}
+			for i := range got.Layers {
+				if got.Layers[i].Digest != in.Layers[i].Digest || got.Layers[i].Size != in.Layers[i].Size || strings.Contains(string(got.Layers[i].MediaType), "docker") {
+					t.Fatalf("layer %d: %+v from %+v", i, got.Layers[i], in.Layers[i])
+				}
+			}
+		}
+		if out, err := ConvertIndex(raw, nil); err == nil {
+			if err := canon.CheckJSON(out); err != nil {
+				t.Fatalf("not canonical: %v\n%s", err, out)
+			}
+			var got v1.IndexManifest
+			if json.Unmarshal(out, &got) != nil || got.MediaType != types.OCIImageIndex {
+				t.Fatalf("converted %q to %q", raw, out)
+			}
+		}
+	})
+}
