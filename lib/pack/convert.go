@@ -115,8 +115,8 @@ func ConvertManifest(raw []byte) ([]byte, error) {
 	if err := checkDescriptor("config", m.Config); err != nil {
 		return nil, err
 	}
-	if m.Config.Platform != nil {
-		return nil, fmt.Errorf("config descriptor has a platform")
+	if m.Config.Platform != nil || m.Config.ArtifactType != "" {
+		return nil, fmt.Errorf("config descriptor has a platform or artifactType")
 	}
 	m.Config.MediaType = types.OCIConfigJSON
 	for i := range m.Layers {
@@ -128,8 +128,8 @@ func ConvertManifest(raw []byte) ([]byte, error) {
 		if err := checkDescriptor(fmt.Sprintf("layers[%d]", i), *l); err != nil {
 			return nil, err
 		}
-		if l.Platform != nil {
-			return nil, fmt.Errorf("layers[%d] has a platform", i)
+		if l.Platform != nil || l.ArtifactType != "" {
+			return nil, fmt.Errorf("layers[%d] has a platform or artifactType", i)
 		}
 		l.MediaType = oci
 	}
