@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/sig"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/ttylock"
 )
 
@@ -25,12 +26,26 @@ var command = cli.Command{
 	Detail: `SOURCE is one of:
   REGISTRY/REPO[:TAG|@DIGEST]   an image in a registry; short names expand as docker does
                                 (nginx = docker.io/library/nginx:latest); docker:// may prefix it
-  oci:DIR[:TAG|@DIGEST]         an OCI image layout directory
-  oci-archive:FILE[:TAG]        a tar of an OCI image layout
+  oci:DIR[:NAME][@DIGEST]       an OCI image layout directory; NAME is the image's
+                                org.opencontainers.image.ref.name: a TAG, or NAME:VERSION as
+                                ct import --to oci: writes (oci:DIR:apps/web:1.0)
+  oci-archive:FILE[:NAME][@DIGEST]
+                                a tar of an OCI image layout (NAME as for oci:)
   docker-archive:FILE[:REF]     what docker save / podman save write
 
 The bundle is deterministic: packing the same source twice gives identical bytes. Layers are
-copied as stored, so the image keeps the source's digest. An index resolves to the host's
+copied as stored, so an OCI image keeps the source's digest.
+
+Docker schema 2 images (what docker push and crane write) are converted to OCI media types,
+because skopeo, podman and umoci find a tag in an OCI layout only when it names an OCI manifest:
+without it, neither the extracted bundle (tar -x, then skopeo copy oci:DIR:VERSION) nor
+ct import --to oci: could be installed. Layer and config bytes stay the same; the manifest (and
+index) JSON is rewritten, so the image digest changes. ct-pack prints the old and new digest and
+records the old one in manifest.toml as image.source_digest (signed). --keep-docker-format keeps
+the source's manifests and digest; such a bundle installs with ct import --to docker:// or
+docker-archive:, or ct push, but not from an extracted bundle or an oci: layout with those tools.
+
+An index resolves to the host's
 platform unless --platform or --all-platforms says otherwise. Registry credentials come from
 the docker and podman config files; plain HTTP is used only for loopback registries unless
 --insecure-registry is given.
@@ -38,6 +53,7 @@ the docker and podman config files; plain HTTP is used only for loopback registr
 Examples:
   ct pack docker.io/library/nginx:1.26 -o nginx.ctp
   ct pack oci:./layout:app --name app --version 2.0 -o app.ctp
+  ct pack oci:/srv/layout:web:2.0 -o web.ctp     (an image ct import --to oci: installed)
   ct pack localhost:5000/app@sha256:… --all-platforms -o app.ctp
   ct-pack IMG | ct-sign -k KEY > app.ctp
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp`,
@@ -52,6 +68,7 @@ type flags struct {
 	Version          string `placeholder:"VERSION" help:"Package version (default: the tag, else sha256- and 12 hex digits). ct-pack's own version: ct --version."`
 	Platform         string `placeholder:"OS/ARCH[/VARIANT]" help:"Platform to pick from a multi-platform image (default: the host's)."`
 	AllPlatforms     bool   `help:"Pack the whole multi-platform index."`
+	KeepDockerFormat bool   `help:"Keep Docker schema 2 manifests as they are (the source's digest) instead of converting them to OCI; see above for what that limits."`
 	Created          string `placeholder:"TIME" help:"Record a creation time: RFC 3339 or 'now' (default: SOURCE_DATE_EPOCH if set, else none)."`
 	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	Key              string `short:"k" placeholder:"KEY" help:"Sign with this key (id, fingerprint or private key file); default: the store's default key, if any."`
@@ -75,7 +92,7 @@ func main() {
 			Sign:   signFunc(key),
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
 			Created: f.Created, Platform: f.Platform,
-			Options: pack.Options{Name: f.Name, Version: f.Version, AllPlatforms: f.AllPlatforms,
+			Options: pack.Options{Name: f.Name, Version: f.Version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
 				Tool: bundle.Tool{Name: "ct-pack", Version: cli.Version}},
 			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-pack/" + cli.Version},
 		})
@@ -130,15 +147,20 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 		return e.Encode(map[string]any{
 			"bundle": res.Path, "bytes": res.Bytes, "manifestDigest": res.ManifestDigest,
 			"name": m.Package.Name, "version": m.Package.Version, "source": m.Source,
-			"image": map[string]any{"digest": m.Image.Digest, "mediaType": m.Image.MediaType, "platform": m.Image.Platform, "platforms": m.Image.Platforms},
+			"image": map[string]any{"digest": m.Image.Digest, "mediaType": m.Image.MediaType, "platform": m.Image.Platform, "platforms": m.Image.Platforms,
+				"sourceDigest": m.Image.SourceDigest},
 			"blobs": len(m.Blobs), "signer": signer,
 		})
 	}
 	if !f.Quiet {
+		if note := pack.FormatNote(m); note != "" {
+			fmt.Fprintf(ttylock.Writer(os.Stderr), "ct-pack: note: %s\n", note)
+		}
 		// Through the terminal lock: in `ct-pack -k A | ct-sign -k B` this line
 		// can come while ct-sign asks for its passphrase.
 		fmt.Fprintf(ttylock.Writer(os.Stderr), "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
-			res.Path, m.Package.Name, m.Package.Version, m.Image.Digest, len(m.Blobs), res.Bytes, signed)
+			termsafe.Escape(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
+			m.Image.Digest, len(m.Blobs), res.Bytes, termsafe.Escape(signed))
 	}
 	return nil
 }

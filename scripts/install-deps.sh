@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: skopeo (an
-# independent OCI client) and the CNCF distribution registry (Debian's
-# docker-registry package). Idempotent; quiet when everything is present.
+# independent OCI client), the CNCF distribution registry (Debian's
+# docker-registry package), and podman, umoci and oci-image-tool (the other
+# OCI readers an extracted bundle must work with: tests/e2e docker_format).
+# Idempotent; quiet when everything is present.
 set -euo pipefail
 need=()
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v docker-registry >/dev/null 2>&1 || command -v registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v tar >/dev/null 2>&1 || need+=(tar)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+command -v oci-image-tool >/dev/null 2>&1 || need+=(oci-image-tool)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -18,3 +23,6 @@ fi
 # tests start their own on a free 127.0.0.1 port, so it is not needed.
 go version
 skopeo --version
+podman --version
+umoci --version
+oci-image-tool --version

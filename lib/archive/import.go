@@ -337,6 +337,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			rep.finish(err)
 			return rep, err
 		}
+		noteDockerFormat(opts, good)
 		for i := range rep.Bundles {
 			if rep.Bundles[i].Valid {
 				rep.Bundles[i].Installed = true

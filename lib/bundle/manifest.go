@@ -94,6 +94,9 @@ type Image struct {
 	Platform  string   `toml:"platform,omitempty"`  // os/arch[/variant], for an image manifest
 	Platforms []string `toml:"platforms,omitempty"` // for an index
 	Created   string   `toml:"created,omitempty"`   // the image config's own creation time
+	// SourceDigest is the root's digest in the source when the packer
+	// converted it (Docker schema 2 to OCI); empty when bundled unchanged.
+	SourceDigest string `toml:"source_digest,omitempty"`
 }
 
 // Tool records the program that wrote the bundle.
@@ -175,6 +178,9 @@ func (m *Manifest) Validate() error {
 	}
 	if !ValidDigest(m.Image.Digest) {
 		return bad("image.digest", "%q is not a sha256 digest", m.Image.Digest)
+	}
+	if m.Image.SourceDigest != "" && (!ValidDigest(m.Image.SourceDigest) || m.Image.SourceDigest == m.Image.Digest) {
+		return bad("image.source_digest", "%q is not a sha256 digest other than image.digest", m.Image.SourceDigest)
 	}
 	if m.Image.Created != "" && !ValidImageTime(m.Image.Created) {
 		return bad("image.created", "%q is not an RFC 3339 time like 2024-01-31T12:00:00Z or 2024-01-31T14:00:00.5+02:00", m.Image.Created)

@@ -6,6 +6,7 @@
 package pack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +31,11 @@ type Options struct {
 	Created      time.Time    // package.created; zero means none
 	Platform     *v1.Platform // the platform to pick from an index; default the host's
 	AllPlatforms bool         // pack the whole index
-	Tool         bundle.Tool  // the packing tool
+	// KeepDockerFormat keeps Docker schema 2 manifests and manifest lists
+	// as the source has them. By default they are converted to OCI
+	// (ConvertManifest, ConvertIndex), which changes the image's digest.
+	KeepDockerFormat bool
+	Tool             bundle.Tool // the packing tool
 }
 
 // Plan is a bundle about to be written: its manifest and how to open each blob.
@@ -74,10 +79,16 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 
 	switch {
 	case root.Index != nil && opts.AllPlatforms:
-		if err := p.addIndex(root.Index, root.Descriptor, 0); err != nil {
+		out, err := p.addIndex(root.Index, root.Descriptor, 0, !opts.KeepDockerFormat)
+		if err != nil {
 			return nil, err
 		}
-		m.Image = bundle.Image{Digest: root.Descriptor.Digest.String(), MediaType: string(root.Descriptor.MediaType), Size: root.Descriptor.Size}
+		m.Image = bundle.Image{Digest: out.Digest.String(), MediaType: string(out.MediaType), Size: out.Size}
+		if out.Digest != root.Descriptor.Digest {
+			m.Image.SourceDigest = root.Descriptor.Digest.String()
+		}
+		// Conversion keeps every index entry's platform, so the original
+		// index gives the platforms the bundle's index lists.
 		raw, err := root.Index.RawManifest()
 		if err != nil {
 			return nil, source.ClassifyError(ref, err)
@@ -98,19 +109,19 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 				return nil, err
 			}
 		}
-		if _, err := p.addImage(img, desc); err != nil {
+		cf, out, config, err := p.addImage(img, desc, !opts.KeepDockerFormat)
+		if err != nil {
 			return nil, err
 		}
-		m.Image = bundle.Image{Digest: desc.Digest.String(), MediaType: string(desc.MediaType), Size: desc.Size}
-		mf, err := img.Manifest()
-		if err != nil {
-			return nil, source.ClassifyError(ref, err)
+		m.Image = bundle.Image{Digest: out.Digest.String(), MediaType: string(out.MediaType), Size: out.Size, Config: config}
+		if out.Digest != desc.Digest {
+			m.Image.SourceDigest = desc.Digest.String()
 		}
-		m.Image.Config = mf.Config.Digest.String()
-		if isImageConfig(mf.Config.MediaType) {
+		if cf != nil {
 			// platform and created exactly as the config says, through the
 			// one derivation a reader checks (bundle.md §3): the time is
-			// kept as written, fraction and offset included.
+			// kept as written, fraction and offset included. Conversion
+			// leaves the config's bytes unchanged.
 			raw, err := img.RawConfigFile()
 			if err != nil {
 				return nil, source.ClassifyError(ref, err)
@@ -162,20 +173,41 @@ func rawOpener(get func() ([]byte, error)) func() (io.ReadCloser, error) {
 	}
 }
 
-func (p *Plan) addImage(img v1.Image, desc v1.Descriptor) (*v1.ConfigFile, error) {
+// addImage adds an image's manifest, config and layers. With convert, a
+// Docker schema 2 manifest is replaced by its OCI form. It returns the image
+// config (nil for a non-image config), the descriptor of the manifest as
+// bundled, and the config digest.
+func (p *Plan) addImage(img v1.Image, desc v1.Descriptor, convert bool) (*v1.ConfigFile, v1.Descriptor, string, error) {
 	ref := p.refOf()
 	if !desc.MediaType.IsImage() {
-		return nil, exit.New(exit.Malformed, "%s has media type %s, not an image manifest", desc.Digest, desc.MediaType).At(ref.Given)
+		return nil, desc, "", exit.New(exit.Malformed, "%s has media type %s, not an image manifest", desc.Digest, desc.MediaType).At(ref.Given)
 	}
-	p.add(desc, bundle.RoleManifest, rawOpener(img.RawManifest))
 	mf, err := img.Manifest()
 	if err != nil {
-		return nil, source.ClassifyError(ref, err)
+		return nil, desc, "", source.ClassifyError(ref, err)
 	}
+	rawManifest := img.RawManifest
+	if convert && desc.MediaType == types.DockerManifestSchema2 {
+		raw, err := img.RawManifest()
+		if err != nil {
+			return nil, desc, "", source.ClassifyError(ref, err)
+		}
+		conv, err := ConvertManifest(raw)
+		if err != nil {
+			return nil, desc, "", exit.Wrap(exit.Malformed, err, "cannot convert Docker manifest %s to OCI", desc.Digest).At(ref.Given).
+				WithHint("pack it unchanged with --keep-docker-format (see ct pack --help for what that limits)")
+		}
+		if mf, err = v1.ParseManifest(bytes.NewReader(conv)); err != nil {
+			return nil, desc, "", exit.Wrap(exit.Internal, err, "converted manifest does not parse").At(ref.Given)
+		}
+		desc = descriptorOf(conv, types.OCIManifestSchema1, desc.Platform)
+		rawManifest = func() ([]byte, error) { return conv, nil }
+	}
+	p.add(desc, bundle.RoleManifest, rawOpener(rawManifest))
 	p.add(mf.Config, bundle.RoleConfig, rawOpener(img.RawConfigFile))
 	for i, l := range mf.Layers {
 		if len(l.URLs) > 0 {
-			return nil, exit.New(exit.Malformed, "layer %d of %d (%s) is a foreign layer stored at %s", i+1, len(mf.Layers), l.Digest, l.URLs[0]).
+			return nil, desc, "", exit.New(exit.Malformed, "layer %d of %d (%s) is a foreign layer stored at %s", i+1, len(mf.Layers), l.Digest, l.URLs[0]).
 				At(ref.Given).WithHint("ct bundles only distributable layers; use an image without foreign (Windows base) layers")
 		}
 		l := l
@@ -191,50 +223,75 @@ func (p *Plan) addImage(img v1.Image, desc v1.Descriptor) (*v1.ConfigFile, error
 	if isImageConfig(mf.Config.MediaType) {
 		cf, err = img.ConfigFile()
 		if err != nil {
-			return nil, source.ClassifyError(ref, err)
+			return nil, desc, "", source.ClassifyError(ref, err)
 		}
 	}
-	return cf, nil
+	return cf, desc, mf.Config.Digest.String(), nil
 }
 
 func isImageConfig(mt types.MediaType) bool {
 	return mt == types.OCIConfigJSON || mt == types.DockerConfigJSON
 }
 
-func (p *Plan) addIndex(idx v1.ImageIndex, desc v1.Descriptor, depth int) error {
+// addIndex adds an index and everything below it. With convert, a Docker
+// manifest list and the Docker manifests it lists are replaced by their OCI
+// forms (an OCI index is kept as it is, and so is everything below it, since
+// its bytes name its children's digests). It returns the descriptor of the
+// index as bundled.
+func (p *Plan) addIndex(idx v1.ImageIndex, desc v1.Descriptor, depth int, convert bool) (v1.Descriptor, error) {
 	ref := p.refOf()
 	if depth > 4 {
-		return exit.New(exit.Malformed, "indexes nested deeper than 4 levels").At(ref.Given)
+		return desc, exit.New(exit.Malformed, "indexes nested deeper than 4 levels").At(ref.Given)
 	}
-	p.add(desc, bundle.RoleIndex, rawOpener(idx.RawManifest))
+	convert = convert && desc.MediaType == types.DockerManifestList
 	im, err := idx.IndexManifest()
 	if err != nil {
-		return source.ClassifyError(ref, err)
+		return desc, source.ClassifyError(ref, err)
 	}
+	replaced := map[string]v1.Descriptor{}
 	for _, d := range im.Manifests {
+		out := d
 		switch {
 		case d.MediaType.IsIndex():
 			child, err := idx.ImageIndex(d.Digest)
 			if err != nil {
-				return source.ClassifyError(ref, err)
+				return desc, source.ClassifyError(ref, err)
 			}
-			if err := p.addIndex(child, d, depth+1); err != nil {
-				return err
+			if out, err = p.addIndex(child, d, depth+1, convert); err != nil {
+				return desc, err
 			}
 		case d.MediaType.IsImage():
 			img, err := idx.Image(d.Digest)
 			if err != nil {
-				return source.ClassifyError(ref, err)
+				return desc, source.ClassifyError(ref, err)
 			}
-			if _, err := p.addImage(img, d); err != nil {
-				return err
+			if _, out, _, err = p.addImage(img, d, convert); err != nil {
+				return desc, err
 			}
 		default:
-			return exit.New(exit.Malformed, "index entry %s has media type %q, which is neither an image nor an index", d.Digest, d.MediaType).
+			return desc, exit.New(exit.Malformed, "index entry %s has media type %q, which is neither an image nor an index", d.Digest, d.MediaType).
 				At(ref.Given).WithHint("pack a single platform with --platform instead of --all-platforms")
 		}
+		if out.Digest != d.Digest {
+			replaced[d.Digest.String()] = out
+		}
 	}
-	return nil
+	if !convert {
+		p.add(desc, bundle.RoleIndex, rawOpener(idx.RawManifest))
+		return desc, nil
+	}
+	raw, err := idx.RawManifest()
+	if err != nil {
+		return desc, source.ClassifyError(ref, err)
+	}
+	conv, err := ConvertIndex(raw, replaced)
+	if err != nil {
+		return desc, exit.Wrap(exit.Malformed, err, "cannot convert Docker manifest list %s to OCI", desc.Digest).At(ref.Given).
+			WithHint("pack it unchanged with --keep-docker-format (see ct pack --help for what that limits)")
+	}
+	desc = descriptorOf(conv, types.OCIImageIndex, desc.Platform)
+	p.add(desc, bundle.RoleIndex, rawOpener(func() ([]byte, error) { return conv, nil }))
+	return desc, nil
 }
 
 // refOf returns the source ref recorded in the plan's manifest (for messages).

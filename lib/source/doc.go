@@ -4,6 +4,11 @@
 // manifest's descriptor plus a v1.ImageIndex or v1.Image — and SelectPlatform
 // picks one platform's image from an index.
 //
+// In oci:DIR[:NAME] and oci-archive:FILE[:NAME], NAME is the image's
+// org.opencontainers.image.ref.name: a tag, or NAME:VERSION as ct import
+// --to oci: writes. Paths and names may both hold ':', so Parse takes the
+// longest path and Open the longest path that exists (see parseLayout).
+//
 // Invariants:
 //
 //   - No recompression. Layer.Compressed returns exactly the bytes stored in

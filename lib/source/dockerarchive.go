@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -185,7 +186,9 @@ func layerMediaType(magic []byte) types.MediaType {
 func pickArchiveEntry(entries []dockerManifestEntry, ref *Ref, desc string) (dockerManifestEntry, error) {
 	var tags []string
 	for _, e := range entries {
-		tags = append(tags, e.RepoTags...)
+		for _, t := range e.RepoTags {
+			tags = append(tags, termsafe.Escape(t)) // from the archive: shown, never obeyed
+		}
 	}
 	list := strings.Join(tags, ", ")
 	if len(tags) > 20 {

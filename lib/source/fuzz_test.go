@@ -110,7 +110,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(%q).String() = %q does not parse: %v", s, r.String(), err)
 		}
-		if again.Transport != r.Transport || again.Path != r.Path || again.Tag != r.Tag || again.Digest != r.Digest {
+		if again.Transport != r.Transport || again.Path != r.Path || again.Tag != r.Tag || again.Digest != r.Digest || again.Name != r.Name {
 			t.Fatalf("round trip of %q: %+v became %+v", s, r, again)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -100,14 +101,15 @@ func parseIndex(b []byte, where string) (*v1.IndexManifest, error) {
 // pickLayoutEntry chooses the index.json entry ref asks for.
 func pickLayoutEntry(b blobs, im *v1.IndexManifest, ref *Ref, desc string) (v1.Descriptor, error) {
 	var cand []v1.Descriptor
+	name := ref.layoutName()
 	switch {
 	case ref.Digest != "":
 		for _, d := range im.Manifests {
-			if d.Digest.String() == ref.Digest && (ref.Tag == "" || d.Annotations[refNameAnnotation] == ref.Tag) {
+			if d.Digest.String() == ref.Digest && (name == "" || d.Annotations[refNameAnnotation] == name) {
 				cand = append(cand, d)
 			}
 		}
-		if len(cand) == 0 && ref.Tag == "" {
+		if len(cand) == 0 && name == "" {
 			// Not at the top: look for it below an index (a platform's manifest).
 			if d, ok, err := findNested(b, im, ref.Digest); err != nil {
 				return v1.Descriptor{}, err
@@ -119,14 +121,14 @@ func pickLayoutEntry(b blobs, im *v1.IndexManifest, ref *Ref, desc string) (v1.D
 			return v1.Descriptor{}, exit.New(exit.IO, "no image with digest %s in %s", ref.Digest, desc).At(desc).
 				WithHint("available: %s", listEntries(im))
 		}
-	case ref.Tag != "":
+	case name != "":
 		for _, d := range im.Manifests {
-			if d.Annotations[refNameAnnotation] == ref.Tag {
+			if d.Annotations[refNameAnnotation] == name {
 				cand = append(cand, d)
 			}
 		}
 		if len(cand) == 0 {
-			return v1.Descriptor{}, exit.New(exit.IO, "no image tagged %s in %s", ref.Tag, desc).At(desc).
+			return v1.Descriptor{}, exit.New(exit.IO, "no image tagged %s in %s", name, desc).At(desc).
 				WithHint("available: %s", listEntries(im))
 		}
 	default:
@@ -202,7 +204,8 @@ func listEntries(im *v1.IndexManifest) string {
 			break
 		}
 		if t := d.Annotations[refNameAnnotation]; t != "" {
-			out = append(out, fmt.Sprintf("%s (@%s)", t, d.Digest))
+			// Names come from the layout: shown, never obeyed by a terminal.
+			out = append(out, fmt.Sprintf("%s (@%s)", termsafe.Escape(t), d.Digest))
 		} else {
 			out = append(out, "@"+d.Digest.String())
 		}

@@ -41,11 +41,32 @@ func Open(ref *Ref, opts Options) (*Root, error) {
 	case TransportDocker:
 		return openRegistry(ref, opts)
 	case TransportOCI:
-		return openOCIDir(ref)
-	case TransportOCIArchive, TransportDockerArchive:
+		return openOCIDir(resolveLayoutPath(ref))
+	case TransportOCIArchive:
+		return openArchive(resolveLayoutPath(ref))
+	case TransportDockerArchive:
 		return openArchive(ref)
 	}
 	return nil, exit.New(exit.Usage, "unknown transport %q", ref.Transport).At(ref.where()).WithHint("%s", supportedForms)
+}
+
+// resolveLayoutPath settles an oci: or oci-archive: source whose path and
+// image name can be read in several ways (see parseLayout): it returns a copy
+// of ref with the first reading, longest path first, whose path exists, or
+// ref itself when none exists (its error then names Parse's reading).
+func resolveLayoutPath(ref *Ref) *Ref {
+	s := ref.Path
+	if n := ref.layoutName(); n != "" {
+		s += ":" + n
+	}
+	for _, l := range layoutSplits(s) {
+		if _, err := os.Stat(l.path); err == nil {
+			r := *ref
+			l.apply(&r)
+			return &r
+		}
+	}
+	return ref
 }
 
 func openOCIDir(ref *Ref) (*Root, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -130,7 +131,8 @@ func SelectPlatform(idx v1.ImageIndex, p v1.Platform) (v1.Image, v1.Descriptor, 
 					}
 					return img, d, true, nil
 				}
-				if s := platformString(*d.Platform); !seen[s] {
+				// Platforms come from the index: shown, never obeyed by a terminal.
+				if s := termsafe.Escape(platformString(*d.Platform)); !seen[s] {
 					seen[s] = true
 					avail = append(avail, s)
 				}

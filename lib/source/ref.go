@@ -25,13 +25,18 @@ type Ref struct {
 	Repository string // docker: e.g. "library/nginx"
 	Tag        string // docker/oci/oci-archive tag, docker-archive REF's tag; "" if none
 	Digest     string // "sha256:…" if given by digest
-	Name       string // docker-archive REF as given ("repo:tag"), else ""
+	// Name is the docker-archive REF as given ("repo:tag"), or an oci: or
+	// oci-archive: image name that is not a plain tag ("apps/web:1.0", as
+	// ct import --to oci: writes): the whole org.opencontainers.image.ref.name
+	// to match. Tag is then its part after the last ':', if that is a tag.
+	Name string
 }
 
 // supportedForms is the hint for every malformed SOURCE.
 const supportedForms = "SOURCE is one of: a registry reference (nginx:1.26, docker.io/library/nginx:1.26, " +
-	"localhost:5000/app@sha256:…, optionally prefixed docker://), oci:DIR[:TAG|@DIGEST], " +
-	"oci-archive:FILE[:TAG|@DIGEST] or docker-archive:FILE[:REPO:TAG]"
+	"localhost:5000/app@sha256:…, optionally prefixed docker://), oci:DIR[:NAME][@DIGEST], " +
+	"oci-archive:FILE[:NAME][@DIGEST] (NAME a tag, or NAME:VERSION as ct import writes) " +
+	"or docker-archive:FILE[:REPO:TAG]"
 
 // foreignTransports are transport names of containers/image (skopeo, podman,
 // buildah) that ct does not read. A SOURCE starting with one of them plus ':'
@@ -56,7 +61,24 @@ var (
 	reTag       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	reDigest    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 	rePortPath  = regexp.MustCompile(`^[0-9]+(/|$)`)
+	// reRefName is the grammar of org.opencontainers.image.ref.name (OCI
+	// image layout): components of alphanumerics joined by one of -._:@+
+	// or "--", joined by '/'.
+	reRefName = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
 )
+
+// maxRefNameLen bounds an image name in a layout (NAME ≤ 128, ':', VERSION ≤ 128 as ct writes them, with room).
+const maxRefNameLen = 512
+
+// validLayoutName reports whether n may select an image in a layout: a tag,
+// or a name in the ref.name grammar.
+func validLayoutName(n string) bool {
+	return reTag.MatchString(n) || (len(n) <= maxRefNameLen && reRefName.MatchString(n))
+}
+
+// maxRepositoryLen is the longest repository name, as the registry stores it
+// (go-containerregistry and the distribution reference grammar: 255).
+const maxRepositoryLen = 255
 
 // maxSourceLen bounds a SOURCE string; paths and references are far shorter.
 const maxSourceLen = 4096
@@ -123,6 +145,13 @@ func parseDocker(given, s string) (*Ref, error) {
 	ref := &Ref{Given: given, Transport: TransportDocker}
 	ref.Registry = displayRegistry(r.Context().RegistryStr())
 	ref.Repository = r.Context().RepositoryStr()
+	// ggcr bounds the repository as written (255 bytes), but Docker Hub's
+	// implicit "library/" makes the canonical one longer: "a"×250 would parse
+	// while its own String() would not. Bound the repository ct names.
+	if len(ref.Repository) > maxRepositoryLen {
+		return nil, usageErr(given, "repository name %s is %d bytes long with Docker Hub's implicit library/ prefix; at most %d",
+			quoteShort(ref.Repository), len(ref.Repository), maxRepositoryLen)
+	}
 	switch r := r.(type) {
 	case name.Tag:
 		ref.Tag = r.TagStr()
@@ -148,34 +177,80 @@ func displayRegistry(r string) string {
 	return r
 }
 
-// parseLayout parses oci:DIR[:TAG|@DIGEST] and oci-archive:FILE[:TAG|@DIGEST].
-// In the last path element, '@' starts a digest and the last ':' a tag, so a
-// directory such as /mnt/c:x/layout keeps its ':'.
+// parseLayout parses oci:DIR[:NAME][@DIGEST] and oci-archive:FILE[:NAME][@DIGEST].
+// In the last path element, '@' starts a digest. The path and the name are
+// then separated by a ':', but both may hold ':' and '/' (/mnt/c:x/layout,
+// apps/web:1.0), so without looking at the disk the split is ambiguous:
+// layoutSplits lists the readings, longest path first. Parse takes the first
+// (so oci:/mnt/c:x/layout:v1 is the tag v1 of /mnt/c:x/layout); Open takes
+// the first whose path exists (so oci:/srv/layout:apps/web:1.0, with only
+// /srv/layout on disk, is the image apps/web:1.0 of /srv/layout, as skopeo
+// reads it).
 func parseLayout(given, transport, s string) (*Ref, error) {
 	ref := &Ref{Given: given, Transport: transport}
-	dir, last := "", s
-	if i := strings.LastIndex(s, "/"); i >= 0 {
-		dir, last = s[:i+1], s[i+1:]
-	}
-	if i := strings.Index(last, "@"); i >= 0 {
-		ref.Digest = last[i+1:]
-		last = last[:i]
+	lastSlash := strings.LastIndex(s, "/")
+	if i := strings.Index(s[lastSlash+1:], "@"); i >= 0 {
+		i += lastSlash + 1
+		ref.Digest = s[i+1:]
+		s = s[:i]
 		if !reDigest.MatchString(ref.Digest) {
 			return nil, usageErr(given, "%q is not a sha256 digest (sha256: and 64 lowercase hex digits)", ref.Digest)
 		}
 	}
-	if i := strings.LastIndex(last, ":"); i >= 0 {
-		ref.Tag = last[i+1:]
-		last = last[:i]
-		if !reTag.MatchString(ref.Tag) {
-			return nil, usageErr(given, "%q is not a valid tag", ref.Tag)
+	splits := layoutSplits(s)
+	if len(splits) == 0 {
+		// Report the reading by the last ':' (the one Parse would take).
+		i := strings.LastIndex(s, ":")
+		if i == 0 || s == "" {
+			return nil, usageErr(given, "%s: missing the %s", transport, map[bool]string{true: "directory", false: "file"}[transport == TransportOCI])
+		}
+		return nil, usageErr(given, "%q is not a valid tag or image name", s[i+1:])
+	}
+	splits[0].apply(ref)
+	return ref, nil
+}
+
+// layoutSplit is one reading of a layout source: PATH, and NAME or none.
+type layoutSplit struct{ path, name string }
+
+// apply sets ref's Path, Tag and Name from the reading.
+func (l layoutSplit) apply(ref *Ref) {
+	ref.Path, ref.Tag, ref.Name = l.path, "", ""
+	switch {
+	case l.name == "":
+	case reTag.MatchString(l.name):
+		ref.Tag = l.name
+	default:
+		ref.Name = l.name
+		if i := strings.LastIndex(l.name, ":"); i > strings.LastIndex(l.name, "/") && reTag.MatchString(l.name[i+1:]) {
+			ref.Tag = l.name[i+1:]
 		}
 	}
-	ref.Path = dir + last
-	if ref.Path == "" {
-		return nil, usageErr(given, "%s: missing the %s", transport, map[bool]string{true: "directory", false: "file"}[transport == TransportOCI])
+}
+
+// layoutSplits lists the readings of s (a layout source without transport
+// and digest), longest path first: s whole, when its last path element has
+// no ':'; then s cut at each ':' from the right, when both sides are
+// non-empty and the right one is a tag or image name.
+func layoutSplits(s string) []layoutSplit {
+	var out []layoutSplit
+	if s != "" && !strings.Contains(s[strings.LastIndex(s, "/")+1:], ":") {
+		out = append(out, layoutSplit{path: s})
 	}
-	return ref, nil
+	for i := len(s) - 1; i > 0; i-- {
+		if s[i] == ':' && validLayoutName(s[i+1:]) {
+			out = append(out, layoutSplit{path: s[:i], name: s[i+1:]})
+		}
+	}
+	return out
+}
+
+// layoutName is the name a layout ref selects by: Name, else Tag.
+func (r *Ref) layoutName() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Tag
 }
 
 // parseDockerArchive parses docker-archive:FILE[:REF]. Like skopeo, the first
@@ -229,6 +304,15 @@ func (r *Ref) String() string {
 		b.WriteString(r.Transport + ":" + r.Path)
 		if r.Name != "" {
 			b.WriteString(":" + r.Name)
+		}
+		return b.String()
+	case TransportOCI, TransportOCIArchive:
+		b.WriteString(r.Transport + ":" + r.Path)
+		if n := r.layoutName(); n != "" {
+			b.WriteString(":" + n)
+		}
+		if r.Digest != "" {
+			b.WriteString("@" + r.Digest)
 		}
 		return b.String()
 	default:

@@ -24,6 +24,7 @@ func TestParse(t *testing.T) {
 		{"ghcr.io/o/r/app:v1", Ref{Transport: "docker", Registry: "ghcr.io", Repository: "o/r/app", Tag: "v1"}, "docker://ghcr.io/o/r/app:v1"},
 		{"localhost:5000/app@" + testDigest, Ref{Transport: "docker", Registry: "localhost:5000", Repository: "app", Digest: testDigest}, "docker://localhost:5000/app@" + testDigest},
 		{"docker://localhost:5000/app:1@" + testDigest, Ref{Transport: "docker", Registry: "localhost:5000", Repository: "app", Tag: "1", Digest: testDigest}, "docker://localhost:5000/app:1@" + testDigest},
+		{strings.Repeat("a", 247), Ref{Transport: "docker", Registry: "docker.io", Repository: "library/" + strings.Repeat("a", 247), Tag: "latest"}, "docker://docker.io/library/" + strings.Repeat("a", 247) + ":latest"},
 		{"127.0.0.1:5000/a/b:t", Ref{Transport: "docker", Registry: "127.0.0.1:5000", Repository: "a/b", Tag: "t"}, "docker://127.0.0.1:5000/a/b:t"},
 
 		{"oci:layout", Ref{Transport: "oci", Path: "layout"}, "oci:layout"},
@@ -95,6 +96,9 @@ func TestParseErrors(t *testing.T) {
 		{"docker-archive:x.tar:repo@" + testDigest, "not by digest"},
 		{"nginx\n", "NUL or newline"},
 		{strings.Repeat("a", 5000), "longer than"},
+		// Parses in ggcr (250 ≤ 255), but library/ makes it 258: String() would not parse back.
+		{strings.Repeat("a", 250), "implicit library/ prefix"},
+		{"docker.io/" + strings.Repeat("b", 249), "implicit library/ prefix"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

@@ -117,6 +117,9 @@ func main() {
 	for _, v := range specVectors(alice) { // spec.go: issue 8 §4
 		vs = append(vs, vec{v.name, v.expect, v.what, v.data})
 	}
+	for _, v := range dockerVectors(alice) {
+		vs = append(vs, vec(v))
+	}
 	codes := map[string]int{"valid": 0, "hash-mismatch": 1, "signature-invalid": 2, "key-not-trusted": 3, "malformed": 10}
 	for _, v := range vs {
 		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
