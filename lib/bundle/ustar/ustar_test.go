@@ -152,7 +152,6 @@ func TestWriterIsArchiveTar(t *testing.T) {
 	}
 }
 
-
 func fix(h []byte) {
 	putOctal(h[148:155], checksum(h))
 	h[155] = ' '
@@ -165,13 +164,18 @@ func TestReaderRejects(t *testing.T) {
 		edit func(b []byte) []byte
 		want string
 	}{
-		"padding garbage":        {func(b []byte) []byte { b[512+10] = 'X'; return b }, "padding"},
-		"devmajor garbage":       {func(b []byte) []byte { b[hdrB+329] = '1'; fix(b[hdrB : hdrB+512]); return b }, "devmajor"},
-		"unused bytes":           {func(b []byte) []byte { b[hdrB+505] = 'Z'; fix(b[hdrB : hdrB+512]); return b }, "unused"},
-		"NUL typeflag":           {func(b []byte) []byte { b[hdrB+156] = 0; fix(b[hdrB : hdrB+512]); return b }, "typeflag"},
-		"GNU magic":              {func(b []byte) []byte { copy(b[hdrB+257:], "ustar  \x00"); fix(b[hdrB : hdrB+512]); return b }, "magic"},
-		"space-padded mode":      {func(b []byte) []byte { copy(b[hdrB+100:], " 000644\x00"); fix(b[hdrB : hdrB+512]); return b }, "mode"},
-		"checksum spelling":      {func(b []byte) []byte { s := string(b[hdrB+148 : hdrB+154]); copy(b[hdrB+148:], "0"+s[:6]); b[hdrB+155] = 0; return b }, "checksum"},
+		"padding garbage":   {func(b []byte) []byte { b[512+10] = 'X'; return b }, "padding"},
+		"devmajor garbage":  {func(b []byte) []byte { b[hdrB+329] = '1'; fix(b[hdrB : hdrB+512]); return b }, "devmajor"},
+		"unused bytes":      {func(b []byte) []byte { b[hdrB+505] = 'Z'; fix(b[hdrB : hdrB+512]); return b }, "unused"},
+		"NUL typeflag":      {func(b []byte) []byte { b[hdrB+156] = 0; fix(b[hdrB : hdrB+512]); return b }, "typeflag"},
+		"GNU magic":         {func(b []byte) []byte { copy(b[hdrB+257:], "ustar  \x00"); fix(b[hdrB : hdrB+512]); return b }, "magic"},
+		"space-padded mode": {func(b []byte) []byte { copy(b[hdrB+100:], " 000644\x00"); fix(b[hdrB : hdrB+512]); return b }, "mode"},
+		"checksum spelling": {func(b []byte) []byte {
+			s := string(b[hdrB+148 : hdrB+154])
+			copy(b[hdrB+148:], "0"+s[:6])
+			b[hdrB+155] = 0
+			return b
+		}, "checksum"},
 		"bad checksum":           {func(b []byte) []byte { b[hdrB+1] = 'c'; return b }, "checksum mismatch"},
 		"no marker":              {func(b []byte) []byte { return b[:len(b)-1024] }, "marker"},
 		"one zero block":         {func(b []byte) []byte { return b[:len(b)-512] }, "marker"},
