@@ -135,17 +135,9 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			}
 		}
 		sort.Strings(ib.Signatures)
-		// size is what import rebuilds; for every bundle ct writes, the
-		// file's own length. A file with extra zero padding after its end
-		// (allowed by bundle.md) comes back without it.
-		var sizes []int64
-		for _, s := range sigs {
-			sizes = append(sizes, int64(len(s.Data)))
-		}
-		if cs, ok := CanonicalSize(br.Manifest(), br.ManifestBytes(), sizes); ok && cs != ib.Size {
-			res0.Warnings = append(res0.Warnings, fmt.Sprintf("%s: %d bytes, of which %d are padding after the end of the archive; ct import rebuilds it without them", in, ib.Size, ib.Size-cs))
-			ib.Size = cs
-		}
+		// size is what import rebuilds: the file's own length, since the
+		// bundle reader accepts only the writer's exact bytes, with
+		// nothing after the end-of-archive marker (bundle.md §1).
 		if ib.MTime < 0 {
 			return nil, exit.New(exit.Usage, "entry mtime before 1970 cannot be carried").At("bundle " + in)
 		}
