@@ -113,6 +113,9 @@ func main() {
 		{"garbage", "malformed", "not a tar archive", bytes.Repeat([]byte("not a bundle "), 80)},
 		{"empty", "malformed", "an empty file", nil},
 	}
+	for _, v := range strictVectors(m, blobs, alice, mallory) {
+		vs = append(vs, vec(v))
+	}
 	codes := map[string]int{"valid": 0, "hash-mismatch": 1, "signature-invalid": 2, "key-not-trusted": 3, "malformed": 10}
 	for _, v := range vs {
 		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
