@@ -17,7 +17,7 @@ import (
 
 // makeBundle writes a minimal valid, unsigned bundle with one layer to dir
 // and returns its path.
-func makeBundle(t *testing.T, dir, name, layer string) string {
+func makeBundle(t testing.TB, dir, name, layer string) string {
 	t.Helper()
 	cfg := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
 	lay := []byte(layer)

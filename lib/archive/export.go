@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
@@ -243,7 +243,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 		}
 		out = zw
 	}
-	tw := tar.NewWriter(out)
+	tw := ustar.NewWriter(out, 0)
 	if err := writeFile(tw, IndexName, xb); err != nil {
 		return nil, outErr(err)
 	}
@@ -276,7 +276,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			continue
 		}
 		l := where[b.Digest]
-		if err := tw.WriteHeader(header(b.Path(), b.Size)); err != nil {
+		if err := tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
 			return nil, outErr(err)
 		}
 		h := sha256.New()

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 )
@@ -169,14 +169,14 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 		return nil, err
 	}
 	defer o.Close()
-	tr := tar.NewReader(o.r)
+	tr := newTarReader(o)
 	x, xb, err := readIndexEntry(tr)
 	if err != nil {
 		return nil, err
 	}
 	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}}}
 	// The sequence of entries the index implies (§2), checked one by one.
-	next := func(want string, max int64) (*tar.Header, error) {
+	next := func(want string, max int64) (*ustar.Header, error) {
 		h, err := tr.Next()
 		if err == io.EOF {
 			return nil, malformed("", "archive ends early: expected entry %s", want)
@@ -297,7 +297,7 @@ func stage(r io.Reader, name, dir string) (*Staged, error) {
 		}
 		return nil, malformed(h.Name, "unexpected entry after the last blob (not listed in %s, or a duplicate)", IndexName)
 	}
-	if err := checkTail(o.r); err != nil {
+	if err := checkTail(tr); err != nil {
 		return nil, err
 	}
 	for _, it := range st.Items {
