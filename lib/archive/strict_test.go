@@ -98,3 +98,23 @@ func TestStageZstdFraming(t *testing.T) {
 		})
 	}
 }
+
+// A bundle mtime the tar header cannot hold (bundle.md §1) is a malformed
+// index, not a failure of the rebuild later.
+func TestIndexMTimeRange(t *testing.T) {
+	good, err := sample().Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Replace(string(good), "mtime = 1700000000", "mtime = 8589934592", 1)
+	if in == string(good) {
+		t.Fatal("case does not change the input")
+	}
+	if _, err := ParseIndex([]byte(in)); exit.CodeOf(err) != exit.Malformed || !strings.Contains(err.Error(), "mtime") {
+		t.Fatalf("got %v", err)
+	}
+	ok := strings.Replace(string(good), "mtime = 1700000000", "mtime = 8589934591", 1)
+	if _, err := ParseIndex([]byte(ok)); err != nil {
+		t.Fatalf("largest mtime rejected: %v", err)
+	}
+}

@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
@@ -452,3 +453,51 @@ func readEntries(t testing.TB, data []byte) []entry {
 }
 
 func build(t testing.TB, entries []entry) []byte { return bundletest.Build(entries) }
+
+// The mtime must fit the header's 11-digit octal field, so no PAX mtime
+// record is ever written (bundle.md §1); the largest value round-trips.
+func TestWriterMTimeRange(t *testing.T) {
+	m, blobs := testImage()
+	for _, bad := range []int64{-1, ustar.MaxMTime + 1} {
+		if _, err := NewWriter(io.Discard, m, WriterOptions{ModTime: time.Unix(bad, 0)}); exit.CodeOf(err) != exit.Usage {
+			t.Errorf("mtime %d: %v", bad, err)
+		}
+	}
+	data := write(t, m, blobs, WriterOptions{ModTime: time.Unix(ustar.MaxMTime, 0)})
+	br, err := NewReader(bytes.NewReader(data), "x.ctp")
+	if err != nil || br.ModTime().Unix() != ustar.MaxMTime {
+		t.Fatalf("largest mtime: %v", err)
+	}
+}
+
+// A bundle signed by two keys has one byte sequence whatever order the
+// signatures are given in, and the reader returns them sorted.
+func TestSignaturesOneOrder(t *testing.T) {
+	m, blobs := testImage()
+	mk := func(sigs ...Entry) []byte {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, m, WriterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b, ok := w.NextBlob(); ok; b, ok = w.NextBlob() {
+			if err := w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.WriteSignatures(sigs); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		return buf.Bytes()
+	}
+	a, b := Entry{Name: "signatures/a.sig", Data: []byte("a")}, Entry{Name: "signatures/b.sig", Data: []byte("b")}
+	ab, ba := mk(a, b), mk(b, a)
+	if !bytes.Equal(ab, ba) {
+		t.Fatal("signature order changed the bytes")
+	}
+	_, sigs, err := Check(bytes.NewReader(ab), "x.ctp")
+	if err != nil || len(sigs) != 2 || sigs[0].Name != a.Name {
+		t.Fatalf("%v %v", sigs, err)
+	}
+}
