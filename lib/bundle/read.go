@@ -28,8 +28,10 @@ const MaxSignatures = 256
 // verifies size and digest as it is read; after the last blob, Signatures
 // returns the trailing signature entries and checks the end of the archive.
 //
-// Every rule of docs/spec/bundle.md "Reading" is enforced: fixed entry order
-// and names, entry types, header fields, canonical manifest.toml, derived
+// Every rule of docs/spec/bundle.md "Reading" is enforced: the one tar
+// encoding (each header byte for byte the writer's, zero padding, the
+// end-of-archive marker and nothing after it), fixed entry order and names,
+// entry types, sorted signatures, canonical manifest.toml, derived
 // files byte-identical to what manifest.toml implies, blob digests and
 // sizes, and (after the last blob) that the OCI manifests inside reference
 // exactly the blobs manifest.toml lists.
@@ -593,15 +595,15 @@ func Check(r io.Reader, name string) (*Manifest, []Entry, error) {
 	return br.m, sigs, nil
 }
 
+// countingReader remembers the source's own read error, so that an I/O
+// failure is told from a malformed bundle.
 type countingReader struct {
 	r   io.Reader
-	n   int64
 	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
 	if err != nil && err != io.EOF {
 		c.err = err
 	}
@@ -615,8 +617,8 @@ type seekingCountingReader struct {
 
 func (c *seekingCountingReader) Seek(off int64, whence int) (int64, error) {
 	n, err := c.s.Seek(off, whence)
-	if err == nil {
-		c.n = n
+	if err != nil {
+		c.err = err
 	}
 	return n, err
 }

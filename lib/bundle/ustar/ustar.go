@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -288,14 +289,7 @@ func paxKeys(m map[string]string) string {
 	if len(ks) == 0 {
 		return "none"
 	}
-	// small map: sort for a stable message
-	for i := range ks {
-		for j := i + 1; j < len(ks); j++ {
-			if ks[j] < ks[i] {
-				ks[i], ks[j] = ks[j], ks[i]
-			}
-		}
-	}
+	sort.Strings(ks)
 	return strings.Join(ks, ", ")
 }
 
