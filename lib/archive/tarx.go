@@ -44,29 +44,32 @@ func unsafePath(p string) bool {
 // those with a message a user knows, then that the header is byte for byte
 // the one the exporter writes.
 func checkHeader(h *ustar.Header) error {
+	bad := func(format string, args ...any) error {
+		return malformed(h.Name, format+" (header at byte %d)", append(args, h.Offset)...)
+	}
 	switch h.Typeflag {
 	case ustar.TypeReg:
 	case '1', '2':
-		return malformed(h.Name, "link entries are not allowed (link to %q)", h.Linkname)
+		return bad("link entries are not allowed (link to %q)", h.Linkname)
 	default:
-		return malformed(h.Name, "entry type %q is not allowed: only regular files ('0')", string(h.Typeflag))
+		return bad("entry type %q is not allowed: only regular files ('0')", string(h.Typeflag))
 	}
 	if unsafePath(h.Name) {
-		return malformed(h.Name, "unsafe path (absolute, '..' or not clean)")
+		return bad("unsafe path (absolute, '..' or not clean)")
 	}
 	if h.Mode != 0o644 {
-		return malformed(h.Name, "mode %o, the format requires 644", h.Mode)
+		return bad("mode %o, the format requires 644", h.Mode)
 	}
 	if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-		return malformed(h.Name, "owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
+		return bad("owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
 	}
 	for k := range h.PAX {
 		if k != "size" {
-			return malformed(h.Name, "PAX record %q is not allowed", k)
+			return bad("PAX record %q is not allowed", k)
 		}
 	}
 	if h.ModTime != 0 {
-		return malformed(h.Name, "mtime %d, the format requires 0", h.ModTime)
+		return bad("mtime %d, the format requires 0", h.ModTime)
 	}
 	if err := h.Exact(0); err != nil {
 		return malformed(h.Name, "header is not the one the exporter writes: %v", err)

@@ -247,36 +247,39 @@ func unsafePath(p string) bool {
 // message a user knows (type, mode, owner, mtime), then that the header is
 // byte for byte the one the writer emits for the entry.
 func (r *Reader) checkHeader(h *ustar.Header) error {
+	bad := func(format string, args ...any) error {
+		return r.fail(exit.Malformed, h.Name, format+" (header at byte %d)", append(args, h.Offset)...)
+	}
 	switch h.Typeflag {
 	case ustar.TypeReg:
 		if strings.HasSuffix(h.Name, "/") {
-			return r.fail(exit.Malformed, h.Name, "a regular file whose name ends in '/' (a directory name)")
+			return bad("a regular file whose name ends in '/' (a directory name)")
 		}
 		if h.Mode != 0o644 {
-			return r.fail(exit.Malformed, h.Name, "mode %o, the format requires 644", h.Mode)
+			return bad("mode %o, the format requires 644", h.Mode)
 		}
 	case ustar.TypeDir:
 		if h.Mode != 0o755 || h.Size != 0 {
-			return r.fail(exit.Malformed, h.Name, "directory with mode %o and size %d, the format requires 755 and 0", h.Mode, h.Size)
+			return bad("directory with mode %o and size %d, the format requires 755 and 0", h.Mode, h.Size)
 		}
 	case '1', '2':
-		return r.fail(exit.Malformed, h.Name, "link entries are not allowed (link to %q)", h.Linkname)
+		return bad("link entries are not allowed (link to %q)", h.Linkname)
 	default:
-		return r.fail(exit.Malformed, h.Name, "entry type %q is not allowed: only regular files ('0') and directories ('5')", string(h.Typeflag))
+		return bad("entry type %q is not allowed: only regular files ('0') and directories ('5')", string(h.Typeflag))
 	}
 	if unsafePath(h.Name) {
-		return r.fail(exit.Malformed, h.Name, "unsafe path (absolute, '..' or not clean)")
+		return bad("unsafe path (absolute, '..' or not clean)")
 	}
 	if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-		return r.fail(exit.Malformed, h.Name, "owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
+		return bad("owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
 	}
 	for k := range h.PAX {
 		if k != "size" {
-			return r.fail(exit.Malformed, h.Name, "PAX record %q is not allowed", k)
+			return bad("PAX record %q is not allowed", k)
 		}
 	}
 	if h.ModTime != r.mtime {
-		return r.fail(exit.Malformed, h.Name, "mtime %d, but manifest.toml's is %d: every entry carries the same mtime", h.ModTime, r.mtime)
+		return bad("mtime %d, but manifest.toml's is %d: every entry carries the same mtime", h.ModTime, r.mtime)
 	}
 	if err := h.Exact(r.mtime); err != nil {
 		return r.fail(exit.Malformed, h.Name, "header is not the one the bundle writer emits: %v", err)
