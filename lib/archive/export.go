@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
@@ -135,17 +135,9 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			}
 		}
 		sort.Strings(ib.Signatures)
-		// size is what import rebuilds; for every bundle ct writes, the
-		// file's own length. A file with extra zero padding after its end
-		// (allowed by bundle.md) comes back without it.
-		var sizes []int64
-		for _, s := range sigs {
-			sizes = append(sizes, int64(len(s.Data)))
-		}
-		if cs, ok := CanonicalSize(br.Manifest(), br.ManifestBytes(), sizes); ok && cs != ib.Size {
-			res0.Warnings = append(res0.Warnings, fmt.Sprintf("%s: %d bytes, of which %d are padding after the end of the archive; ct import rebuilds it without them", in, ib.Size, ib.Size-cs))
-			ib.Size = cs
-		}
+		// size is what import rebuilds: the file's own length, since the
+		// bundle reader accepts only the writer's exact bytes, with
+		// nothing after the end-of-archive marker (bundle.md §1).
 		if ib.MTime < 0 {
 			return nil, exit.New(exit.Usage, "entry mtime before 1970 cannot be carried").At("bundle " + in)
 		}
@@ -251,7 +243,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 		}
 		out = zw
 	}
-	tw := tar.NewWriter(out)
+	tw := ustar.NewWriter(out, 0)
 	if err := writeFile(tw, IndexName, xb); err != nil {
 		return nil, outErr(err)
 	}
@@ -284,7 +276,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			continue
 		}
 		l := where[b.Digest]
-		if err := tw.WriteHeader(header(b.Path(), b.Size)); err != nil {
+		if err := tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
 			return nil, outErr(err)
 		}
 		h := sha256.New()

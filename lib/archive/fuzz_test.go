@@ -1,8 +1,11 @@
 package archive
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -38,6 +41,41 @@ func FuzzIndex(f *testing.F) {
 		}
 		if string(b) != string(data) {
 			t.Fatalf("accepted non-canonical input:\n%q\n%q", data, b)
+		}
+	})
+}
+
+// FuzzStage: Stage never panics on any input, plain or zstd, and classifies
+// every rejection with a reader code. Seeds include the near misses of the
+// exact encoding (archive.md §1).
+func FuzzStage(f *testing.F) {
+	for _, compress := range []bool{false, true} {
+		good := exportOne(f, compress)
+		f.Add(good)
+		f.Add(good[:len(good)/2])
+		f.Add(append(bytes.Clone(good), 0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0))
+		if !compress {
+			f.Add(bundletest.EditPadding(good, IndexName, 'X'))
+			f.Add(bundletest.EditHeader(good, IndexName, func(h []byte) { h[156] = 0 }))
+			f.Add(bundletest.InsertGNULongName(good, IndexName, IndexName))
+			f.Add(bundletest.InsertPAX(good, IndexName, "comment=x"))
+			f.Add(good[:len(good)-512])
+			f.Add(append(bytes.Clone(good), make([]byte, 512)...))
+		}
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x04})
+	f.Add(append([]byte{0x28, 0xb5, 0x2f, 0xfd}, make([]byte, 600)...))
+	f.Add(append([]byte{0x50, 0x2a, 0x4d, 0x18, 1, 0, 0, 0, 'x'}, 0x28, 0xb5, 0x2f, 0xfd))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Stage(bytes.NewReader(data), "fuzz.tar", t.TempDir())
+		if err == nil {
+			return
+		}
+		switch c := exit.CodeOf(err); c {
+		case exit.Malformed, exit.HashMismatch, exit.IO:
+		default:
+			t.Fatalf("code %d: %v", c, err)
 		}
 	})
 }

@@ -1,12 +1,12 @@
 package archive
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"io"
 	"io/fs"
 	"os"
@@ -131,11 +131,11 @@ func bigArchive(t *testing.T, dir string, k *keys.PrivateKey) string {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
+	tw := ustar.NewWriter(&buf, 0)
 	writeFile(tw, IndexName, ib)
 	writeFile(tw, x.Bundles[0].Dir()+manifestLeaf, mb)
 	writeFile(tw, x.Bundles[0].Dir()+se.Name, se.Data)
-	tw.WriteHeader(header(x.Blobs[0].Path(), x.Blobs[0].Size)) // and nothing more
+	tw.WriteHeader(x.Blobs[0].Path(), ustar.TypeReg, x.Blobs[0].Size) // and nothing more
 	p := filepath.Join(dir, "big.tar")
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

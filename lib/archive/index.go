@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
@@ -146,7 +147,7 @@ func (x *Index) Validate() error {
 		if !bundle.ValidDigest(b.ImageDigest) {
 			return bad("%s.image_digest: %q is not a sha256 digest", f, b.ImageDigest)
 		}
-		if b.MTime < 0 || b.MTime > canon.MaxInt {
+		if b.MTime < 0 || b.MTime > ustar.MaxMTime { // bundle.md §1: the 11-digit octal field
 			return bad("%s.mtime: %d is out of range", f, b.MTime)
 		}
 		if b.Size <= 0 || b.Size > canon.MaxInt {

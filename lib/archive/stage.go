@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 )
@@ -215,7 +215,7 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 		return nil, err
 	}
 	defer o.Close()
-	tr := tar.NewReader(o.r)
+	tr := newTarReader(o)
 	x, xb, err := readIndexEntry(tr)
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	}
 	head(IndexName, xb)
 	// The sequence of entries the index implies (§2), checked one by one.
-	next := func(want string, max int64) (*tar.Header, error) {
+	next := func(want string, max int64) (*ustar.Header, error) {
 		h, err := tr.Next()
 		if err == io.EOF {
 			return nil, malformed("", "archive ends early: expected entry %s", want)
@@ -376,7 +376,7 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 		}
 		return nil, malformed(h.Name, "unexpected entry after the last blob (not listed in %s, or a duplicate)", IndexName)
 	}
-	if err := checkTail(o.r); err != nil {
+	if err := checkTail(tr); err != nil {
 		return nil, err
 	}
 	for _, it := range st.Items {

@@ -1,15 +1,15 @@
 package archive
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
@@ -17,14 +17,10 @@ import (
 // zstdMagic starts every zstd frame.
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
-// header returns the deterministic header of a regular file entry (§1).
-func header(name string, size int64) *tar.Header {
-	return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o644, ModTime: time.Unix(0, 0), Format: tar.FormatUnknown}
-}
-
-// writeFile writes one small entry.
-func writeFile(tw *tar.Writer, name string, data []byte) error {
-	if err := tw.WriteHeader(header(name, int64(len(data)))); err != nil {
+// writeFile writes one small entry. Headers are ustar.Encode's with mtime 0:
+// the one encoding of archive.md §1 (the same as a bundle's, bundle.md §1).
+func writeFile(tw *ustar.Writer, name string, data []byte) error {
+	if err := tw.WriteHeader(name, ustar.TypeReg, int64(len(data))); err != nil {
 		return err
 	}
 	_, err := tw.Write(data)
@@ -45,28 +41,39 @@ func unsafePath(p string) bool {
 	return false
 }
 
-// checkHeader applies the entry rules of §1 to every archive entry.
-func checkHeader(h *tar.Header) error {
-	if unsafePath(h.Name) {
-		return malformed(h.Name, "unsafe path (absolute, '..' or not clean)")
+// checkHeader applies the entry rules of §1 to every archive entry: first
+// those with a message a user knows, then that the header is byte for byte
+// the one the exporter writes.
+func checkHeader(h *ustar.Header) error {
+	bad := func(format string, args ...any) error {
+		return malformed(h.Name, format+" (header at byte %d)", append(args, h.Offset)...)
 	}
 	switch h.Typeflag {
-	case tar.TypeReg:
-	case tar.TypeSymlink, tar.TypeLink:
-		return malformed(h.Name, "link entries are not allowed (link to %q)", h.Linkname)
+	case ustar.TypeReg:
+	case '1', '2':
+		return bad("link entries are not allowed (link to %q)", h.Linkname)
 	default:
-		return malformed(h.Name, "entry type %q is not allowed: only regular files", string(h.Typeflag))
+		return bad("entry type %q is not allowed: only regular files ('0')", string(h.Typeflag))
+	}
+	if unsafePath(h.Name) {
+		return bad("unsafe path (absolute, '..' or not clean)")
 	}
 	if h.Mode != 0o644 {
-		return malformed(h.Name, "mode %o, the format requires 644", h.Mode)
+		return bad("mode %o, the format requires 644", h.Mode)
 	}
 	if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-		return malformed(h.Name, "owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
+		return bad("owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
 	}
-	for k := range h.PAXRecords {
-		if k != "size" && k != "path" {
-			return malformed(h.Name, "PAX record %q is not allowed", k)
+	for k := range h.PAX {
+		if k != "size" {
+			return bad("PAX record %q is not allowed", k)
 		}
+	}
+	if h.ModTime != 0 {
+		return bad("mtime %d, the format requires 0", h.ModTime)
+	}
+	if err := h.Exact(0); err != nil {
+		return malformed(h.Name, "header is not the one the exporter writes: %v", err)
 	}
 	return nil
 }
@@ -83,6 +90,7 @@ func malformed(entry, format string, args ...any) *exit.Error {
 type opened struct {
 	r    io.Reader
 	zr   *zstd.Decoder
+	fc   *frameCheck // the compressed stream's structure, when zstd
 	Zstd bool
 }
 
@@ -97,47 +105,81 @@ func open(r io.Reader) (*opened, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic, _ := br.Peek(4)
 	if bytes.Equal(magic, zstdMagic) {
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<27))
+		fc := &frameCheck{r: br}
+		zr, err := zstd.NewReader(fc, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<27))
 		if err != nil {
 			return nil, exit.Wrap(exit.Malformed, err, "not a zstd stream")
 		}
-		return &opened{r: zr, zr: zr, Zstd: true}, nil
+		return &opened{r: zr, zr: zr, fc: fc, Zstd: true}, nil
 	}
 	return &opened{r: br}, nil
 }
 
-// checkTail accepts only zero padding (≤ 1 MiB) after the end of the tar.
-func checkTail(r io.Reader) error {
-	var buf [4096]byte
-	var total int64
-	for {
-		n, err := r.Read(buf[:])
-		for _, c := range buf[:n] {
-			if c != 0 {
-				return malformed("", "data after the end of the archive")
-			}
+// tarReader reads the archive's tar stream strictly (package ustar); an
+// error in the zstd framing below it takes precedence, since the decoder
+// may report it only as a failed read.
+type tarReader struct {
+	o  *opened
+	ur *ustar.Reader
+}
+
+func newTarReader(o *opened) *tarReader { return &tarReader{o: o, ur: ustar.NewReader(o.r, 0)} }
+
+func (t *tarReader) err(err error) error {
+	if err != nil && err != io.EOF && t.o.fc != nil && t.o.fc.err != nil {
+		return t.o.fc.err
+	}
+	return err
+}
+
+func (t *tarReader) Next() (*ustar.Header, error) {
+	h, err := t.ur.Next()
+	return h, t.err(err)
+}
+
+func (t *tarReader) Read(p []byte) (int, error) {
+	n, err := t.ur.Read(p)
+	return n, t.err(err)
+}
+
+// End checks that the stream ends right after the end-of-archive marker
+// (§1), and, for zstd, that the one frame ends there too.
+func (t *tarReader) End() error {
+	if err := t.err(t.ur.End()); err != nil {
+		return tarErr(err, "end of archive")
+	}
+	if fc := t.o.fc; fc != nil {
+		if fc.err != nil {
+			return fc.err
 		}
-		total += int64(n)
-		if total > 1<<20 {
-			return malformed("", "more than 1 MiB of padding after the end of the archive")
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return tarErr(err, "end of archive")
+		if fc.state != fcDone {
+			return malformed("", "the zstd frame does not end with the archive")
 		}
 	}
+	return nil
 }
+
+// checkTail is kept for callers that read the tar stream themselves.
+func checkTail(t *tarReader) error { return t.End() }
 
 func tarErr(err error, where string) error {
 	if _, ok := err.(*exit.Error); ok {
 		return err
 	}
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
+	var te *ustar.TruncatedError
+	if errors.As(err, &te) || err == io.ErrUnexpectedEOF || err == io.EOF {
 		return malformed(where, "archive is truncated")
 	}
-	if strings.Contains(err.Error(), "zstd") || err == tar.ErrHeader {
+	var ue *ustar.Error
+	if errors.As(err, &ue) {
+		if ue.Entry != "" {
+			where = ue.Entry
+		} else if where == "end of archive" {
+			where = ""
+		}
+		return malformed(where, "%v", ue)
+	}
+	if strings.Contains(err.Error(), "zstd") {
 		return exit.Wrap(exit.Malformed, err, "damaged archive").At("entry " + where).
 			WithHint("this is not an intact ct archive; fetch it again")
 	}
@@ -153,13 +195,15 @@ func ReadIndex(r io.Reader) (*Index, []byte, error) {
 		return nil, nil, err
 	}
 	defer o.Close()
-	tr := tar.NewReader(o.r)
-	return readIndexEntry(tr)
+	return readIndexEntry(newTarReader(o))
 }
 
-func readIndexEntry(tr *tar.Reader) (*Index, []byte, error) {
+func readIndexEntry(tr *tarReader) (*Index, []byte, error) {
 	h, err := tr.Next()
 	if err != nil {
+		if e, ok := err.(*exit.Error); ok { // the zstd framing
+			return nil, nil, e
+		}
 		return nil, nil, malformed("", "not a ct archive: not a tar stream, or empty")
 	}
 	if err := checkHeader(h); err != nil {

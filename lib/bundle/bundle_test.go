@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
@@ -202,6 +203,88 @@ func TestReaderRejects(t *testing.T) {
 			return bundletest.Rename(raw, "signatures/xxxxxxxxx", "signatures/")
 		}, exit.Malformed, "ends in '/'"},
 		{"first entry not manifest", func() []byte { e := clone(entries); e[0], e[1] = e[1], e[0]; return build(t, e) }, exit.Malformed, "first entry"},
+		// One bundle, one byte sequence (issue 8 §3): every byte the
+		// writer does not produce is rejected.
+		{"garbage in padding", func() []byte { return bundletest.EditPadding(good, ManifestName, 'X') }, exit.Malformed, "padding"},
+		{"garbage in devmajor", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { h[329] = '7' })
+		}, exit.Malformed, "devmajor"},
+		{"garbage in unused header bytes", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { copy(h[500:], "smuggled") })
+		}, exit.Malformed, "unused bytes"},
+		{"garbage in linkname", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { copy(h[157:], "x") })
+		}, exit.Malformed, "linkname"},
+		{"NUL typeflag", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { h[156] = 0 })
+		}, exit.Malformed, "entry type"},
+		{"GNU magic", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { copy(h[257:], "ustar  \x00") })
+		}, exit.Malformed, "magic"},
+		{"mode spelled with a space", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { copy(h[100:], " 000644\x00") })
+		}, exit.Malformed, "mode"},
+		{"checksum spelled with seven digits", func() []byte {
+			d := bytes.Clone(good) // manifest.toml's header is at 0
+			sum := string(d[148:154])
+			copy(d[148:156], "0"+sum+"\x00")
+			return d
+		}, exit.Malformed, "checksum"},
+		{"mtime differs between entries", func() []byte {
+			return bundletest.EditHeader(good, LayoutName, func(h []byte) { copy(h[136:], "00000000001") })
+		}, exit.Malformed, "mtime"},
+		{"GNU long-name record", func() []byte { return bundletest.InsertGNULongName(good, LayoutName, LayoutName) }, exit.Malformed, "entry type \"L\""},
+		{"PAX comment record", func() []byte { return bundletest.InsertPAX(good, LayoutName, "comment=hi") }, exit.Malformed, "PAX record \"comment\""},
+		{"PAX path record", func() []byte { return bundletest.InsertPAX(good, LayoutName, "path="+LayoutName) }, exit.Malformed, "PAX record \"path\""},
+		{"PAX size record on a small entry", func() []byte {
+			return bundletest.InsertPAX(good, LayoutName, fmt.Sprintf("size=%d", len(LayoutBytes())))
+		}, exit.Malformed, "PAX extended header the format does not write"},
+		{"no end-of-archive marker", func() []byte { return good[:len(good)-1024] }, exit.Malformed, "marker"},
+		{"one zero block", func() []byte { return good[:len(good)-512] }, exit.Malformed, "marker"},
+		{"zero record padding after the marker", func() []byte { return append(bytes.Clone(good), make([]byte, 10240-len(good)%10240)...) }, exit.Malformed, "after the end-of-archive marker"},
+		{"a zero block before an entry", func() []byte {
+			e := clone(entries)
+			b := build(t, append(e, entry{Name: SignaturesDir, Dir: true}, entry{Name: "signatures/a.sig", Data: []byte("sig")}))
+			i := bytes.LastIndex(b, []byte(SignaturesDir+"\x00")) // the directory header
+			return append(append(bytes.Clone(b[:i]), make([]byte, 512)...), b[i:]...)
+		}, exit.Malformed, "single zero block"},
+		{"unsorted signatures", func() []byte {
+			e := clone(entries)
+			return build(t, append(e, entry{Name: SignaturesDir, Dir: true}, entry{Name: "signatures/b.sig", Data: []byte("b")}, entry{Name: "signatures/a.sig", Data: []byte("a")}))
+		}, exit.Malformed, "out of order"},
+		{"duplicate signature", func() []byte {
+			e := clone(entries)
+			return build(t, append(e, entry{Name: SignaturesDir, Dir: true}, entry{Name: "signatures/a.sig", Data: []byte("a")}, entry{Name: "signatures/a.sig", Data: []byte("a")}))
+		}, exit.Malformed, "duplicate entry"},
+		{"signature without the directory entry", func() []byte {
+			e := clone(entries)
+			return build(t, append(e, entry{Name: "signatures/a.sig", Data: []byte("a")}))
+		}, exit.Malformed, "directory entry"},
+		{"empty signatures directory", func() []byte {
+			return build(t, append(clone(entries), entry{Name: SignaturesDir, Dir: true}))
+		}, exit.Malformed, "no signature after it"},
+		{"signature in a sub-directory", func() []byte {
+			e := clone(entries)
+			return build(t, append(e, entry{Name: SignaturesDir, Dir: true}, entry{Name: "signatures/a/b.sig", Data: []byte("a")}))
+		}, exit.Malformed, "sub-directory"},
+		{"non-ASCII signature name", func() []byte {
+			e := clone(entries)
+			return build(t, append(e, entry{Name: SignaturesDir, Dir: true}, entry{Name: "signatures/caf\u00e9.sig", Data: []byte("a")}))
+		}, exit.Malformed, "PAX record \"path\""},
+		{"duplicate key in the image manifest", func() []byte {
+			m, blobs := testImage()
+			editManifestBlob(m, blobs, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`{"schemaVersion":2,`), []byte(`{"schemaVersion":2,"schemaVersion":2,`), 1)
+			})
+			return write(t, m, blobs, WriterOptions{})
+		}, exit.Malformed, "duplicate object key \"schemaVersion\""},
+		{"keys differing only in case in the image manifest", func() []byte {
+			m, blobs := testImage()
+			editManifestBlob(m, blobs, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`{"schemaVersion":2,`), []byte(`{"schemaVersion":2,"Layers":[],`), 1)
+			})
+			return write(t, m, blobs, WriterOptions{})
+		}, exit.Malformed, "differ only in case"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -222,10 +305,6 @@ func TestReaderRejects(t *testing.T) {
 	}
 	if _, _, err := Check(bytes.NewReader(good), "x.ctp"); err != nil {
 		t.Fatalf("good bundle rejected: %v", err)
-	}
-	// zero padding after the archive, as tar(1) writes it, is fine
-	if _, _, err := Check(bytes.NewReader(append(bytes.Clone(good), make([]byte, 10240)...)), "x.ctp"); err != nil {
-		t.Fatalf("padded bundle rejected: %v", err)
 	}
 	// signature entries after the blobs are returned
 	e := clone(entries)
@@ -343,6 +422,24 @@ type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
+// editManifestBlob replaces the image manifest blob of m with edit's
+// version of it, keeping manifest.toml consistent: a bundle the writer
+// writes, whose only fault is in the blob.
+func editManifestBlob(m *Manifest, blobs map[string][]byte, edit func([]byte) []byte) {
+	old := m.Image.Digest
+	b := edit(blobs[old])
+	d := Digest(b)
+	delete(blobs, old)
+	blobs[d] = b
+	for i := range m.Blobs {
+		if m.Blobs[i].Digest == old {
+			m.Blobs[i].Digest, m.Blobs[i].Size = d, int64(len(b))
+		}
+	}
+	m.Image.Digest, m.Image.Size, m.Source.Digest = d, int64(len(b)), d
+	m.SortBlobs()
+}
+
 type entry = bundletest.Entry
 
 func clone(e []entry) []entry { return bundletest.Clone(e) }
@@ -356,3 +453,51 @@ func readEntries(t testing.TB, data []byte) []entry {
 }
 
 func build(t testing.TB, entries []entry) []byte { return bundletest.Build(entries) }
+
+// The mtime must fit the header's 11-digit octal field, so no PAX mtime
+// record is ever written (bundle.md §1); the largest value round-trips.
+func TestWriterMTimeRange(t *testing.T) {
+	m, blobs := testImage()
+	for _, bad := range []int64{-1, ustar.MaxMTime + 1} {
+		if _, err := NewWriter(io.Discard, m, WriterOptions{ModTime: time.Unix(bad, 0)}); exit.CodeOf(err) != exit.Usage {
+			t.Errorf("mtime %d: %v", bad, err)
+		}
+	}
+	data := write(t, m, blobs, WriterOptions{ModTime: time.Unix(ustar.MaxMTime, 0)})
+	br, err := NewReader(bytes.NewReader(data), "x.ctp")
+	if err != nil || br.ModTime().Unix() != ustar.MaxMTime {
+		t.Fatalf("largest mtime: %v", err)
+	}
+}
+
+// A bundle signed by two keys has one byte sequence whatever order the
+// signatures are given in, and the reader returns them sorted.
+func TestSignaturesOneOrder(t *testing.T) {
+	m, blobs := testImage()
+	mk := func(sigs ...Entry) []byte {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, m, WriterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b, ok := w.NextBlob(); ok; b, ok = w.NextBlob() {
+			if err := w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.WriteSignatures(sigs); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		return buf.Bytes()
+	}
+	a, b := Entry{Name: "signatures/a.sig", Data: []byte("a")}, Entry{Name: "signatures/b.sig", Data: []byte("b")}
+	ab, ba := mk(a, b), mk(b, a)
+	if !bytes.Equal(ab, ba) {
+		t.Fatal("signature order changed the bytes")
+	}
+	_, sigs, err := Check(bytes.NewReader(ab), "x.ctp")
+	if err != nil || len(sigs) != 2 || sigs[0].Name != a.Name {
+		t.Fatalf("%v %v", sigs, err)
+	}
+}

@@ -15,6 +15,8 @@
 //     one index or manifest blob (≤ 4 MiB each) plus one copy buffer in
 //     memory, and classifies every failure with an exit code
 //     (exit.Malformed, exit.HashMismatch, exit.IO).
-//   - Whatever Reader accepts, Writer re-creates byte for byte (up to the
-//     entries' mtime and the signatures).
+//   - Whatever Reader accepts, Writer re-creates byte for byte from the
+//     manifest, the blobs, the mtime and the signature entries: the reader
+//     accepts exactly one tar encoding (package ustar), zero padding, the
+//     end-of-archive marker and nothing after it, sorted signatures.
 package bundle

@@ -1,11 +1,9 @@
 package bundle
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -31,13 +30,15 @@ const MaxSignatures = 256
 // verifies size and digest as it is read; after the last blob, Signatures
 // returns the trailing signature entries and checks the end of the archive.
 //
-// Every rule of docs/spec/bundle.md "Reading" is enforced: fixed entry order
-// and names, entry types, header fields, canonical manifest.toml, derived
+// Every rule of docs/spec/bundle.md "Reading" is enforced: the one tar
+// encoding (each header byte for byte the writer's, zero padding, the
+// end-of-archive marker and nothing after it), fixed entry order and names,
+// entry types, sorted signatures, canonical manifest.toml, derived
 // files byte-identical to what manifest.toml implies, blob digests and
 // sizes, and (after the last blob) that the OCI manifests inside reference
 // exactly the blobs manifest.toml lists.
 type Reader struct {
-	tr       *tar.Reader
+	tr       *ustar.Reader
 	src      *countingReader
 	name     string // for messages: the bundle's path or "-"
 	m        *Manifest
@@ -47,7 +48,7 @@ type Reader struct {
 	meta     map[string][]byte // index and manifest blobs, kept for the closure check
 	sigs     []Entry
 	done     bool
-	mtime    time.Time
+	mtime    int64 // of manifest.toml; every entry must carry it
 	// mismatches counts blobs whose content or size did not match.
 	mismatches int
 	// keptBad names the first kept blob (index, manifest, root config) that
@@ -69,16 +70,17 @@ type Entry struct {
 // messages (a file path, or "-" for stdin).
 func NewReader(r io.Reader, name string) (*Reader, error) {
 	cr := &countingReader{r: r}
-	var tr *tar.Reader
+	var tr *ustar.Reader
 	if s, ok := r.(io.ReadSeeker); ok {
-		// tar.Reader seeks past unread entry data when it can. Offsets
-		// are absolute, so start counting where the reader stands.
-		if pos, err := s.Seek(0, io.SeekCurrent); err == nil {
-			cr.n = pos
+		// The tar reader seeks past unread entry data when it can.
+		// Offsets are absolute, so start counting where the reader stands.
+		var pos int64
+		if p, err := s.Seek(0, io.SeekCurrent); err == nil {
+			pos = p
 		}
-		tr = tar.NewReader(&seekingCountingReader{cr, s})
+		tr = ustar.NewReader(&seekingCountingReader{cr, s}, pos)
 	} else {
-		tr = tar.NewReader(cr)
+		tr = ustar.NewReader(cr, 0)
 	}
 	br := &Reader{tr: tr, src: cr, name: name, meta: map[string][]byte{}}
 	mb, err := br.small(ManifestName, MaxManifestSize, "the first entry")
@@ -121,7 +123,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		if err != nil {
 			return nil, err
 		}
-		if hdr.Typeflag != tar.TypeDir || hdr.Name != d {
+		if hdr.Typeflag != ustar.TypeDir || hdr.Name != d {
 			return nil, br.fail(exit.Malformed, hdr.Name, "expected directory entry %s here", d)
 		}
 	}
@@ -141,10 +143,11 @@ func (r *Reader) ManifestBytes() []byte { return r.manifest }
 
 // ModTime is the mtime of the manifest.toml entry; a writer re-creating the
 // bundle uses it for every entry so that re-signing changes no header.
-func (r *Reader) ModTime() time.Time { return r.mtime }
+func (r *Reader) ModTime() time.Time { return time.Unix(r.mtime, 0).UTC() }
 
-// Offset is the number of bundle bytes consumed so far.
-func (r *Reader) Offset() int64 { return r.src.n }
+// Offset is the stream offset of the next byte the reader will consume (for
+// a file, the absolute file offset).
+func (r *Reader) Offset() int64 { return r.tr.Offset() }
 
 func (r *Reader) at(err error) error {
 	var e *exit.Error
@@ -183,7 +186,7 @@ func (r *Reader) fail(c exit.Code, where, format string, args ...any) error {
 
 // header reads the next tar header, expecting entry want (for messages), and
 // applies the rules every entry obeys.
-func (r *Reader) header(want string) (*tar.Header, error) {
+func (r *Reader) header(want string) (*ustar.Header, error) {
 	hdr, err := r.tr.Next()
 	if err == io.EOF {
 		return nil, r.fail(exit.Malformed, "", "archive ends early: expected entry %s", want)
@@ -205,16 +208,23 @@ func (r *Reader) tarErr(err error, want string) error {
 	if errors.As(err, &ee) {
 		return r.at(err)
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return r.fail(exit.Malformed, want, "archive is truncated at byte %d", r.src.n)
+	var te *ustar.TruncatedError
+	if errors.As(err, &te) {
+		return r.fail(exit.Malformed, want, "archive is truncated: %v", err)
 	}
-	if errors.Is(err, tar.ErrHeader) || errors.Is(err, tar.ErrFieldTooLong) || errors.Is(err, tar.ErrInsecurePath) {
-		return r.fail(exit.Malformed, want, "not a valid tar archive at byte %d: %v", r.src.n, err)
+	var ue *ustar.Error
+	if errors.As(err, &ue) {
+		if ue.Entry != "" {
+			want = ue.Entry
+		} else if want == endOfArchive {
+			want = ""
+		}
+		return r.fail(exit.Malformed, want, "%v", err)
 	}
 	if r.src.err != nil && errors.Is(err, r.src.err) {
 		return r.at(exit.Wrap(exit.IO, err, "cannot read bundle"))
 	}
-	return r.fail(exit.Malformed, want, "not a valid tar archive at byte %d: %v", r.src.n, err)
+	return r.fail(exit.Malformed, want, "not a valid tar archive at byte %d: %v", r.tr.Offset(), err)
 }
 
 func (r *Reader) unexpected(got, want string) error {
@@ -239,34 +249,46 @@ func unsafePath(p string) bool {
 	return false
 }
 
-func (r *Reader) checkHeader(h *tar.Header) error {
-	if unsafePath(h.Name) {
-		return r.fail(exit.Malformed, h.Name, "unsafe path (absolute, '..' or not clean)")
+// checkHeader applies the entry rules of bundle.md §1: first those with a
+// message a user knows (type, mode, owner, mtime), then that the header is
+// byte for byte the one the writer emits for the entry.
+func (r *Reader) checkHeader(h *ustar.Header) error {
+	bad := func(format string, args ...any) error {
+		return r.fail(exit.Malformed, h.Name, format+" (header at byte %d)", append(args, h.Offset)...)
 	}
 	switch h.Typeflag {
-	case tar.TypeReg:
+	case ustar.TypeReg:
 		if strings.HasSuffix(h.Name, "/") {
-			return r.fail(exit.Malformed, h.Name, "a regular file whose name ends in '/' (a directory name)")
+			return bad("a regular file whose name ends in '/' (a directory name)")
 		}
 		if h.Mode != 0o644 {
-			return r.fail(exit.Malformed, h.Name, "mode %o, the format requires 644", h.Mode)
+			return bad("mode %o, the format requires 644", h.Mode)
 		}
-	case tar.TypeDir:
+	case ustar.TypeDir:
 		if h.Mode != 0o755 || h.Size != 0 {
-			return r.fail(exit.Malformed, h.Name, "directory with mode %o and size %d, the format requires 755 and 0", h.Mode, h.Size)
+			return bad("directory with mode %o and size %d, the format requires 755 and 0", h.Mode, h.Size)
 		}
-	case tar.TypeSymlink, tar.TypeLink:
-		return r.fail(exit.Malformed, h.Name, "link entries are not allowed (link to %q)", h.Linkname)
+	case '1', '2':
+		return bad("link entries are not allowed (link to %q)", h.Linkname)
 	default:
-		return r.fail(exit.Malformed, h.Name, "entry type %q is not allowed: only regular files and directories", string(h.Typeflag))
+		return bad("entry type %q is not allowed: only regular files ('0') and directories ('5')", string(h.Typeflag))
+	}
+	if unsafePath(h.Name) {
+		return bad("unsafe path (absolute, '..' or not clean)")
 	}
 	if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-		return r.fail(exit.Malformed, h.Name, "owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
+		return bad("owner %d:%d (%q:%q), the format requires 0:0 with no names", h.Uid, h.Gid, h.Uname, h.Gname)
 	}
-	for k := range h.PAXRecords {
-		if k != "size" && k != "path" {
-			return r.fail(exit.Malformed, h.Name, "PAX record %q is not allowed", k)
+	for k := range h.PAX {
+		if k != "size" {
+			return bad("PAX record %q is not allowed", k)
 		}
+	}
+	if h.ModTime != r.mtime {
+		return bad("mtime %d, but manifest.toml's is %d: every entry carries the same mtime", h.ModTime, r.mtime)
+	}
+	if err := h.Exact(r.mtime); err != nil {
+		return r.fail(exit.Malformed, h.Name, "header is not the one the bundle writer emits: %v", err)
 	}
 	return nil
 }
@@ -278,14 +300,17 @@ func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 		r.mtime = hdr.ModTime
 	}
 	if err == io.EOF {
-		if r.src.n == 0 {
-			return nil, r.fail(exit.Malformed, "", "empty input: not a bundle")
-		}
 		return nil, r.fail(exit.Malformed, "", "archive ends early: expected entry %s", name)
 	}
 	if err != nil {
 		if name == ManifestName {
-			return nil, r.fail(exit.Malformed, "", "not a ct bundle: not a tar archive (%v)", err)
+			var te *ustar.TruncatedError
+			if errors.As(err, &te) && te.Offset == 0 {
+				return nil, r.fail(exit.Malformed, "", "empty input: not a bundle")
+			}
+			if r.src.err == nil {
+				return nil, r.fail(exit.Malformed, "", "not a ct bundle: not a tar archive (%v)", err)
+			}
 		}
 		return nil, r.tarErr(err, name)
 	}
@@ -298,7 +323,7 @@ func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 		}
 		return nil, r.unexpected(hdr.Name, name)
 	}
-	if hdr.Typeflag != tar.TypeReg {
+	if hdr.Typeflag != ustar.TypeReg {
 		return nil, r.fail(exit.Malformed, name, "must be a regular file")
 	}
 	if hdr.Size > max {
@@ -358,7 +383,7 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 		}
 		return Blob{}, nil, r.unexpected(hdr.Name, b.Path())
 	}
-	if hdr.Typeflag != tar.TypeReg {
+	if hdr.Typeflag != ustar.TypeReg {
 		return Blob{}, nil, r.fail(exit.Malformed, hdr.Name, "a blob must be a regular file")
 	}
 	where := fmt.Sprintf("%s (blob %d of %d, %s)", b.Path(), r.next, len(r.m.Blobs), b.Role)
@@ -507,8 +532,8 @@ func (r *Reader) LayerOrder() []string {
 	if r.m == nil || !r.done {
 		return nil
 	}
-	var om ociManifest
-	if json.Unmarshal(r.meta[r.m.Image.Digest], &om) != nil || om.Config == nil {
+	om, err := parseOCI(r.meta[r.m.Image.Digest])
+	if err != nil || om.Config == nil {
 		return nil
 	}
 	out := make([]string, 0, len(om.Layers))
@@ -549,17 +574,27 @@ func (r *Reader) Signatures() ([]Entry, error) {
 		if len(r.sigs) >= MaxSignatures {
 			return nil, r.fail(exit.Malformed, hdr.Name, "more than %d signature entries", MaxSignatures)
 		}
-		for _, s := range r.sigs {
-			if s.Name == hdr.Name {
-				return nil, r.fail(exit.Malformed, hdr.Name, "duplicate entry")
-			}
-		}
-		if hdr.Typeflag == tar.TypeDir {
+		if hdr.Typeflag == ustar.TypeDir {
 			if hdr.Name != SignaturesDir || len(r.sigs) > 0 || sawDir {
 				return nil, r.fail(exit.Malformed, hdr.Name, "unexpected directory entry")
 			}
 			sawDir = true
 			continue
+		}
+		if strings.Contains(strings.TrimPrefix(hdr.Name, SignaturesDir), "/") {
+			return nil, r.fail(exit.Malformed, hdr.Name, "a signature entry in a sub-directory of signatures/")
+		}
+		if !sawDir {
+			return nil, r.fail(exit.Malformed, hdr.Name, "signature entry without the %s directory entry before it (the writer writes it first)", SignaturesDir)
+		}
+		// Writers sort signature entries bytewise (bundle.md §6), so one
+		// set of signatures has one byte sequence.
+		if n := len(r.sigs); n > 0 {
+			if prev := r.sigs[n-1].Name; hdr.Name == prev {
+				return nil, r.fail(exit.Malformed, hdr.Name, "duplicate entry")
+			} else if hdr.Name < prev {
+				return nil, r.fail(exit.Malformed, hdr.Name, "signature entries out of order: it follows %s (writers sort them bytewise)", prev)
+			}
 		}
 		if hdr.Size > MaxSignatureSize {
 			return nil, r.fail(exit.Malformed, hdr.Name, "%d bytes, over the %d-byte limit", hdr.Size, MaxSignatureSize)
@@ -570,30 +605,18 @@ func (r *Reader) Signatures() ([]Entry, error) {
 		}
 		r.sigs = append(r.sigs, Entry{Name: hdr.Name, Data: b})
 	}
-	// After the end-of-archive marker only zero padding may follow (tar
-	// writers pad to a record); anything else is smuggled data.
-	var tail [512]byte
-	var total int64
-	for {
-		n, err := r.src.Read(tail[:])
-		for _, c := range tail[:n] {
-			if c != 0 {
-				return nil, r.fail(exit.Malformed, "", "data after the end of the archive at byte %d", r.src.n-int64(n))
-			}
-		}
-		total += int64(n)
-		if total > 1<<20 {
-			return nil, r.fail(exit.Malformed, "", "more than 1 MiB of padding after the end of the archive")
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, r.at(exit.Wrap(exit.IO, err, "cannot read bundle"))
-		}
+	if sawDir && len(r.sigs) == 0 {
+		return nil, r.fail(exit.Malformed, SignaturesDir, "a %s directory entry with no signature after it (a writer writes neither)", SignaturesDir)
+	}
+	// Nothing may follow the end-of-archive marker: the writer ends the
+	// stream there, and any byte after it would be unsigned data.
+	if err := r.tr.End(); err != nil {
+		return nil, r.tarErr(err, endOfArchive)
 	}
 	return r.sigs, nil
 }
+
+const endOfArchive = "end of archive"
 
 // Check reads a whole bundle from r, verifying everything the format
 // promises without signatures or trust, and returns its manifest and
@@ -652,15 +675,15 @@ func (r *Reader) settle(first error) error {
 	return first
 }
 
+// countingReader remembers the source's own read error, so that an I/O
+// failure is told from a malformed bundle.
 type countingReader struct {
 	r   io.Reader
-	n   int64
 	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
 	if err != nil && err != io.EOF {
 		c.err = err
 	}
@@ -674,8 +697,8 @@ type seekingCountingReader struct {
 
 func (c *seekingCountingReader) Seek(off int64, whence int) (int64, error) {
 	n, err := c.s.Seek(off, whence)
-	if err == nil {
-		c.n = n
+	if err != nil {
+		c.err = err
 	}
 	return n, err
 }
@@ -717,9 +740,9 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 		if depth > MaxGraphDepth {
 			return exit.New(exit.Malformed, "%s at depth %d: indexes and manifests may be nested at most %d levels below the root", role, depth, MaxGraphDepth).At(where)
 		}
-		var om ociManifest
-		if err := json.Unmarshal(meta[d.Digest], &om); err != nil {
-			return exit.Wrap(exit.Malformed, err, "%s is not valid JSON", role).At(where)
+		om, err := parseOCI(meta[d.Digest])
+		if err != nil {
+			return exit.Wrap(exit.Malformed, err, "%s is not valid JSON, or not JSON that reads one way", role).At(where)
 		}
 		if om.MediaType != "" && om.MediaType != d.MediaType {
 			return exit.New(exit.Malformed, "its mediaType %q differs from its descriptor's %q", om.MediaType, d.MediaType).At(where)
@@ -761,8 +784,10 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 		return err
 	}
 	if rootRole == RoleManifest {
-		var om ociManifest
-		json.Unmarshal(meta[m.Image.Digest], &om)
+		om, err := parseOCI(meta[m.Image.Digest]) // walk parsed it already
+		if err != nil || om.Config == nil {
+			return exit.New(exit.Internal, "image manifest %s not parsed", m.Image.Digest)
+		}
 		if om.Config.Digest != m.Image.Config {
 			return exit.New(exit.Malformed, "image.config is %s but the image manifest's config is %s", m.Image.Config, om.Config.Digest).At(ManifestName)
 		}

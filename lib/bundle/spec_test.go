@@ -288,7 +288,7 @@ func TestCheckDecidesLikeVerify(t *testing.T) {
 		return e
 	}
 	// A changed layer byte, then data after the end of the archive: 10.
-	wantErr(t, checkBytes(append(build(t, flipLayer(clone(es))), []byte("smuggled")...)), exit.Malformed, "after the end of the archive")
+	wantErr(t, checkBytes(append(build(t, flipLayer(clone(es))), []byte("smuggled")...)), exit.Malformed, "after the end-of-archive marker")
 	// A changed layer byte, then an extra entry: 10.
 	wantErr(t, checkBytes(build(t, append(flipLayer(clone(es)), entry{Name: "README", Data: []byte("x")}))), exit.Malformed, "README")
 	// Two changed layers: the first in stream order.

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
@@ -20,10 +20,9 @@ import (
 // manifest's order; Close ends the stream. Nothing is buffered beyond one
 // copy buffer: blobs stream from their source to the output.
 type Writer struct {
-	tw       *tar.Writer
+	tw       *ustar.Writer
 	m        *Manifest
 	manifest []byte
-	mtime    time.Time
 	next     int
 	buf      []byte
 }
@@ -50,11 +49,15 @@ func NewWriter(w io.Writer, m *Manifest, opts WriterOptions) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	mtime := opts.ModTime
-	if mtime.IsZero() {
-		mtime = time.Unix(0, 0)
+	var mtime int64
+	if !opts.ModTime.IsZero() {
+		mtime = opts.ModTime.Unix()
 	}
-	bw := &Writer{tw: tar.NewWriter(w), m: m, manifest: mb, mtime: mtime.UTC().Truncate(time.Second), buf: make([]byte, 256<<10)}
+	if mtime < 0 || mtime > ustar.MaxMTime {
+		return nil, exit.New(exit.Usage, "entry mtime %d is outside the bundle format's range 0 to %d (1970 to 2242)", mtime, int64(ustar.MaxMTime)).
+			WithHint("set SOURCE_DATE_EPOCH to a time in that range")
+	}
+	bw := &Writer{tw: ustar.NewWriter(w, mtime), m: m, manifest: mb, buf: make([]byte, 256<<10)}
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -64,7 +67,7 @@ func NewWriter(w io.Writer, m *Manifest, opts WriterOptions) (*Writer, error) {
 		}
 	}
 	for _, d := range []string{BlobsDir, BlobsSHA256Dir} {
-		if err := bw.tw.WriteHeader(bw.header(d, tar.TypeDir, 0)); err != nil {
+		if err := bw.tw.WriteHeader(d, ustar.TypeDir, 0); err != nil {
 			return nil, writeErr(d, err)
 		}
 	}
@@ -74,17 +77,10 @@ func NewWriter(w io.Writer, m *Manifest, opts WriterOptions) (*Writer, error) {
 // ManifestBytes returns the canonical manifest.toml that was written.
 func (w *Writer) ManifestBytes() []byte { return w.manifest }
 
-func (w *Writer) header(name string, typ byte, size int64) *tar.Header {
-	mode := int64(0o644)
-	if typ == tar.TypeDir {
-		mode = 0o755
-	}
-	// Uid, Gid 0 and empty Uname/Gname: no user or host detail in a bundle.
-	return &tar.Header{Typeflag: typ, Name: name, Size: size, Mode: mode, ModTime: w.mtime}
-}
-
+// The headers are ustar.Encode's: mode 0644 or 0755, owner 0:0 with no
+// names, one mtime, nothing else (bundle.md §1).
 func (w *Writer) file(name string, size int64, r io.Reader) error {
-	if err := w.tw.WriteHeader(w.header(name, tar.TypeReg, size)); err != nil {
+	if err := w.tw.WriteHeader(name, ustar.TypeReg, size); err != nil {
 		return writeErr(name, err)
 	}
 	if _, err := io.CopyBuffer(w.tw, r, w.buf); err != nil {
@@ -115,7 +111,7 @@ func (w *Writer) WriteBlob(digest string, r io.Reader) error {
 	}
 	w.next++
 	where := fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, w.next, len(w.m.Blobs))
-	if err := w.tw.WriteHeader(w.header(b.Path(), tar.TypeReg, b.Size)); err != nil {
+	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
 		return writeErr(b.Path(), err)
 	}
 	h := sha256.New()
@@ -169,7 +165,7 @@ func (w *Writer) WriteSignatures(entries []Entry) error {
 	sorted := append([]Entry(nil), entries...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	for i, e := range sorted {
-		if !strings.HasPrefix(e.Name, SignaturesDir) || e.Name == SignaturesDir || unsafePath(e.Name) ||
+		if !strings.HasPrefix(e.Name, SignaturesDir) || e.Name == SignaturesDir || unsafePath(e.Name) || !ustar.ValidName(e.Name) ||
 			strings.Contains(strings.TrimPrefix(e.Name, SignaturesDir), "/") || len(e.Data) > MaxSignatureSize {
 			return exit.New(exit.Internal, "invalid signature entry %q", e.Name)
 		}
@@ -177,7 +173,7 @@ func (w *Writer) WriteSignatures(entries []Entry) error {
 			return exit.New(exit.Internal, "duplicate signature entry %q", e.Name)
 		}
 	}
-	if err := w.tw.WriteHeader(w.header(SignaturesDir, tar.TypeDir, 0)); err != nil {
+	if err := w.tw.WriteHeader(SignaturesDir, ustar.TypeDir, 0); err != nil {
 		return writeErr(SignaturesDir, err)
 	}
 	for _, e := range sorted {

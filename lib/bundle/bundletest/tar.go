@@ -93,3 +93,99 @@ func Rename(data []byte, from, to string) []byte {
 	}
 	panic("bundletest: no ustar header named " + from)
 }
+
+// headerAt returns the offset of the header block of the entry named name
+// (as stored in the name field, no prefix), or panics.
+func headerAt(data []byte, name string) int {
+	for off := 0; off+512 <= len(data); off += 512 {
+		h := data[off : off+512]
+		if string(bytes.TrimRight(h[:100], "\x00")) == name && bytes.Equal(h[257:262], []byte("ustar")) {
+			return off
+		}
+	}
+	panic("bundletest: no ustar header named " + name)
+}
+
+// FixChecksum recomputes the checksum field of the header block h the way
+// archive/tar writes it (six octal digits, NUL, space).
+func FixChecksum(h []byte) {
+	copy(h[148:156], "        ")
+	sum := 0
+	for _, c := range h[:512] {
+		sum += int(c)
+	}
+	copy(h[148:156], []byte(fmt.Sprintf("%06o\x00 ", sum)))
+}
+
+// EditHeader lets edit change the header block of the entry named name,
+// then fixes the checksum (unless keepSum), so that a tolerant tar reader
+// still reads the entry: the way to put garbage in unused fields, another
+// magic or typeflag, a differently spelled number.
+func EditHeader(data []byte, name string, edit func(h []byte)) []byte {
+	out := bytes.Clone(data)
+	off := headerAt(out, name)
+	edit(out[off : off+512])
+	FixChecksum(out[off : off+512])
+	return out
+}
+
+// EditPadding sets the first padding byte after the data of the entry named
+// name (whose size must not be a multiple of 512) to b.
+func EditPadding(data []byte, name string, b byte) []byte {
+	out := bytes.Clone(data)
+	off := headerAt(out, name)
+	var size int64
+	fmt.Sscanf(string(bytes.Trim(out[off+124:off+136], " \x00")), "%o", &size)
+	if size%512 == 0 {
+		panic("bundletest: entry " + name + " has no padding")
+	}
+	out[off+512+int(size)] = b
+	return out
+}
+
+// rawBlocks returns a header block (name, typeflag, magic and version as
+// given, mode 0644, owner 0:0, mtime 0) followed by data padded to blocks.
+func rawBlocks(name string, typ byte, magic string, data []byte) []byte {
+	h := make([]byte, 512)
+	copy(h, name)
+	copy(h[100:], "0000644\x00")
+	copy(h[108:], "0000000\x00")
+	copy(h[116:], "0000000\x00")
+	copy(h[124:], fmt.Sprintf("%011o\x00", len(data)))
+	copy(h[136:], "00000000000\x00")
+	h[156] = typ
+	copy(h[257:], magic)
+	FixChecksum(h)
+	pad := make([]byte, (len(data)+511)/512*512)
+	copy(pad, data)
+	return append(h, pad...)
+}
+
+// InsertPAX puts a PAX extended header with records (in the order given,
+// "key=value" each) before the header of the entry named name. archive/tar
+// applies them to the entry.
+func InsertPAX(data []byte, name string, records ...string) []byte {
+	var recs []byte
+	for _, r := range records {
+		n := len(r) + 2
+		n += len(fmt.Sprint(n))
+		rec := fmt.Sprintf("%d %s\n", n, r)
+		if len(rec) != n {
+			rec = fmt.Sprintf("%d %s\n", len(rec), r)
+		}
+		recs = append(recs, rec...)
+	}
+	return insertBefore(data, name, rawBlocks("PaxHeaders.0/"+name, 'x', "ustar\x0000", recs))
+}
+
+// InsertGNULongName puts a GNU long-name record naming long before the
+// header of the entry named name: archive/tar then reads the entry as long.
+func InsertGNULongName(data []byte, name, long string) []byte {
+	return insertBefore(data, name, rawBlocks("././@LongLink", 'L', "ustar  \x00", append([]byte(long), 0)))
+}
+
+func insertBefore(data []byte, name string, blocks []byte) []byte {
+	off := headerAt(data, name)
+	out := append(bytes.Clone(data[:off]), blocks...)
+	return append(out, data[off:]...)
+}

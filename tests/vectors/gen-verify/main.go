@@ -120,6 +120,9 @@ func main() {
 	for _, v := range dockerVectors(alice) {
 		vs = append(vs, vec(v))
 	}
+	for _, v := range strictVectors(m, blobs, alice, mallory) {
+		vs = append(vs, vec(v))
+	}
 	codes := map[string]int{"valid": 0, "hash-mismatch": 1, "signature-invalid": 2, "key-not-trusted": 3, "malformed": 10}
 	for _, v := range vs {
 		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
