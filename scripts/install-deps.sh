@@ -2,7 +2,9 @@
 # Installs what the tests need on a fresh Debian machine: skopeo (an
 # independent OCI client), the CNCF distribution registry (Debian's
 # docker-registry package), and podman, umoci and oci-image-tool (the other
-# OCI readers an extracted bundle must work with: tests/e2e docker_format).
+# OCI readers an extracted bundle must work with: tests/e2e docker_format),
+# and Node with ajv (tests/tools), which checks every --json output against
+# its JSON Schema in docs/json/.
 # Idempotent; quiet when everything is present.
 set -euo pipefail
 need=()
@@ -12,12 +14,18 @@ command -v tar >/dev/null 2>&1 || need+=(tar)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v oci-image-tool >/dev/null 2>&1 || need+=(oci-image-tool)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "installing: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# ajv and its formats, pinned by tests/tools/package-lock.json.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -x "$root/tests/tools/node_modules/.bin/ajv" ]; then
+  (cd "$root/tests/tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # The Debian package starts a registry service on :5000 on some systems; the
 # tests start their own on a free 127.0.0.1 port, so it is not needed.
@@ -26,3 +34,4 @@ skopeo --version
 podman --version
 umoci --version
 oci-image-tool --version
+node --version

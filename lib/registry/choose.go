@@ -380,7 +380,14 @@ func (x *examiner) judge(g *group) error {
 			}
 			// Named by the verifier's own name for the key, never by the
 			// entry's key_id (issue 8 §1).
-			in.Signatures = append(in.Signatures, policy.Signature{KeyID: sc.trusted.Key.ID(), Fingerprint: sc.parsed.Fingerprint,
+			// A key trusted with an id that came with untrusted input
+			// (Unnamed) has no name a policy pattern can match; the
+			// entry's key_id goes along only as a label for messages.
+			id := sc.trusted.Key.ID()
+			if sc.trusted.Unnamed {
+				id = ""
+			}
+			in.Signatures = append(in.Signatures, policy.Signature{KeyID: id, Label: sc.parsed.KeyID, Fingerprint: sc.parsed.Fingerprint,
 				Suite: sc.parsed.Suite, Valid: true, Trusted: true, TrustSource: sc.trusted.Source})
 		}
 		if err := x.vopts.Policy.Evaluate(in).Error(); err != nil {

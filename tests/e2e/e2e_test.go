@@ -147,6 +147,8 @@ func TestScripts(t *testing.T) {
 			"relabel-sig": cmdRelabelSig,
 			"vector":      cmdVector,
 			"hostile":     cmdHostile,
+			// jsonschema.go
+			"jsonschema": cmdJSONSchema,
 		},
 		RequireExplicitExec: true,
 	})
