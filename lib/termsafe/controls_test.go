@@ -1,6 +1,9 @@
 package termsafe
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 func TestEscapeControls(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -27,8 +30,13 @@ func FuzzEscapeControls(f *testing.F) {
 		if EscapeControls(e) != e {
 			t.Fatalf("not idempotent on %q", s)
 		}
-		if slowNeedsControlEscape(e) {
-			t.Fatalf("%q leaves something to escape: %q", s, e)
+		if !utf8.ValidString(e) {
+			t.Fatalf("%q gives invalid UTF-8 %q", s, e)
+		}
+		for _, r := range e {
+			if isControl(r) || unsafeRune(r) {
+				t.Fatalf("%q leaves %U to escape: %q", s, r, e)
+			}
 		}
 	})
 }

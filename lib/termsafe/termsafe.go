@@ -31,8 +31,24 @@ import (
 //
 // Printable text, including non-ASCII letters, is unchanged. Escape of a
 // string with nothing to escape returns it as is (no allocation).
-func Escape(s string) string {
-	if !needsEscape(s) {
+func Escape(s string) string { return escape(s, true) }
+
+// EscapeControls is Escape without doubling backslashes: every character
+// that could drive a terminal is replaced by its visible escape, everything
+// else (a backslash too) is kept. It is idempotent, so it is the last guard
+// for a message whose parts may already be quoted (%q) or escaped, such as
+// an error printed on stderr, where doubling their backslashes would only
+// garble them. Where the text itself must be unambiguous, use Escape.
+func EscapeControls(s string) string { return escape(s, false) }
+
+// Escapef formats like fmt.Sprintf and then escapes the result. Use it only
+// when every argument is untrusted; otherwise escape the untrusted arguments.
+func Escapef(format string, args ...any) string {
+	return Escape(fmt.Sprintf(format, args...))
+}
+
+func escape(s string, backslash bool) string {
+	if !needsEscape(s, backslash) {
 		return s
 	}
 	var b strings.Builder
@@ -42,9 +58,9 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
+		case r == '\\' && backslash:
 			b.WriteString(`\\`)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		case isControl(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case unsafeRune(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
@@ -56,21 +72,15 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// Escapef formats like fmt.Sprintf and then escapes the result. Use it only
-// when every argument is untrusted; otherwise escape the untrusted arguments.
-func Escapef(format string, args ...any) string {
-	return Escape(fmt.Sprintf(format, args...))
-}
-
-func needsEscape(s string) bool {
+// needsEscape is the fast path: pure printable ASCII (the common case) is
+// decided without decoding runes.
+func needsEscape(s string, backslash bool) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c == 0x7f || c == '\\' || c >= 0x80 {
-			// Non-ASCII needs a closer look; fall back to the slow path,
-			// which copies printable runes unchanged.
-			if c >= 0x80 {
-				return slowNeedsEscape(s[i:])
-			}
+		switch {
+		case c >= 0x80:
+			return slowNeedsEscape(s[i:])
+		case c < 0x20 || c == 0x7f || (c == '\\' && backslash):
 			return true
 		}
 	}
@@ -80,19 +90,21 @@ func needsEscape(s string) bool {
 func slowNeedsEscape(s string) bool {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r < 0x20 || r == 0x7f || r == '\\' ||
-			(r >= 0x80 && r < 0xa0) || unsafeRune(r) {
-			return true
+		if (r == utf8.RuneError && size == 1) || r == '\\' || isControl(r) || unsafeRune(r) {
+			return true // a backslash here only costs the slow path
 		}
 		i += size
 	}
 	return false
 }
 
+// isControl reports C0 controls, DEL and C1 controls.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
 // unsafeRune reports runes outside C0/C1 that can hide or reorder text:
 // format characters (bidi overrides and isolates, zero-width joiners, BOM),
-// line and paragraph separators, and private-use or unassigned code points
-// are left alone only if the terminal would print them as glyphs.
+// line and paragraph separators, and anything else a terminal would not
+// print as a glyph.
 func unsafeRune(r rune) bool {
 	return unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || !unicode.IsPrint(r) && r != ' '
 }
