@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,56 +15,10 @@ import (
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/regnet"
+	"github.com/cerro-torre/ct/lib/regnet/hostile"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/verify"
 )
-
-// hostile is a registry on 127.0.0.1 that answers the /v2/ ping like a
-// registry and everything else as mode says.
-type hostile struct {
-	mode     string // redirect, huge, stall-headers, stall-body
-	requests atomic.Int64
-	sent     atomic.Int64 // body bytes written
-	release  chan struct{}
-}
-
-func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/v2/" {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	n := h.requests.Add(1)
-	switch h.mode {
-	case "redirect": // same host, a fresh URL each time: only a count stops it
-		w.Header().Set("Location", r.URL.Path+"?hop="+strings.Repeat("x", int(n%7))+string(rune('a'+n%26)))
-		w.WriteHeader(http.StatusTemporaryRedirect)
-	case "huge": // an endless manifest without Content-Length
-		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-		w.WriteHeader(http.StatusOK)
-		chunk := bytes.Repeat([]byte(" "), 1<<20)
-		for i := 0; i < 200; i++ { // 200 MiB at most, if nothing stops reading
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-			h.sent.Add(int64(len(chunk)))
-		}
-	case "stall-headers":
-		select {
-		case <-r.Context().Done():
-		case <-h.release:
-		}
-	case "stall-body":
-		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-		w.Header().Set("Content-Length", "1000")
-		w.WriteHeader(http.StatusOK)
-		w.Write([]byte(`{"schemaVersion":2,`))
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-h.release:
-		}
-	}
-}
 
 // tinyTimeouts makes the transport give up quickly; no test asserts how
 // long anything takes.
@@ -118,10 +70,10 @@ func TestHostileRegistry(t *testing.T) {
 			}
 			t.Run(c.mode+"/"+op, func(t *testing.T) {
 				tinyTimeouts(t)
-				h := &hostile{mode: c.mode, release: make(chan struct{})}
+				h := hostile.New(c.mode)
 				srv := httptest.NewServer(h)
 				defer srv.Close()
-				defer close(h.release)
+				defer close(h.Release)
 				// A guard so that a broken bound fails the test instead of hanging it.
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 				defer cancel()
@@ -135,11 +87,11 @@ func TestHostileRegistry(t *testing.T) {
 				if got := exit.CodeOf(err); got != c.code || !strings.Contains(err.Error(), c.msg) {
 					t.Fatalf("exit %d %v; want %d with %q", got, err, c.code, c.msg)
 				}
-				if c.mode == "redirect" && h.requests.Load() > 50 {
-					t.Fatalf("%d requests to a redirect loop", h.requests.Load())
+				if c.mode == "redirect" && h.Requests.Load() > 50 {
+					t.Fatalf("%d requests to a redirect loop", h.Requests.Load())
 				}
-				if c.mode == "huge" && h.sent.Load() > 64<<20 {
-					t.Fatalf("read %d bytes of an endless manifest", h.sent.Load())
+				if c.mode == "huge" && h.Sent.Load() > 64<<20 {
+					t.Fatalf("read %d bytes of an endless manifest", h.Sent.Load())
 				}
 			})
 		}

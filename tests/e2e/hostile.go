@@ -1,13 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cerro-torre/ct/lib/regnet/hostile"
 )
 
 // hostile MODE starts, for the rest of the script, a registry on 127.0.0.1
@@ -23,50 +22,11 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hostile redirect|huge|stall-headers|stall-body")
 	}
-	mode := args[0]
-	switch mode {
-	case "redirect", "huge", "stall-headers", "stall-body":
-	default:
-		ts.Fatalf("hostile: unknown mode %q", mode)
+	h := hostile.New(args[0])
+	if h == nil {
+		ts.Fatalf("hostile: unknown mode %q (want one of %s)", args[0], strings.Join(hostile.Modes, ", "))
 	}
-	done := make(chan struct{})
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v2/" {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		i := n.Add(1)
-		switch mode {
-		case "redirect":
-			w.Header().Set("Location", r.URL.Path+"?hop="+strings.Repeat("x", int(i%50)))
-			w.WriteHeader(http.StatusTemporaryRedirect)
-		case "huge":
-			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-			w.WriteHeader(http.StatusOK)
-			chunk := bytes.Repeat([]byte(" "), 1<<20)
-			for j := 0; j < 200; j++ { // 200 MiB at most, if nothing stops reading
-				if _, err := w.Write(chunk); err != nil {
-					return
-				}
-			}
-		case "stall-headers":
-			select {
-			case <-r.Context().Done():
-			case <-done:
-			}
-		case "stall-body":
-			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-			w.Header().Set("Content-Length", "1000")
-			w.WriteHeader(http.StatusOK)
-			w.Write([]byte(`{"schemaVersion":2,`))
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-			case <-done:
-			}
-		}
-	}))
-	ts.Defer(func() { close(done); srv.Close() })
+	srv := httptest.NewServer(h)
+	ts.Defer(func() { close(h.Release); srv.Close() })
 	ts.Setenv("HOSTILE", strings.TrimPrefix(srv.URL, "http://"))
 }
