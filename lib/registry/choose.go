@@ -105,7 +105,18 @@ type examiner struct {
 	vopts    verify.Options
 	blobs    map[string][]byte // signature blobs by digest, each read once
 	ignored  []Ignored
+	// strangers counts the signature layers read whose entry name is not
+	// a trusted key's fingerprint; past MaxUntrustedSignatureReads they are
+	// not downloaded (registry.md §4, cost bound).
+	strangers int
 }
+
+// MaxUntrustedSignatureReads bounds the signature layers named after keys
+// this verifier does not trust that one fetch downloads (at most 16 KiB
+// each): enough to keep untrusted co-signatures (byte identity) and to
+// tell "untrusted" (3) from "invalid" (2), too few for a stranger's
+// attachments to cost more than 4 MiB before trust is decided.
+const MaxUntrustedSignatureReads = 256
 
 func (x *examiner) ignore(art, entry string, err error) {
 	x.ignored = append(x.ignored, Ignored{Artifact: art, Entry: entry, Code: int(exit.CodeOf(err)), Reason: err.Error()})
@@ -167,11 +178,15 @@ func (x *examiner) choose(digests []string, explicit bool) (*chosen, error) {
 	if len(cands) == 0 && len(x.ignored) == 0 {
 		return nil, errNoBundle
 	}
-	// Group by manifest.toml and mtime, in digest order of the first artifact.
+	// Group by manifest.toml alone, in digest order of the first artifact.
+	// The mtime annotation is covered by no signature, so two artifacts
+	// that differ only in it are one bundle (anyone who can push could
+	// otherwise make fetch see "two bundles" and refuse); judge picks the
+	// group's mtime.
 	var groups []*group
 	byKey := map[string]*group{}
 	for _, c := range cands {
-		k := c.a.Manifest.Digest + "@" + fmt.Sprint(c.a.ModTime.Unix())
+		k := c.a.Manifest.Digest
 		g := byKey[k]
 		if g == nil {
 			g = &group{mtime: c.a.ModTime}
@@ -306,11 +321,24 @@ func (x *examiner) judge(g *group) error {
 		trustedKeys = x.vopts.Trusted
 	}
 	// Per artifact: its signatures by trusted keys, and its other valid ones.
+	// The group's mtime is that of the used artifact with the most trusted
+	// signatures, the lowest digest among equals (arts are in digest order):
+	// deterministic, though a stranger's copy of the genuine signatures can
+	// still choose it (it changes the tar entries' times, nothing signed;
+	// registry.md §4).
 	var trusted, others []sigCheck
+	most := -1
 	for _, c := range g.arts {
 		var mine, rest []sigCheck
 		var why error
-		for _, s := range c.a.Signatures {
+		for _, s := range x.trustedFirst(c.a.Signatures, trustedKeys) {
+			if x.verify && !namedTrusted(s.Name, trustedKeys) {
+				if x.strangers == MaxUntrustedSignatureReads {
+					x.ignore(c.digest, s.Name, exit.New(exit.KeyNotTrusted, "not read: named after a key that is not trusted, and %d such signatures were read already", MaxUntrustedSignatureReads))
+					continue
+				}
+				x.strangers++
+			}
 			data, err := x.read(s.Descriptor, bundle.MaxSignatureSize)
 			if err != nil {
 				if fatal(err, err) {
@@ -341,6 +369,9 @@ func (x *examiner) judge(g *group) error {
 			continue
 		}
 		g.used = append(g.used, c.digest)
+		if len(mine) > most {
+			most, g.mtime = len(mine), c.a.ModTime
+		}
 		trusted = append(trusted, mine...)
 		others = append(others, rest...)
 	}
@@ -416,4 +447,36 @@ func (x *examiner) read(d Descriptor, limit int64) ([]byte, error) {
 	}
 	x.blobs[d.Digest] = b
 	return b, nil
+}
+
+// namedTrusted reports whether a signature layer's entry name
+// (signatures/FINGERPRINT.sig) names a trusted key. Only the name is
+// looked at: the entry itself is still verified after it is read.
+func namedTrusted(name string, trusted []verify.TrustedKey) bool {
+	for _, t := range trusted {
+		if name == sig.EntryName(t.Key.Fingerprint()) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustedFirst orders an artifact's signature layers so that those named
+// after trusted keys are read before the bound on the others can run out.
+func (x *examiner) trustedFirst(layers []SigLayer, trusted []verify.TrustedKey) []SigLayer {
+	if !x.verify {
+		return layers
+	}
+	out := make([]SigLayer, 0, len(layers))
+	for _, l := range layers {
+		if namedTrusted(l.Name, trusted) {
+			out = append(out, l)
+		}
+	}
+	for _, l := range layers {
+		if !namedTrusted(l.Name, trusted) {
+			out = append(out, l)
+		}
+	}
+	return out
 }

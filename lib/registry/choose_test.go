@@ -3,12 +3,15 @@ package registry
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -338,5 +341,79 @@ func TestFetchPolicyChooses(t *testing.T) {
 	}
 	if n := rec.count("GET", "/blobs/"+layerOf(m)); n != 0 {
 		t.Fatalf("%d layer downloads before the policy was checked", n)
+	}
+}
+
+// A stranger's copy of the genuine artifact that differs only in its mtime
+// annotation (covered by no signature) is the same bundle, not a second one:
+// fetch must not exit 64 over it.
+func TestFetchMTimeCopyIsOneBundle(t *testing.T) {
+	_, host := newRecorder(t)
+	path, alice, _ := signedBundle(t)
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	cp := partsOf(t, path)
+	cp.ModTime = time.Unix(99999, 0)
+	mustPushParts(t, ref, cp)
+	out1, out2 := filepath.Join(t.TempDir(), "x.ctp"), filepath.Join(t.TempDir(), "y.ctp")
+	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out1, Quiet: true, Verify: trusting(alice)})
+	if err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	if len(res.Artifacts) != 2 {
+		t.Fatalf("used %v, want both copies (one bundle)", res.Artifacts)
+	}
+	// The choice of mtime is deterministic.
+	if _, _, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out2, Quiet: true, Verify: trusting(alice)}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(out1)
+	b, _ := os.ReadFile(out2)
+	if !bytes.Equal(a, b) {
+		t.Fatal("two fetches of the same artifacts gave different bytes")
+	}
+}
+
+// Signature layers named after keys the verifier does not trust are read at
+// most MaxUntrustedSignatureReads times per fetch, however many strangers
+// attach.
+func TestFetchBoundsUntrustedSignatureReads(t *testing.T) {
+	rec, host := newRecorder(t)
+	path, alice, _ := signedBundle(t)
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	genuine := partsOf(t, path)
+	for a := 0; a < 2; a++ {
+		junk := genuine
+		junk.Signatures = nil
+		for i := 0; i < 200; i++ {
+			fp := sha256.Sum256([]byte{byte(a), byte(i), byte(i >> 8)})
+			junk.Signatures = append(junk.Signatures, bundle.Entry{Name: "signatures/" + hex.EncodeToString(fp[:]) + ".sig",
+				Data: []byte("junk " + itoa(int64(a*1000+i)))})
+		}
+		sort.Slice(junk.Signatures, func(i, j int) bool { return junk.Signatures[i].Name < junk.Signatures[j].Name })
+		junk.ModTime = time.Unix(int64(a+1), 0)
+		mustPushParts(t, ref, junk)
+	}
+	rec.reset()
+	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: filepath.Join(t.TempDir(), "x.ctp"), Quiet: true, Verify: trusting(alice)})
+	if err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	if n := rec.count("GET", "/blobs/sha256:"); n > MaxUntrustedSignatureReads+20 {
+		t.Fatalf("%d blob GETs, more than %d untrusted signatures and the bundle", n, MaxUntrustedSignatureReads)
+	}
+	found := false
+	for _, ig := range res.Ignored {
+		found = found || strings.Contains(ig.Reason, "not read")
+	}
+	if !found {
+		t.Fatal("the signatures not read are not reported")
 	}
 }
