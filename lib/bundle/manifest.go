@@ -300,6 +300,10 @@ func IsImageConfigMediaType(mt string) bool {
 // A packer writes these and a reader demands them, so both use this one
 // function.
 func ImageClaims(config []byte) (platform, created string, err error) {
+	// One reading for every reader: no duplicate or case-folded keys.
+	if err := StrictJSON(config); err != nil {
+		return "", "", exit.Wrap(exit.Malformed, err, "the image config is not JSON that reads one way")
+	}
 	var c map[string]json.RawMessage
 	if err := json.Unmarshal(config, &c); err != nil {
 		return "", "", exit.Wrap(exit.Malformed, err, "the image config is not a JSON object")

@@ -425,3 +425,19 @@ func TestPlatformsCompareExactly(t *testing.T) {
 	meta := map[string][]byte{"sha256:x": []byte(`{"manifests":[{"platform":{"os":"linux","architecture":"a,linux/b"}}]}`)}
 	wantErr(t, checkClaims(m, meta), exit.Malformed, `image.platforms is ["linux/a" "linux/b"] but the image index lists ["linux/a,linux/b"]`)
 }
+
+// Issue 8 review: the config a claim is read from reads one way, for the
+// packer and the reader alike.
+func TestImageClaimsStrict(t *testing.T) {
+	for _, c := range []string{
+		`{"os":"linux","architecture":"amd64","os":"windows"}`,
+		`{"os":"linux","architecture":"amd64","OS":"windows"}`,
+	} {
+		if _, _, err := ImageClaims([]byte(c)); exit.CodeOf(err) != exit.Malformed {
+			t.Errorf("ImageClaims(%s) = %v, want malformed", c, err)
+		}
+	}
+	if p, _, err := ImageClaims([]byte(`{"os":"linux","architecture":"amd64"}`)); err != nil || p != "linux/amd64" {
+		t.Errorf("plain config: %q, %v", p, err)
+	}
+}

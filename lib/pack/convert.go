@@ -75,6 +75,12 @@ type convIndex struct {
 // strictDecode decodes data into v, refusing members v does not know and
 // trailing data.
 func strictDecode(data []byte, v any) error {
+	// encoding/json alone takes the last of duplicate keys and matches
+	// "LAYERS" for "layers": a converted manifest must mean what every
+	// other reader of the source reads (bundle.md §3, "The image graph").
+	if err := bundle.StrictJSON(data); err != nil {
+		return err
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {

@@ -1,8 +1,10 @@
 package pack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,7 +175,10 @@ func TestConvertRefuses(t *testing.T) {
 		"not docker":    `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",` + cfg + `,"layers":[]}`,
 		"trailing data": `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",` + cfg + `,"layers":[]} {}`,
 		"sha512 digest": `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha512:aa"},"layers":[]}`,
-		"negative size": `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":-2,"digest":"sha256:` + strings.Repeat("a", 64) + `"},"layers":[]}`,
+		// Issue 8 review: readings that differ between JSON readers.
+		"case-folded key": `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",` + cfg + `,"layers":[],"LAYERS":[]}`,
+		"duplicate key":   `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",` + cfg + `,` + cfg + `,"layers":[]}`,
+		"negative size":   `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":-2,"digest":"sha256:` + strings.Repeat("a", 64) + `"},"layers":[]}`,
 	} {
 		if _, err := ConvertManifest([]byte(raw)); err == nil {
 			t.Errorf("%s: converted", name)
@@ -183,6 +188,10 @@ func TestConvertRefuses(t *testing.T) {
 		strings.Repeat("c", 64) + `","platform":{"architecture":"amd64","os":"linux"}}]}`
 	if _, err := ConvertIndex([]byte(list), nil); err == nil {
 		t.Error("a list whose Docker child was not converted was converted")
+	}
+	if _, err := ConvertIndex([]byte(strings.Replace(list, `"manifests"`, `"Manifests":[],"manifests"`, 1)),
+		map[string]v1.Descriptor{"sha256:" + strings.Repeat("c", 64): {}}); err == nil {
+		t.Error("a list with a case-folded key was converted")
 	}
 	withFeatures := strings.Replace(list, `"os":"linux"`, `"os":"linux","features":["sse4"]`, 1)
 	if _, err := ConvertIndex([]byte(withFeatures), map[string]v1.Descriptor{"sha256:" + strings.Repeat("c", 64): {}}); err == nil {
@@ -242,4 +251,36 @@ func FuzzConvert(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Issue 8 review: a source manifest that reads two ways ("layers" and
+// "LAYERS") is refused, converted or kept: converting would pick one reading
+// silently, and keeping it would sign a bundle the reader rejects.
+func TestPackRefusesAmbiguousManifest(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "layout")
+		p, _ := layout.Write(dir, empty.Index)
+		img := dockerImage(t, "amd64")
+		if err := p.AppendImage(img); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := img.RawManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil := append(bytes.TrimSuffix(bytes.TrimSpace(raw), []byte("}")), []byte(`,"LAYERS":[]}`)...)
+		h, size, _ := v1.SHA256(bytes.NewReader(evil))
+		if err := p.WriteBlob(h, io.NopCloser(bytes.NewReader(evil))); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.AppendDescriptor(v1.Descriptor{MediaType: types.DockerManifestSchema2, Digest: h, Size: size,
+			Annotations: map[string]string{"org.opencontainers.image.ref.name": "evil"}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Run(context.Background(), Request{Source: "oci:" + dir + ":evil", Output: filepath.Join(t.TempDir(), "x.ctp"), Quiet: true,
+			Options: Options{Tool: bundle.Tool{Name: "test", Version: "1"}, KeepDockerFormat: keep}})
+		if exit.CodeOf(err) != exit.Malformed || !strings.Contains(err.Error(), "reads one way") {
+			t.Errorf("keep=%v: %v, want malformed (reads one way)", keep, err)
+		}
+	}
 }

@@ -182,6 +182,9 @@ func (p *Plan) addImage(img v1.Image, desc v1.Descriptor, convert bool) (*v1.Con
 	if !desc.MediaType.IsImage() {
 		return nil, desc, "", exit.New(exit.Malformed, "%s has media type %s, not an image manifest", desc.Digest, desc.MediaType).At(ref.Given)
 	}
+	if err := strictSource(img.RawManifest, "image manifest", desc, ref); err != nil {
+		return nil, desc, "", err
+	}
 	mf, err := img.Manifest()
 	if err != nil {
 		return nil, desc, "", source.ClassifyError(ref, err)
@@ -244,6 +247,9 @@ func (p *Plan) addIndex(idx v1.ImageIndex, desc v1.Descriptor, depth int, conver
 		return desc, exit.New(exit.Malformed, "indexes nested deeper than 4 levels").At(ref.Given)
 	}
 	convert = convert && desc.MediaType == types.DockerManifestList
+	if err := strictSource(idx.RawManifest, "index", desc, ref); err != nil {
+		return desc, err
+	}
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return desc, source.ClassifyError(ref, err)
@@ -429,4 +435,21 @@ func classifyWrite(err error, outErr func(error) error) error {
 		return outErr(err)
 	}
 	return exit.Wrap(exit.IO, err, "cannot write bundle")
+}
+
+// strictSource refuses a source manifest or index that reads more than one
+// way (duplicate keys, keys that differ only in case): the reader rejects
+// such a blob (bundle.md §3, "The image graph"), so packing it would sign a
+// bundle that does not verify, and converting it would pick one reading
+// silently.
+func strictSource(raw func() ([]byte, error), what string, desc v1.Descriptor, ref *source.Ref) error {
+	b, err := raw()
+	if err != nil {
+		return source.ClassifyError(ref, err)
+	}
+	if err := bundle.StrictJSON(b); err != nil {
+		return exit.Wrap(exit.Malformed, err, "the %s %s is not JSON that reads one way", what, desc.Digest).At(ref.Given).
+			WithHint("ct packs only images every OCI reader reads alike; rebuild the image with a conforming tool")
+	}
+	return nil
 }
