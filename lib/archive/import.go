@@ -212,6 +212,8 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		// the key only for the archive's own policy, never for the user's.
 		trust.Trusted = append(trust.Trusted, verify.TrustedKey{Key: k, Source: "included in the archive (--trust-included-keys)", Unnamed: opts.PolicySet})
 	}
+	// An included key calling itself by a trusted key's id names nothing.
+	verify.NameKeys(trust.Trusted)
 	for _, st := range policies {
 		switch {
 		case opts.PolicySet:

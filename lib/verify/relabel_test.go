@@ -292,3 +292,40 @@ func TestNameOrder(t *testing.T) {
 		t.Errorf("with --no-store: signer %+v", s)
 	}
 }
+
+// TestKeyFileCannotTakeAStoreName (issue 8 review): a --key file, or a key
+// carried in an archive, names itself; when that name is already the store's
+// key with another fingerprint (or two such files claim one name), the key
+// is still trusted, by fingerprint, but it names nothing a policy matches.
+func TestKeyFileCannotTakeAStoreName(t *testing.T) {
+	f := newFixture(t)
+	mine := key(t, keys.SuiteEd25519, "ci", 1)     // the store's "ci"
+	stranger := key(t, keys.SuiteEd25519, "ci", 2) // a key file calling itself "ci"
+	data := writeBundle(t, f.m, f.blobs, stranger)
+	trusted := []TrustedKey{{Key: mine.Public(), Source: "key store trusted/ci.pub", Store: true},
+		{Key: stranger.Public(), Source: "--key stranger-ci.pub"}}
+	NameKeys(trusted)
+	if !trusted[1].Unnamed || trusted[0].Unnamed {
+		t.Fatalf("after NameKeys: %+v", trusted)
+	}
+	opts := Options{Trusted: trusted}
+	rep := verifyBoth(t, data, opts, exit.OK) // trusted by fingerprint
+	if s := rep.Signatures[0]; s.KeyID != "" || !s.Trusted {
+		t.Errorf("signer %+v", s)
+	}
+	opts.Policy, opts.PolicyName = mustPolicy(t, `{"version":1,"signers":{"allowed":["ci"]},"pin":{"`+f.m.Package.Name+`":{"signers":["ci"]}}}`), "p.json"
+	verifyBoth(t, data, opts, exit.PolicyRejected)
+
+	// Two key files claiming one name: neither is named.
+	two := []TrustedKey{{Key: mine.Public(), Source: "--key a.pub"}, {Key: stranger.Public(), Source: "--key b.pub"}}
+	NameKeys(two)
+	if !two[0].Unnamed || !two[1].Unnamed {
+		t.Fatalf("two files named ci: %+v", two)
+	}
+	// The store's own key given again as a file keeps its name.
+	same := []TrustedKey{{Key: mine.Public(), Source: "key store", Store: true}, {Key: mine.Public(), Source: "--key ci.pub"}}
+	NameKeys(same)
+	if same[1].Unnamed {
+		t.Fatal("the store's key given as a file lost its name")
+	}
+}

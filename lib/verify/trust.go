@@ -33,7 +33,7 @@ func (s Setup) Load() (Options, error) {
 		}
 		for _, k := range all {
 			src := "key store " + filepath.Join(filepath.Base(filepath.Dir(k.Path)), filepath.Base(k.Path))
-			opts.Trusted = append(opts.Trusted, TrustedKey{Key: k.Public, Source: src})
+			opts.Trusted = append(opts.Trusted, TrustedKey{Key: k.Public, Source: src, Store: true})
 		}
 	}
 	for _, f := range s.KeyFiles {
@@ -43,6 +43,7 @@ func (s Setup) Load() (Options, error) {
 		}
 		opts.Trusted = append(opts.Trusted, TrustedKey{Key: k, Source: "--key " + f})
 	}
+	NameKeys(opts.Trusted)
 	path := s.PolicyFile
 	if path == "" && st != nil {
 		cfg, err := st.Config()

@@ -44,10 +44,55 @@ import (
 // called and what policy id patterns match. Unnamed is for a key whose id
 // came with untrusted input (a key carried in an archive): the key is
 // trusted by fingerprint, but has no name, so no id pattern matches it.
+//
+// A key store guarantees one key per id, but a --key file or an included
+// key names itself: NameKeys leaves such a key unnamed when its id is
+// already another trusted key's (a stranger's key file calling itself
+// "ci" must not satisfy a pin meant for the store's "ci").
 type TrustedKey struct {
 	Key     *keys.PublicKey
 	Source  string
 	Unnamed bool
+	Store   bool // from the key store, whose ids are the user's own
+}
+
+// NameKeys marks unnamed every key not from the store whose id is also
+// the id of a trusted key with another fingerprint: a store key keeps its
+// name; among the others, an id claimed by two fingerprints names neither.
+// Call it whenever keys are added to a trust set.
+func NameKeys(trusted []TrustedKey) {
+	fps := map[string]map[string]bool{} // id -> fingerprints
+	store := map[string]bool{}          // ids the store names
+	for _, t := range trusted {
+		id := t.Key.ID()
+		if fps[id] == nil {
+			fps[id] = map[string]bool{}
+		}
+		fps[id][t.Key.Fingerprint().String()] = true
+		if t.Store {
+			store[id] = true
+		}
+	}
+	for i := range trusted {
+		t := &trusted[i]
+		if t.Store || t.Unnamed {
+			continue
+		}
+		id := t.Key.ID()
+		if store[id] && !sameAsStore(trusted, t) || !store[id] && len(fps[id]) > 1 {
+			t.Unnamed = true
+		}
+	}
+}
+
+// sameAsStore reports whether t is the store's own key under t's id.
+func sameAsStore(trusted []TrustedKey, t *TrustedKey) bool {
+	for _, s := range trusted {
+		if s.Store && s.Key.ID() == t.Key.ID() && s.Key.Fingerprint() == t.Key.Fingerprint() {
+			return true
+		}
+	}
+	return false
 }
 
 // Options says what to trust and which policy applies.
