@@ -63,6 +63,9 @@ func makeBundleV(t testing.TB, dir, name, version, layer string) string {
 	if version != "1" || strings.Contains(name, "/") {
 		p = filepath.Join(dir, strings.ReplaceAll(name, "/", "+")+"_"+version+".ctp")
 	}
+	if len(filepath.Base(p)) > 200 {
+		p = filepath.Join(dir, Digest([]byte(name + ":" + version))[7:23]+".ctp")
+	}
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -376,6 +376,10 @@ func (r *ImportReport) Failed() []error {
 
 // verifyItem rebuilds the bundle as a stream and verifies it with the
 // ct-verify rules; the rebuilt bundle must also have the exported size.
+// errVerificationEnded is what the bundle writer gets when the verifier
+// stops reading.
+var errVerificationEnded = errors.New("verification ended")
+
 func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -388,8 +392,16 @@ func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 		done <- err
 	}()
 	rep := verify.Verify(pr, it.Entry.Ref(), opts)
-	pr.CloseWithError(errors.New("verification ended"))
+	pr.CloseWithError(errVerificationEnded)
 	werr := <-done
+	// The writer stopping on its own (a staged blob that fails its hash)
+	// cuts the stream the verifier reads, which then blames whatever entry
+	// it was in: the writer's error is the cause, and says what ct verify
+	// says of the same file (issue 8 review). A writer stopped because the
+	// verifier stopped reading leaves the verifier's verdict.
+	if werr != nil && !errors.Is(werr, errVerificationEnded) {
+		return rep, at(werr, "bundle "+it.Entry.Ref())
+	}
 	if err := rep.Err(); err != nil {
 		return rep, err
 	}

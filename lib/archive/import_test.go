@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -573,5 +574,75 @@ func TestStageHeadsMustMatch(t *testing.T) {
 	fx.Seek(0, io.SeekStart)
 	if _, err := StageWith(fx, x, t.TempDir(), StageOptions{Heads: hx}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A bundle with a changed layer byte gets the same code and names the same
+// blob from import as from verify (issue 8 review: import blamed a later,
+// intact blob as malformed, because the verifier read a cut stream).
+func TestImportTamperedLayerLikeVerify(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	b, _ := os.ReadFile(a)
+	i := bytes.Index(b, []byte("layer a"))
+	if i < 0 {
+		t.Fatal("layer not found")
+	}
+	b[i] ^= 1
+	tampered := filepath.Join(dir, "tampered.ctp")
+	os.WriteFile(tampered, b, 0o644)
+	f, _ := os.Open(tampered)
+	vr := verify.VerifyFile(f, tampered, trusting(k))
+	f.Close()
+	for _, dest := range []Destination{&DirDest{Path: filepath.Join(dir, "d")}, &OCIDest{Path: filepath.Join(dir, "l")}} {
+		_, err := Import(ImportOptions{Inputs: []string{tampered}, Dest: dest, Verify: true, Trust: trusting(k), Log: io.Discard})
+		if exit.CodeOf(err) != exit.HashMismatch || exit.CodeOf(vr.Err()) != exit.HashMismatch {
+			t.Fatalf("into %s: verify says %d (%v), import %d (%v)", dest, exit.CodeOf(vr.Err()), vr.Err(), exit.CodeOf(err), err)
+		}
+	}
+}
+
+// Names that verify must install: the longest name and version give a file
+// name a file system accepts, and shortened names stay distinct (issue 8
+// review: a 128-byte name and version failed with "file name too long").
+func TestFileNameLong(t *testing.T) {
+	long := strings.Repeat("a", 128)
+	seen := map[string]bool{}
+	for _, b := range []IndexBundle{{Name: long, Version: strings.Repeat("v", 128)}, {Name: long, Version: strings.Repeat("v", 127) + "w"},
+		{Name: strings.Repeat("a/", 63) + "ab", Version: strings.Repeat("_", 128)}} {
+		f := FileName(b)
+		if len(f) > maxFileName || !strings.HasSuffix(f, ".ctp") || !strings.Contains(f, "~") || seen[f] {
+			t.Errorf("%s:%s gives %q (%d bytes)", b.Name, b.Version, f, len(f))
+		}
+		seen[f] = true
+	}
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	p := signFile(t, makeBundleV(t, dir, long, strings.Repeat("v", 128), "layer"), k)
+	if _, err := Import(ImportOptions{Inputs: []string{p}, Dest: &DirDest{Path: filepath.Join(dir, "d")}, Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Blobs installed into an oci: layout are readable by other users (0644),
+// whether they came from an archive (staged) or a bundle file.
+func TestImportOCIBlobMode(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), a)
+	for i, in := range []string{arch, a} {
+		l := filepath.Join(dir, "l"+strconv.Itoa(i))
+		if _, err := Import(ImportOptions{Inputs: []string{in}, Dest: &OCIDest{Path: l}, Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
+			t.Fatal(err)
+		}
+		ents, _ := os.ReadDir(filepath.Join(l, "blobs", "sha256"))
+		for _, e := range ents {
+			fi, _ := e.Info()
+			if fi.Mode().Perm()&0o044 != 0o044 {
+				t.Errorf("%s: blob %s has mode %v", in, e.Name(), fi.Mode())
+			}
+		}
 	}
 }

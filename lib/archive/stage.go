@@ -48,8 +48,22 @@ func (it *Item) FileName() string { return FileName(it.Entry) }
 // versions without '_' keep the plain NAME_VERSION.ctp form.
 func FileName(b IndexBundle) string {
 	esc := func(s string) string { return strings.ReplaceAll(s, "_", "%5F") }
-	return strings.ReplaceAll(esc(b.Name), "/", "_") + "_" + esc(b.Version) + ".ctp"
+	name := strings.ReplaceAll(esc(b.Name), "/", "_") + "_" + esc(b.Version) + ".ctp"
+	if len(name) <= maxFileName {
+		return name
+	}
+	// Too long for a file system (255 bytes, less room for the temporary
+	// suffix): keep a prefix and add a digest of the whole name. "~" is in
+	// neither the name nor the version grammar, so a shortened name never
+	// equals an unshortened one, and the digest keeps shortened names apart.
+	sum := sha256.Sum256([]byte(name))
+	return name[:maxFileName-len(".ctp")-33] + "~" + hex.EncodeToString(sum[:16]) + ".ctp"
 }
+
+// maxFileName bounds FileName's result, leaving room for the longest
+// temporary suffix ct adds (".tmp-" and a random number) within the 255
+// bytes most file systems allow for one name.
+const maxFileName = 200
 
 // WriteBundle rebuilds the .ctp of it on w, checking every blob's digest
 // and size as it streams.
@@ -462,6 +476,13 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 		os.Remove(p + ".part")
 		return exit.New(exit.HashMismatch, "content has digest %s, %s says %s", got, IndexName, b.Digest).At("entry " + b.Path()).
 			WithHint("the archive was altered or damaged in transit; fetch it again")
+	}
+	// Readable by all once verified, as any OCI layout's blobs are: an
+	// oci: install hard-links this file, and skopeo or podman running as
+	// another user must read it (0600 while it is unverified).
+	if err := os.Chmod(p+".part", 0o644); err != nil {
+		os.Remove(p + ".part")
+		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
 	}
 	if err := os.Rename(p+".part", p); err != nil {
 		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
