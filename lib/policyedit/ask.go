@@ -60,7 +60,16 @@ func Ask(in io.Reader, out io.Writer, st *keys.Store) (Options, error) {
 		return last
 	}
 	// The policy as answered so far: each answer is checked in it.
-	try := func(o Options) error { _, err := New(o, "the answer"); return err }
+	try := func(o Options) error {
+		p, err := build(o, "answer")
+		if err == nil {
+			_, err = encode(p, "answer")
+		}
+		if e, ok := err.(*exit.Error); ok {
+			return &exit.Error{Code: e.Code, Msg: e.Msg, Hint: e.Hint} // a position in no file
+		}
+		return err
+	}
 	err := ask("Which signers count? Key ids or patterns (release-*), fingerprints or .pub files,\n"+
 		"separated by commas [any trusted key]: ", func(a string) error {
 		var pats []string

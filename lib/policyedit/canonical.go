@@ -13,6 +13,21 @@ import (
 // exit.Usage error and is never returned. name is the file's name, for
 // the error's position.
 func Canonical(p *policy.Policy, name string) ([]byte, error) {
+	data, err := encode(p, name)
+	if e, ok := err.(*exit.Error); ok && e.Code == exit.Usage {
+		// The position is in the file that was not written: name the
+		// field instead (the message starts with its JSON path).
+		hint := "nothing was written"
+		if e.Hint != "" {
+			hint = e.Hint + "; nothing was written"
+		}
+		return nil, &exit.Error{Code: exit.Usage, Where: name, Msg: "the policy would be invalid: " + e.Msg, Hint: hint}
+	}
+	return data, err
+}
+
+// encode returns the canonical form of p, or lib/policy's error for it.
+func encode(p *policy.Policy, name string) ([]byte, error) {
 	var b bytes.Buffer
 	e := json.NewEncoder(&b)
 	e.SetEscapeHTML(false) // "<", ">" and "&" stay as they are
@@ -23,15 +38,6 @@ func Canonical(p *policy.Policy, name string) ([]byte, error) {
 		return nil, exit.Wrap(exit.Internal, err, "cannot encode the policy")
 	}
 	if _, err := policy.Parse(b.Bytes(), name); err != nil {
-		// The position is in the file that was not written: name the
-		// field instead (the message starts with its JSON path).
-		if e, ok := err.(*exit.Error); ok {
-			hint := "nothing was written"
-			if e.Hint != "" {
-				hint = e.Hint + "; nothing was written"
-			}
-			return nil, &exit.Error{Code: exit.Usage, Where: name, Msg: "the policy would be invalid: " + e.Msg, Hint: hint}
-		}
 		return nil, err
 	}
 	return b.Bytes(), nil

@@ -21,6 +21,18 @@ type Options struct {
 // constrain something are set. It is checked like every write: a policy
 // lib/policy refuses is an exit.Usage error naming the field.
 func New(o Options, name string) (*policy.Policy, error) {
+	p, err := build(o, name)
+	if err == nil {
+		_, err = Canonical(p, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// build returns the policy of o, unchecked.
+func build(o Options, name string) (*policy.Policy, error) {
 	p := &policy.Policy{Version: policy.Version, Name: name}
 	if len(o.Signers) > 0 || o.Threshold > 1 {
 		p.Signers = &policy.Signers{}
@@ -44,9 +56,6 @@ func New(o Options, name string) (*policy.Policy, error) {
 				p.Suites.Allowed = append(p.Suites.Allowed, s)
 			}
 		}
-	}
-	if _, err := Canonical(p, name); err != nil {
-		return nil, err
 	}
 	return p, nil
 }
