@@ -63,7 +63,7 @@ type flags struct {
 type initCmd struct {
 	File      string   `arg:"" optional:"" name:"FILE" help:"The policy to write (default: config.toml's policy, else ./policy.json)."`
 	Signer    []string `placeholder:"KEY" help:"A signer that counts: key id or pattern, fingerprint, or public key file (repeatable)."`
-	Threshold int      `placeholder:"N" help:"Distinct signers required (default 1)."`
+	Threshold *int     `placeholder:"N" help:"Distinct signers required, 1 to 256 (default 1)."`
 	Registry  []string `placeholder:"PATTERN" help:"A source images may come from, e.g. docker.io/library/* or oci-archive:* (repeatable)."`
 	Suite     []string `placeholder:"ID" help:"A signature suite that counts: CT-SIG-01, CT-SIG-02 or CT-SIG-03 (repeatable)."`
 	Force     bool     `short:"f" help:"Replace an existing file."`
@@ -112,8 +112,15 @@ func run(f *flags, cmd string) error {
 			return exit.New(exit.Usage, "already exists").At(file).
 				WithHint("edit it with ct policy add-signer or add-registry, or replace it with --force")
 		}
-		o := policyedit.Options{Threshold: f.Init.Threshold, Registries: f.Init.Registry, Suites: f.Init.Suite}
-		given := len(f.Init.Signer)+len(f.Init.Registry)+len(f.Init.Suite) > 0 || f.Init.Threshold != 0
+		o := policyedit.Options{Registries: f.Init.Registry, Suites: f.Init.Suite}
+		if t := f.Init.Threshold; t != nil {
+			if *t < 1 || *t > policy.MaxThreshold {
+				return exit.New(exit.Usage, "--threshold %d is out of range (1 to %d)", *t, policy.MaxThreshold).
+					WithHint("give how many distinct signers must sign, e.g. --threshold 2")
+			}
+			o.Threshold = *t
+		}
+		given := len(f.Init.Signer)+len(f.Init.Registry)+len(f.Init.Suite) > 0 || f.Init.Threshold != nil
 		if !given && term.IsTerminal(int(os.Stdin.Fd())) {
 			in, out := tty()
 			var err error

@@ -56,7 +56,7 @@ func Read(file string) (p *policy.Policy, canonical bool, err error) {
 	if err != nil {
 		var e *exit.Error
 		if errors.As(err, &e) && e.Code == exit.IO && errors.Is(err, fs.ErrNotExist) {
-			e.WithHint("create it with ct policy init %s, or name another file with --file", file)
+			e.WithHint("create it with ct policy init %s, or name another policy file", file)
 		}
 		return nil, false, err
 	}
@@ -84,6 +84,12 @@ func Write(file string, p *policy.Policy, force bool) error {
 // write puts data into file atomically; the file keeps its mode when it
 // exists (a policy may be private), else gets 0644.
 func write(file string, data []byte) error {
+	// A symbolic link (config.toml may name /etc/ct/policy.json, itself a
+	// link) is followed: the rename replaces the file it points to, not
+	// the link.
+	if real, err := filepath.EvalSymlinks(file); err == nil {
+		file = real
+	}
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(file); err == nil {
 		if !fi.Mode().IsRegular() {

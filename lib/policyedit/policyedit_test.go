@@ -162,6 +162,22 @@ func TestAtomicWrite(t *testing.T) {
 			t.Fatal("the file changed")
 		}
 	}
+	// A symbolic link is followed: the file it names is replaced, the
+	// link stays.
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("policy.json", link); err != nil {
+		t.Fatal(err)
+	}
+	AddRegistry(p, "oci:*")
+	if err := Update(link, p); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	if data, _ := os.ReadFile(file); !bytes.Contains(data, []byte(`"oci:*"`)) {
+		t.Fatalf("the linked file was not updated:\n%s", data)
+	}
 	// A folder in place of the file: the rename fails after the data was
 	// written; the temporary file is removed.
 	dfile := filepath.Join(dir, "dir.json")
@@ -170,7 +186,7 @@ func TestAtomicWrite(t *testing.T) {
 		t.Fatalf("write over a folder: %v", err)
 	}
 	ents, _ := os.ReadDir(dir)
-	if len(ents) != 2 {
+	if len(ents) != 3 {
 		var names []string
 		for _, e := range ents {
 			names = append(names, e.Name())
