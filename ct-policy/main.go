@@ -51,7 +51,7 @@ Examples:
 type flags struct {
 	cli.Globals
 	cli.VersionFlag
-	Quiet bool `short:"q" help:"Print nothing on stderr on success but warnings."`
+	Quiet bool `short:"q" help:"Print nothing on stderr on success (no status line, no warning)."`
 
 	Init        initCmd     `cmd:"" help:"Write a new policy: asks on a terminal, takes flags otherwise."`
 	AddSigner   signerCmd   `cmd:"" name:"add-signer" help:"Add a signer to signers.allowed."`
@@ -144,7 +144,7 @@ func run(f *flags, cmd string) error {
 			return err
 		}
 		status(f, "wrote %s", file)
-		warn(p, st)
+		warn(f, p, st)
 		return nil
 	case "add-signer":
 		file := orDefault(f.AddSigner.File)
@@ -176,7 +176,7 @@ func run(f *flags, cmd string) error {
 			return e.Encode(s)
 		}
 		_, err = io.WriteString(os.Stdout, s.Text())
-		warn(p, st)
+		warn(f, p, st)
 		return err
 	case "check":
 		p, err := policy.Load(f.Check.File)
@@ -187,7 +187,7 @@ func run(f *flags, cmd string) error {
 		if _, canonical, err := policyedit.Read(f.Check.File); err == nil && !canonical {
 			status(f, "note: %s is not in canonical form; ct policy add-signer or add-registry would rewrite it", f.Check.File)
 		}
-		warn(p, st)
+		warn(f, p, st)
 		return nil
 	}
 	return exit.New(exit.Internal, "unhandled command %q", cmd)
@@ -203,7 +203,7 @@ func edit(f *flags, file string, p *policy.Policy, changed bool, rule, pattern s
 		return err
 	}
 	status(f, "added %s to %s in %s", pattern, rule, file)
-	warn(p, st)
+	warn(f, p, st)
 	return nil
 }
 
@@ -224,7 +224,10 @@ func status(f *flags, format string, args ...any) {
 
 // warn prints a warning for every rule that names a key the store does not
 // trust: on this machine such a rule counts no signature.
-func warn(p *policy.Policy, st *keys.Store) {
+func warn(f *flags, p *policy.Policy, st *keys.Store) {
+	if f.Quiet {
+		return
+	}
 	for _, w := range policyedit.LoadTrust(st).Warnings(p) {
 		fmt.Fprintf(os.Stderr, "ct-policy: warning: %s: %s\n", termsafe.Escape(p.Name), termsafe.Escape(w.Msg))
 		fmt.Fprintf(os.Stderr, "ct-policy: hint: %s\n", w.Hint)
