@@ -96,18 +96,37 @@ func main() {
 	}
 }
 
-func orDefault(file string) string {
+// orDefault returns file, or the default policy when it is "".
+func orDefault(file string, st *keys.Store) (string, error) {
 	if file == "" {
-		return policyedit.DefaultPath()
+		return policyedit.DefaultPath(st)
 	}
-	return file
+	return file, nil
 }
 
 func run(f *flags, cmd string) error {
-	st := policyedit.OpenStore()
+	st, err := policyedit.OpenStore()
+	if err != nil {
+		return err
+	}
+	var file string
 	switch cmd {
 	case "init":
-		file := orDefault(f.Init.File)
+		file, err = orDefault(f.Init.File, st)
+	case "add-signer":
+		file, err = orDefault(f.AddSigner.File, st)
+	case "add-registry":
+		file, err = orDefault(f.AddRegistry.File, st)
+	case "show":
+		file, err = orDefault(f.Show.File, st)
+	case "check":
+		file = f.Check.File
+	}
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "init":
 		if _, err := os.Lstat(file); err == nil && !f.Init.Force {
 			return exit.New(exit.Usage, "already exists").At(file).
 				WithHint("edit it with ct policy add-signer or add-registry, or replace it with --force")
@@ -147,7 +166,6 @@ func run(f *flags, cmd string) error {
 		warn(f, p, st)
 		return nil
 	case "add-signer":
-		file := orDefault(f.AddSigner.File)
 		p, _, err := policyedit.Read(file)
 		if err != nil {
 			return err
@@ -158,14 +176,13 @@ func run(f *flags, cmd string) error {
 		}
 		return edit(f, file, p, policyedit.AddSigner(p, sg.Pattern), "signers.allowed", sg.Pattern, st)
 	case "add-registry":
-		file := orDefault(f.AddRegistry.File)
 		p, _, err := policyedit.Read(file)
 		if err != nil {
 			return err
 		}
 		return edit(f, file, p, policyedit.AddRegistry(p, f.AddRegistry.Pattern), "registries.allowed", f.AddRegistry.Pattern, st)
 	case "show":
-		p, canonical, err := policyedit.Read(orDefault(f.Show.File))
+		p, canonical, err := policyedit.Read(file)
 		if err != nil {
 			return err
 		}
@@ -179,7 +196,7 @@ func run(f *flags, cmd string) error {
 		warn(f, p, st)
 		return err
 	case "check":
-		p, err := policy.Load(f.Check.File)
+		p, err := policy.Load(file)
 		if err != nil {
 			return err
 		}

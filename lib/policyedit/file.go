@@ -17,34 +17,35 @@ const DefaultFile = "policy.json"
 
 // DefaultPath returns the policy file the commands use when none is named:
 // the one config.toml's policy setting names (keys.md §5, relative to the
-// store), else ./policy.json. It creates nothing; a store or config.toml
-// that cannot be read counts as none (ct verify reports those).
-func DefaultPath() string {
-	if st := OpenStore(); st != nil {
-		if cfg, err := st.Config(); err == nil {
-			if p := st.PolicyPath(cfg); p != "" {
-				return p
-			}
-		}
+// store), else ./policy.json. st may be nil (no store). A config.toml that
+// cannot be read or is invalid is an error, as for ct verify: falling back
+// to ./policy.json would edit another file than the one verify enforces.
+func DefaultPath(st *keys.Store) (string, error) {
+	if st == nil {
+		return DefaultFile, nil
 	}
-	return DefaultFile
+	cfg, err := st.Config()
+	if err != nil {
+		return "", err
+	}
+	if p := st.PolicyPath(cfg); p != "" {
+		return p, nil
+	}
+	return DefaultFile, nil
 }
 
-// OpenStore returns the default key store if it exists, else nil. It never
-// creates the store (ct key list creates nothing either).
-func OpenStore() *keys.Store {
+// OpenStore returns the default key store, or nil when there is none. It
+// never creates the store folder (ct verify does not either); a store that
+// exists but is unsafe or unreadable is keys.OpenStore's error.
+func OpenStore() (*keys.Store, error) {
 	dir, err := keys.DefaultStoreDir()
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil
+		return nil, nil
 	}
-	st, err := keys.OpenStore(dir)
-	if err != nil {
-		return nil
-	}
-	return st
+	return keys.OpenStore(dir)
 }
 
 // Read loads the policy at file for an edit, with lib/policy's errors
