@@ -57,7 +57,7 @@ var Codes = []Info{
 	{Network, "network", "network or registry error", "registry unreachable, TLS failure, authentication refused, image not found in the registry"},
 	{Usage, "usage", "usage error", "unknown command, flag, transport or malformed reference"},
 	{Internal, "internal", "internal error", "a bug in ct: please report it with the command line"},
-	{Cancelled, "cancelled", "cancelled", "Ctrl-C or Ctrl-D at a passphrase prompt, or SIGINT, SIGTERM or SIGHUP while one is open or waits for the terminal"},
+	{Cancelled, "cancelled", "cancelled", "Ctrl-C or Ctrl-D at a prompt (a passphrase, a ct policy init question), or SIGINT, SIGTERM or SIGHUP while one is open or waits for the terminal"},
 }
 
 // Lookup returns the Info for c; unknown codes get a generic entry.
