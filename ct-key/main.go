@@ -53,6 +53,7 @@ type flags struct {
 	cli.VersionFlag
 	JSON  bool   `name:"json" help:"Print a JSON document (ct.key.KIND/1) instead of text."`
 	Store string `placeholder:"DIR" help:"The key store folder (default: $CT_HOME, else $XDG_CONFIG_HOME/cerro)."`
+	Quiet bool   `short:"q" help:"No status lines on standard error on success."`
 
 	List    struct{}  `cmd:"" help:"List own and trusted keys."`
 	Import  importCmd `cmd:"" help:"Add a public key file to the trusted keys."`

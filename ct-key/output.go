@@ -55,7 +55,10 @@ func report(f *flags, w io.Writer, v any, text string) error {
 }
 
 // status writes "ct-key: " lines on standard error, escaped.
-func status(_ *flags, format string, args ...any) {
+func status(f *flags, format string, args ...any) {
+	if f.Quiet {
+		return
+	}
 	text := fmt.Sprintf(format, args...)
 	for _, l := range strings.SplitAfter(text, "\n") {
 		if l != "" {

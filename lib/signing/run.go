@@ -71,6 +71,8 @@ func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
 		if pub, err := keys.DecodePublic(data); err == nil {
 			return nil, PublicKeyError(name, pub)
 		}
+		return nil, exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).
+			WithHint("-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list")
 	}
 	if data, err = keys.ReadPrivateFile(name); err != nil { // refuses a file others can read
 		return nil, err
