@@ -190,7 +190,8 @@ func importKey(f *flags, s *keys.Store) error {
 		return err
 	}
 	e := r.Entry
-	msg := fmt.Sprintf("imported %s (%s) %s\n", e.ID, e.Suite, e.Key.Fingerprint().Display())
+	msg := fmt.Sprintf("imported %s (%s) %s\n", e.ID, e.Suite, e.Key.Fingerprint().Display()) +
+		"compare this fingerprint with the one the key's owner gave you (over another channel) before trusting what it signs\n"
 	if r.Unchanged {
 		msg = fmt.Sprintf("%s (%s) %s is already trusted; nothing changed\n", e.ID, e.Suite, e.Key.Fingerprint().Display())
 	}

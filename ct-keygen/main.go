@@ -29,8 +29,8 @@ Where keys live: the key store is $CT_HOME if set, else $XDG_CONFIG_HOME/cerro, 
 keys/ID.pub (public: give it to whoever verifies). The first key becomes the default signing key.
 
 Passphrase: the private key is encrypted (Argon2id, 64 MiB, 3 passes, then XChaCha20-Poly1305)
-with a passphrase of at least 12 characters, taken from --passphrase-file FILE (its first line),
-else the CT_PASSPHRASE environment variable, else the terminal (asked twice; never standard
+with a passphrase of at least 12 characters, taken from --passphrase-file FILE (the file without
+its trailing newline), else the CT_PASSPHRASE environment variable, else the terminal (asked twice; never standard
 input). --no-passphrase stores the key unencrypted, for CI machines whose secrets are protected
 otherwise. Change it later with ct key passwd ID.
 
