@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,18 +11,63 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
-// show prints v as JSON with --json, else text, each line escaped for the
-// terminal (text names keys and paths read from key files).
+// actionDoc is the JSON document of import, export, default, delete and
+// passwd (ct.key.import/1 …; docs/json/ct.key.*.schema.json). Each kind has
+// a fixed subset of the optional members.
+type actionDoc struct {
+	Schema         string      `json:"schema"`
+	Key            keys.KeyRef `json:"key"`
+	Imported       *bool       `json:"imported,omitempty"`       // import
+	Own            *bool       `json:"own,omitempty"`            // delete
+	DefaultCleared *bool       `json:"defaultCleared,omitempty"` // delete
+	Encrypted      *bool       `json:"encrypted,omitempty"`      // passwd
+	Output         string      `json:"output,omitempty"`         // export -o
+	Path           string      `json:"path,omitempty"`           // the key's file in the store
+}
+
+// show prints a listing (list, info): v as JSON with --json, else text on
+// standard output, each line escaped for the terminal (text names keys and
+// paths read from key files).
 func show(f *flags, v any, text string) error {
 	if f.JSON {
-		return orJSON(v, nil)
+		return printJSON(os.Stdout, v)
 	}
+	_, err := io.WriteString(os.Stdout, escapeLines(text))
+	return err
+}
+
+// report prints what a command did: v as JSON on w with --json, the status
+// text on standard error otherwise (docs/cli.md, Streams).
+func report(f *flags, w io.Writer, v any, text string) error {
+	if f.JSON {
+		return printJSON(w, v)
+	}
+	status(f, "%s", text)
+	return nil
+}
+
+// status writes "ct-key: " lines on standard error, escaped.
+func status(f *flags, format string, args ...any) {
+	if f.Quiet {
+		return
+	}
+	text := fmt.Sprintf(format, args...)
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l != "" {
+			fmt.Fprint(os.Stderr, "ct-key: "+escapeLines(l))
+		}
+	}
+}
+
+func escapeLines(text string) string {
 	lines := strings.SplitAfter(text, "\n")
 	for i, l := range lines {
 		lines[i] = termsafe.Escape(strings.TrimSuffix(l, "\n"))
@@ -29,17 +75,16 @@ func show(f *flags, v any, text string) error {
 			lines[i] += "\n"
 		}
 	}
-	_, err := io.WriteString(os.Stdout, strings.Join(lines, ""))
-	return err
+	return strings.Join(lines, "")
 }
 
-func orJSON(v any, err error) error {
-	if err != nil {
-		return err
-	}
-	e := json.NewEncoder(os.Stdout)
+func printJSON(w io.Writer, v any) error {
+	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
-	return e.Encode(v)
+	if err := e.Encode(v); err != nil {
+		return exit.Wrap(exit.IO, err, "cannot write the JSON document")
+	}
+	return nil
 }
 
 func markers(e *keys.KeyEntry) string {
@@ -108,9 +153,6 @@ func export(f *flags, s *keys.Store) error {
 		return exit.New(exit.Usage, "only the public key can be exported: private keys never leave the store through ct key").
 			WithHint("ct key export %s --public", f.Export.Name)
 	}
-	if f.JSON && f.Export.Output == "" {
-		return exit.New(exit.Usage, "--json needs -o FILE: without it, export writes the key file to standard output")
-	}
 	k, err := s.Lookup(f.Export.Name)
 	if err != nil {
 		return err
@@ -119,9 +161,17 @@ func export(f *flags, s *keys.Store) error {
 	if err != nil {
 		return err
 	}
+	doc := actionDoc{Schema: "ct.key.export/1", Key: keys.RefOf(k.Public), Output: f.Export.Output}
 	if f.Export.Output == "" || f.Export.Output == "-" {
-		_, err := os.Stdout.Write(data)
-		return err
+		// standard output is the key file: a --json report goes to stderr
+		if _, err := os.Stdout.Write(data); err != nil {
+			return exit.Wrap(exit.IO, err, "cannot write to standard output")
+		}
+		doc.Output = "-"
+		if f.JSON {
+			return printJSON(os.Stderr, doc)
+		}
+		return nil
 	}
 	out, err := outfile.Create(f.Export.Output)
 	if err != nil {
@@ -134,7 +184,7 @@ func export(f *flags, s *keys.Store) error {
 	if err := out.Commit(); err != nil {
 		return err
 	}
-	return show(f, map[string]any{"id": k.Public.ID(), "fingerprint": k.Public.Fingerprint().String(), "path": f.Export.Output},
+	return report(f, os.Stdout, doc,
 		fmt.Sprintf("wrote %s (%s) to %s\n", k.Public.ID(), k.Public.Fingerprint().Display(), f.Export.Output))
 }
 
@@ -167,6 +217,52 @@ func del(f *flags, s *keys.Store) error {
 	if cleared {
 		text += "it was the default key; no default key is set now (ct key default NAME)\n"
 	}
-	return show(f, map[string]any{"deleted": k.Public.ID(), "fingerprint": k.Public.Fingerprint().String(),
-		"own": k.Own, "path": k.Path, "default_cleared": cleared}, text)
+	own := k.Own
+	return report(f, os.Stdout, actionDoc{Schema: "ct.key.delete/1", Key: keys.RefOf(k.Public), Own: &own,
+		DefaultCleared: &cleared, Path: k.Path}, text)
+}
+
+func passwd(f *flags, s *keys.Store) error {
+	p := f.Passwd
+	if p.NoPassphrase && p.NewPassphraseFile != "" {
+		return exit.New(exit.Usage, "--no-passphrase and --new-passphrase-file exclude each other")
+	}
+	k, err := s.FindOwn(p.Name)
+	if err != nil {
+		if t, terr := s.Lookup(p.Name); terr == nil && !t.Own {
+			return exit.New(exit.Usage, "%s (%s) is a trusted public key: it has no private key and no passphrase", t.Public.ID(), t.Public.Fingerprint().Display()).
+				At(t.Path).WithHint("ct key list shows your own keys (marked own)")
+		}
+		return err
+	}
+	id, fp := k.Public.ID(), k.Public.Fingerprint().Display()
+	encrypted := !p.NoPassphrase
+	doc := actionDoc{Schema: "ct.key.passwd/1", Key: keys.RefOf(k.Public), Encrypted: &encrypted, Path: k.Path}
+	if p.NoPassphrase && !k.Encrypted {
+		return report(f, os.Stdout, doc, fmt.Sprintf("key %s (%s) is not encrypted; nothing changed\n", id, fp))
+	}
+	ctx, stop := cli.Context()
+	defer stop()
+	old := passphrase.Source{File: p.PassphraseFile, Context: ctx}.Func("key " + id)
+	newPass := func() ([]byte, error) {
+		if p.NoPassphrase {
+			return nil, nil
+		}
+		return newSource(ctx, p.NewPassphraseFile).Get("key "+id+" (new)", true)
+	}
+	if _, err := s.ChangePassphrase(k.Public.Fingerprint().String(), old, newPass, keys.DefaultKDF); err != nil {
+		return err
+	}
+	text := fmt.Sprintf("changed the passphrase of key %s (%s) in %s\n", id, fp, k.Path)
+	switch {
+	case p.NoPassphrase:
+		text = fmt.Sprintf("key %s (%s) is now stored unencrypted in %s\nwarning: protect the file: anyone who reads it can sign as you\n", id, fp, k.Path)
+	case !k.Encrypted:
+		text = fmt.Sprintf("key %s (%s) is now encrypted in %s\n", id, fp, k.Path)
+	}
+	return report(f, os.Stdout, doc, text)
+}
+
+func newSource(ctx context.Context, file string) passphrase.Source {
+	return passphrase.Source{File: file, Context: ctx, NoEnv: true, CheckNew: keys.CheckNewPassphrase}
 }

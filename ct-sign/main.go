@@ -8,6 +8,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/termsafe"
@@ -21,14 +22,23 @@ manifest.toml while streaming it, and writes it again with one more signature en
 a key that already signed replaces that signature; another key adds one (co-signing). Nothing else
 in the bundle changes, and the order in which keys sign does not change the bytes.
 
-KEY is a key id or fingerprint in the key store, or a path to a private key file; without -k the
-store's default key signs. An encrypted key's passphrase comes from --passphrase-file, then
-CT_PASSPHRASE, then the terminal.
+-k, --sign-key KEY is a private key file when KEY has a '/' or names an existing file (./ci.key),
+else a key id or fingerprint (16 or more hex digits) of an own key in the key store: $CT_HOME,
+else $XDG_CONFIG_HOME/cerro, else ~/.config/cerro (ct key list shows your signing keys). Without
+-k the store's default key signs (ct key default NAME). A public key (a .pub file, or a key the
+store only trusts) cannot sign: that is exit 64. ct sign never creates the key store.
+
+An encrypted key's passphrase comes from --passphrase-file FILE, then CT_PASSPHRASE, then the
+terminal (never standard input, which carries the bundle); an unencrypted key asks for none.
+
+The signed bundle goes to -o FILE or standard output; the status line and progress go to
+standard error. --json prints a ct.sign/1 document: on standard output with -o, else on
+standard error.
 
 Examples:
   ct-pack docker.io/library/nginx:1.26 | ct-sign -k release > nginx.ctp
   ct sign -k 7f3a:91c2:0b4e:55d1 nginx.ctp -o nginx.ctp      # co-sign in place
-  CT_PASSPHRASE=… ct sign -k ./ci.key app.ctp -o app.signed.ctp`,
+  ct sign --sign-key ./ci.key --passphrase-file /run/secrets/ci-pass app.ctp -o app.signed.ctp`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
 }
 
@@ -36,7 +46,7 @@ type flags struct {
 	cli.Globals
 	cli.VersionFlag
 	Bundle         string `arg:"" optional:"" name:"BUNDLE" default:"-" help:"The bundle to sign; - or nothing for standard input."`
-	Key            string `short:"k" placeholder:"KEY" help:"Key id, fingerprint or private key file (default: the store's default key)."`
+	SignKey        string `short:"k" name:"sign-key" placeholder:"KEY" help:"Signing key: a key id or fingerprint in the key store, or a private key file's path (default: the store's default key)."`
 	Output         string `short:"o" placeholder:"FILE" help:"Write the signed bundle to FILE (atomically; may be BUNDLE itself) instead of standard output."`
 	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
 	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
@@ -54,7 +64,7 @@ func sign(f *flags) error {
 	f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
 	ctx, stop := cli.Context()
 	defer stop()
-	key, err := signing.LoadKey(f.Key, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
+	key, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
 	if err != nil {
 		return err
 	}
@@ -69,13 +79,28 @@ func sign(f *flags) error {
 		if f.Output != "" && f.Output != "-" {
 			w = os.Stdout
 		}
-		return json.NewEncoder(w).Encode(map[string]any{"bundle": res.Output, "name": m.Package.Name,
-			"version": m.Package.Version, "digest": m.Image.Digest, "manifestDigest": res.Entry.ManifestDigest.String(),
-			"key": map[string]string{"id": key.ID(), "suite": key.Suite(), "fingerprint": fp.String()}})
+		bundle := f.Output
+		if bundle == "" {
+			bundle = "-"
+		}
+		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
+			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
+			Key: keys.RefOf(key.Public())})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
 			res.Output, key.ID(), key.Suite(), fp.Display()))
 	}
 	return nil
+}
+
+// doc is the ct.sign/1 document (docs/json/ct.sign.schema.json).
+type doc struct {
+	Schema         string      `json:"schema"`
+	Bundle         string      `json:"bundle"` // the signed bundle's path, or "-"
+	Name           string      `json:"name"`
+	Version        string      `json:"version"`
+	ImageDigest    string      `json:"imageDigest"`
+	ManifestDigest string      `json:"manifestDigest"`
+	Key            keys.KeyRef `json:"key"`
 }

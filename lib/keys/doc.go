@@ -31,4 +31,6 @@
 //   - store files are written atomically with mode 0600 in folders of mode
 //     0700, and a private key file other users can access is refused with
 //     the chmod that fixes it.
+//   - OpenStoreReadOnly (ct key list, info, export, signing) creates
+//     nothing; only OpenStore, for commands that add keys, makes folders.
 package keys

@@ -128,7 +128,7 @@ func DecodePublic(data []byte) (*PublicKey, error) {
 	}
 	if bytes.Contains(data, []byte("type = \""+TypePrivate+"\"")) {
 		return nil, exit.New(exit.Malformed, "this is a private key file, not a public key").
-			WithHint("export the public key with ct-key export and share that file instead")
+			WithHint("export the public key with ct key export NAME --public and share that file instead")
 	}
 	var f publicFile
 	if err := canon.UnmarshalTOML(data, &f); err != nil {

@@ -77,9 +77,17 @@ func TestKDFBounds(t *testing.T) {
 }
 
 func TestSuites(t *testing.T) {
-	for in, want := range map[string]string{"": "CT-SIG-01", "ct-sig-02": "CT-SIG-02", "ML-DSA-87": "CT-SIG-03", "ed25519": "CT-SIG-01", "Hybrid": "CT-SIG-02"} {
+	for in, want := range map[string]string{"": "CT-SIG-01", "CT-SIG-01": "CT-SIG-01", "CT-SIG-02": "CT-SIG-02", "CT-SIG-03": "CT-SIG-03"} {
 		if got, err := ParseSuite(in); err != nil || got != want {
 			t.Errorf("ParseSuite(%q) = %q, %v", in, got, err)
+		}
+	}
+	// Only the ids policy.json accepts; a near miss names the id meant.
+	for in, want := range map[string]string{"ct-sig-02": "CT-SIG-02", "ML-DSA-87": "CT-SIG-03", "ed25519": "CT-SIG-01", "Hybrid": "CT-SIG-02"} {
+		_, err := ParseSuite(in)
+		wantCode(t, err, exit.Usage, "unknown signature suite")
+		if h := exit.HintOf(err); !strings.HasPrefix(h, "write "+want+": ") {
+			t.Errorf("ParseSuite(%q) hint %q, want one naming %s", in, h, want)
 		}
 	}
 	_, err := ParseSuite("rsa")

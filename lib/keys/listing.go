@@ -3,39 +3,41 @@ package keys
 import (
 	"bytes"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
-// KeyEntry is one key of a store as ct-key lists it. Its JSON form is a
-// stable interface (ct-key list --json); Fingerprint is the text form.
+// KeyEntry is one key of a store as ct key list shows it. Fingerprint is
+// the text form. Its JSON form is in json.go (ct.key.list/1).
 type KeyEntry struct {
-	ID          string     `json:"id"`
-	Suite       string     `json:"suite"`
-	Fingerprint string     `json:"fingerprint"`
-	Own         bool       `json:"own"`       // an own key pair (keys/)
-	Trusted     bool       `json:"trusted"`   // a trusted public key (trusted/)
-	Default     bool       `json:"default"`   // the default signing key (see Default)
-	Encrypted   bool       `json:"encrypted"` // own keys: the private key is encrypted at rest
-	Path        string     `json:"path"`      // the .key file of an own key, else the .pub file
-	Key         *PublicKey `json:"-"`
+	ID          string
+	Suite       string
+	Fingerprint string
+	Own         bool   // an own key pair (keys/)
+	Trusted     bool   // a trusted public key (trusted/)
+	Default     bool   // the default signing key (see Default)
+	Encrypted   bool   // own keys: the private key is encrypted at rest
+	Path        string // the .key file of an own key, else the .pub file
+	Key         *PublicKey
 }
 
-// KeyDetails is everything ct-key info shows about a key, without a
-// passphrase. Its JSON form is a stable interface (ct-key info --json).
+// KeyDetails is everything ct key info shows about a key, without a
+// passphrase. Its JSON form is in json.go (ct.key.info/1).
 type KeyDetails struct {
 	KeyEntry
-	Algorithm          string   `json:"algorithm"`
-	FingerprintDisplay string   `json:"fingerprint_display"`
-	PublicKeySize      int      `json:"public_key_size"` // bytes
-	File               string   `json:"file"`            // kind of the file at Path: "private" or "public"
-	KDF                *KDFInfo `json:"kdf,omitempty"`   // encrypted private keys only
+	Algorithm          string
+	FingerprintDisplay string
+	PublicKeySize      int      // bytes
+	File               string   // kind of the file at Path: "private" or "public"
+	KDF                *KDFInfo // encrypted private keys only
 }
 
 // KDFInfo are the key derivation parameters of an encrypted private key.
 type KDFInfo struct {
 	Name        string `json:"name"`
-	MemoryKiB   uint32 `json:"memory_kib"`
+	MemoryKiB   uint32 `json:"memoryKiB"`
 	Passes      uint32 `json:"passes"`
 	Parallelism uint8  `json:"parallelism"`
 }
@@ -295,6 +297,19 @@ func (s *Store) Delete(k *StoredKey) (clearedDefault bool, err error) {
 func HasFile(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// IsKeyPath reports whether a key name given on the command line (-k, ct
+// key info) is a file rather than an id or fingerprint in the store
+// (docs/cli.md): it has a path separator, or it names something that
+// exists and is not a folder (a pipe or device is then refused by the
+// reader, not looked up in the store).
+func IsKeyPath(name string) bool {
+	if strings.ContainsRune(name, '/') || strings.ContainsRune(name, filepath.Separator) {
+		return true
+	}
+	fi, err := os.Stat(name)
+	return err == nil && !fi.IsDir()
 }
 
 // ReadKeyFile reads a public or private key file of at most MaxKeyFileSize

@@ -56,32 +56,64 @@ type StoredKey struct {
 }
 
 // OpenStore opens the store at dir, creating it and its folders (mode 0700)
-// if missing. A store folder that others can write is refused.
+// if missing. A store folder that others can write is refused. Commands
+// that only read use OpenStoreReadOnly.
 func OpenStore(dir string) (*Store, error) {
+	s, err := OpenStoreReadOnly(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range s.folders() {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, ioErr(d, err, "cannot create key store folder")
+		}
+	}
+	return s, s.checkFolders(false)
+}
+
+// OpenStoreReadOnly opens the store at dir without creating anything: a
+// missing store, or a missing keys/ or trusted/ folder, holds no keys (a
+// read-only command such as ct key list must not write). A store folder
+// that exists and that others can write is refused, as in OpenStore.
+func OpenStoreReadOnly(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, exit.New(exit.Usage, "empty key store path")
 	}
 	s := &Store{Dir: dir}
-	for _, d := range []string{dir, filepath.Join(dir, OwnDir), filepath.Join(dir, TrustedDir)} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, ioErr(d, err, "cannot create key store folder")
-		}
+	return s, s.checkFolders(true)
+}
+
+func (s *Store) folders() []string {
+	return []string{s.Dir, filepath.Join(s.Dir, OwnDir), filepath.Join(s.Dir, TrustedDir)}
+}
+
+// checkFolders refuses store folders that are not folders or that others
+// can write; missingOK skips folders that do not exist.
+func (s *Store) checkFolders(missingOK bool) error {
+	for _, d := range s.folders() {
 		fi, err := os.Stat(d)
+		if missingOK && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
-			return nil, ioErr(d, err, "cannot read key store folder")
+			return ioErr(d, err, "cannot read key store folder")
 		}
 		if !fi.IsDir() {
-			return nil, exit.New(exit.IO, "not a folder").At(d)
+			return exit.New(exit.IO, "not a folder").At(d)
 		}
 		if fi.Mode().Perm()&0o022 != 0 {
-			return nil, exit.New(exit.IO, "key store folder is writable by other users (mode %04o)", fi.Mode().Perm()).At(d).
+			return exit.New(exit.IO, "key store folder is writable by other users (mode %04o)", fi.Mode().Perm()).At(d).
 				WithHint("chmod 700 %s", d)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 func ioErr(path string, err error, msg string) *exit.Error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err // "PATH: cannot read: no such file", not the path twice
+	}
 	e := exit.Wrap(exit.IO, err, "%s", msg).At(path)
 	if errors.Is(err, fs.ErrPermission) {
 		e.WithHint("check the permissions of %s", path)
@@ -186,6 +218,10 @@ func (s *Store) path(dir, id, ext string) string { return filepath.Join(s.Dir, d
 
 // PrivatePath is where the private key file of own key id lives.
 func (s *Store) PrivatePath(id string) string { return s.path(OwnDir, id, PrivExt) }
+
+// PublicPath is where the public key file of own key id lives (the file to
+// share: ct key export writes the same bytes).
+func (s *Store) PublicPath(id string) string { return s.path(OwnDir, id, PubExt) }
 
 // list returns the ids of the files with extension ext in dir, sorted.
 // Files whose names are not valid ids (temporary files, editor backups) are
@@ -330,7 +366,7 @@ func find(dir string, ks []*StoredKey, name string) (*StoredKey, error) {
 	prefix, ok := FingerprintPrefix(name)
 	if !ok {
 		return nil, exit.New(exit.IO, "no key %q in %s", name, dir).
-			WithHint("list keys with ct-key list; name a key by id or by at least %d hex digits of its fingerprint", MinFingerprintPrefix)
+			WithHint("ct key list shows the keys; name a key by id, by at least %d hex digits of its fingerprint, or give a key file's path (with a /)", MinFingerprintPrefix)
 	}
 	var hits []*StoredKey
 	seen := map[Fingerprint]bool{}
@@ -343,7 +379,7 @@ func find(dir string, ks []*StoredKey, name string) (*StoredKey, error) {
 	switch len(hits) {
 	case 0:
 		return nil, exit.New(exit.IO, "no key with fingerprint %s in %s", name, dir).
-			WithHint("list keys with ct-key list")
+			WithHint("ct key list shows the keys and their fingerprints")
 	case 1:
 		return hits[0], nil
 	}
@@ -507,7 +543,7 @@ func (s *Store) Default() (*StoredKey, error) {
 		if err != nil {
 			if exit.CodeOf(err) == exit.IO && errors.Is(err, fs.ErrNotExist) {
 				return nil, exit.New(exit.Usage, "default key %q does not exist", cfg.DefaultKey).At(s.ConfigPath()).
-					WithHint("pick another with ct-key default ID, or name a key with -k")
+					WithHint("pick another with ct key default NAME (ct key list shows your keys), or name a key with -k")
 			}
 			return nil, err
 		}
@@ -521,10 +557,10 @@ func (s *Store) Default() (*StoredKey, error) {
 	case 1:
 		return own[0], nil
 	case 0:
-		return nil, exit.New(exit.Usage, "no signing key in %s", s.Dir).WithHint("create one with ct-keygen")
+		return nil, exit.New(exit.Usage, "no signing key in %s", s.Dir).WithHint("create one with ct keygen --id NAME")
 	}
 	return nil, exit.New(exit.Usage, "no default key, and %s holds %d keys", s.Dir, len(own)).
-		WithHint("name one with -k, or set a default with ct-key default ID")
+		WithHint("name one with -k, or set a default with ct key default NAME (ct key list shows them)")
 }
 
 // fileKind names the type of a file that is not a regular file.

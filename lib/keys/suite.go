@@ -24,7 +24,7 @@ const (
 type SuiteInfo struct {
 	ID        string // e.g. "CT-SIG-01"
 	Name      string // human name of the algorithm(s)
-	Alias     string // short name accepted by ParseSuite, e.g. "ed25519"
+	Alias     string // short name ParseSuite suggests the id for, e.g. "ed25519"
 	PublicKey int    // public key size in bytes
 	Seed      int    // size in bytes of the secret seed stored in key files
 }
@@ -46,21 +46,39 @@ func LookupSuite(id string) *SuiteInfo {
 	return nil
 }
 
-// ParseSuite resolves a suite named by a user: the id in any case
-// ("ct-sig-02") or the alias ("ed25519", "hybrid", "ml-dsa-87"). An empty
-// name means DefaultSuite. Anything else is an exit.Usage error that lists
-// the known suites.
+// ParseSuite resolves a suite named by a user. It accepts exactly the
+// suite ids policy.json accepts ("CT-SIG-01", "CT-SIG-02", "CT-SIG-03"),
+// so a name that works on the command line also works in a policy; an
+// empty name means DefaultSuite. Anything else is an exit.Usage error that
+// lists the suites, and names the id meant when the name is one in another
+// case or an algorithm alias ("ed25519", "hybrid", "ml-dsa-87").
 func ParseSuite(name string) (string, error) {
 	if name == "" {
 		return DefaultSuite, nil
 	}
+	if LookupSuite(name) != nil {
+		return name, nil
+	}
+	e := exit.New(exit.Usage, "unknown signature suite %q", name)
+	if id := SuggestSuite(name); id != "" {
+		return "", e.WithHint("write %s: suites are named by their id, exactly as in policy.json (%s)", id, suiteList())
+	}
+	return "", e.WithHint("use one of: %s", suiteList())
+}
+
+// SuggestSuite returns the suite id a user probably meant by name: the id
+// in another case, or an algorithm alias; else "".
+func SuggestSuite(name string) string {
 	for _, s := range Suites {
-		if strings.EqualFold(name, s.ID) || strings.EqualFold(name, s.Alias) {
-			return s.ID, nil
+		if strings.EqualFold(name, s.ID) || strings.EqualFold(name, s.Alias) || strings.EqualFold(name, s.Name) {
+			return s.ID
 		}
 	}
-	return "", exit.New(exit.Usage, "unknown signature suite %q", name).WithHint("use one of: %s", suiteList())
+	return ""
 }
+
+// SuiteList lists the suites for people: "CT-SIG-01 (Ed25519), …".
+func SuiteList() string { return suiteList() }
 
 func suiteList() string {
 	var b strings.Builder
@@ -68,7 +86,7 @@ func suiteList() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(s.ID + " (" + s.Alias + ")")
+		b.WriteString(s.ID + " (" + s.Name + ")")
 	}
 	return b.String()
 }

@@ -15,6 +15,7 @@ package passphrase
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 
@@ -37,6 +38,14 @@ type Source struct {
 	// command without one, such a Ctrl-C ends the process before echo is
 	// touched.)
 	Context context.Context
+	// NoEnv skips CT_PASSPHRASE: for the new passphrase of ct key passwd,
+	// which must not silently become the old one (its "no terminal" hint
+	// names --new-passphrase-file).
+	NoEnv bool
+	// CheckNew, when set, is applied to a new passphrase (Get with
+	// confirm) from any source; at the terminal before it is asked again,
+	// so a refused passphrase is not typed twice.
+	CheckNew func([]byte) error
 }
 
 // Func returns a function that DecodePrivate calls only when the key is
@@ -49,11 +58,26 @@ func (s Source) Func(what string) func() ([]byte, error) {
 // Get returns the passphrase. With confirm, a passphrase typed at the
 // terminal is asked twice (for a new key).
 func (s Source) Get(what string, confirm bool) ([]byte, error) {
+	newCheck := func(p []byte) error { return nil }
+	if confirm && s.CheckNew != nil {
+		newCheck = s.CheckNew
+	}
 	if s.File != "" {
-		return readFile(s.File)
+		p, err := readFile(s.File)
+		if err == nil {
+			err = newCheck(p)
+		}
+		if err != nil {
+			clear(p)
+			return nil, at(err, s.File)
+		}
+		return p, nil
 	}
 	// An empty CT_PASSPHRASE counts as unset: an empty passphrase is never valid.
-	if v := os.Getenv(Env); v != "" {
+	if v := os.Getenv(Env); v != "" && !s.NoEnv {
+		if err := newCheck([]byte(v)); err != nil {
+			return nil, at(err, Env)
+		}
 		return []byte(v), nil
 	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
@@ -61,11 +85,22 @@ func (s Source) Get(what string, confirm bool) ([]byte, error) {
 		if tty != nil {
 			tty.Close()
 		}
-		return nil, exit.New(exit.Usage, "%s needs a passphrase and there is no terminal to ask for it", what).
-			WithHint("set %s, or pass --passphrase-file FILE", Env)
+		hint := fmt.Sprintf("set %s, or pass --passphrase-file FILE", Env)
+		if s.NoEnv {
+			hint = "pass --new-passphrase-file FILE, or --no-passphrase to store the key unencrypted"
+		}
+		return nil, exit.New(exit.Usage, "%s needs a passphrase and there is no terminal to ask for it", what).WithHint("%s", hint)
 	}
 	defer tty.Close()
-	return ask(s.Context, tty, what, confirm)
+	return ask(s.Context, tty, what, confirm, newCheck)
+}
+
+// at sets where an *exit.Error without a place happened.
+func at(err error, where string) error {
+	if e, ok := err.(*exit.Error); ok && e.Where == "" {
+		e.Where = where
+	}
+	return err
 }
 
 // check applies the rules every typed passphrase obeys.

@@ -29,7 +29,7 @@ var caught = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscal
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // ask prompts on tty for the passphrase of what (twice with confirm).
-func ask(ctx context.Context, tty *os.File, what string, confirm bool) ([]byte, error) {
+func ask(ctx context.Context, tty *os.File, what string, confirm bool, checkNew func([]byte) error) ([]byte, error) {
 	what = termsafe.Escape(what)
 	sigs := make(chan os.Signal, 1)
 	for _, sig := range caught {
@@ -67,6 +67,9 @@ func ask(ctx context.Context, tty *os.File, what string, confirm bool) ([]byte, 
 	p, err := c.readLine(tty, fmt.Sprintf("%s: passphrase for %s: ", prog, what))
 	if err == nil {
 		err = check(p)
+	}
+	if err == nil && confirm {
+		err = checkNew(p)
 	}
 	if err == nil && confirm {
 		var again []byte

@@ -20,11 +20,15 @@ type result struct {
 
 // start runs ask on the pty in a goroutine and waits until its prompt is
 // shown, so the test types only when the prompt reads with echo off.
-func start(t *testing.T, p *pty, ctx context.Context, what string, confirm bool) <-chan result {
+func start(t *testing.T, p *pty, ctx context.Context, what string, confirm bool, checkNew ...func([]byte) error) <-chan result {
 	t.Helper()
 	ch := make(chan result, 1)
+	check := noCheck
+	if len(checkNew) > 0 {
+		check = checkNew[0]
+	}
 	go func() {
-		b, err := ask(ctx, p.slave, what, confirm)
+		b, err := ask(ctx, p.slave, what, confirm, check)
 		ch <- result{b, err}
 	}()
 	p.waitFor(t, ": passphrase for "+what+": ")
@@ -61,6 +65,38 @@ func TestPromptTyped(t *testing.T) {
 	}
 	if !strings.HasSuffix(out, ": passphrase for key ci (ci.key): \r\n") {
 		t.Fatalf("the prompt did not end its line: %q", out)
+	}
+}
+
+func noCheck([]byte) error { return nil }
+
+// A new passphrase the caller refuses (too short) ends the prompt after the
+// first answer: it is not asked again, and echo is back on.
+func TestPromptConfirmRefused(t *testing.T) {
+	p := openPTY(t)
+	before := p.lflag(t)
+	short := func(b []byte) error {
+		if len(b) < 12 {
+			return exit.New(exit.Usage, "too short")
+		}
+		return nil
+	}
+	ch := start(t, p, nil, "new key ci", true, short)
+	p.typ(t, "short\n")
+	r := <-ch
+	if exit.CodeOf(r.err) != exit.Usage || r.p != nil || !strings.Contains(r.err.Error(), "too short") {
+		t.Fatalf("got %q, %v", r.p, r.err)
+	}
+	echoOn(t, p, before)
+	if out := p.waitFor(t, "\n"); strings.Contains(out, "repeat") {
+		t.Fatalf("asked again after a refused passphrase: %q", out)
+	}
+	ch = start(t, p, nil, "new key cj", true, short)
+	p.typ(t, "long enough passphrase\n")
+	p.waitFor(t, ": repeat the passphrase for new key cj: ")
+	p.typ(t, "long enough passphrase\n")
+	if r := <-ch; r.err != nil || string(r.p) != "long enough passphrase" {
+		t.Fatalf("got %q, %v", r.p, r.err)
 	}
 }
 
@@ -148,7 +184,7 @@ func TestPromptContext(t *testing.T) {
 	// A context that ended before the prompt (a Ctrl-C the prompt was not
 	// yet listening for) never shows the prompt.
 	shown := p.shown()
-	if _, err := ask(ctx, p.slave, "key late", false); exit.CodeOf(err) != exit.Cancelled {
+	if _, err := ask(ctx, p.slave, "key late", false, noCheck); exit.CodeOf(err) != exit.Cancelled {
 		t.Fatalf("context ended before the prompt: %v", err)
 	}
 	if p.shown() != shown {
@@ -164,7 +200,7 @@ func TestPromptSignalContext(t *testing.T) {
 	syscall.Kill(os.Getpid(), syscall.SIGINT)
 	<-ctx.Done()
 	p := openPTY(t)
-	if _, err := ask(ctx, p.slave, "key ci", false); exit.CodeOf(err) != exit.Cancelled || !strings.Contains(err.Error(), "(Ctrl-C)") {
+	if _, err := ask(ctx, p.slave, "key ci", false, noCheck); exit.CodeOf(err) != exit.Cancelled || !strings.Contains(err.Error(), "(Ctrl-C)") {
 		t.Fatalf("Ctrl-C before the prompt: %v", err)
 	}
 }
@@ -176,7 +212,7 @@ func TestPromptTurns(t *testing.T) {
 	first := start(t, p, nil, "key one", false)
 	second := make(chan result, 1)
 	go func() {
-		b, err := ask(nil, p.slave, "key two", false)
+		b, err := ask(nil, p.slave, "key two", false, noCheck)
 		second <- result{b, err}
 	}()
 	p.typ(t, "1\n")

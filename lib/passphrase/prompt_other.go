@@ -11,6 +11,6 @@ import (
 
 func isTerminal(*os.File) bool { return false }
 
-func ask(context.Context, *os.File, string, bool) ([]byte, error) {
+func ask(context.Context, *os.File, string, bool, func([]byte) error) ([]byte, error) {
 	return nil, exit.New(exit.Usage, "no passphrase prompt on this system").WithHint("set %s, or pass --passphrase-file FILE", Env)
 }

@@ -469,7 +469,7 @@ func (p *parser) suites() (*Suites, error) {
 				return nil
 			}
 			e := p.errAt(off, "%s: unknown signature suite %q", at, s)
-			if id, err := keys.ParseSuite(s); err == nil && s != "" {
+			if id := keys.SuggestSuite(s); id != "" {
 				return e.WithHint("write the suite id %q", id)
 			}
 			return e.WithHint("the suites are %s", suiteIDs())

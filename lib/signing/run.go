@@ -7,7 +7,9 @@ package signing
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -19,24 +21,16 @@ import (
 	"github.com/cerro-torre/ct/lib/sig"
 )
 
-// LoadKey returns the private key named by name: a path to a private key
-// file if such a file exists, else an id or fingerprint in the key store
-// (storeDir, or the default store when empty); "" means the store's default
-// key. The passphrase is asked only if the key is encrypted.
+// LoadKey returns the private key named by name (docs/cli.md, -k): a path
+// to a private key file when name has a '/' or names an existing file (see
+// keys.IsKeyPath), else an id or fingerprint in the key store (storeDir, or
+// the default store when empty); "" means the store's default key. The
+// passphrase is asked only if the key is encrypted. A public key where the
+// private one is needed (a public key file, or a key the store only trusts)
+// is exit.Usage saying so. The store is never created.
 func LoadKey(name, storeDir string, pass passphrase.Source) (*keys.PrivateKey, error) {
-	if name != "" {
-		if st, err := os.Stat(name); err == nil && st.Mode().IsRegular() {
-			data, err := keys.ReadPrivateFile(name)
-			if err != nil {
-				return nil, err
-			}
-			info, err := keys.InspectPrivate(data)
-			if err != nil {
-				return nil, exit.Wrap(exit.CodeOf(err), err, "not a private key file").At(name)
-			}
-			k, err := keys.DecodePrivate(data, pass.Func("key "+info.Public.ID()+" ("+name+")"))
-			return k, atPath(err, name)
-		}
+	if name != "" && keys.IsKeyPath(name) {
+		return loadFile(name, pass)
 	}
 	st, err := openStore(storeDir)
 	if err != nil {
@@ -45,8 +39,50 @@ func LoadKey(name, storeDir string, pass passphrase.Source) (*keys.PrivateKey, e
 	what := "the default key"
 	if name != "" {
 		what = "key " + name
+		if k, err := st.Find(name); err == nil && !k.Own {
+			return nil, PublicKeyError(name, k.Public).At(k.Path)
+		}
 	}
 	return st.LoadPrivate(name, pass.Func(what))
+}
+
+// PublicKeyError is the error for a public key named where a signing key
+// is needed (name as the user gave it): exit.Usage, since the user named
+// the wrong key (keys.md §4.4).
+func PublicKeyError(name string, pub *keys.PublicKey) *exit.Error {
+	what := pub.ID() + ", " + pub.Fingerprint().Short()
+	if name == pub.ID() {
+		what = pub.Fingerprint().Short()
+	}
+	return exit.New(exit.Usage, "%s is a public key (%s); signing needs the private key", name, what).
+		WithHint("sign with one of your own keys, by id or by its .key file (ct key list shows your signing keys, marked own)")
+}
+
+func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
+	data, err := keys.ReadKeyFile(name)
+	if err != nil {
+		var e *exit.Error
+		if errors.As(err, &e) && errors.Is(err, fs.ErrNotExist) {
+			e.WithHint("-k takes a private key file (a path: it has a /) or a key id or fingerprint from ct key list")
+		}
+		return nil, err
+	}
+	if !keys.IsPrivateFile(data) {
+		if pub, err := keys.DecodePublic(data); err == nil {
+			return nil, PublicKeyError(name, pub)
+		}
+		return nil, exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).
+			WithHint("-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list")
+	}
+	if data, err = keys.ReadPrivateFile(name); err != nil { // refuses a file others can read
+		return nil, err
+	}
+	info, err := keys.InspectPrivate(data)
+	if err != nil {
+		return nil, exit.Wrap(exit.CodeOf(err), err, "not a private key file").At(name)
+	}
+	k, err := keys.DecodePrivate(data, pass.Func("key "+info.Public.ID()+" ("+name+")"))
+	return k, atPath(err, name)
 }
 
 func atPath(err error, p string) error {
@@ -64,7 +100,7 @@ func openStore(dir string) (*keys.Store, error) {
 		}
 		dir = d
 	}
-	return keys.OpenStore(dir)
+	return keys.OpenStoreReadOnly(dir)
 }
 
 // DefaultKey returns the key ct pack signs with when no -k is given: the
@@ -81,7 +117,7 @@ func DefaultKey(storeDir string, pass passphrase.Source) (*keys.PrivateKey, stri
 	if _, err := os.Stat(storeDir); err != nil {
 		return nil, "no key store at " + storeDir, nil
 	}
-	st, err := keys.OpenStore(storeDir)
+	st, err := keys.OpenStoreReadOnly(storeDir)
 	if err != nil {
 		return nil, "", err
 	}
