@@ -45,7 +45,7 @@ func OpenStore() (*keys.Store, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, nil
 	}
-	return keys.OpenStore(dir)
+	return keys.OpenStoreReadOnly(dir)
 }
 
 // Read loads the policy at file for an edit, with lib/policy's errors

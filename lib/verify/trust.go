@@ -85,5 +85,5 @@ func (s Setup) store() (*keys.Store, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, nil
 	}
-	return keys.OpenStore(dir)
+	return keys.OpenStoreReadOnly(dir)
 }
