@@ -106,6 +106,9 @@ func openDockerArchive(s *archiveStore, ref *Ref) (*Root, error) {
 
 	if s.ix.has("oci-layout") && s.ix.has("index.json") {
 		if root, ok, err := storedArchiveManifest(s, ref, cfgDigest); err != nil || ok {
+			if root != nil {
+				root.RepoTags = e.RepoTags
+			}
 			return root, err
 		}
 	}
@@ -168,7 +171,7 @@ func openDockerArchive(s *archiveStore, ref *Ref) (*Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Root{Ref: ref, Descriptor: d, Image: img}, nil
+	return &Root{Ref: ref, Descriptor: d, Image: img, RepoTags: e.RepoTags}, nil
 }
 
 // layerMediaType picks the OCI layer media type from a file's magic bytes.

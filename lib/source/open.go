@@ -30,6 +30,9 @@ type Root struct {
 	Index      v1.ImageIndex // set when the root is an index (OCI index or Docker manifest list)
 	Image      v1.Image      // set when the root is an image manifest
 	Close      func() error  // releases files; always non-nil
+	// RepoTags are a docker-archive image's tags as its manifest.json
+	// lists them (archive text: unverified, shown escaped).
+	RepoTags []string
 }
 
 // Open resolves ref to its root manifest. Errors are *exit.Error.

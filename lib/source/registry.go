@@ -181,6 +181,7 @@ func ClassifyError(ref *Ref, err error) error {
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {
+		err = registryText{te, where}
 		for _, d := range te.Errors {
 			switch d.Code {
 			case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
