@@ -37,7 +37,7 @@ Docker schema 2 images (what docker push and crane write) are converted to OCI m
 because skopeo, podman and umoci find a tag in an OCI layout only when it names an OCI manifest:
 without it, neither the extracted bundle (tar -x, then skopeo copy oci:DIR:VERSION) nor
 ct import --to oci: could be installed. Layer and config bytes stay the same; the manifest (and
-index) JSON is rewritten, so the image digest changes. ct-pack prints the old and new digest and
+index) JSON is rewritten, so the image digest changes. ct pack prints the old and new digest and
 records the old one in manifest.toml as image.source_digest (signed). --keep-docker-format keeps
 the source's manifests and digest; such a bundle installs with ct import --to docker:// or
 docker-archive:, or ct push, but not from an extracted bundle or an oci: layout with those tools.
@@ -108,6 +108,11 @@ func main() {
 					WithHint("give the package version, e.g. --package-version 1.0, or leave the flag out to take the tag")
 			}
 			version = *f.PackageVersion
+		}
+		// A mistyped SOURCE is said before the key is looked for (or its
+		// passphrase asked).
+		if _, err := source.Parse(f.Source); err != nil {
+			return err
 		}
 		ctx, stop := cli.Context()
 		defer stop()
