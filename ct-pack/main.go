@@ -55,7 +55,8 @@ Default names: --name and --package-version set the package name and version. Wi
   docker-archive:FILE            the image's tag in the archive's manifest.json (RepoTags; the
                                  first one when there are several, and ct pack says which)
   oci:DIR:NAME:TAG               NAME's last component and TAG (ct import --to oci: writes these)
-  oci:DIR:TAG                    the directory's name and TAG
+  oci:DIR:TAG                    the image's io.containerd.image.name annotation (docker save,
+                                 nerdctl), else the directory's name and TAG
   no tag at all                  the version is sha256- and the image digest's first 12 hex digits
 For every source but a registry, a note on standard error says where the name and version came
 from.

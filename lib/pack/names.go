@@ -10,6 +10,10 @@ import (
 	"github.com/cerro-torre/ct/lib/source"
 )
 
+// containerdNameAnnotation is the full image name containerd-based tools
+// record on an index.json entry (docker save writes it too).
+const containerdNameAnnotation = "io.containerd.image.name"
+
 // Naming is where a bundle's package name and version came from.
 type Naming struct {
 	Name, Version string
@@ -22,7 +26,7 @@ type Naming struct {
 // DeriveNaming picks the package name and version: the ones given, else
 // derived from the source. A docker-archive image without a REF is named
 // after its first RepoTag; an oci: image after its NAME:TAG ref.name, else
-// the directory and the tag.
+// its io.containerd.image.name annotation, else the directory and the tag.
 func DeriveNaming(root *source.Root, givenName, givenVersion string) Naming {
 	ref := root.Ref
 	digest := root.Descriptor.Digest.String()
@@ -39,6 +43,21 @@ func DeriveNaming(root *source.Root, givenName, givenVersion string) Naming {
 			}
 			if n.Version == "" {
 				n.Version, versionFrom = t.TagStr(), from
+			}
+		}
+	}
+	if (ref.Transport == source.TransportOCI || ref.Transport == source.TransportOCIArchive) && ref.Name == "" {
+		// docker save (containerd store), nerdctl and ctr name the image in
+		// full beside the plain tag: io.containerd.image.name.
+		if full := root.Descriptor.Annotations[containerdNameAnnotation]; full != "" {
+			if t, err := name.NewTag(full, name.WeakValidation); err == nil && (ref.Tag == "" || ref.Tag == t.TagStr()) {
+				from := "the image's " + containerdNameAnnotation + " annotation " + full
+				if n.Name == "" {
+					n.Name, nameFrom = strings.ToLower(path.Base(t.RepositoryStr())), from
+				}
+				if n.Version == "" {
+					n.Version, versionFrom = t.TagStr(), from
+				}
 			}
 		}
 	}

@@ -34,6 +34,13 @@ func TestDeriveNaming(t *testing.T) {
 		{root("docker-archive:/x/saved.tar"), "", "", "saved", "sha256-abababababab", "the file name /x/saved.tar, version \"sha256-abababababab\" from the image digest"},
 		{&source.Root{Ref: &source.Ref{Given: "oci:/srv/lay:apps/web:1.0", Transport: source.TransportOCI, Path: "/srv/lay", Name: "apps/web:1.0", Tag: "1.0"}}, "", "", "web", "1.0", "the image name apps/web:1.0 in the layout, version \"1.0\" from the tag 1.0"},
 		{root("oci:/srv/lay:app"), "", "", "lay", "app", `package name "lay" comes from the directory name /srv/lay, version "app" from the tag app`},
+		{&source.Root{Ref: &source.Ref{Given: "oci:/srv/lay:1.26", Transport: source.TransportOCI, Path: "/srv/lay", Tag: "1.26"},
+			Descriptor: v1.Descriptor{Annotations: map[string]string{"io.containerd.image.name": "docker.io/library/nginx:1.26"}}},
+			"", "", "nginx", "1.26", `come from the image's io.containerd.image.name annotation docker.io/library/nginx:1.26`},
+		// an annotation that disagrees with the tag asked for is not used
+		{&source.Root{Ref: &source.Ref{Given: "oci:/srv/lay:2", Transport: source.TransportOCI, Path: "/srv/lay", Tag: "2"},
+			Descriptor: v1.Descriptor{Annotations: map[string]string{"io.containerd.image.name": "docker.io/library/nginx:1.26"}}},
+			"", "", "lay", "2", "directory name"},
 	} {
 		n := DeriveNaming(c.root, c.name, c.version)
 		if n.Name != c.wantN || n.Version != c.wantV {
