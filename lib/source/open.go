@@ -77,7 +77,7 @@ func openOCIDir(ref *Ref) (*Root, error) {
 	st, err := os.Stat(ref.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, exit.Wrap(exit.IO, err, "no such directory").At(where).
+			return nil, exit.New(exit.IO, "no such directory").At(where).
 				WithHint("check the path; create a layout with skopeo copy docker://IMAGE oci:%s:TAG", ref.Path)
 		}
 		return nil, exit.Wrap(exit.IO, err, "cannot access the directory").At(where).WithHint("check its permissions")
@@ -91,7 +91,7 @@ func openOCIDir(ref *Ref) (*Root, error) {
 	// the same way as for oci-archive.
 	if _, err := layout.FromPath(ref.Path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, exit.Wrap(exit.Malformed, err, "not an OCI image layout: index.json is missing").At(where).
+			return nil, exit.New(exit.Malformed, "not an OCI image layout: index.json is missing").At(where).
 				WithHint("create a layout with skopeo copy docker://IMAGE oci:%s:TAG", ref.Path)
 		}
 		return nil, exit.Wrap(exit.IO, err, "cannot read index.json").At(where).WithHint("check its permissions")
@@ -109,7 +109,7 @@ func openArchive(ref *Ref) (*Root, error) {
 	f, err := os.Open(ref.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, exit.Wrap(exit.IO, err, "no such file").At(where).WithHint("check the path")
+			return nil, exit.New(exit.IO, "no such file").At(where).WithHint("check the path")
 		}
 		return nil, exit.Wrap(exit.IO, err, "cannot open").At(where).WithHint("check the file's permissions")
 	}

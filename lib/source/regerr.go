@@ -1,10 +1,13 @@
 package source
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -116,4 +119,34 @@ func after(msg string) string {
 		return msg[i+3:]
 	}
 	return msg
+}
+
+// netText is a network failure told briefly: "connection refused", "no
+// such host", without Go's request URLs (the message's where
+// names the registry). It unwraps to the original error.
+type netText struct {
+	msg string
+	err error
+}
+
+func (n netText) Error() string { return n.msg }
+func (n netText) Unwrap() error { return n.err }
+
+// netReason returns err told briefly, or err itself when it has no
+// well-known cause.
+func netReason(err error) error {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return netText{"no such host " + dnsErr.Name, err}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return netText{"connection refused", err}
+	case errors.Is(err, syscall.ECONNRESET):
+		return netText{"connection reset", err}
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return netText{"host unreachable", err}
+	case errors.Is(err, syscall.ENETUNREACH):
+		return netText{"network unreachable", err}
+	}
+	return err
 }

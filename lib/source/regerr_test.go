@@ -1,8 +1,12 @@
 package source
 
 import (
+	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -52,5 +56,19 @@ func TestRefReason(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "could not parse") {
 			t.Errorf("Parse(%q) = %v, want %q", in, err, want)
 		}
+	}
+}
+
+// TestNetReason: an unreachable registry is said in words, without Go's
+// request URLs, and classification still sees the cause.
+func TestNetReason(t *testing.T) {
+	ref := &Ref{Given: "127.0.0.1:1/app:1", Transport: TransportDocker, Registry: "127.0.0.1:1", Repository: "app", Tag: "1"}
+	_, dialErr := net.Dial("tcp", "127.0.0.1:1")
+	if dialErr == nil {
+		t.Skip("something listens on port 1")
+	}
+	err := ClassifyError(ref, &url.Error{Op: "Get", URL: "https://127.0.0.1:1/v2/", Err: dialErr})
+	if msg := err.Error(); !strings.HasSuffix(msg, "registry unreachable: connection refused") || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("got %q", msg)
 	}
 }
