@@ -64,7 +64,7 @@ type flags struct {
 	Ref              string   `arg:"" name:"REF" help:"The image: REGISTRY/REPOSITORY[:TAG|@DIGEST]."`
 	Output           string   `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically) instead of standard output."`
 	Artifact         string   `placeholder:"DIGEST" help:"Use only this bundle artifact (when different bundles are attached)."`
-	Key              []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
+	Key              []string `placeholder:"FILE" help:"Trust this public key file (repeatable)."`
 	Policy           string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
 	NoStore          bool     `help:"Trust only --key files, not the key store."`
 	NoVerify         bool     `help:"Write the bundle without verifying it (check it later with ct verify)."`
