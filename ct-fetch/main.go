@@ -11,12 +11,10 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
-	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/pack"
-	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/registry"
+	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/sig"
-	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
@@ -40,13 +38,22 @@ signature it ignores is listed on standard error and in --json ("ignored"), with
 Registry redirects, timeouts and response sizes are bounded; the CT_REGISTRY_* environment
 variables set the bounds (docs/spec/registry.md §4).
 
-With --create, an image without an attached bundle is packed instead (as ct pack would, signed
-with -k if given); the packed bundle is not verified, and stderr says so.
+With --create, an image without an attached bundle is packed instead, as ct pack would: named
+after the repository and tag, signed with -k KEY or else the key store's default key; without
+either ct fetch --create refuses (exit 64) unless --no-sign asks for an unsigned bundle. The
+packed bundle is not verified (it comes from the registry, not from a signer), and stderr says so.
+Docker schema 2 images are converted to OCI media types as ct pack does (ct pack --help).
+
+Without -o the bundle goes to standard output; the status line and --json report then go to
+standard error.
 
 Examples:
   ct fetch registry.example.com/mirror/nginx:1.26 -o nginx.ctp
   ct fetch localhost:5000/app@sha256:… --key release.pub -o app.ctp
-  ct fetch docker.io/library/alpine:3.20 --create -o alpine.ctp`,
+  ct fetch localhost:5000/app:1.0 --no-store --key release.pub > app.ctp
+  ct fetch docker.io/library/alpine:3.20 --create -k release -o alpine.ctp
+
+` + regnet.EnvHelp,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.PolicyRejected,
 		exit.MissingAttestation, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
 }
@@ -57,18 +64,19 @@ type flags struct {
 	Ref              string   `arg:"" name:"REF" help:"The image: REGISTRY/REPOSITORY[:TAG|@DIGEST]."`
 	Output           string   `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically) instead of standard output."`
 	Artifact         string   `placeholder:"DIGEST" help:"Use only this bundle artifact (when different bundles are attached)."`
-	Key              []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
+	Key              []string `placeholder:"FILE" help:"Trust this public key file (repeatable)."`
 	Policy           string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
 	NoStore          bool     `help:"Trust only --key files, not the key store."`
 	NoVerify         bool     `help:"Write the bundle without verifying it (check it later with ct verify)."`
 	Create           bool     `help:"If no bundle is attached, pack one from the image."`
 	AllPlatforms     bool     `help:"With --create: pack the whole multi-platform index."`
 	Platform         string   `placeholder:"OS/ARCH[/VARIANT]" help:"With --create: the platform to pick from an index."`
-	SignKey          string   `short:"k" name:"sign-key" placeholder:"KEY" help:"With --create: sign with this key (id, fingerprint or private key file)."`
-	PassphraseFile   string   `placeholder:"FILE" help:"With --create -k: read the key's passphrase from FILE."`
+	SignKey          string   `short:"k" name:"sign-key" placeholder:"KEY" help:"With --create: sign with this key: a key id or fingerprint in the key store, or a private key file (default: the store's default key)."`
+	NoSign           bool     `help:"With --create: write an unsigned bundle on purpose."`
+	PassphraseFile   string   `placeholder:"FILE" help:"With --create: read the signing key's passphrase from FILE."`
 	InsecureRegistry bool     `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	Quiet            bool     `short:"q" help:"No progress bar and no summary line."`
-	JSON             bool     `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+	JSON             bool     `name:"json" help:"Print a ct.fetch/1 JSON report (to stdout with -o, else to stderr)."`
 }
 
 func main() {
@@ -77,8 +85,9 @@ func main() {
 		f.JSON = cli.JSON(f.JSON)
 		ctx, stop := cli.Context()
 		defer stop()
-		if !f.Create && (f.AllPlatforms || f.Platform != "" || f.SignKey != "") {
-			return exit.New(exit.Usage, "--all-platforms, --platform and -k apply only with --create")
+		if !f.Create && (f.AllPlatforms || f.Platform != "" || f.SignKey != "" || f.NoSign || f.PassphraseFile != "") {
+			return exit.New(exit.Usage, "--all-platforms, --platform, -k, --no-sign and --passphrase-file apply only with --create").
+				WithHint("ct fetch gets the bundle attached to the image as it was pushed; add --create to pack one when none is attached")
 		}
 		var vopts verify.Options
 		if !f.NoVerify {
@@ -114,8 +123,9 @@ func main() {
 			if res.Verified {
 				state = "verified"
 			}
-			fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (%d signatures, %d bytes, %s)\n",
-				termsafe.Escape(res.Path), termsafe.Escape(res.Package), termsafe.Escape(res.Version), res.ImageDigest, len(res.Signatures), res.Bytes, state)
+			fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
+				wrote(res.Path), termsafe.Escape(res.Name), termsafe.Escape(res.Version), res.ImageDigest,
+				pack.Count(len(res.Signatures), "signature"), res.Bytes, state)
 		}
 		return nil
 	})
@@ -146,46 +156,53 @@ func printJSON(f flags, v any) {
 	e.Encode(v)
 }
 
+// wrote names where the bundle went in the status line.
+func wrote(path string) string {
+	if path == "" || path == "-" {
+		return "bundle to standard output"
+	}
+	return termsafe.Escape(path)
+}
+
 // create packs the image when no bundle is attached (--create).
 func create(ctx context.Context, f flags, srcOpts source.Options) error {
+	key, err := pack.SigningKey(ctx, pack.KeyChoice{SignKey: f.SignKey, NoSign: f.NoSign, PassphraseFile: f.PassphraseFile})
+	if err != nil {
+		return err
+	}
 	if !f.Quiet {
 		fmt.Fprintf(os.Stderr, "ct-fetch: no bundle attached to %s; packing one from the image (--create)\n", termsafe.Escape(f.Ref))
 	}
-	var sign func([]byte) ([]bundle.Entry, error)
-	var key *keys.PrivateKey
-	if f.SignKey != "" {
-		k, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
-		if err != nil {
-			return err
-		}
-		key = k
-		sign = func(manifest []byte) ([]bundle.Entry, error) {
-			e, _, err := sig.BundleEntry(k, manifest)
-			return []bundle.Entry{e}, err
-		}
-	}
 	srcOpts.UserAgent = "ct-fetch/" + cli.Version
 	res, err := pack.Run(ctx, pack.Request{
-		Sign: sign, Source: f.Ref, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet, Platform: f.Platform,
+		Sign: pack.SignFunc(key), Source: f.Ref, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet, Platform: f.Platform,
 		Options: pack.Options{AllPlatforms: f.AllPlatforms, Tool: bundle.Tool{Name: "ct-fetch", Version: cli.Version}},
 		Sources: srcOpts,
 	})
 	if err != nil {
 		return err
 	}
-	signed := "unsigned"
-	if key != nil {
-		signed = "signed by " + termsafe.Escape(key.ID())
-	}
 	m := res.Manifest
 	if f.JSON {
-		printJSON(f, map[string]any{"bundle": res.Path, "created": true, "bytes": res.Bytes, "manifestDigest": res.ManifestDigest,
-			"package": m.Package.Name, "version": m.Package.Version, "imageDigest": m.Image.Digest, "verified": false})
+		out := registry.FetchResult{Schema: "ct.fetch/1", Path: res.Path, Repository: m.Source.Registry + "/" + m.Source.Repository,
+			ImageDigest: m.Image.Digest, ManifestDigest: res.ManifestDigest, Name: m.Package.Name, Version: m.Package.Version,
+			Artifacts: []string{}, Signatures: []string{}, Ignored: []registry.Ignored{}, Bytes: res.Bytes, Created: true}
+		if key != nil {
+			out.Signatures = append(out.Signatures, sig.EntryName(key.Fingerprint()))
+		}
+		printJSON(f, out)
 		return nil
 	}
 	if !f.Quiet {
+		if note := pack.FormatNote(m); note != "" {
+			fmt.Fprintf(os.Stderr, "ct-fetch: note: %s\n", note)
+		}
+		signed := "unsigned (--no-sign)"
+		if key != nil {
+			signed = "signed by " + termsafe.Escape(key.ID())
+		}
 		fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (packed, %s, not verified)\n",
-			termsafe.Escape(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), termsafe.Escape(m.Image.Digest), signed)
+			wrote(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), termsafe.Escape(m.Image.Digest), signed)
 	}
 	return nil
 }

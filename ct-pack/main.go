@@ -2,7 +2,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,9 +11,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/pack"
-	"github.com/cerro-torre/ct/lib/passphrase"
-	"github.com/cerro-torre/ct/lib/sig"
-	"github.com/cerro-torre/ct/lib/signing"
+	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/ttylock"
@@ -40,59 +37,95 @@ Docker schema 2 images (what docker push and crane write) are converted to OCI m
 because skopeo, podman and umoci find a tag in an OCI layout only when it names an OCI manifest:
 without it, neither the extracted bundle (tar -x, then skopeo copy oci:DIR:VERSION) nor
 ct import --to oci: could be installed. Layer and config bytes stay the same; the manifest (and
-index) JSON is rewritten, so the image digest changes. ct-pack prints the old and new digest and
+index) JSON is rewritten, so the image digest changes. ct pack prints the old and new digest and
 records the old one in manifest.toml as image.source_digest (signed). --keep-docker-format keeps
 the source's manifests and digest; such a bundle installs with ct import --to docker:// or
 docker-archive:, or ct push, but not from an extracted bundle or an oci: layout with those tools.
 
-An index resolves to the host's
-platform unless --platform or --all-platforms says otherwise. Registry credentials come from
-the docker and podman config files; plain HTTP is used only for loopback registries unless
---insecure-registry is given.
+An index resolves to the host's platform unless --platform or --all-platforms says otherwise.
+
+Signing: the bundle is signed with -k KEY, else with the key store's default key
+(ct keygen --id release --default makes one). The signature covers manifest.toml, which names
+every blob by digest and records the package name and version, the source and the image digest:
+so it vouches for the whole bundle. Without -k and without a default key ct pack refuses
+(exit 64); --no-sign writes an unsigned bundle on purpose, to be signed later with ct sign.
+
+Default names: --name and --package-version set the package name and version. Without them:
+  registry REPO:TAG              the repository's last component and TAG (nginx, 1.26)
+  docker-archive:FILE            the image's tag in the archive's manifest.json (RepoTags; the
+                                 first one when there are several, and ct pack says which)
+  oci:DIR:NAME:TAG               NAME's last component and TAG (ct import --to oci: writes these)
+  oci:DIR:TAG                    the image's io.containerd.image.name annotation (docker save,
+                                 nerdctl), else the directory's name and TAG
+  no tag at all                  the version is sha256- and the image digest's first 12 hex digits
+For every source but a registry, a note on standard error says where the name and version came
+from.
+
+Registry credentials come from the docker and podman config files; plain HTTP is used only for
+loopback registries unless --insecure-registry is given. Redirects, timeouts and response sizes
+are bounded; the CT_REGISTRY_* environment variables set the bounds (below).
 
 Examples:
+  ct keygen --id release --default                     (once: the default signing key)
   ct pack docker.io/library/nginx:1.26 -o nginx.ctp
-  ct pack oci:./layout:app --name app --version 2.0 -o app.ctp
-  ct pack oci:/srv/layout:web:2.0 -o web.ctp     (an image ct import --to oci: installed)
-  ct pack localhost:5000/app@sha256:… --all-platforms -o app.ctp
-  ct-pack IMG | ct-sign -k KEY > app.ctp
-  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp`,
+  ct pack docker-archive:saved.tar -o app.ctp          (name and version from its RepoTags)
+  ct pack oci:./layout:app --name app --package-version 2.0 -o app.ctp
+  ct pack oci:/srv/layout:web:2.0 -o web.ctp           (an image ct import --to oci: installed)
+  ct pack localhost:5000/app@sha256:… --all-platforms -k release -o app.ctp
+  ct pack IMG --no-sign | ct sign -k KEY > app.ctp
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp
+
+` + regnet.EnvHelp,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
 }
 
 type flags struct {
 	cli.Globals
-	Source           string `arg:"" name:"SOURCE" help:"The image to pack (see above)."`
-	Output           string `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically) instead of standard output."`
-	Name             string `placeholder:"NAME" help:"Package name (default: the repository's last component)."`
-	Version          string `placeholder:"VERSION" help:"Package version (default: the tag, else sha256- and 12 hex digits). ct-pack's own version: ct --version."`
-	Platform         string `placeholder:"OS/ARCH[/VARIANT]" help:"Platform to pick from a multi-platform image (default: the host's)."`
-	AllPlatforms     bool   `help:"Pack the whole multi-platform index."`
-	KeepDockerFormat bool   `help:"Keep Docker schema 2 manifests as they are (the source's digest) instead of converting them to OCI; see above for what that limits."`
-	Created          string `placeholder:"TIME" help:"Record a creation time: RFC 3339 or 'now' (default: SOURCE_DATE_EPOCH if set, else none)."`
-	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
-	Key              string `short:"k" placeholder:"KEY" help:"Sign with this key (id, fingerprint or private key file); default: the store's default key, if any."`
-	NoSign           bool   `help:"Do not sign, even if a default key is configured."`
-	PassphraseFile   string `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
-	Quiet            bool   `short:"q" help:"No progress bar and no summary line."`
-	JSON             bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+	cli.VersionFlag
+	Source           string  `arg:"" name:"SOURCE" help:"The image to pack (see above)."`
+	Output           string  `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically) instead of standard output."`
+	Name             string  `placeholder:"NAME" help:"Package name (default: the registry repository's last component; see DEFAULT NAMES above)."`
+	PackageVersion   *string `name:"package-version" placeholder:"VERSION" help:"Package version (default: the tag, else sha256- and 12 hex digits; see DEFAULT NAMES above)."`
+	Platform         string  `placeholder:"OS/ARCH[/VARIANT]" help:"Platform to pick from a multi-platform image (default: the host's)."`
+	AllPlatforms     bool    `help:"Pack the whole multi-platform index."`
+	KeepDockerFormat bool    `help:"Keep Docker schema 2 manifests as they are (the source's digest) instead of converting them to OCI; see above for what that limits."`
+	Created          string  `placeholder:"TIME" help:"Record a creation time: RFC 3339 or 'now' (default: SOURCE_DATE_EPOCH if set, else none)."`
+	InsecureRegistry bool    `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
+	SignKey          string  `short:"k" name:"sign-key" placeholder:"KEY" help:"Sign with this key: a key id or fingerprint in the key store, or a private key file (default: the store's default key; without one ct pack refuses unless --no-sign)."`
+	NoSign           bool    `help:"Write an unsigned bundle on purpose (ct push and ct verify refuse it unless told otherwise)."`
+	PassphraseFile   string  `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
+	Quiet            bool    `short:"q" help:"No progress bar, notes or summary line."`
+	JSON             bool    `name:"json" help:"Print a ct.pack/1 JSON report (to stdout with -o, else to stderr)."`
 }
 
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
 		f.JSON = cli.JSON(f.JSON) // or output = "json" in config.toml
+		version := ""
+		if f.PackageVersion != nil {
+			if *f.PackageVersion == "" {
+				return exit.New(exit.Usage, "--package-version is empty").
+					WithHint("give the package version, e.g. --package-version 1.0, or leave the flag out to take the tag")
+			}
+			version = *f.PackageVersion
+		}
+		// A mistyped SOURCE is said before the key is looked for (or its
+		// passphrase asked).
+		if _, err := source.Parse(f.Source); err != nil {
+			return err
+		}
 		ctx, stop := cli.Context()
 		defer stop()
-		key, err := signer(ctx, f) // nil: unsigned, as the summary line says
+		key, err := pack.SigningKey(ctx, pack.KeyChoice{SignKey: f.SignKey, NoSign: f.NoSign, PassphraseFile: f.PassphraseFile})
 		if err != nil {
 			return err
 		}
 		res, err := pack.Run(ctx, pack.Request{
-			Sign:   signFunc(key),
+			Sign:   pack.SignFunc(key),
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
 			Created: f.Created, Platform: f.Platform,
-			Options: pack.Options{Name: f.Name, Version: f.Version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
+			Options: pack.Options{Name: f.Name, Version: version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
 				Tool: bundle.Tool{Name: "ct-pack", Version: cli.Version}},
 			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-pack/" + cli.Version},
 		})
@@ -103,40 +136,7 @@ func main() {
 	})
 }
 
-// signer picks the signing key: -k, else the store's default unless --no-sign.
-func signer(ctx context.Context, f flags) (*keys.PrivateKey, error) {
-	pass := passphrase.Source{File: f.PassphraseFile, Context: ctx}
-	switch {
-	case f.NoSign && f.Key != "":
-		return nil, exit.New(exit.Usage, "-k and --no-sign exclude each other")
-	case f.NoSign:
-		return nil, nil
-	case f.Key != "":
-		return signing.LoadKey(f.Key, "", pass)
-	}
-	k, _, err := signing.DefaultKey("", pass)
-	return k, err
-}
-
-func signFunc(k *keys.PrivateKey) func([]byte) ([]bundle.Entry, error) {
-	if k == nil {
-		return nil
-	}
-	return func(manifest []byte) ([]bundle.Entry, error) {
-		e, _, err := sig.BundleEntry(k, manifest)
-		return []bundle.Entry{e}, err
-	}
-}
-
 func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
-	signed := "unsigned"
-	var signer any
-	if key != nil {
-		fp := key.Fingerprint()
-		signed = fmt.Sprintf("signed by %s (%s, %s)", key.ID(), key.Suite(), fp.Short())
-		signer = map[string]string{"id": key.ID(), "suite": key.Suite(), "fingerprint": fp.String()}
-	}
-	m := res.Manifest
 	if f.JSON {
 		w := os.Stderr
 		if res.Path != "-" {
@@ -144,23 +144,31 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 		}
 		e := json.NewEncoder(w)
 		e.SetIndent("", "  ")
-		return e.Encode(map[string]any{
-			"bundle": res.Path, "bytes": res.Bytes, "manifestDigest": res.ManifestDigest,
-			"name": m.Package.Name, "version": m.Package.Version, "source": m.Source,
-			"image": map[string]any{"digest": m.Image.Digest, "mediaType": m.Image.MediaType, "platform": m.Image.Platform, "platforms": m.Image.Platforms,
-				"sourceDigest": m.Image.SourceDigest},
-			"blobs": len(m.Blobs), "signer": signer,
-		})
+		return e.Encode(pack.NewReport(res, key))
 	}
-	if !f.Quiet {
-		if note := pack.FormatNote(m); note != "" {
-			fmt.Fprintf(ttylock.Writer(os.Stderr), "ct-pack: note: %s\n", note)
-		}
-		// Through the terminal lock: in `ct-pack -k A | ct-sign -k B` this line
-		// can come while ct-sign asks for its passphrase.
-		fmt.Fprintf(ttylock.Writer(os.Stderr), "ct-pack: wrote %s: %s %s %s (%d blobs, %d bytes, %s)\n",
-			termsafe.Escape(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
-			m.Image.Digest, len(m.Blobs), res.Bytes, termsafe.Escape(signed))
+	if f.Quiet {
+		return nil
 	}
+	// Through the terminal lock: in `ct-pack -k A | ct-sign -k B` these
+	// lines can come while ct-sign asks for its passphrase.
+	w := ttylock.Writer(os.Stderr)
+	m := res.Manifest
+	if res.NameNote != "" {
+		fmt.Fprintf(w, "ct-pack: note: %s\n", termsafe.Escape(res.NameNote))
+	}
+	if note := pack.FormatNote(m); note != "" {
+		fmt.Fprintf(w, "ct-pack: note: %s\n", note)
+	}
+	signed := "unsigned (--no-sign)"
+	if key != nil {
+		signed = fmt.Sprintf("signed by %s (%s, %s)", key.ID(), key.Suite(), key.Fingerprint().Short())
+	}
+	where := res.Path
+	if where == "-" {
+		where = "bundle to standard output"
+	}
+	fmt.Fprintf(w, "ct-pack: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
+		termsafe.Escape(where), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
+		m.Image.Digest, pack.Count(len(m.Blobs), "blob"), res.Bytes, termsafe.Escape(signed))
 	return nil
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/pack"
 	"github.com/cerro-torre/ct/lib/registry"
+	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
@@ -21,20 +23,27 @@ var command = cli.Command{
 sent) and that every signature in it verifies over its manifest.toml (trust is not needed: the
 registry is a transport, ct fetch decides trust); an unsigned bundle is refused unless
 --allow-unsigned is given. It then pushes the image's blobs and manifests to REF's repository with their exact bytes, so
-the image keeps its digest and any client can pull it. REF's tag (default latest) is set to the
-image. The bundle's manifest.toml and signatures are then attached to the image as an OCI artifact
+the image keeps its digest and any client can pull it. REF's tag is set to the image; when
+REF names no tag, the bundle's package version is the tag (not latest), so that
+ct fetch REPO:VERSION finds it again. The bundle's manifest.toml and signatures are then attached to the image as an OCI artifact
 (artifactType application/vnd.cerro-torre.bundle.v1), through the referrers API or, on registries
 without it, the referrers tag schema (tag sha256-<hex>). ct fetch rebuilds the identical bundle.
 Specification: docs/spec/registry.md.
 
+Only the image as bundled is pushed (one platform, or the whole index if it was packed with
+--all-platforms): ct push chooses nothing, so it has no --platform.
+
 Registry credentials come from the docker and podman config files; plain HTTP is used only for
 loopback registries unless --insecure-registry is given. Redirects, timeouts and response sizes are
-bounded; the CT_REGISTRY_* environment variables set the bounds (docs/spec/registry.md §4).
+bounded; the CT_REGISTRY_* environment variables set the bounds (below; docs/spec/registry.md §4).
 
 Examples:
   ct push nginx.ctp registry.example.com/mirror/nginx:1.26
-  ct push app.ctp localhost:5000/app@sha256:…
-  ct-pack IMG | ct-sign -k KEY | ct-push - localhost:5000/app:1.0`,
+  ct push app.ctp localhost:5000/app             (tag: the bundle's version)
+  ct push app.ctp localhost:5000/app@sha256:…    (no tag; the digest must be the bundle's image)
+  ct pack IMG -k KEY | ct push - localhost:5000/app:1.0
+
+` + regnet.EnvHelp,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.Malformed, exit.IO, exit.Network},
 }
 
@@ -42,11 +51,11 @@ type flags struct {
 	cli.Globals
 	cli.VersionFlag
 	Bundle           string `arg:"" name:"BUNDLE" help:"The bundle to push; - for standard input."`
-	Ref              string `arg:"" name:"REF" help:"Where to push: REGISTRY/REPOSITORY[:TAG|@DIGEST]."`
+	Ref              string `arg:"" name:"REF" help:"Where to push: REGISTRY/REPOSITORY[:TAG|@DIGEST] (no tag: the bundle's version)."`
 	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	AllowUnsigned    bool   `help:"Push a bundle that has no signature (refused otherwise)."`
 	Quiet            bool   `short:"q" help:"No progress bar and no summary line."`
-	JSON             bool   `name:"json" help:"Print a JSON report on stdout."`
+	JSON             bool   `name:"json" help:"Print a ct.push/1 JSON report on stdout."`
 }
 
 func main() {
@@ -72,8 +81,12 @@ func main() {
 			if res.Tag != "" {
 				at = res.Repository + ":" + res.Tag + " (" + res.ImageDigest + ")"
 			}
-			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%d signatures)\n",
-				termsafe.Escape(res.Package), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest, len(res.Signatures))
+			if res.TagFromVersion {
+				at += "; tag from the bundle's version, give REPOSITORY:TAG to choose"
+			}
+			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)\n",
+				termsafe.Escape(res.Name), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest,
+				pack.Count(len(res.Signatures), "signature"))
 		}
 		return nil
 	})

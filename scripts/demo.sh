@@ -12,8 +12,8 @@ export CT_HOME="$work/store"   # a key store just for the demo
 (cd "$root/tests" && go run ./cmd/mksample "$work/layout") >/dev/null
 step ct help
 step ct keygen --id demo --no-passphrase
-step ct pack "oci:$work/layout:multi" --name sample --version 1.0 -o "$work/sample.ctp"
-step ct pack "oci:$work/layout:multi" --name sample --version 1.0 -q -o "$work/again.ctp"
+step ct pack "oci:$work/layout:multi" --name sample --package-version 1.0 -o "$work/sample.ctp"
+step ct pack "oci:$work/layout:multi" --name sample --package-version 1.0 -q -o "$work/again.ctp"
 step cmp "$work/sample.ctp" "$work/again.ctp"
 echo "same source, same bytes: $(sha256sum < "$work/sample.ctp" | cut -c1-16)…"
 step ct verify "$work/sample.ctp"

@@ -44,6 +44,9 @@ type Plan struct {
 	// Prefetch, when above 1, downloads that many blobs at once ahead of
 	// the writer (for registry sources; local sources are read in place).
 	Prefetch int
+	// NameNote says where a derived package name or version came from
+	// (see DeriveNaming); "" when given or taken from a registry tag.
+	NameNote string
 	open     map[string]func() (io.ReadCloser, error)
 }
 
@@ -133,20 +136,15 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 	}
 	m.SortBlobs()
 
-	m.Package.Name, m.Package.Version = opts.Name, opts.Version
-	if m.Package.Name == "" {
-		m.Package.Name = DeriveName(ref)
-	}
-	if m.Package.Version == "" {
-		m.Package.Version = DeriveVersion(ref, root.Descriptor.Digest.String())
-	}
+	naming := DeriveNaming(root, opts.Name, opts.Version)
+	m.Package.Name, m.Package.Version, p.NameNote = naming.Name, naming.Version, naming.Note
 	if !bundle.ValidName(m.Package.Name) {
 		return nil, exit.New(exit.Usage, "package name %q is not valid", m.Package.Name).
 			WithHint("use lowercase letters, digits and . _ - / (like a repository name): --name NAME")
 	}
 	if !bundle.ValidVersion(m.Package.Version) {
 		return nil, exit.New(exit.Usage, "package version %q is not valid", m.Package.Version).
-			WithHint("a version is an OCI tag: letters, digits, . _ -, at most 128, not starting with . or -: --version VERSION")
+			WithHint("a version is an OCI tag: letters, digits, . _ -, at most 128, not starting with . or -: --package-version VERSION")
 	}
 	if err := m.Validate(); err != nil {
 		return nil, exit.Wrap(exit.Malformed, err, "the source image cannot be described as a bundle").At(ref.Given)

@@ -36,6 +36,9 @@ type Result struct {
 	// ManifestDigest is the SHA-256 of manifest.toml: the bundle's identity.
 	ManifestDigest string
 	Bytes          int64 // bundle size
+	// NameNote says where a derived package name or version came from;
+	// "" when they were given or taken from a registry repository:tag.
+	NameNote string
 }
 
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
@@ -110,7 +113,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		plan.Prefetch = 4
 	}
 
-	res := &Result{Path: "-", Manifest: plan.Manifest}
+	res := &Result{Path: "-", Manifest: plan.Manifest, NameNote: plan.NameNote}
 	var out io.Writer = req.Stdout
 	outName := "standard output"
 	var of *outfile.File

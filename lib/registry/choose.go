@@ -31,9 +31,9 @@ const MaxReferrers = 64
 // fetch did not use, and why. Reason is text from ct about content from the
 // registry: escape it before printing it on a terminal.
 type Ignored struct {
-	Artifact string `json:"artifact"`        // sha256:… of the artifact manifest ("" for referrers not examined)
-	Entry    string `json:"entry,omitempty"` // a signature entry, when only it was ignored
-	Code     int    `json:"code"`            // the exit code it would have caused
+	Artifact string `json:"artifact,omitempty"` // sha256:… of the artifact manifest ("" for referrers not examined)
+	Entry    string `json:"entry,omitempty"`    // a signature entry, when only it was ignored
+	Code     int    `json:"code"`               // the exit code it would have caused
 	Reason   string `json:"reason"`
 }
 

@@ -35,18 +35,22 @@ type FetchRequest struct {
 
 // FetchResult describes a fetched bundle.
 type FetchResult struct {
-	Path           string         `json:"bundle"`
-	Repository     string         `json:"repository"`
-	ImageDigest    string         `json:"imageDigest"`
-	ManifestDigest string         `json:"manifestDigest"`
-	Package        string         `json:"package"`
-	Version        string         `json:"version"`
-	Artifacts      []string       `json:"artifacts"`  // the artifacts whose signatures were used
-	Signatures     []string       `json:"signatures"` // the signature entries of the bundle
-	Ignored        []Ignored      `json:"ignored"`    // attached artifacts and signatures not used, and why
-	Bytes          int64          `json:"bytes"`
-	Verified       bool           `json:"verified"`
-	Report         *verify.Report `json:"verify,omitempty"`
+	Schema         string    `json:"schema"` // "ct.fetch/1"
+	Path           string    `json:"bundle,omitempty"`
+	Repository     string    `json:"repository"`
+	ImageDigest    string    `json:"imageDigest"`
+	ManifestDigest string    `json:"manifestDigest,omitempty"`
+	Name           string    `json:"name,omitempty"`
+	Version        string    `json:"version,omitempty"`
+	Artifacts      []string  `json:"artifacts"`  // the artifacts whose signatures were used
+	Signatures     []string  `json:"signatures"` // the signature entries of the bundle
+	Ignored        []Ignored `json:"ignored"`    // attached artifacts and signatures not used, and why
+	Bytes          int64     `json:"bytes"`
+	Verified       bool      `json:"verified"`
+	// Created is set when no bundle was attached and ct fetch --create
+	// packed one from the image (not verified).
+	Created bool           `json:"created"`
+	Report  *verify.Report `json:"verify,omitempty"`
 }
 
 // NoBundleError is returned (as the cause of an exit.Network error) when the
@@ -126,7 +130,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	}
 	if err != nil {
 		if ch != nil {
-			return &FetchResult{Repository: repo.Name(), ImageDigest: rootDigest, Artifacts: []string{}, Signatures: []string{},
+			return &FetchResult{Schema: "ct.fetch/1", Repository: repo.Name(), ImageDigest: rootDigest, Artifacts: []string{}, Signatures: []string{},
 				Ignored: orEmpty(ch.ignored)}, nil, err
 		}
 		return nil, nil, err
@@ -174,8 +178,11 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	if err != nil {
 		return nil, nil, outErr(err)
 	}
-	res := &FetchResult{Path: outName, Repository: repo.Name(), ImageDigest: rootDigest, ManifestDigest: bundle.Digest(mb),
-		Package: m.Package.Name, Version: m.Package.Version, Bytes: cw.N, Signatures: []string{}, Artifacts: g.used,
+	if g.used == nil {
+		g.used = []string{}
+	}
+	res := &FetchResult{Schema: "ct.fetch/1", Path: outName, Repository: repo.Name(), ImageDigest: rootDigest, ManifestDigest: bundle.Digest(mb),
+		Name: m.Package.Name, Version: m.Package.Version, Bytes: cw.N, Signatures: []string{}, Artifacts: g.used,
 		Ignored: orEmpty(ch.ignored)}
 	for _, s := range sigs {
 		res.Signatures = append(res.Signatures, s.Name)

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,13 +38,17 @@ type PushRequest struct {
 
 // PushResult describes a pushed bundle.
 type PushResult struct {
-	Repository     string   `json:"repository"`
-	Tag            string   `json:"tag,omitempty"`
+	Schema     string `json:"schema"` // "ct.push/1"
+	Repository string `json:"repository"`
+	Tag        string `json:"tag,omitempty"`
+	// TagFromVersion is set when REF named no tag and the bundle's version
+	// was used as the tag.
+	TagFromVersion bool     `json:"tagFromVersion"`
 	ImageDigest    string   `json:"imageDigest"`
 	ImageMediaType string   `json:"imageMediaType"`
 	ArtifactDigest string   `json:"artifactDigest"`
 	ManifestDigest string   `json:"manifestDigest"`
-	Package        string   `json:"package"`
+	Name           string   `json:"name"`
 	Version        string   `json:"version"`
 	Blobs          int      `json:"blobs"`
 	Bytes          int64    `json:"bytes"`
@@ -120,11 +125,31 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if err := checkPushSignatures(name, s.manifest, s.sigs, req.AllowUnsigned); err != nil {
 		return nil, err
 	}
-	return PushParts(ctx, req.Ref, Parts{Name: name, Manifest: s.m, ManifestBytes: s.manifest, Signatures: s.sigs,
+	ref, fromVersion := req.Ref, false
+	if !NamesTagOrDigest(ref) {
+		// Without a tag, the bundle's version is the tag (not "latest"):
+		// what ct fetch REPO:VERSION finds again.
+		ref, fromVersion = ref+":"+s.m.Package.Version, true
+	}
+	res, err := PushParts(ctx, ref, Parts{Name: name, Manifest: s.m, ManifestBytes: s.manifest, Signatures: s.sigs,
 		ModTime: time.Unix(s.mtime, 0),
 		Open: func(b bundle.Blob) (io.ReadCloser, error) {
 			return io.NopCloser(io.NewSectionReader(f, s.off[b.Digest], b.Size)), nil
 		}}, req.Sources, req.Quiet, req.Jobs)
+	if res != nil {
+		res.TagFromVersion = fromVersion
+	}
+	return res, err
+}
+
+// NamesTagOrDigest reports whether a registry reference names a tag or a
+// digest (rather than leaving the tag to a default).
+func NamesTagOrDigest(ref string) bool {
+	ref = strings.TrimPrefix(ref, "docker://")
+	if strings.Contains(ref, "@") {
+		return true
+	}
+	return strings.Contains(ref[strings.LastIndex(ref, "/")+1:], ":")
 }
 
 // PushParts uploads a bundle given by its parts to ref (see Push).
@@ -241,8 +266,8 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	if err := pusher.Put(ctx, repo.Digest(adig), rawManifest{raw, OCIManifestMediaType}); err != nil {
 		return nil, classify(err)
 	}
-	res := &PushResult{Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
-		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Package: m.Package.Name, Version: m.Package.Version,
+	res := &PushResult{Schema: "ct.push/1", Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
+		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Name: m.Package.Name, Version: m.Package.Version,
 		Blobs: len(m.Blobs), Bytes: total, Signatures: []string{}}
 	for _, sg := range art.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)

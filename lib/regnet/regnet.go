@@ -75,6 +75,16 @@ const (
 	EnvRequest        = "CT_REGISTRY_TIMEOUT"
 )
 
+// EnvHelp documents the variables for --help and the man pages of the
+// commands that talk to registries.
+const EnvHelp = `Environment (registry bounds; a duration is like 90s or 5m, 0 for no limit):
+  CT_REGISTRY_MAX_REDIRECTS     redirects followed per request, 0 to 100 (default 10)
+  CT_REGISTRY_CONNECT_TIMEOUT   TCP connect (default 30s)
+  CT_REGISTRY_TLS_TIMEOUT       TLS handshake (default 30s)
+  CT_REGISTRY_HEADER_TIMEOUT    waiting for response headers (default 60s)
+  CT_REGISTRY_IDLE_TIMEOUT      no body byte for this long (default 60s)
+  CT_REGISTRY_TIMEOUT           one whole request, body included (default 1h)`
+
 // FromEnv returns Defaults overridden by the CT_REGISTRY_* variables set in
 // the environment. A duration is a Go duration ("90s", "5m", "0" for no
 // limit); the redirect count is an integer from 0 to 100. An invalid value

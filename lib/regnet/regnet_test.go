@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -102,5 +103,37 @@ func TestSlowReaderIsNotAStall(t *testing.T) {
 	time.Sleep(10 * l.Idle)
 	if b, err := io.ReadAll(resp.Body); err != nil || len(b) != 100 {
 		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+}
+
+// TestEnvHelp: the help names every variable FromEnv reads, with its
+// default as Defaults has it.
+func TestEnvHelp(t *testing.T) {
+	d := Defaults()
+	want := map[string]time.Duration{EnvConnect: d.Connect, EnvTLSHandshake: d.TLSHandshake,
+		EnvResponseHeader: d.ResponseHeader, EnvIdle: d.Idle, EnvRequest: d.Request}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(EnvHelp, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "CT_REGISTRY_") {
+			continue
+		}
+		seen[f[0]] = true
+		def := strings.TrimSuffix(f[len(f)-1], ")")
+		if f[0] == EnvMaxRedirects {
+			if def != strconv.Itoa(d.MaxRedirects) {
+				t.Errorf("%s: default %s, want %d", f[0], def, d.MaxRedirects)
+			}
+			continue
+		}
+		got, err := time.ParseDuration(def)
+		if err != nil || got != want[f[0]] {
+			t.Errorf("%s: default %q, want %v", f[0], def, want[f[0]])
+		}
+	}
+	for _, e := range []string{EnvMaxRedirects, EnvConnect, EnvTLSHandshake, EnvResponseHeader, EnvIdle, EnvRequest} {
+		if !seen[e] {
+			t.Errorf("EnvHelp lacks %s", e)
+		}
 	}
 }

@@ -106,6 +106,9 @@ func openDockerArchive(s *archiveStore, ref *Ref) (*Root, error) {
 
 	if s.ix.has("oci-layout") && s.ix.has("index.json") {
 		if root, ok, err := storedArchiveManifest(s, ref, cfgDigest); err != nil || ok {
+			if root != nil {
+				root.RepoTags = e.RepoTags
+			}
 			return root, err
 		}
 	}
@@ -168,7 +171,7 @@ func openDockerArchive(s *archiveStore, ref *Ref) (*Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Root{Ref: ref, Descriptor: d, Image: img}, nil
+	return &Root{Ref: ref, Descriptor: d, Image: img, RepoTags: e.RepoTags}, nil
 }
 
 // layerMediaType picks the OCI layer media type from a file's magic bytes.
@@ -200,12 +203,12 @@ func pickArchiveEntry(entries []dockerManifestEntry, ref *Ref, desc string) (doc
 	if ref.Name == "" {
 		switch len(entries) {
 		case 0:
-			return dockerManifestEntry{}, exit.New(exit.IO, "%s holds no image", desc).At(desc).
+			return dockerManifestEntry{}, exit.New(exit.IO, "it holds no image").At(desc).
 				WithHint("export an image into it: docker save -o FILE IMAGE")
 		case 1:
 			return entries[0], nil
 		}
-		return dockerManifestEntry{}, exit.New(exit.Usage, "%s holds %d images; name one", desc, len(entries)).At(desc).
+		return dockerManifestEntry{}, exit.New(exit.Usage, "it holds %d images; name one", len(entries)).At(desc).
 			WithHint("add :REPO:TAG to the source; available: %s", list)
 	}
 	// Exact match first, then the same reference after normalization
@@ -226,7 +229,7 @@ func pickArchiveEntry(entries []dockerManifestEntry, ref *Ref, desc string) (doc
 			}
 		}
 	}
-	return dockerManifestEntry{}, exit.New(exit.IO, "no image tagged %s in %s", ref.Name, desc).At(desc).
+	return dockerManifestEntry{}, exit.New(exit.IO, "no image tagged %s", ref.Name).At(desc).
 		WithHint("available: %s", list)
 }
 

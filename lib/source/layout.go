@@ -118,7 +118,7 @@ func pickLayoutEntry(b blobs, im *v1.IndexManifest, ref *Ref, desc string) (v1.D
 			}
 		}
 		if len(cand) == 0 {
-			return v1.Descriptor{}, exit.New(exit.IO, "no image with digest %s in %s", ref.Digest, desc).At(desc).
+			return v1.Descriptor{}, exit.New(exit.IO, "no image with digest %s", ref.Digest).At(desc).
 				WithHint("available: %s", listEntries(im))
 		}
 	case name != "":
@@ -128,16 +128,16 @@ func pickLayoutEntry(b blobs, im *v1.IndexManifest, ref *Ref, desc string) (v1.D
 			}
 		}
 		if len(cand) == 0 {
-			return v1.Descriptor{}, exit.New(exit.IO, "no image tagged %s in %s", name, desc).At(desc).
+			return v1.Descriptor{}, exit.New(exit.IO, "no image tagged %s", name).At(desc).
 				WithHint("available: %s", listEntries(im))
 		}
 	default:
 		if len(im.Manifests) == 0 {
-			return v1.Descriptor{}, exit.New(exit.IO, "%s holds no image", desc).At(desc).
+			return v1.Descriptor{}, exit.New(exit.IO, "it holds no image").At(desc).
 				WithHint("copy an image into it, e.g. skopeo copy docker://IMAGE %s:TAG", strings.Replace(desc, "OCI layout ", "oci:", 1))
 		}
 		if len(im.Manifests) > 1 {
-			return v1.Descriptor{}, exit.New(exit.Usage, "%s holds %d images; name one", desc, len(im.Manifests)).At(desc).
+			return v1.Descriptor{}, exit.New(exit.Usage, "it holds %d images; name one", len(im.Manifests)).At(desc).
 				WithHint("add :TAG or @DIGEST to the source; available: %s", listEntries(im))
 		}
 		cand = im.Manifests

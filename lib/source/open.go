@@ -30,6 +30,9 @@ type Root struct {
 	Index      v1.ImageIndex // set when the root is an index (OCI index or Docker manifest list)
 	Image      v1.Image      // set when the root is an image manifest
 	Close      func() error  // releases files; always non-nil
+	// RepoTags are a docker-archive image's tags as its manifest.json
+	// lists them (archive text: unverified, shown escaped).
+	RepoTags []string
 }
 
 // Open resolves ref to its root manifest. Errors are *exit.Error.
@@ -74,7 +77,7 @@ func openOCIDir(ref *Ref) (*Root, error) {
 	st, err := os.Stat(ref.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, exit.Wrap(exit.IO, err, "no such directory").At(where).
+			return nil, exit.New(exit.IO, "no such directory").At(where).
 				WithHint("check the path; create a layout with skopeo copy docker://IMAGE oci:%s:TAG", ref.Path)
 		}
 		return nil, exit.Wrap(exit.IO, err, "cannot access the directory").At(where).WithHint("check its permissions")
@@ -88,7 +91,7 @@ func openOCIDir(ref *Ref) (*Root, error) {
 	// the same way as for oci-archive.
 	if _, err := layout.FromPath(ref.Path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, exit.Wrap(exit.Malformed, err, "not an OCI image layout: index.json is missing").At(where).
+			return nil, exit.New(exit.Malformed, "not an OCI image layout: index.json is missing").At(where).
 				WithHint("create a layout with skopeo copy docker://IMAGE oci:%s:TAG", ref.Path)
 		}
 		return nil, exit.Wrap(exit.IO, err, "cannot read index.json").At(where).WithHint("check its permissions")
@@ -106,7 +109,7 @@ func openArchive(ref *Ref) (*Root, error) {
 	f, err := os.Open(ref.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, exit.Wrap(exit.IO, err, "no such file").At(where).WithHint("check the path")
+			return nil, exit.New(exit.IO, "no such file").At(where).WithHint("check the path")
 		}
 		return nil, exit.Wrap(exit.IO, err, "cannot open").At(where).WithHint("check the file's permissions")
 	}

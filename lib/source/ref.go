@@ -139,7 +139,7 @@ func parseDocker(given, s string) (*Ref, error) {
 	}
 	r, err := name.ParseReference(s)
 	if err != nil {
-		return nil, exit.Wrap(exit.Usage, err, "not a valid registry reference").At("source "+quoteShort(given)).
+		return nil, exit.New(exit.Usage, "not a valid registry reference: %s", refReason(s)).At("source "+quoteShort(given)).
 			WithHint("%s", supportedForms)
 	}
 	ref := &Ref{Given: given, Transport: TransportDocker}

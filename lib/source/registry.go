@@ -181,6 +181,7 @@ func ClassifyError(ref *Ref, err error) error {
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {
+		err = registryText{te, where}
 		for _, d := range te.Errors {
 			switch d.Code {
 			case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
@@ -220,7 +221,7 @@ func ClassifyError(ref *Ref, err error) error {
 	if errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) ||
 		errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) || errors.As(err, &opErr) {
-		return exit.Wrap(exit.Network, err, "registry unreachable").At(where).
+		return exit.Wrap(exit.Network, netReason(err), "registry unreachable").At(where).
 			WithHint("check the registry name %s, your network and proxy settings, then retry", reg)
 	}
 	return exit.Wrap(exit.Network, err, "registry request failed").At(where).

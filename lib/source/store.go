@@ -33,6 +33,14 @@ type store interface {
 	where(name string) string
 }
 
+// missing is a missing file or archive entry: the message says so once
+// (its where names the file), and it is fs.ErrNotExist to errors.Is.
+type missing struct{ err error }
+
+func (m missing) Error() string        { return "not found" }
+func (m missing) Unwrap() error        { return m.err }
+func (m missing) Is(target error) bool { return target == fs.ErrNotExist }
+
 // dirStore serves files of a directory.
 type dirStore struct{ root, desc string }
 
@@ -42,7 +50,7 @@ func (d *dirStore) open(name string) (io.ReadCloser, int64, error) {
 	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(name)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, exit.Wrap(exit.Malformed, err, "missing file").At(d.where(name)).
+			return nil, 0, exit.Wrap(exit.Malformed, missing{err}, "missing file").At(d.where(name)).
 				WithHint("the OCI layout is incomplete; copy the image again, e.g. skopeo copy docker://IMAGE oci:DIR:TAG")
 		}
 		return nil, 0, exit.Wrap(exit.IO, err, "cannot open").At(d.where(name)).WithHint("check the file's permissions")
@@ -72,8 +80,7 @@ func (a *archiveStore) open(name string) (io.ReadCloser, int64, error) {
 	e, err := a.ix.lookup(name)
 	if err != nil {
 		if errors.Is(err, errNoEntry) {
-			err = fmt.Errorf("%w: %w", err, fs.ErrNotExist)
-			return nil, 0, exit.Wrap(exit.Malformed, err, "missing entry").At(a.where(name)).
+			return nil, 0, exit.Wrap(exit.Malformed, missing{err}, "missing entry").At(a.where(name)).
 				WithHint("the archive is incomplete; re-create it")
 		}
 		return nil, 0, exit.Wrap(exit.Malformed, err, "unusable entry").At(a.where(name)).
