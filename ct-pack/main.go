@@ -48,7 +48,9 @@ Signing: the bundle is signed with -k KEY, else with the key store's default key
 (ct keygen --id release --default makes one). The signature covers manifest.toml, which names
 every blob by digest and records the package name and version, the source and the image digest:
 so it vouches for the whole bundle. Without -k and without a default key ct pack refuses
-(exit 64); --no-sign writes an unsigned bundle on purpose, to be signed later with ct sign.
+(exit 64), except into a pipe, where the next stage signs (ct-pack IMG | ct-sign -k KEY > x.ctp:
+a note says the bundle goes unsigned into the pipe); --no-sign writes an unsigned bundle on
+purpose, to be signed later with ct sign.
 
 Default names: --name and --package-version set the package name and version. Without them:
   registry REPO:TAG              the repository's last component and TAG (nginx, 1.26)
@@ -117,9 +119,13 @@ func main() {
 		}
 		ctx, stop := cli.Context()
 		defer stop()
-		key, err := pack.SigningKey(ctx, pack.KeyChoice{SignKey: f.SignKey, NoSign: f.NoSign, PassphraseFile: f.PassphraseFile})
+		toPipe := (f.Output == "" || f.Output == "-") && pack.StdoutIsPipe(os.Stdout)
+		key, err := pack.SigningKey(ctx, pack.KeyChoice{SignKey: f.SignKey, NoSign: f.NoSign, PassphraseFile: f.PassphraseFile, Pipe: toPipe})
 		if err != nil {
 			return err
+		}
+		if key == nil && !f.NoSign && !f.Quiet {
+			fmt.Fprintln(ttylock.Writer(os.Stderr), "ct-pack: note: no signing key (no -k, no default key): the bundle goes unsigned into the pipe; sign it there: | ct sign -k KEY")
 		}
 		res, err := pack.Run(ctx, pack.Request{
 			Sign:   pack.SignFunc(key),
@@ -160,6 +166,9 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 		fmt.Fprintf(w, "ct-pack: note: %s\n", note)
 	}
 	signed := "unsigned (--no-sign)"
+	if !f.NoSign {
+		signed = "unsigned, for the next stage of the pipe to sign"
+	}
 	if key != nil {
 		signed = fmt.Sprintf("signed by %s (%s, %s)", key.ID(), key.Suite(), key.Fingerprint().Short())
 	}

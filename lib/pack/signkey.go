@@ -2,6 +2,7 @@ package pack
 
 import (
 	"context"
+	"os"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -17,6 +18,11 @@ type KeyChoice struct {
 	NoSign         bool   // --no-sign: write an unsigned bundle on purpose
 	PassphraseFile string // --passphrase-file
 	StoreDir       string // key store; "" for the default
+	// Pipe: the bundle goes to a pipe (ct-pack IMG | ct-sign -k KEY), where
+	// the next stage signs it, so no key is not an accident: SigningKey
+	// then returns no key instead of refusing. A bundle written to a file
+	// is never unsigned without --no-sign.
+	Pipe bool
 }
 
 // SigningKey picks the key a packing command signs with: -k, else the key
@@ -38,6 +44,9 @@ func SigningKey(ctx context.Context, c KeyChoice) (*keys.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	if k == nil && c.Pipe {
+		return nil, nil
+	}
 	if k == nil {
 		return nil, exit.New(exit.Usage, "no signing key: no -k given and no default key (%s)", why).
 			WithHint("create one with: ct keygen --id release --default; or sign with -k KEY; " +
@@ -55,4 +64,11 @@ func SignFunc(k *keys.PrivateKey) func([]byte) ([]bundle.Entry, error) {
 		e, _, err := sig.BundleEntry(k, manifest)
 		return []bundle.Entry{e}, err
 	}
+}
+
+// StdoutIsPipe reports whether a command's standard output is a pipe (not a
+// file, a terminal or /dev/null), the case KeyChoice.Pipe is for.
+func StdoutIsPipe(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 }
