@@ -101,14 +101,14 @@ func choosePlatform(im *v1.IndexManifest, want *v1.Platform, ref string) (v1.Des
 	}
 	avail := strings.Join(names, ", ")
 	if len(cands) == 0 {
-		return v1.Descriptor{}, exit.New(exit.Usage, "%s has no platform image to write to a docker-archive (its index holds only attestations or nested indexes)", termsafe.Escape(ref)).
+		return v1.Descriptor{}, exit.New(exit.Usage, "no platform image to write to a docker-archive (the bundle's index holds only attestations or nested indexes)").
 			At("bundle " + termsafe.Escape(ref)).WithHint("import it into oci:DIR, dir:DIR or docker://, which keep the whole index")
 	}
 	if want != nil {
 		if d, ok := match(*want); ok {
 			return d, nil
 		}
-		return v1.Descriptor{}, exit.New(exit.Usage, "%s has no image for --platform %s; it has %s", termsafe.Escape(ref), termsafe.Escape(platformString(want)), avail).
+		return v1.Descriptor{}, exit.New(exit.Usage, "no image for --platform %s; the bundle has %s", termsafe.Escape(platformString(want)), avail).
 			At("bundle " + termsafe.Escape(ref)).WithHint("choose one of these with --platform")
 	}
 	if d, ok := match(HostPlatform()); ok {
@@ -118,7 +118,7 @@ func choosePlatform(im *v1.IndexManifest, want *v1.Platform, ref string) (v1.Des
 		return cands[0], nil
 	}
 	host := HostPlatform()
-	return v1.Descriptor{}, exit.New(exit.Usage, "%s has no image for this machine's platform %s; it has %s", termsafe.Escape(ref), platformString(&host), avail).
+	return v1.Descriptor{}, exit.New(exit.Usage, "no image for this machine's platform %s, and more than one other; the bundle has %s", platformString(&host), avail).
 		At("bundle " + termsafe.Escape(ref)).WithHint("choose one with --platform OS/ARCH[/VARIANT]")
 }
 
@@ -133,6 +133,10 @@ func (d *DockerArchiveDest) Check(items []*Item) error {
 		return err
 	}
 	for _, it := range items {
+		if _, err := name.NewTag(it.Entry.Ref(), name.WeakValidation); err != nil {
+			return exit.New(exit.Usage, "the name cannot be a docker tag").At("bundle " + termsafe.Escape(it.Entry.Ref())).
+				WithHint("import it into oci:DIR, dir:DIR or docker://REGISTRY/PREFIX instead")
+		}
 		if _, err := d.chooseFor(it); err != nil {
 			return err
 		}
@@ -281,7 +285,7 @@ func (d *DockerArchiveDest) write(dir string, items []*Item, refs map[name.Refer
 	for _, it := range items {
 		tag, err := name.NewTag(it.Entry.Ref(), name.WeakValidation)
 		if err != nil {
-			return exit.New(exit.Usage, "%s cannot be a docker tag", termsafe.Escape(it.Entry.Ref())).At("bundle " + termsafe.Escape(it.Entry.Ref())).
+			return exit.New(exit.Usage, "the name cannot be a docker tag").At("bundle " + termsafe.Escape(it.Entry.Ref())).
 				WithHint("import it into oci:DIR, dir:DIR or docker://REGISTRY/PREFIX instead")
 		}
 		h, err := d.chooseFor(it)
