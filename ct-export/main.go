@@ -5,8 +5,10 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,7 +108,7 @@ func main() {
 			if exists && !f.Force {
 				same, err := archive.SameContent(out.Name(), f.Output)
 				if err != nil {
-					return exit.Wrap(exit.IO, err, "cannot compare with the existing archive").At(f.Output)
+					return exit.Wrap(exit.IO, pathless(err), "cannot compare with the existing archive").At(f.Output)
 				}
 				if !same {
 					return exit.New(exit.Usage, "the output exists and holds another archive: writing would replace it").At(f.Output).
@@ -158,11 +160,21 @@ func count64(n int64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// pathless drops the operation and path an os error repeats: the message
+// names the path once already.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // readList reads a --manifest list: one path a line, # comments, blank lines.
 func readList(path string) ([]string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot read the bundle list").At(path)
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot read the bundle list").At(path)
 	}
 	defer fh.Close()
 	var out []string
@@ -180,7 +192,7 @@ func readList(path string) ([]string, error) {
 		out = append(out, line)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot read the bundle list").At(fmt.Sprintf("%s:%d", path, n+1))
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot read the bundle list").At(fmt.Sprintf("%s:%d", path, n+1))
 	}
 	return out, nil
 }

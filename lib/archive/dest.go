@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,7 +90,21 @@ func followLink(path string) (string, error) {
 }
 
 func ioErr(path string, err error, msg string) error {
-	return exit.Wrap(exit.IO, err, "%s", msg).At(path)
+	return exit.Wrap(exit.IO, pathless(err), "%s", msg).At(path)
+}
+
+// pathless drops the operation and path an os error repeats ("open x.tar:
+// no such file or directory"): the message already names the path once.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // syncDir fsyncs a folder so that renames in it are durable.
@@ -222,7 +237,7 @@ func classifyWrite(err error, path string) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	return exit.Wrap(exit.IO, err, "cannot write").At(path)
+	return exit.Wrap(exit.IO, pathless(err), "cannot write").At(path)
 }
 
 // ---- oci: ----

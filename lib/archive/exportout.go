@@ -73,7 +73,7 @@ func CheckOutput(path string, force bool) (exists bool, err error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, exit.Wrap(exit.IO, err, "cannot read the output file").At(path)
+		return false, exit.Wrap(exit.IO, pathless(err), "cannot read the output file").At(path)
 	}
 	if fi.IsDir() {
 		return false, exit.New(exit.Usage, "the output is a folder").At(path).WithHint("name a file: -o offline.tar")
@@ -83,7 +83,7 @@ func CheckOutput(path string, force bool) (exists bool, err error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return false, exit.Wrap(exit.IO, err, "cannot read the output file").At(path)
+		return false, exit.Wrap(exit.IO, pathless(err), "cannot read the output file").At(path)
 	}
 	defer f.Close()
 	what := "a file that is not a ct archive"

@@ -157,7 +157,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 	for _, in := range opts.Inputs {
 		f, err := os.Open(in)
 		if err != nil {
-			return rep, exit.Wrap(exit.IO, err, "cannot open input").At(in).WithHint("check the path")
+			return rep, exit.Wrap(exit.IO, pathless(err), "cannot open input").At(in).WithHint("check the path")
 		}
 		defer f.Close()
 		kind, err := sniff(f)
@@ -165,7 +165,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			return rep, at(err, in)
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return rep, exit.Wrap(exit.IO, err, "cannot read input").At(in)
+			return rep, exit.Wrap(exit.IO, pathless(err), "cannot read input").At(in)
 		}
 		if kind == "bundle" {
 			it, err := OpenBundle(f, in)
@@ -329,7 +329,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			continue // every bundle of it was refused: its blobs are not read
 		}
 		if _, err := a.f.Seek(0, io.SeekStart); err != nil {
-			return rep, exit.Wrap(exit.IO, err, "cannot read input").At(a.name)
+			return rep, exit.Wrap(exit.IO, pathless(err), "cannot read input").At(a.name)
 		}
 		dir := filepath.Join(tmp, fmt.Sprint(i))
 		if err := os.Mkdir(dir, 0o700); err != nil {

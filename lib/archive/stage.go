@@ -138,7 +138,7 @@ func (d *dirBlobs) File(digest string) string {
 func (d *dirBlobs) Open(digest string) (io.ReadCloser, error) {
 	f, err := os.Open(d.path(digest))
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot read staged blob %s", digest)
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot read staged blob %s", digest)
 	}
 	return f, nil
 }
@@ -437,7 +437,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 	p := d.path(b.Digest)
 	f, err := os.OpenFile(p+".part", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+		return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 	}
 	h := sha256.New()
 	n, err := io.CopyBuffer(io.MultiWriter(f, h), r, buf)
@@ -446,7 +446,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 		os.Remove(p + ".part")
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+			return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 		}
 		return tarErr(err, b.Path())
 	}
@@ -464,7 +464,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 			WithHint("the archive was altered or damaged in transit; fetch it again")
 	}
 	if err := os.Rename(p+".part", p); err != nil {
-		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+		return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 	}
 	d.have[b.Digest] = true
 	return nil
@@ -490,7 +490,7 @@ func (b *bundleFile) Open(d string) (io.ReadCloser, error) {
 func OpenBundle(f *os.File, name string) (*Item, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot stat bundle").At(name)
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot stat bundle").At(name)
 	}
 	br, err := bundle.NewReader(f, name)
 	if err != nil {
