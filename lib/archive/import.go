@@ -114,6 +114,12 @@ func rankOf(err error) int {
 // The report is returned whenever bundles were read. A local destination
 // is locked for the whole import (lockDest).
 func Import(opts ImportOptions) (*ImportReport, error) {
+	rep, err := doImport(opts)
+	rep.finish(err) // also for an error before any bundle was judged
+	return rep, err
+}
+
+func doImport(opts ImportOptions) (*ImportReport, error) {
 	rep := &ImportReport{Schema: ImportSchema, DryRun: opts.DryRun, Verified: opts.Verify, Bundles: []BundleResult{},
 		IncludedKeys: []KeyInfo{}, TrustedKeys: []KeyInfo{}}
 	if opts.Dest != nil {

@@ -220,3 +220,14 @@ func TestConfigureDestination(t *testing.T) {
 		}
 	}
 }
+
+// The report of an import that fails before any bundle is judged still
+// carries the failure's code, never "0".
+func TestImportReportEarlyFailure(t *testing.T) {
+	dir := t.TempDir()
+	rep, err := Import(ImportOptions{Inputs: []string{filepath.Join(dir, "nowhere.tar")}, Dest: &DirDest{Path: filepath.Join(dir, "d")},
+		Verify: true, Log: io.Discard})
+	if exit.CodeOf(err) != exit.IO || rep == nil || rep.Code != int(exit.IO) || rep.Verdict == "ok" || rep.Verdict == "" {
+		t.Fatalf("err %v, report %+v", err, rep)
+	}
+}
