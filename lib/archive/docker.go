@@ -76,6 +76,13 @@ func platformString(p *v1.Platform) string {
 	return s
 }
 
+// platformMatches reports whether the image platform have is what want
+// asks for: the same OS and architecture, and the same variant unless want
+// names none.
+func platformMatches(have, want v1.Platform) bool {
+	return have.OS == want.OS && have.Architecture == want.Architecture && (want.Variant == "" || have.Variant == want.Variant)
+}
+
 // choosePlatform picks the image of an index for a docker-archive: the
 // descriptor matching want (an unset variant matches any), else, when want
 // is nil, the host's platform, else the only platform image. Attestation
@@ -92,8 +99,7 @@ func choosePlatform(im *v1.IndexManifest, want *v1.Platform, ref string) (v1.Des
 	}
 	match := func(p v1.Platform) (v1.Descriptor, bool) {
 		for _, d := range cands {
-			if d.Platform != nil && d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture &&
-				(p.Variant == "" || d.Platform.Variant == p.Variant) {
+			if d.Platform != nil && platformMatches(*d.Platform, p) {
 				return d, true
 			}
 		}
@@ -151,6 +157,15 @@ func (d *DockerArchiveDest) chooseFor(it *Item) (v1.Hash, error) {
 		return v1.Hash{}, exit.Wrap(exit.Malformed, err, "the image digest %s is not a digest", termsafe.Escape(it.Manifest.Image.Digest)).At("bundle " + termsafe.Escape(it.Entry.Ref()))
 	}
 	if !bundle.IsIndexMediaType(it.Manifest.Image.MediaType) { // bundle.md §3: the one definition
+		// A single image: --platform must not name another platform.
+		if d.Platform != nil && it.Manifest.Image.Platform != "" {
+			have, err := ParsePlatform(it.Manifest.Image.Platform)
+			if err == nil && !platformMatches(*have, *d.Platform) {
+				return v1.Hash{}, exit.New(exit.Usage, "no image for --platform %s; the bundle holds one image, %s", termsafe.Escape(platformString(d.Platform)),
+					termsafe.Escape(it.Manifest.Image.Platform)).At("bundle " + termsafe.Escape(it.Entry.Ref())).
+					WithHint("drop --platform for this bundle, or import it separately")
+			}
+		}
 		return h, nil
 	}
 	rc, err := it.src.Open(it.Manifest.Image.Digest)

@@ -231,3 +231,25 @@ func TestImportReportEarlyFailure(t *testing.T) {
 		t.Fatalf("err %v, report %+v", err, rep)
 	}
 }
+
+// --platform that names another platform than a single-image bundle's is
+// refused, not ignored.
+func TestDockerArchivePlatformSingleImage(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k) // linux/amd64
+	for _, c := range []struct {
+		platform string
+		ok       bool
+	}{{"linux/arm64", false}, {"linux/amd64", true}} {
+		p, _ := ParsePlatform(c.platform)
+		d := &DockerArchiveDest{Path: filepath.Join(dir, strings.ReplaceAll(c.platform, "/", "-")+".tar"), Platform: p}
+		_, err := Import(ImportOptions{Inputs: []string{a}, Dest: d, Verify: true, Trust: trusting(k), Log: io.Discard})
+		if c.ok != (err == nil) {
+			t.Fatalf("%s: %v", c.platform, err)
+		}
+		if !c.ok && (exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "the bundle holds one image, linux/amd64")) {
+			t.Fatalf("%s: %v", c.platform, err)
+		}
+	}
+}
