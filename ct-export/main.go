@@ -4,8 +4,11 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,19 +23,30 @@ import (
 var command = cli.Command{
 	Name:    "ct-export",
 	Summary: "Pack many bundles into one offline archive (blobs stored once)",
-	Detail: `Writes one archive (docs/spec/archive.md) holding every BUNDLE and every bundle named in the
---manifest list: a canonical index (ct-archive.toml), each bundle's manifest.toml and signatures,
-then each blob once, in digest order. The same bundles give the same bytes. Each input bundle's
-structure is checked and each blob is hashed again while it is copied. ct import rebuilds the
-bundles byte for byte, verifies them, and installs them.
+	Detail: `An archive (docs/spec/archive.md) is one tar file that carries many signed bundles across an air
+gap: a canonical index (ct-archive.toml), each bundle's manifest.toml and signatures, then each
+blob once, in digest order (bundles that share layers share them here). The same bundles give the
+same bytes. Each input bundle's structure is checked and each blob is hashed again while it is
+copied; nothing is verified against keys here: ct import (or ct verify ARCHIVE) does that on the
+other side, and ct import rebuilds the bundles byte for byte.
 
---since OLD.tar writes a delta: bundles OLD.tar holds are left out, and blobs it holds are listed
-but not stored. Import a delta into the destination that holds its base.
+Deltas: --since OLD.tar writes only what OLD.tar lacks: bundles OLD.tar holds are left out, and
+blobs it holds are listed but not stored. Import a delta into the oci: or dir: destination that
+holds its base, or together with its base (ct import OLD.tar DELTA.tar --to ...).
+
+Trust: the signatures travel inside the bundles. --include-keys also carries the signers' public
+keys (and --policy FILE a policy.json); the importer trusts them only with
+ct import --trust-included-keys, after checking the fingerprints it prints.
+
+Output: -o FILE is written atomically. An existing FILE is replaced only when it is a ct archive
+with the same content; a bundle, another kind of file, or an archive with other content needs
+--force. --json prints a ct.export/1 report (on stdout with -o FILE, on stderr with -o -).
 
 Examples:
   ct export web.ctp db.ctp -o offline.tar
   ct export --manifest packages.txt --include-keys --policy strict.json -o offline.tar
-  ct export --manifest packages.txt --since offline.tar --compress zstd -o delta.tar.zst`,
+  ct export --manifest packages.txt --since offline.tar --compress zstd -o delta.tar.zst
+  ct export web.ctp -o - | ssh gap 'cat > offline.tar'`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO},
 }
 
@@ -46,11 +60,15 @@ type flags struct {
 	Since       string   `placeholder:"OLD" help:"Write a delta: only what the archive OLD lacks."`
 	Compress    string   `enum:"none,zstd" default:"none" help:"Compress the whole archive: none or zstd."`
 	Output      string   `short:"o" required:"" placeholder:"FILE" help:"Write the archive to FILE (atomically); - for standard output."`
+	Force       bool     `short:"f" help:"Replace an existing FILE that is not a ct archive or holds another archive."`
+	JSON        bool     `name:"json" help:"Print a report (schema ct.export/1) as JSON: on stdout with -o FILE, on stderr with -o -."`
+	Quiet       bool     `short:"q" help:"Print nothing on stderr on success."`
 }
 
 func main() {
 	var f flags
 	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON)
 		inputs := append([]string(nil), f.Bundles...)
 		if f.Manifest != "" {
 			list, err := readList(f.Manifest)
@@ -65,7 +83,12 @@ func main() {
 		opts := archive.ExportOptions{IncludeKeys: f.IncludeKeys, PolicyFile: f.Policy, Since: f.Since, Zstd: f.Compress == "zstd"}
 		var w io.Writer = os.Stdout
 		var out *outfile.File
+		exists := false
 		if f.Output != "-" {
+			var err error
+			if exists, err = archive.CheckOutput(f.Output, f.Force); err != nil {
+				return err
+			}
 			o, err := outfile.Create(f.Output)
 			if err != nil {
 				return err
@@ -82,19 +105,43 @@ func main() {
 			return exit.Wrap(exit.IO, err, "cannot write the archive").At(f.Output)
 		}
 		if out != nil {
+			if exists && !f.Force {
+				same, err := archive.SameContent(out.Name(), f.Output)
+				if err != nil {
+					return exit.Wrap(exit.IO, pathless(err), "cannot compare with the existing archive").At(f.Output)
+				}
+				if !same {
+					return exit.New(exit.Usage, "the output exists and holds another archive: writing would replace it").At(f.Output).
+						WithHint("name another output file, or pass --force to replace it")
+				}
+			}
 			if err := out.Commit(); err != nil {
 				return err
 			}
 		}
+		if f.JSON {
+			js := os.Stdout
+			if out == nil {
+				js = os.Stderr
+			}
+			e := json.NewEncoder(js)
+			e.SetIndent("", "  ")
+			if err := e.Encode(res.Report(f.Output, opts)); err != nil {
+				return exit.Wrap(exit.IO, err, "cannot write the report")
+			}
+		}
+		if f.Quiet {
+			return nil
+		}
 		for _, w := range res.Warnings {
 			fmt.Fprintf(os.Stderr, "ct-export: warning: %s\n", termsafe.Escape(w))
 		}
-		msg := fmt.Sprintf("%d bundles, %d blobs (%d bytes)", res.Bundles, res.Blobs, res.BlobBytes)
+		msg := fmt.Sprintf("%s, %s (%s)", count(res.Bundles, "bundle", "bundles"), count(res.Blobs, "blob", "blobs"), count64(res.BlobBytes, "byte", "bytes"))
 		if f.Since != "" {
-			msg += fmt.Sprintf("; delta on %s: %d bundles and %d blobs it holds left out", f.Since, res.Skipped, res.OmittedBlobs)
+			msg += fmt.Sprintf("; delta on %s: %s and %s it holds left out", termsafe.Escape(f.Since), count(res.Skipped, "bundle", "bundles"), count(res.OmittedBlobs, "blob", "blobs"))
 		}
 		if res.Keys > 0 {
-			msg += fmt.Sprintf("; %d public keys", res.Keys)
+			msg += "; " + count(res.Keys, "public key", "public keys")
 		}
 		if res.PolicyWritten {
 			msg += "; policy.json"
@@ -104,11 +151,30 @@ func main() {
 	})
 }
 
+func count(n int, one, many string) string { return count64(int64(n), one, many) }
+
+func count64(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// pathless drops the operation and path an os error repeats: the message
+// names the path once already.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // readList reads a --manifest list: one path a line, # comments, blank lines.
 func readList(path string) ([]string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot read the bundle list").At(path)
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot read the bundle list").At(path)
 	}
 	defer fh.Close()
 	var out []string
@@ -126,7 +192,7 @@ func readList(path string) ([]string, error) {
 		out = append(out, line)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot read the bundle list").At(fmt.Sprintf("%s:%d", path, n+1))
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot read the bundle list").At(fmt.Sprintf("%s:%d", path, n+1))
 	}
 	return out, nil
 }

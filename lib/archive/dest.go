@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,7 +17,9 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/termsafe"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Destination is where ct import installs bundles: one implementation per
@@ -88,7 +90,21 @@ func followLink(path string) (string, error) {
 }
 
 func ioErr(path string, err error, msg string) error {
-	return exit.Wrap(exit.IO, err, "%s", msg).At(path)
+	return exit.Wrap(exit.IO, pathless(err), "%s", msg).At(path)
+}
+
+// pathless drops the operation and path an os error repeats ("open x.tar:
+// no such file or directory"): the message already names the path once.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // syncDir fsyncs a folder so that renames in it are durable.
@@ -221,7 +237,7 @@ func classifyWrite(err error, path string) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	return exit.Wrap(exit.IO, err, "cannot write").At(path)
+	return exit.Wrap(exit.IO, pathless(err), "cannot write").At(path)
 }
 
 // ---- oci: ----
@@ -462,19 +478,9 @@ func (d *OCIDest) Install(items []*Item) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	old := ""
-	if fi, err := os.Stat(d.Path); err == nil {
-		if !fi.IsDir() {
-			return exit.New(exit.Usage, "the destination exists and is not a folder").At(d.Path)
-		}
-		if _, err := os.Stat(filepath.Join(d.Path, "oci-layout")); err != nil {
-			if ents, _ := os.ReadDir(d.Path); len(ents) > 0 {
-				return exit.New(exit.Usage, "the destination exists and is not an OCI layout").At(d.Path).
-					WithHint("name a new folder, or an existing OCI layout to add the images to")
-			}
-		} else {
-			old = d.Path
-		}
+	old, err := d.old()
+	if err != nil {
+		return err
 	}
 	if err := buildLayout(tmp, items, old); err != nil {
 		return err
@@ -484,6 +490,33 @@ func (d *OCIDest) Install(items []*Item) error {
 	}
 	syncDir(tmp)
 	return swapIn(tmp, d.Path)
+}
+
+// Check refuses what Install would refuse, before anything is written.
+func (d *OCIDest) Check(items []*Item) error {
+	_, err := d.old()
+	return err
+}
+
+// old returns PATH when it is an existing layout to merge with, "" when
+// there is none (or an empty folder), and an error for anything else.
+func (d *OCIDest) old() (string, error) {
+	fi, err := os.Stat(d.Path)
+	if err != nil {
+		return "", nil
+	}
+	if !fi.IsDir() {
+		return "", exit.New(exit.Usage, "the destination exists and is not a folder").At(d.Path).
+			WithHint("oci: names a folder: name a new one, or an existing OCI layout to add the images to")
+	}
+	if _, err := os.Stat(filepath.Join(d.Path, "oci-layout")); err != nil {
+		if ents, _ := os.ReadDir(d.Path); len(ents) > 0 {
+			return "", exit.New(exit.Usage, "the destination exists and is not an OCI layout").At(d.Path).
+				WithHint("name a new folder, or an existing OCI layout to add the images to")
+		}
+		return "", nil
+	}
+	return d.Path, nil
 }
 
 // swapIn puts the folder tmp at path atomically. An existing path ends up
@@ -513,36 +546,39 @@ func swapIn(tmp, path string) error {
 	return nil
 }
 
-// ---- docker-archive: ----
-
-// DockerArchiveDest is one docker save / podman save style tar with every
-// bundle's image tagged NAME:VERSION. For a multi-platform bundle the first
-// platform image of its index is written (the format holds single images).
-// The file is written through go-containerregistry's tarball package, which
-// may recompress layers: it is for podman load / docker load, not for
-// byte-identity.
-type DockerArchiveDest struct{ Path string }
-
-func (d *DockerArchiveDest) String() string  { return "docker-archive:" + d.Path }
-func (d *DockerArchiveDest) TempDir() string { return d.Path }
-
-// Existing is nil: a docker-archive holds no blobs a bundle can be rebuilt
-// from, so a delta cannot be imported onto one.
-func (d *DockerArchiveDest) Existing() (BlobSource, error) { return nil, nil }
-
-func (d *DockerArchiveDest) Install(items []*Item) error {
-	if fi, err := os.Stat(d.Path); err == nil && fi.IsDir() {
-		return exit.New(exit.Usage, "the destination is a folder; docker-archive: names a file").At(d.Path)
-	}
-	tmp, err := tempDir(d.Path)
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if err := buildLayout(tmp, items, ""); err != nil {
-		return err
-	}
-	return writeDockerArchive(tmp, items, d.Path)
+// DestinationOptions are the flags of ct import that shape a destination.
+type DestinationOptions struct {
+	Platform string // --platform: only a docker-archive: chooses an image
+	Force    bool   // --force: replace a docker-archive: FILE of another kind
+	Sources  source.Options
 }
 
-var errNoImage = fmt.Errorf("no platform image in the index")
+// ConfigureDestination applies o to d (nil with --dry-run alone). A
+// --platform for a destination that keeps the whole signed index is refused,
+// not ignored.
+func ConfigureDestination(d Destination, o DestinationOptions) error {
+	var plat *v1.Platform
+	if o.Platform != "" {
+		p, err := ParsePlatform(o.Platform)
+		if err != nil {
+			return err
+		}
+		plat = p
+	}
+	switch d := d.(type) {
+	case *DockerArchiveDest:
+		d.Platform, d.Force = plat, o.Force
+		return nil
+	case *RegistryDest:
+		d.Sources = o.Sources
+	}
+	if plat != nil && d != nil {
+		return exit.New(exit.Usage, "--platform chooses the image written to a docker-archive:, and %s keeps each bundle's whole signed index", termsafe.Escape(d.String())).
+			WithHint("drop --platform (the platform is chosen when the image is run), or import into docker-archive:FILE")
+	}
+	if o.Force && d != nil {
+		return exit.New(exit.Usage, "--force applies to a docker-archive: destination only").
+			WithHint("drop --force: dir: and oci: add to what is there, docker:// pushes tags")
+	}
+	return nil
+}

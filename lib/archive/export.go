@@ -67,7 +67,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 	if opts.Since != "" {
 		f, err := os.Open(opts.Since)
 		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot open the base archive").At(opts.Since)
+			return nil, exit.Wrap(exit.IO, pathless(err), "cannot open the base archive").At(opts.Since)
 		}
 		x, xb, err := ReadIndex(f)
 		f.Close()
@@ -90,12 +90,12 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 	for _, in := range inputs {
 		f, err := os.Open(in)
 		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot open bundle").At(in).WithHint("check the path")
+			return nil, exit.Wrap(exit.IO, pathless(err), "cannot open bundle").At(in).WithHint("check the path")
 		}
 		files = append(files, f)
 		fi, err := f.Stat()
 		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot stat bundle").At(in)
+			return nil, exit.Wrap(exit.IO, pathless(err), "cannot stat bundle").At(in)
 		}
 		br, err := bundle.NewReader(f, in)
 		if err != nil {
@@ -209,7 +209,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 		}
 		b, err := os.ReadFile(opts.PolicyFile)
 		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot read policy").At(opts.PolicyFile)
+			return nil, exit.Wrap(exit.IO, pathless(err), "cannot read policy").At(opts.PolicyFile)
 		}
 		if len(b) > MaxPolicySize {
 			return nil, exit.New(exit.Usage, "policy file over %d bytes", MaxPolicySize).At(opts.PolicyFile)
@@ -284,7 +284,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
-				return nil, exit.Wrap(exit.IO, err, "cannot read blob %s", b.Digest).At("bundle " + l.name)
+				return nil, exit.Wrap(exit.IO, pathless(err), "cannot read blob %s", b.Digest).At("bundle " + l.name)
 			}
 			return nil, outErr(err)
 		}
@@ -323,7 +323,7 @@ func outErr(err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	return exit.Wrap(exit.IO, err, "cannot write the archive").WithHint("check free space and permissions of the output")
+	return exit.Wrap(exit.IO, pathless(err), "cannot write the archive").WithHint("check free space and permissions of the output")
 }
 
 func at(err error, where string) error {

@@ -37,13 +37,21 @@ type ImportOptions struct {
 	// Ctx stops the import when cancelled (Ctrl-C, SIGTERM: cli.Context);
 	// staging folders and temporary files are removed. nil never stops.
 	Ctx context.Context
+	// DryRun verifies everything a real import verifies (and checks that
+	// the destination would accept the bundles) but installs nothing,
+	// takes no lock and stages under the system temporary folder. Dest may
+	// be nil then: a delta's base blobs are then sought only in the other
+	// inputs.
+	DryRun bool
 }
 
-// BundleResult is the outcome for one bundle.
+// BundleResult is the outcome for one bundle (docs/json/import.schema.json).
 type BundleResult struct {
-	Bundle         string         `json:"bundle"` // NAME:VERSION
+	Name           string         `json:"name"`
+	Version        string         `json:"version"`
 	ManifestDigest string         `json:"manifestDigest"`
-	From           string         `json:"from"`
+	ImageDigest    string         `json:"imageDigest"`
+	From           string         `json:"from"` // the input (archive or bundle file) it came from
 	Valid          bool           `json:"valid"`
 	Code           int            `json:"code"`
 	Verdict        string         `json:"verdict"`
@@ -53,18 +61,37 @@ type BundleResult struct {
 	err            error
 }
 
-// ImportReport is the outcome of an import: the --json schema of ct import.
+// Ref is the bundle's NAME:VERSION.
+func (b BundleResult) Ref() string { return b.Name + ":" + b.Version }
+
+// KeyInfo names a public key as docs/cli.md does: { keyId, suite, fingerprint }.
+type KeyInfo struct {
+	KeyID       string `json:"keyId"`
+	Suite       string `json:"suite"`
+	Fingerprint string `json:"fingerprint"`
+	display     string
+}
+
+// String is "ID (SUITE, FINGERPRINT)" for people.
+func (k KeyInfo) String() string { return k.display }
+
+// ImportReport is the outcome of an import: the --json document of ct
+// import, kind ct.import/1 (docs/json/import.schema.json).
 type ImportReport struct {
-	Schema       int            `json:"schema"`
-	Destination  string         `json:"destination"`
+	Schema       string         `json:"schema"`
+	Destination  string         `json:"destination,omitempty"`
+	DryRun       bool           `json:"dryRun"`
 	Verified     bool           `json:"verified"`
 	Code         int            `json:"code"`
 	Verdict      string         `json:"verdict"`
 	Installed    int            `json:"installed"`
 	Bundles      []BundleResult `json:"bundles"`
-	IncludedKeys []string       `json:"includedKeys"` // "ID (SUITE, FP)"
-	TrustedKeys  []string       `json:"trustedIncludedKeys"`
+	IncludedKeys []KeyInfo      `json:"includedKeys"`
+	TrustedKeys  []KeyInfo      `json:"trustedIncludedKeys"`
 }
+
+// ImportSchema is the kind of ImportReport.
+const ImportSchema = "ct.import/1"
 
 var rank = map[exit.Code]int{exit.Malformed: 0, exit.IO: 0, exit.HashMismatch: 1, exit.SignatureInvalid: 2,
 	exit.KeyNotTrusted: 3, exit.PolicyRejected: 4, exit.MissingAttestation: 5}
@@ -87,20 +114,33 @@ func rankOf(err error) int {
 // The report is returned whenever bundles were read. A local destination
 // is locked for the whole import (lockDest).
 func Import(opts ImportOptions) (*ImportReport, error) {
-	rep := &ImportReport{Schema: 1, Destination: opts.Dest.String(), Verified: opts.Verify, Bundles: []BundleResult{},
-		IncludedKeys: []string{}, TrustedKeys: []string{}}
+	rep, err := doImport(opts)
+	rep.finish(err) // also for an error before any bundle was judged
+	return rep, err
+}
+
+func doImport(opts ImportOptions) (*ImportReport, error) {
+	rep := &ImportReport{Schema: ImportSchema, DryRun: opts.DryRun, Verified: opts.Verify, Bundles: []BundleResult{},
+		IncludedKeys: []KeyInfo{}, TrustedKeys: []KeyInfo{}}
+	if opts.Dest != nil {
+		rep.Destination = opts.Dest.String()
+	}
 	ctx := opts.Ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if p := localPath(opts.Dest); p != "" {
-		unlock, err := lockDest(ctx, p, opts.Log)
-		if err != nil {
-			return rep, err
+	tmpBase := filepath.Join(os.TempDir(), "ct-import")
+	if !opts.DryRun && opts.Dest != nil {
+		if p := localPath(opts.Dest); p != "" {
+			unlock, err := lockDest(ctx, p, opts.Log)
+			if err != nil {
+				return rep, err
+			}
+			defer unlock()
 		}
-		defer unlock()
+		tmpBase = opts.Dest.TempDir()
 	}
-	tmp, err := tempDir(opts.Dest.TempDir())
+	tmp, err := tempDir(tmpBase)
 	if err != nil {
 		return rep, err
 	}
@@ -119,10 +159,11 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 	var items []*Item
 	var included []*keys.PublicKey
 	var policies []*Staged
+	var pool Sources // every input's blobs: a delta's base may be another input
 	for _, in := range opts.Inputs {
 		f, err := os.Open(in)
 		if err != nil {
-			return rep, exit.Wrap(exit.IO, err, "cannot open input").At(in).WithHint("check the path")
+			return rep, exit.Wrap(exit.IO, pathless(err), "cannot open input").At(in).WithHint("check the path")
 		}
 		defer f.Close()
 		kind, err := sniff(f)
@@ -130,7 +171,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			return rep, at(err, in)
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return rep, exit.Wrap(exit.IO, err, "cannot read input").At(in)
+			return rep, exit.Wrap(exit.IO, pathless(err), "cannot read input").At(in)
 		}
 		if kind == "bundle" {
 			it, err := OpenBundle(f, in)
@@ -138,6 +179,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 				return rep, err
 			}
 			items = append(items, it)
+			pool = append(pool, it.src)
 			continue
 		}
 		st, err := ReadHeads(f, in)
@@ -146,6 +188,9 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		}
 		archives = append(archives, archiveInput{f, in, st})
 		items = append(items, st.Items...)
+		if len(st.Items) > 0 {
+			pool = append(pool, st.Items[0].src) // the blobs its index declares present
+		}
 		included = append(included, st.Keys...)
 		if st.Policy != nil {
 			policies = append(policies, st)
@@ -167,15 +212,18 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		uniq = append(uniq, it)
 	}
 	items = uniq
-	// A delta's absent blobs come from the destination.
-	existing, err := opts.Dest.Existing()
-	if err != nil {
-		return rep, err
+	// A delta's absent blobs come from another input (its base, imported
+	// with it) or from the destination.
+	var existing BlobSource
+	if opts.Dest != nil {
+		if existing, err = opts.Dest.Existing(); err != nil {
+			return rep, err
+		}
 	}
 	var missing []string
 	nmissing := 0
 	for _, it := range items {
-		src := Sources{it.src, existing}
+		src := Sources{it.src, pool, existing}
 		n := 0
 		for _, b := range it.Manifest.Blobs {
 			if !src.Has(b.Digest) {
@@ -183,20 +231,20 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			}
 		}
 		if n > 0 {
-			missing = append(missing, fmt.Sprintf("%s (%d of %d blobs)", termsafe.Escape(it.Entry.Ref()), n, len(it.Manifest.Blobs)))
+			missing = append(missing, fmt.Sprintf("%s (%d of %d %s)", termsafe.Escape(it.Entry.Ref()), n, len(it.Manifest.Blobs), plural(len(it.Manifest.Blobs), "blob", "blobs")))
 			nmissing += n
 		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return rep, exit.New(exit.IO, "the destination %s lacks %d blobs of the delta's base, needed by %s", opts.Dest, nmissing, strings.Join(missing, ", ")).
-			WithHint("import the base archive into %s first (ct export --since made this delta), or import a full archive", opts.Dest)
+		return rep, missingBaseErr(opts.Dest, nmissing, missing)
 	}
 	// Trust.
 	trust := opts.Trust
 	for _, k := range included {
 		desc := fmt.Sprintf("%s (%s, %s)", k.ID(), k.Suite(), k.Fingerprint().Display())
-		rep.IncludedKeys = append(rep.IncludedKeys, desc)
+		ki := KeyInfo{KeyID: k.ID(), Suite: k.Suite(), Fingerprint: k.Fingerprint().String(), display: desc}
+		rep.IncludedKeys = append(rep.IncludedKeys, ki)
 		already := false
 		for _, t := range trust.Trusted {
 			if t.Key.Fingerprint() == k.Fingerprint() && t.Key.Equal(k) {
@@ -207,7 +255,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			continue
 		}
 		fmt.Fprintf(opts.Log, "trusting included key %s\n", termsafe.Escape(desc))
-		rep.TrustedKeys = append(rep.TrustedKeys, desc)
+		rep.TrustedKeys = append(rep.TrustedKeys, ki)
 		// The included key's id was chosen by the archive's author: it names
 		// the key only for the archive's own policy, never for the user's.
 		trust.Trusted = append(trust.Trusted, verify.TrustedKey{Key: k, Source: "included in the archive (--trust-included-keys)", Unnamed: opts.PolicySet})
@@ -245,7 +293,8 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		}
 	}
 	for i, it := range items {
-		results[i] = BundleResult{Bundle: it.Entry.Ref(), ManifestDigest: it.Entry.ManifestDigest, From: it.From, Valid: true, Verdict: "valid"}
+		results[i] = BundleResult{Name: it.Entry.Name, Version: it.Entry.Version, ManifestDigest: it.Entry.ManifestDigest,
+			ImageDigest: it.Entry.ImageDigest, From: it.From, Valid: true, Verdict: "valid"}
 		if !opts.Verify {
 			results[i].Verdict = "not verified"
 		}
@@ -276,6 +325,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		}
 	}
 	staged := map[*Item]BlobSource{}
+	var stagedAll Sources
 	for i, a := range archives {
 		need := false
 		for _, it := range a.heads.Items {
@@ -287,7 +337,7 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 			continue // every bundle of it was refused: its blobs are not read
 		}
 		if _, err := a.f.Seek(0, io.SeekStart); err != nil {
-			return rep, exit.Wrap(exit.IO, err, "cannot read input").At(a.name)
+			return rep, exit.Wrap(exit.IO, pathless(err), "cannot read input").At(a.name)
 		}
 		dir := filepath.Join(tmp, fmt.Sprint(i))
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -300,12 +350,18 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		for _, it := range a.heads.Items {
 			staged[it] = st.blobs
 		}
+		stagedAll = append(stagedAll, st.blobs)
+	}
+	for _, it := range pool {
+		if _, ok := it.(*bundleFile); ok {
+			stagedAll = append(stagedAll, it)
+		}
 	}
 	for _, it := range items {
 		if s, ok := staged[it]; ok {
 			it.src = s
 		}
-		it.src = ctxSource{ctx, Sources{it.src, existing}}
+		it.src = ctxSource{ctx, Sources{it.src, stagedAll, existing}}
 	}
 	// Verify everything in full before installing anything.
 	var good []*Item
@@ -331,6 +387,17 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 		rep.finish(decide)
 		return rep, decide
 	}
+	// What the destination would refuse, a dry run refuses too.
+	if c, ok := opts.Dest.(Checker); ok && len(good) > 0 {
+		if err := c.Check(good); err != nil {
+			rep.finish(err)
+			return rep, err
+		}
+	}
+	if opts.DryRun {
+		rep.finish(decide)
+		return rep, decide
+	}
 	if len(good) > 0 {
 		if err := opts.Dest.Install(good); err != nil {
 			if ctx.Err() != nil {
@@ -349,6 +416,41 @@ func Import(opts ImportOptions) (*ImportReport, error) {
 	}
 	rep.finish(decide)
 	return rep, decide
+}
+
+// Checker is a Destination that can tell, before anything is written,
+// whether it would accept the items (a dry run asks it too).
+type Checker interface {
+	Check(items []*Item) error
+}
+
+// missingBaseErr says why a delta cannot be imported, and what to do.
+func missingBaseErr(dest Destination, n int, missing []string) error {
+	what := fmt.Sprintf("%d %s of the delta's base, needed by %s", n, plural(n, "blob", "blobs"), strings.Join(missing, ", "))
+	switch dest.(type) {
+	case nil:
+		return exit.New(exit.IO, "the inputs lack %s", what).
+			WithHint("name the base archive too (ct import BASE.tar DELTA.tar --dry-run), or --to the destination that holds the base")
+	case *DockerArchiveDest, *RegistryDest:
+		return exit.New(exit.IO, "a delta cannot be imported alone into %s: it lacks %s, and a %s destination keeps no bundle blobs ct can rebuild the signed bundles from", dest, what, destKind(dest)).
+			WithHint("import the base and the delta together (ct import BASE.tar DELTA.tar --to %s), or import the full archive, or keep the bundles in oci:DIR or dir:DIR, where deltas apply", dest)
+	}
+	return exit.New(exit.IO, "the destination %s lacks %s", dest, what).
+		WithHint("import the base archive into %s first (ct export --since made this delta), import base and delta together (ct import BASE.tar DELTA.tar), or import a full archive", dest)
+}
+
+func destKind(d Destination) string {
+	if _, ok := d.(*RegistryDest); ok {
+		return "docker://"
+	}
+	return "docker-archive:"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // testHookCleanup, when set by a test, sees the staging folder just before

@@ -152,7 +152,7 @@ func (d *dirBlobs) File(digest string) string {
 func (d *dirBlobs) Open(digest string) (io.ReadCloser, error) {
 	f, err := os.Open(d.path(digest))
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot read staged blob %s", digest)
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot read staged blob %s", digest)
 	}
 	return f, nil
 }
@@ -451,7 +451,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 	p := d.path(b.Digest)
 	f, err := os.OpenFile(p+".part", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+		return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 	}
 	h := sha256.New()
 	n, err := io.CopyBuffer(io.MultiWriter(f, h), r, buf)
@@ -460,7 +460,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 		os.Remove(p + ".part")
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+			return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 		}
 		return tarErr(err, b.Path())
 	}
@@ -485,7 +485,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
 	}
 	if err := os.Rename(p+".part", p); err != nil {
-		return exit.Wrap(exit.IO, err, "cannot stage blob").At(p)
+		return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 	}
 	d.have[b.Digest] = true
 	return nil
@@ -511,7 +511,7 @@ func (b *bundleFile) Open(d string) (io.ReadCloser, error) {
 func OpenBundle(f *os.File, name string) (*Item, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot stat bundle").At(name)
+		return nil, exit.Wrap(exit.IO, pathless(err), "cannot stat bundle").At(name)
 	}
 	br, err := bundle.NewReader(f, name)
 	if err != nil {
