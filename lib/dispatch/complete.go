@@ -29,12 +29,12 @@ func Complete(f Finder, words []string) []string {
 	i := 0
 	for i < len(words) && strings.HasPrefix(words[i], "-") {
 		if words[i] == "--color" {
+			if i+1 == len(words) {
+				return []string{"auto", "always", "never"}
+			}
 			i++
 		}
 		i++
-	}
-	if i > 0 && words[i-1] == "--color" {
-		return []string{"auto", "always", "never"}
 	}
 	if i >= len(words) {
 		out := append(f.names(), Builtins...)
