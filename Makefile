@@ -19,7 +19,7 @@ GIT_DIRTY  := $(if $(shell git status --porcelain --untracked-files=no 2>/dev/nu
 LDFLAGS    := $(if $(GIT_COMMIT),-X $(CLI).Commit=$(GIT_COMMIT) -X $(CLI).CommitTime=$(GIT_TIME) -X $(CLI).Modified=$(GIT_DIRTY))
 GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: all build install man docs check-man demo deps test go-test fuzz fuzz-corpus vet fmt-check clean
+.PHONY: all build install man docs check-man demo sample deps test go-test fuzz fuzz-corpus vet fmt-check clean
 
 all: build
 
@@ -70,6 +70,14 @@ check-man: build
 
 demo: build
 	./scripts/demo.sh
+
+# make sample [SAMPLE=DIR]: the built-in sample image (an OCI layout with the
+# tags multi, index, zstd and docker), made without a network; the README
+# quickstart packs it.
+SAMPLE ?= sample
+sample:
+	@cd tests && $(GO) run ./cmd/mksample $(abspath $(SAMPLE)) >/dev/null
+	@echo "sample image: oci:$(abspath $(SAMPLE)):multi"
 
 # deps installs what the tests need on a fresh Debian machine (as root, or with sudo).
 deps:

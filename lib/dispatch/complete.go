@@ -145,7 +145,8 @@ _ct() {
 	_ct_words "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[@]:1:COMP_CWORD-1}"
 }
 _ct_direct() {
-	_ct_words "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[0]##*/ct-}" "${COMP_WORDS[@]:1:COMP_CWORD-1}"
+	local c=${COMP_WORDS[0]##*/}
+	_ct_words "${COMP_WORDS[COMP_CWORD]}" "${c#ct-}" "${COMP_WORDS[@]:1:COMP_CWORD-1}"
 }
 complete -o filenames -F _ct ct
 complete -o filenames -F _ct_direct %s

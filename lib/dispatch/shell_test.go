@@ -101,7 +101,7 @@ func TestBashCompletionScript(t *testing.T) {
 		t.Skip("no bash")
 	}
 	dir := t.TempDir()
-	fake := "#!/bin/sh\n[ \"$1\" = __complete ] || exit 1\nshift\nif [ $# -eq 0 ]; then printf 'key\\nverify\\n--color\\n'; else printf -- '--json\\n--store\\nlist\\n'; fi\n"
+	fake := "#!/bin/sh\n[ \"$1\" = __complete ] || exit 1\nshift\nif [ $# -eq 0 ]; then printf 'key\\nverify\\n--color\\n'; elif [ \"$1\" = key ]; then printf -- '--json\\n--store\\nlist\\n'; fi\n"
 	if err := os.WriteFile(filepath.Join(dir, "ct"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +115,7 @@ COMP_WORDS=(ct ve); COMP_CWORD=1; _ct; echo "1:${COMPREPLY[*]}"
 COMP_WORDS=(ct key --j); COMP_CWORD=2; _ct; echo "2:${COMPREPLY[*]}"
 COMP_WORDS=(ct key l); COMP_CWORD=2; _ct; echo "3:${COMPREPLY[*]}"
 COMP_WORDS=(ct-key --st); COMP_CWORD=1; _ct_direct; echo "4:${COMPREPLY[*]}"
+COMP_WORDS=(/x/ct-key --st); COMP_CWORD=1; _ct_direct; echo "5:${COMPREPLY[*]}"
 `)
 	cmd.Env = append(os.Environ(), "PATH="+dir+":/usr/bin:/bin")
 	out, err := cmd.CombinedOutput()
@@ -122,7 +123,7 @@ COMP_WORDS=(ct-key --st); COMP_CWORD=1; _ct_direct; echo "4:${COMPREPLY[*]}"
 		t.Fatalf("%v\n%s", err, out)
 	}
 	for _, want := range []string{"complete -o filenames -F _ct ct\n", "complete -o filenames -F _ct_direct ct-verify\n",
-		"1:verify\n", "2:--json\n", "3:list\n", "4:--store\n"} {
+		"1:verify\n", "2:--json\n", "3:list\n", "4:--store\n", "5:--store\n"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("bash output lacks %q:\n%s", want, out)
 		}
