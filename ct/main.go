@@ -109,6 +109,8 @@ func usage(w io.Writer, f dispatch.Finder) {
 	}
 	fmt.Fprint(w, `
 Run 'ct help COMMAND' or 'ct COMMAND --help' for a command's help; 'ct --version' for the version.
+Before the command ct takes --color=WHEN (passed on to the command), -h/--help and --version.
+'ct completion bash|zsh|fish' prints a shell completion script (make install installs them).
 
 Exit status: that of the command; ct itself exits 64 when it cannot find the command.
 `)

@@ -114,6 +114,20 @@ func TestMakeInstallDestdir(t *testing.T) {
 			t.Errorf("ct-verify --version = %q", out)
 		}
 	}
+	// docs/cli.md's flag table is the one the installed commands print.
+	out, _ = run(t, tmp, []string{sys}, filepath.Join(inst, "bin/ct"), "__flag-table")
+	doc, err := os.ReadFile(filepath.Join(r, "docs/cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "<!-- BEGIN generated flag table: make docs -->\n"+out+"<!-- END generated flag table -->") {
+		t.Errorf("docs/cli.md's flag table differs from the commands' flags (run make docs):\n%s", out)
+	}
+	for _, c := range commands(t, r)[1:] {
+		if !strings.Contains(out, "`"+strings.TrimPrefix(c, "ct-")+"`") {
+			t.Errorf("the flag table has no row for %s", c)
+		}
+	}
 	// man renders an installed page without a warning.
 	out, errs := run(t, tmp, []string{sys, "MANWIDTH=80", "MAN_KEEP_FORMATTING="}, "man", "-l", filepath.Join(inst, "share/man/man1/ct-verify.1"))
 	if errs != "" {
