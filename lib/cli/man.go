@@ -145,6 +145,10 @@ func (p Page) Render() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w(`.TH %s 1 "" "ct %s" "Cerro Torre manual"`, Escape(strings.ToUpper(p.Name)), Escape(Version))
+	// No hyphenation and no justification: a page full of paths, flags and
+	// digests reads (and copies) better unbroken and ragged-right.
+	w(".nh")
+	w(".ad l")
 	w(".SH NAME")
 	w(`%s \- %s`, Escape(p.Name), Escape(p.Summary))
 	w(".SH SYNOPSIS")

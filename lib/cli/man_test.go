@@ -130,14 +130,17 @@ func TestVersionLine(t *testing.T) {
 func TestPlainParseError(t *testing.T) {
 	for in, want := range map[string]string{
 		`expected "<SOURCE>"`: `missing argument SOURCE`,
-		`--color must be one of "auto","always","never" but got "x"`: `--color must be "auto", "always" or "never", not "x"`,
-		`expected one of "list", "import <FILE>", "export <NAME>"`:   `missing the command: one of list, import, export`,
-		`missing positional arguments <A> <B>`:                       `missing arguments: A B`,
-		`--n=INT: expected an int but got "x" (string)`:              `--n=INT: expected an int but got "x"`,
-		`--n=INT: strconv.ParseInt: parsing "x": invalid syntax`:     `--n=INT: parsing "x": invalid syntax`,
-		`unexpected argument b.ctp`:                                  `unexpected argument b.ctp (this command takes no more arguments)`,
-		`missing flags: --to=STRING`:                                 `missing required flags: --to=STRING`,
-		`unknown flag --frob, did you mean "--from"?`:                `unknown flag --frob, did you mean "--from"?`,
+		`--color must be one of "auto","always","never" but got "x"`:              `--color must be "auto", "always" or "never", not "x"`,
+		`expected one of "list", "import <FILE>", "export <NAME>"`:                `missing the command: one of list, import, export`,
+		`missing positional arguments <A> <B>`:                                    `missing arguments: A B`,
+		`--n=INT: expected an int but got "x" (string)`:                           `--n=INT: expected an int but got "x"`,
+		`--n=INT: strconv.ParseInt: parsing "x": invalid syntax`:                  `--n=INT: parsing "x": invalid syntax`,
+		`unexpected argument b.ctp`:                                               `unexpected argument b.ctp (this command takes no more arguments)`,
+		`--key: missing value, expecting "<arg>,..."`:                             `--key needs a value`,
+		`--json: bool value must be true, 1, yes, false, 0 or no but got "maybe"`: `--json takes no value (it is on or off), but got "maybe"`,
+		`bool value must be true, 1, yes, false, 0 or no but got "3"`:             `a switch takes no value (it is on or off), but got "3"`,
+		`missing flags: --to=STRING`:                                              `missing required flags: --to=STRING`,
+		`unknown flag --frob, did you mean "--from"?`:                             `unknown flag --frob, did you mean "--from"?`,
 	} {
 		if got := PlainParseError(in); got != want {
 			t.Errorf("PlainParseError(%q)\n got %q\nwant %q", in, got, want)

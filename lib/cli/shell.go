@@ -75,12 +75,22 @@ var (
 	reMissPos = regexp.MustCompile(`^missing positional arguments (.*)$`)
 	reOneOf   = regexp.MustCompile(`^expected one of (.*)$`)
 	reExpect  = regexp.MustCompile(`^expected (\S+)$`)
+	reNoValue = regexp.MustCompile(`: missing value, expecting .*$`)
+	reBool    = regexp.MustCompile(`^(?:(--[\w-]+): )?bool value must be .* but got (".*")$`)
 )
 
 // PlainParseError turns a kong parse error into plain words: no Go types,
 // no <angle brackets>, no Go package names.
 func PlainParseError(msg string) string {
 	msg = reGoPkg.ReplaceAllString(msg, "")
+	msg = reNoValue.ReplaceAllString(msg, " needs a value")
+	if m := reBool.FindStringSubmatch(msg); m != nil {
+		flag := m[1]
+		if flag == "" {
+			flag = "a switch"
+		}
+		msg = fmt.Sprintf("%s takes no value (it is on or off), but got %s", flag, m[2])
+	}
 	msg = reGoType.ReplaceAllString(msg, "$1")
 	if m := reEnum.FindStringSubmatch(msg); m != nil {
 		vals := strings.Split(m[2], ",")
