@@ -34,6 +34,10 @@ func main() {
 	}
 	switch name := args[0]; name {
 	case "help":
+		if len(args) > 1 && args[1] == "completion" {
+			fmt.Print(completionHelp)
+			return
+		}
 		if len(args) > 1 {
 			run(f, args[1], g.ChildArgs([]string{"--help"}))
 			return
@@ -42,11 +46,11 @@ func main() {
 	case "version":
 		fmt.Println(cli.VersionLine("ct"))
 	case "completion":
-		if g.Help || len(args) != 2 {
-			fmt.Fprint(os.Stderr, completionHelp)
-			if g.Help {
-				return
-			}
+		if g.Help || len(args) == 2 && (args[1] == "--help" || args[1] == "-h") {
+			fmt.Print(completionHelp)
+			return
+		}
+		if len(args) != 2 {
 			cli.Fail("ct", exit.New(exit.Usage, "ct completion needs one shell: bash, zsh or fish").
 				WithHint("ct completion bash > ~/.local/share/bash-completion/completions/ct"))
 		}
