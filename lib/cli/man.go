@@ -330,6 +330,9 @@ func Escape(s string) string {
 	var b strings.Builder
 	atStart := true
 	for _, r := range s {
+		if r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f) {
+			continue // a control character has no place in a page: dropped
+		}
 		if atStart && (r == '.' || r == '\'') {
 			b.WriteString(`\&`)
 		}
@@ -343,7 +346,6 @@ func Escape(s string) string {
 			b.WriteString(" ")
 		case r == '\n':
 			b.WriteByte('\n')
-		case r < 0x20 || r == 0x7f: // a control character has no place in a page: dropped
 		case r > 0x7e:
 			fmt.Fprintf(&b, `\[u%04X]`, r)
 		default:
