@@ -102,6 +102,21 @@ func TestMakeInstallDestdir(t *testing.T) {
 	if !strings.Contains(out, "Usage: ct-verify") || !strings.Contains(out, "Exit status:") {
 		t.Errorf("ct verify --help:\n%s", out)
 	}
+	// ct-verify travels alone: a packager may ship it without the rest.
+	alone := filepath.Join(tmp, "alone")
+	if err := os.MkdirAll(alone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.ReadFile(filepath.Join(inst, "bin/ct-verify"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(alone, "ct-verify"), exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := run(t, tmp, []string{sys}, filepath.Join(alone, "ct-verify"), "--help"); !strings.Contains(out, "Usage: ct-verify") {
+		t.Errorf("ct-verify alone --help:\n%s", out)
+	}
 	// --version names the commit the tree is at, when built from git.
 	if head, err := exec.Command("git", "-C", r, "rev-parse", "HEAD").Output(); err == nil {
 		out, _ = run(t, tmp, []string{sys}, filepath.Join(inst, "bin/ct"), "--version")
