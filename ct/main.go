@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-
-	"github.com/muesli/mango"
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/dispatch"
@@ -20,30 +17,76 @@ bundle (.ctp), moves it anywhere, verifies it offline and installs it.`
 
 func main() {
 	f := dispatch.NewFinder()
-	args := os.Args[1:]
-	if len(args) == 0 {
+	g, args, err := dispatch.ParseGlobals(os.Args[1:])
+	if err != nil {
+		cli.Fail("ct", err)
+	}
+	switch {
+	case g.Version:
+		fmt.Println(cli.VersionLine("ct"))
+		return
+	case g.Man:
+		fmt.Print(man(f))
+		return
+	case len(args) == 0:
 		usage(os.Stdout, f)
 		return
 	}
 	switch name := args[0]; name {
-	case "help", "--help", "-h":
-		if len(args) > 1 && name == "help" {
-			run(f, args[1], []string{"--help"})
+	case "help":
+		if len(args) > 1 && args[1] == "completion" {
+			fmt.Print(completionHelp)
+			return
+		}
+		if len(args) > 1 {
+			run(f, args[1], g.ChildArgs([]string{"--help"}))
 			return
 		}
 		usage(os.Stdout, f)
-	case "--version", "version":
-		fmt.Printf("ct version %s\n", cli.Version)
-	case "--man":
-		man(os.Stdout)
-	default:
-		if strings.HasPrefix(name, "-") {
-			cli.Fail("ct", exit.New(exit.Usage, "unknown flag %s", name).
-				WithHint("flags go after the command: ct COMMAND [FLAGS…]; run 'ct help' for the commands"))
+	case "version":
+		fmt.Println(cli.VersionLine("ct"))
+	case "completion":
+		if g.Help || len(args) == 2 && (args[1] == "--help" || args[1] == "-h") {
+			fmt.Print(completionHelp)
+			return
 		}
-		run(f, name, args[1:])
+		if len(args) != 2 {
+			cli.Fail("ct", exit.New(exit.Usage, "ct completion needs one shell: bash, zsh or fish").
+				WithHint("ct completion bash > ~/.local/share/bash-completion/completions/ct"))
+		}
+		var names []string
+		for _, c := range f.List() {
+			names = append(names, c.Name)
+		}
+		script, err := dispatch.CompletionScript(args[1], names)
+		if err != nil {
+			cli.Fail("ct", err)
+		}
+		fmt.Print(script)
+	case "__complete": // called by the completion scripts
+		for _, w := range dispatch.Complete(f, args[1:]) {
+			fmt.Println(w)
+		}
+	case "__flag-table": // called by make docs
+		t, err := dispatch.FlagTable(f)
+		if err != nil {
+			cli.Fail("ct", exit.Wrap(exit.IO, err, "cannot list the flags"))
+		}
+		fmt.Print(t)
+	default:
+		run(f, name, g.ChildArgs(args[1:]))
 	}
 }
+
+const completionHelp = `Usage: ct completion bash|zsh|fish
+
+Prints a script that completes ct's commands (those beside ct and on PATH)
+and each command's flags. Install it with:
+  ct completion bash > ~/.local/share/bash-completion/completions/ct
+  ct completion zsh  > "${fpath[1]}/_ct"
+  ct completion fish > ~/.config/fish/completions/ct.fish
+(make install puts all three in place.)
+`
 
 func run(f dispatch.Finder, name string, args []string) {
 	if !dispatch.ValidName(name) {
@@ -70,22 +113,45 @@ func usage(w io.Writer, f dispatch.Finder) {
 	}
 	fmt.Fprint(w, `
 Run 'ct help COMMAND' or 'ct COMMAND --help' for a command's help; 'ct --version' for the version.
+Before the command ct takes --color=WHEN (passed on to the command), -h/--help and --version.
+'ct completion bash|zsh|fish' prints a shell completion script (make install installs them).
 
 Exit status: that of the command; ct itself exits 64 when it cannot find the command.
 `)
 }
 
-func man(w io.Writer) {
-	m := mango.NewManPage(1, "ct", "ship container images safely").
-		WithLongDescription(strings.ReplaceAll(about, "\n", " ")+"\n\n"+
-			"ct COMMAND ARGS runs the program ct-COMMAND with ARGS, looked up first in the directory "+
-			"of the ct executable, then on PATH. Standard input, output, error, signals and the exit "+
-			"status pass through unchanged. 'ct help' lists the installed commands; 'ct help COMMAND' "+
-			"equals 'ct COMMAND --help'.").
-		WithSection("Exit status", "The exit status of the command that ran. ct itself exits:\n"+
-			strings.TrimRight(exit.Table(exit.Usage), "\n")+" (unknown command, invalid name or flag)\n"+
-			strings.TrimRight(exit.Table(exit.IO), "\n")+" (the command program could not be run)").
-		WithSection("See also", "ct-pack(1)")
-	m.Root = *mango.NewCommand("ct", "ship container images safely", "COMMAND [ARGS...]")
-	fmt.Fprint(w, cli.RenderMan(m))
+// man is ct.1. SEE ALSO names every command installed beside ct.
+func man(f dispatch.Finder) string {
+	p := cli.Page{
+		Name:    "ct",
+		Summary: "ship container images safely",
+		Synopsis: []string{"[--color=WHEN] COMMAND [ARGS…]", "help [COMMAND]", "completion bash|zsh|fish",
+			"--version"},
+		Description: about + `
+
+ct COMMAND ARGS runs the program ct-COMMAND with ARGS, looked up first in the directory of the
+ct executable, then on PATH. Standard input, output, error, signals and the exit status pass
+through unchanged. 'ct help' lists the installed commands; 'ct help COMMAND' equals
+'ct COMMAND --help'. The global flags --color and --help may come before the command and are
+passed on to it: ct --color=always verify x.ctp runs ct-verify --color=always x.ctp.
+
+ct completion SHELL prints a completion script for bash, zsh or fish that completes the
+commands and each command's flags.
+
+ct exits with the exit status of the command that ran; see EXIT STATUS for ct's own.`,
+		Options: []cli.PageOption{
+			{Long: "color", Placeholder: "WHEN", Help: "Colour: auto, always or never; passed on to the command."},
+			{Short: 'h', Long: "help", Help: "List the commands; before a command, the command's help."},
+			{Long: "version", Help: "Print ct's version (and the git commit it was built from) and exit."},
+		},
+		ExitCodes: []exit.Code{exit.Usage, exit.IO},
+		ExitNote: map[exit.Code]string{exit.Usage: "ct itself: unknown command, invalid name or flag",
+			exit.IO: "ct itself: the command program could not be run"},
+		Environment: [][2]string{{"PATH", "where commands not beside ct are looked for."}},
+	}
+	for _, c := range (dispatch.Finder{ExecDir: f.ExecDir}).List() {
+		p.SeeAlso = append(p.SeeAlso, dispatch.Prefix+c.Name+"(1)")
+	}
+	p.SeeAlso = append(p.SeeAlso, "docs/cli.md")
+	return p.Render()
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine: skopeo (an
+# Installs what the tests need on a fresh Debian machine: groff, man, zsh and
+# fish (man pages and shell completions), skopeo (an
 # independent OCI client), the CNCF distribution registry (Debian's
 # docker-registry package), and podman, umoci and oci-image-tool (the other
 # OCI readers an extracted bundle must work with: tests/e2e docker_format),
@@ -15,6 +16,12 @@ command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v oci-image-tool >/dev/null 2>&1 || need+=(oci-image-tool)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# groff checks every man page for warnings, man -l renders an installed one,
+# zsh and fish parse the completion scripts (tests/install, lib/dispatch).
+command -v groff >/dev/null 2>&1 || need+=(groff-base)
+command -v man >/dev/null 2>&1 || need+=(man-db)
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

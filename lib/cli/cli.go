@@ -11,13 +11,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/alecthomas/kong"
-	mangokong "github.com/alecthomas/mango-kong"
-	"github.com/muesli/mango"
-	"github.com/muesli/roff"
 	"golang.org/x/term"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -42,6 +38,8 @@ type Globals struct {
 	Color       string          `enum:"auto,always,never" default:"auto" placeholder:"WHEN" help:"Colour: auto (a terminal, and NO_COLOR unset), always or never; default from config.toml."`
 	Man         manFlag         `hidden:"" help:"Print the man page (roff) and exit."`
 	SummaryLine summaryLineFlag `hidden:"" name:"summary-line" help:"Print a one-line summary and exit (used by ct help)."`
+	Complete    completeFlag    `hidden:"" name:"completion-words" help:"Print the words that may follow (flags, subcommands), one a line, and exit (used by ct completion)."`
+	FlagTable   flagTableFlag   `hidden:"" name:"flag-table" help:"Print every flag as tab-separated lines and exit (used by make docs)."`
 }
 
 // VersionFlag is embedded by commands that print their version with
@@ -68,33 +66,6 @@ func (summaryLineFlag) BeforeApply(app *kong.Kong) error {
 	return nil
 }
 
-// ManPage renders the man page of the parser's application, with EXIT STATUS,
-// ENVIRONMENT and SEE ALSO sections.
-func ManPage(app *kong.Kong) string {
-	m := mangokong.NewManPage(1, app.Model)
-	m = m.WithSection("Exit status", exitText(current.ExitCodes))
-	m = m.WithSection("Environment",
-		"SOURCE_DATE_EPOCH: seconds since 1970 used for tar entry times and, when set, the bundle's created time.\n"+
-			"CT_HOME: the key store and config directory (default $XDG_CONFIG_HOME/cerro, ~/.config/cerro).\n"+
-			"NO_COLOR: when set, no colour is used.")
-	m = m.WithSection("See also", "ct(1), docs/spec/bundle.md, docs/spec/canonical.md")
-	return RenderMan(m)
-}
-
-var reTHDate = regexp.MustCompile(`(?m)^(\.TH \S+ \d+ )"[0-9-]+"`)
-
-// RenderMan renders m as roff. mango stamps the page with today's date; that
-// would make generated pages differ every day, so the date is replaced by
-// the suite version.
-func RenderMan(m *mango.ManPage) string {
-	s := m.Build(roff.NewDocument())
-	s = reTHDate.ReplaceAllString(s, `${1}"ct `+Version+`"`)
-	if !strings.HasSuffix(s, "\n") {
-		s += "\n"
-	}
-	return s
-}
-
 func exitText(codes []exit.Code) string {
 	all := append([]exit.Code{exit.OK}, codes...)
 	all = append(all, exit.Usage, exit.Internal)
@@ -114,7 +85,7 @@ func Parse(cmd Command, flags any, args []string) *kong.Context {
 	parser, err := kong.New(flags,
 		kong.Name(cmd.Name),
 		kong.Description(desc),
-		kong.Vars{"version": cmd.Name + " (ct) " + Version},
+		kong.Vars{"version": VersionLine(cmd.Name)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: 100}),
 		kong.Exit(os.Exit),
 	)
@@ -136,7 +107,7 @@ func Parse(cmd Command, flags any, args []string) *kong.Context {
 	if err != nil {
 		var pe *kong.ParseError
 		if errors.As(err, &pe) {
-			err = exit.New(exit.Usage, "%s", pe.Error()).WithHint("run '%s --help' for usage", cmd.Name)
+			err = exit.New(exit.Usage, "%s", PlainParseError(pe.Error())).WithHint("run '%s --help' for usage", cmd.Name)
 		}
 		Fail(cmd.Name, err)
 	}

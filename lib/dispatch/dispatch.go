@@ -6,6 +6,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,17 +190,40 @@ func Exec(path, name string, args []string) error {
 	return exit.Wrap(exit.IO, err, "cannot run %s", path).WithHint("check that %s is an executable for this machine", path)
 }
 
-// UnknownCommand is the error for a name that no program answers to.
+// UnknownCommand is the error for a name that no program answers to. It
+// says where ct looked (beside itself, then each PATH directory) and how
+// to add the command.
 func UnknownCommand(name string, f Finder) error {
 	var names []string
 	for _, c := range f.List() {
 		names = append(names, c.Name)
 	}
 	e := exit.New(exit.Usage, "'%s' is not a ct command", name)
+	var hint []string
 	if s := Suggest(name, names); len(s) > 0 {
-		return e.WithHint("did you mean %s?", quoteList(s))
+		hint = append(hint, fmt.Sprintf("did you mean %s?", quoteList(s)))
 	}
-	return e.WithHint("run 'ct help' to list the commands")
+	hint = append(hint, fmt.Sprintf("looked for the program %s%s %s", Prefix, name, f.Where()),
+		fmt.Sprintf("run 'ct help' to list the commands; to add one, install ct with 'make install' (ct and its ct-* programs together), or put %s%s beside ct or on PATH", Prefix, name))
+	return e.WithHint("%s", strings.Join(hint, "\n"))
+}
+
+// Where says where Lookup looks: "in DIR (beside ct) and on PATH (A, B)".
+func (f Finder) Where() string {
+	var dirs []string
+	for _, d := range filepath.SplitList(f.Path) {
+		if d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	path := "on PATH (empty)"
+	if len(dirs) > 0 {
+		path = "on PATH (" + strings.Join(dirs, ", ") + ")"
+	}
+	if f.ExecDir == "" {
+		return path
+	}
+	return "in " + f.ExecDir + " (beside ct) and " + path
 }
 
 func quoteList(s []string) string {
