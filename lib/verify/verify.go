@@ -320,7 +320,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		}
 	}
 	if !opts.SkipContent && br.Mismatches() == 0 {
-		rep.ok("blobs", "%d blobs match their digests and sizes", len(m.Blobs))
+		rep.ok("blobs", "%s", blobsMatch(len(m.Blobs)))
 	}
 	switch {
 	case br.GraphSkipped() != "":
@@ -344,6 +344,14 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		checkPolicy(rep, opts)
 	}
 	return rep.finish()
+}
+
+// blobsMatch is the detail of a passed "blobs" check.
+func blobsMatch(n int) string {
+	if n == 1 {
+		return "the 1 blob matches its digest and size"
+	}
+	return fmt.Sprintf("%d blobs match their digests and sizes", n)
 }
 
 type discard struct{}
@@ -400,14 +408,18 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 		}
 	}
 	if len(trusted) > 0 {
-		rep.ok("trust", "trusted signer(s): %s", strings.Join(trusted, ", "))
+		label := "trusted signer"
+		if len(trusted) > 1 {
+			label += "s"
+		}
+		rep.ok("trust", "%s: %s", label, strings.Join(trusted, ", "))
 		return
 	}
 	var who []string
 	for _, s := range valid {
 		who = append(who, s.String())
 	}
-	hint := "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub"
+	hint := "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub; ct key list shows the keys you trust"
 	if len(opts.Trusted) == 0 {
 		hint = "no trusted keys are configured: pass the signer's public key with --key KEY.pub, or import it with ct key import KEY.pub"
 	}
