@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/cerro-torre/ct/lib/archive"
+	"github.com/cerro-torre/ct/lib/archive/registrydest"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/source"
@@ -75,7 +76,7 @@ func main() {
 			return err
 		}
 		if r, ok := dest.(*archive.RegistryDest); ok {
-			r.Sources = source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx}
+			r.Push = registrydest.Pusher(source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx})
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()

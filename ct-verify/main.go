@@ -1,4 +1,4 @@
-// Command ct-verify checks a bundle offline: content, signatures, trust and
+// Command ct-verify checks bundles (and export archives) offline: content, signatures, trust and
 // policy, with exit codes scripts can rely on.
 package main
 
@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cerro-torre/ct/lib/archive"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/progress/meter"
@@ -29,13 +30,17 @@ With several bundles, each is verified and gets one line (OK … or FAILED BUNDL
 and the exit code is the worst by that same order (among equals, the first bundle given). --json
 prints one report per bundle, one JSON object a line, also for a bundle that cannot be read.
 
-A file that is not a bundle but something another command reads (an export archive, a docker save
-tar, an OCI archive) is named, with the command that reads it, and exits 10. Reading standard
+An export archive (ct export, plain or zstd) is verified bundle by bundle, offline, installing
+nothing: its blobs are unpacked into a private folder under $TMPDIR, removed afterwards. Keys and a
+policy carried in the archive are not trusted. A file that is not a bundle but something another
+command reads (a docker save tar, an OCI archive) is named, with the command that reads it, and
+exits 10. Reading standard
 input or a pipe on a terminal shows how much was read on stderr (not with -q).
 
 Examples:
   ct verify nginx.ctp
   ct verify nginx.ctp redis.ctp --key release.pub --policy strict.json
+  ct verify mirror.tar.zst --key release.pub
   curl -s https://mirror/nginx.ctp | ct verify - --key release.pub && echo ok
   ct verify nginx.ctp --json | jq .checks`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.PolicyRejected,
@@ -45,7 +50,7 @@ Examples:
 type flags struct {
 	cli.Globals
 	cli.VersionFlag
-	Bundles []string `arg:"" name:"BUNDLE" help:"The bundles to verify; - for standard input."`
+	Bundles []string `arg:"" name:"BUNDLE" help:"The bundles (or export archives) to verify; - for standard input."`
 	Key     []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable); works without a key store."`
 	Policy  string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
 	NoStore bool     `help:"Trust only --key files, not the key store."`
@@ -62,42 +67,60 @@ func main() {
 			return cli.Escaped(err) // may quote a key or policy file
 		}
 		color := cli.UseColor(os.Stdout)
-		reps := make([]*verify.Report, len(f.Bundles))
+		var reps []*verify.Report
 		out := json.NewEncoder(os.Stdout)
-		for i, b := range f.Bundles {
+		for _, b := range f.Bundles {
 			var bar *meter.Meter
 			po := verify.PathOptions{Stream: func(r io.Reader) io.Reader {
 				bar = meter.New("ct-verify: reading "+termsafe.Escape(b), f.Quiet)
 				return bar.Reader(r)
 			}}
-			rep := verify.VerifyPath(b, opts, po)
+			got := archive.VerifyPath(b, opts, po, "") // a bundle, or each bundle of an archive
 			bar.Finish()
-			reps[i] = rep
-			if f.JSON {
-				out.Encode(rep) // one report a line, whatever the outcome
+			if len(got) == 0 && !f.Quiet {
+				fmt.Fprintf(os.Stderr, "ct-verify: note: %s holds no bundle (a delta with nothing new)\n", termsafe.Escape(b))
 			}
-			if err := rep.Err(); err != nil {
-				// The deciding failure first, then every other one: all
-				// checks ran. Both may quote the bundle: escaped.
-				cli.PrintError(os.Stderr, command.Name, cli.Escaped(err))
-				for _, o := range rep.Others() {
-					fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.EscapeControls(o.Error()))
-				}
-				if !f.JSON && len(f.Bundles) > 1 {
-					fmt.Printf("%s %s: %s (exit %d)\n", cli.Paint(color, "red", "FAILED"), termsafe.Escape(rep.Bundle), rep.Verdict, rep.Code)
-				}
-				continue
+			for _, rep := range got {
+				report(rep, &f, out, color, len(f.Bundles) > 1 || len(got) > 1 || rep.Archive != "")
 			}
-			if !f.JSON && !f.Quiet {
-				fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(color, "green", "OK"),
-					termsafe.Escape(rep.Package), termsafe.Escape(rep.Version), termsafe.Escape(rep.ImageDigest), termsafe.Escape(signers(rep)))
-			}
+			reps = append(reps, got...)
 		}
 		if w := verify.Worst(reps); w >= 0 {
 			os.Exit(reps[w].Code)
 		}
 		return nil
 	})
+}
+
+// report prints one bundle's outcome: its JSON line, its errors on stderr,
+// and its line on stdout (FAILED lines only when several bundles are shown).
+func report(rep *verify.Report, f *flags, out *json.Encoder, color, several bool) {
+	if f.JSON {
+		out.Encode(rep) // one report a line, whatever the outcome
+	}
+	name := rep.Bundle
+	if rep.Archive != "" && rep.Archive != rep.Bundle {
+		name = rep.Archive + ": " + rep.Bundle
+	}
+	if err := rep.Err(); err != nil {
+		// The deciding failure first, then every other one: all checks
+		// ran. Both may quote the bundle: escaped.
+		if rep.Archive != "" && rep.Archive != rep.Bundle {
+			fmt.Fprintf(os.Stderr, "ct-verify: in archive %s:\n", termsafe.Escape(rep.Archive))
+		}
+		cli.PrintError(os.Stderr, command.Name, cli.Escaped(err))
+		for _, o := range rep.Others() {
+			fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.EscapeControls(o.Error()))
+		}
+		if !f.JSON && several {
+			fmt.Printf("%s %s: %s (exit %d)\n", cli.Paint(color, "red", "FAILED"), termsafe.Escape(name), rep.Verdict, rep.Code)
+		}
+		return
+	}
+	if !f.JSON && !f.Quiet {
+		fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(color, "green", "OK"),
+			termsafe.Escape(rep.Package), termsafe.Escape(rep.Version), termsafe.Escape(rep.ImageDigest), termsafe.Escape(signers(rep)))
+	}
 }
 
 // signers names the trusted signers by the verifier's names for their keys,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
@@ -29,7 +30,9 @@ type PathOptions struct {
 // check failing with code 11), so that --json always has one to print
 // (verify.md §3). An input that is not a bundle but a file another ct
 // command reads (an export archive, a docker save tar, an OCI archive) is
-// refused with code 10, saying what it is and which command reads it.
+// refused with code 10, saying what it is and which command reads it
+// (an export archive is verified by lib/archive's VerifyPath, which ct
+// verify calls; ct explain reads one bundle only).
 func VerifyPath(path string, opts Options, po PathOptions) *Report {
 	if path == "-" {
 		in := po.Stdin
@@ -89,6 +92,21 @@ func ioReport(name string, err error) *Report {
 
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
+// IsArchive says whether head, the first bytes of an input (512 of them,
+// or all there are), starts a ct export archive: zstd-compressed (the only
+// compressed input ct reads), or a tar whose first entry is ct-archive.toml
+// (archive.md §1, §2). lib/archive verifies those (archive.Check).
+func IsArchive(head []byte) bool {
+	if bytes.HasPrefix(head, zstdMagic) {
+		return true
+	}
+	if len(head) < 512 {
+		return false
+	}
+	h, err := tar.NewReader(bytes.NewReader(head)).Next()
+	return err == nil && h.Name == "ct-archive.toml"
+}
+
 // identify returns nil when head may start a bundle (the bundle reader
 // then judges it) and otherwise an error saying what the input is and
 // which command reads it. all reads the whole input from its start, for
@@ -104,7 +122,7 @@ func identify(head []byte, name, path string, all func() io.Reader) error {
 	switch {
 	case bytes.HasPrefix(head, zstdMagic):
 		return notBundle("a zstd-compressed file (ct export --compress zstd writes archives like it)",
-			"ct verify reads bundles (.ctp); the bundles of an export archive are checked by ct import %s --dry-run and installed by ct import %s --to DEST", file, file)
+			"ct verify %s verifies every bundle of an export archive, ct import %s --to DEST installs them", file, file)
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return notBundle("a gzip-compressed file",
 			"bundles are never compressed: decompress it first (gunzip); a compressed docker save tar is then packed with ct pack docker-archive:FILE")
@@ -118,7 +136,7 @@ func identify(head []byte, name, path string, all func() io.Reader) error {
 	}
 	if h.Name == "ct-archive.toml" {
 		return notBundle("a ct export archive",
-			"ct verify reads bundles (.ctp); the bundles of an export archive are checked by ct import %s --dry-run and installed by ct import %s --to DEST", file, file)
+			"ct verify %s verifies every bundle of it, ct import %s --to DEST installs them", file, file)
 	}
 	switch kind := tarKind(all()); kind {
 	case "docker":
@@ -169,4 +187,25 @@ func Worst(reps []*Report) int {
 		}
 	}
 	return best
+}
+
+// Failed is the report of a bundle that could not be verified at all,
+// whose manifest.toml is known (a bundle of an archive): err decides.
+func Failed(name string, m *bundle.Manifest, manifestBytes []byte, err error) *Report {
+	rep := &Report{Schema: SchemaID, Bundle: name, Manifest: m}
+	if m != nil {
+		rep.Package, rep.Version, rep.ImageDigest = m.Package.Name, m.Package.Version, m.Image.Digest
+		rep.ManifestDigest = bundle.Digest(manifestBytes)
+		rep.Source, rep.Blobs = m.Source.Reference, len(m.Blobs)
+	}
+	rep.fail("bundle", err)
+	return rep.finish()
+}
+
+// AddFailure records a failure found outside the verifier's pass (ct
+// import's check that a rebuilt bundle has its exported length) as the
+// check name, and decides the outcome again.
+func (r *Report) AddFailure(name string, err error) *Report {
+	r.fail(name, err)
+	return r.finish()
 }

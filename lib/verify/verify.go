@@ -144,6 +144,7 @@ func (s Signer) String() string {
 type Report struct {
 	Schema         string   `json:"schema"` // SchemaID
 	Bundle         string   `json:"bundle"`
+	Archive        string   `json:"archive,omitempty"` // the export archive the bundle came from (Bundle is then NAME:VERSION)
 	Valid          bool     `json:"valid"`
 	Code           int      `json:"code"`
 	Verdict        string   `json:"verdict"`

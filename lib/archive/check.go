@@ -1,0 +1,145 @@
+package archive
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/verify"
+)
+
+// Open opens the blob d of the bundle from wherever its blobs come from
+// (the staging folder, a bundle file, a destination): for code outside
+// this package that installs an item, such as a registry pusher.
+func (it *Item) Open(d string) (io.ReadCloser, error) { return it.src.Open(d) }
+
+// CheckResult is the outcome of verifying an archive: one report per
+// bundle, in index order (sorted by manifest digest).
+type CheckResult struct {
+	Archive string
+	Reports []*verify.Report
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Check verifies every bundle of the archive r (named name in messages)
+// as ct verify verifies a bundle file, and installs nothing (verify.md §3,
+// archive.md §5). The archive is read with the ct import reader, every
+// rule of archive.md §1–§3 enforced, its blobs extracted into a private
+// folder made under tmp ("" for the system's) and removed before Check
+// returns; each bundle is then rebuilt from its parts, as ct import
+// rebuilds it, and the rebuilt stream verified with lib/verify, its length
+// checked against the index. Keys and a policy carried in the archive are
+// not trusted (archive.md §5 "Trust"): opts is all the trust there is.
+//
+// An archive that cannot be read whole (malformed, a blob that fails its
+// hash, unreadable) is an error, with its code: no bundle of it is then
+// reported valid. A delta's bundles that need blobs of its base, which
+// only a destination holds, get a report with code 11 saying so.
+func Check(r io.Reader, name, tmp string, opts verify.Options) (*CheckResult, error) {
+	dir, err := os.MkdirTemp(tmp, ".ct-verify-")
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "cannot create a folder to unpack the archive's blobs").At(tmp).
+			WithHint("set TMPDIR to a folder with room for the archive's blobs")
+	}
+	defer os.RemoveAll(dir)
+	st, err := Stage(r, name, dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &CheckResult{Archive: name}
+	items := append([]*Item(nil), st.Items...)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Entry.ManifestDigest < items[j].Entry.ManifestDigest })
+	for _, it := range items {
+		missing := 0
+		for _, b := range it.Manifest.Blobs {
+			if ib, ok := st.Index.Blob(b.Digest); ok && !ib.Present {
+				missing++
+			}
+		}
+		ref := it.Entry.Ref()
+		if missing > 0 {
+			err := exit.New(exit.IO, "%d of %d blobs are not in this archive: it is a delta, and they are in its base", missing, len(it.Manifest.Blobs)).
+				At(fmt.Sprintf("archive %s, bundle %s", name, ref)).
+				WithHint("verify the full archive it was made against, or install the base and then this delta with ct import")
+			res.Reports = append(res.Reports, verify.Failed(ref, it.Manifest, it.ManifestBytes, err))
+			continue
+		}
+		rep, err := verifyItem(it, opts)
+		if err != nil && rep.Err() == nil { // the rebuilt length, or the rebuild itself
+			rep.AddFailure("bundle", err)
+		}
+		res.Reports = append(res.Reports, rep)
+	}
+	return res, nil
+}
+
+// VerifyPath is what ct verify runs on each input: an export archive
+// (plain or zstd, told by its first bytes, never its name) is checked with
+// Check, one report per bundle, each naming the archive; anything else
+// goes to verify.VerifyPath as a bundle. Every outcome is reports: an
+// archive that cannot be read whole is one failed report for the archive.
+func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp string) []*verify.Report {
+	var in io.Reader
+	if path == "-" {
+		in = po.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		if po.Stream != nil {
+			in = po.Stream(in)
+			po.Stream = nil
+		}
+		br := bufio.NewReaderSize(in, 1<<20)
+		head, _ := br.Peek(512)
+		if !verify.IsArchive(head) {
+			po.Stdin = br
+			return []*verify.Report{verify.VerifyPath(path, opts, po)}
+		}
+		in = br
+	} else {
+		f, err := os.Open(path)
+		if err != nil { // verify.VerifyPath reports it
+			return []*verify.Report{verify.VerifyPath(path, opts, po)}
+		}
+		defer f.Close()
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		if !verify.IsArchive(head[:n]) {
+			return []*verify.Report{verify.VerifyPath(path, opts, po)}
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return []*verify.Report{verify.Failed(path, nil, nil, exit.Wrap(exit.IO, err, "cannot read archive").At(path))}
+		}
+		in = f
+		if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() && po.Stream != nil {
+			in = po.Stream(f)
+		}
+	}
+	res, err := Check(in, path, tmp, opts)
+	if err != nil {
+		rep := verify.Failed(path, nil, nil, err)
+		rep.Archive = path
+		return []*verify.Report{rep}
+	}
+	for _, r := range res.Reports {
+		r.Archive = path
+	}
+	if len(res.Reports) == 0 { // a delta may list no bundle
+		return []*verify.Report{}
+	}
+	return res.Reports
+}
