@@ -99,36 +99,40 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 		if in == nil {
 			in = os.Stdin
 		}
-		if po.Stream != nil {
-			in = po.Stream(in)
-			po.Stream = nil
-		}
-		br := bufio.NewReaderSize(in, 1<<20)
-		head, _ := br.Peek(512)
-		if !verify.IsArchive(head) {
-			po.Stdin = br
-			return []*verify.Report{verify.VerifyPath(path, opts, po)}
-		}
-		in = br
 	} else {
 		f, err := os.Open(path)
 		if err != nil { // verify.VerifyPath reports it
 			return []*verify.Report{verify.VerifyPath(path, opts, po)}
 		}
 		defer f.Close()
-		head := make([]byte, 512)
-		n, _ := io.ReadFull(f, head)
-		if !verify.IsArchive(head[:n]) {
-			return []*verify.Report{verify.VerifyPath(path, opts, po)}
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return []*verify.Report{verify.Failed(path, nil, nil, exit.Wrap(exit.IO, err, "cannot read archive").At(path))}
+		st, err := f.Stat()
+		if err != nil {
+			return []*verify.Report{verify.Failed(path, nil, nil, exit.Wrap(exit.IO, err, "cannot read bundle").At(path))}
 		}
 		in = f
-		if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() && po.Stream != nil {
-			in = po.Stream(f)
+		if st.Mode().IsRegular() {
+			head := make([]byte, 512)
+			n, _ := f.ReadAt(head, 0)
+			if !verify.IsArchive(head[:n]) {
+				return []*verify.Report{verify.VerifyPath(path, opts, po)}
+			}
+			return check(f, path, tmp, opts)
 		}
 	}
+	// A stream (standard input, a pipe): read once, so peek.
+	if po.Stream != nil {
+		in = po.Stream(in)
+		po.Stream = nil
+	}
+	br := bufio.NewReaderSize(in, 1<<20)
+	head, _ := br.Peek(512)
+	if !verify.IsArchive(head) {
+		return []*verify.Report{verify.VerifyStream(br, path, opts, po)}
+	}
+	return check(br, path, tmp, opts)
+}
+
+func check(in io.Reader, path, tmp string, opts verify.Options) []*verify.Report {
 	res, err := Check(in, path, tmp, opts)
 	if err != nil {
 		rep := verify.Failed(path, nil, nil, err)
@@ -138,8 +142,5 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 	for _, r := range res.Reports {
 		r.Archive = path
 	}
-	if len(res.Reports) == 0 { // a delta may list no bundle
-		return []*verify.Report{}
-	}
-	return res.Reports
+	return res.Reports // none for a delta that lists no bundle
 }

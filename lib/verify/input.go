@@ -68,6 +68,12 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 	return VerifyFile(f, path, opts) // blobs hashed in parallel
 }
 
+// VerifyStream verifies the bundle read from in, named name, in one pass
+// (standard input, a pipe): VerifyPath for an input already open.
+func VerifyStream(in io.Reader, name string, opts Options, po PathOptions) *Report {
+	return verifyStream(in, name, name, opts, po)
+}
+
 func verifyStream(in io.Reader, name, shown string, opts Options, po PathOptions) *Report {
 	if po.Stream != nil {
 		in = po.Stream(in)
