@@ -81,7 +81,8 @@ func verifyStream(in io.Reader, name, shown string, opts Options, po PathOptions
 	br := bufio.NewReaderSize(in, 1<<20)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name))
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).
+			WithHint("give the path of a bundle (.ctp) or an export archive, or - for standard input"))
 	}
 	if e := identify(head, name, shown, func() io.Reader { return br }); e != nil {
 		return ioReport(name, e)
