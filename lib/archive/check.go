@@ -2,10 +2,13 @@ package archive
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
+	"syscall"
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/verify"
@@ -23,6 +26,12 @@ type CheckResult struct {
 	Reports []*verify.Report
 }
 
+// stopped is Check's error on SIGINT or SIGTERM.
+func stopped(name string) error {
+	return exit.New(exit.IO, "interrupted (SIGINT or SIGTERM): verification stopped, the unpacked blobs were removed").
+		At("archive " + name)
+}
+
 // counter counts the bytes written through it.
 type counter struct {
 	w io.Writer
@@ -36,6 +45,7 @@ func (c *counter) Write(p []byte) (int, error) {
 }
 
 // Check verifies every bundle of the archive r (named name in messages)
+// (ctx, when not nil, stops it: Ctrl-C, SIGTERM, code 11)
 // as ct verify verifies a bundle file, and installs nothing (verify.md §3,
 // archive.md §5). The archive is read with the ct import reader, every
 // rule of archive.md §1–§3 enforced, its blobs extracted into a private
@@ -49,14 +59,17 @@ func (c *counter) Write(p []byte) (int, error) {
 // hash, unreadable) is an error, with its code: no bundle of it is then
 // reported valid. A delta's bundles that need blobs of its base, which
 // only a destination holds, get a report with code 11 saying so.
-func Check(r io.Reader, name, tmp string, opts verify.Options) (*CheckResult, error) {
+func Check(ctx context.Context, r io.Reader, name, tmp string, opts verify.Options) (*CheckResult, error) {
 	dir, err := os.MkdirTemp(tmp, ".ct-verify-")
 	if err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot create a folder to unpack the archive's blobs").At(tmp).
 			WithHint("set TMPDIR to a folder with room for the archive's blobs")
 	}
 	defer os.RemoveAll(dir)
-	st, err := Stage(r, name, dir)
+	st, err := StageWith(r, name, dir, StageOptions{Ctx: ctx})
+	if err != nil && ctx != nil && ctx.Err() != nil {
+		return nil, stopped(name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +82,9 @@ func Check(r io.Reader, name, tmp string, opts verify.Options) (*CheckResult, er
 			if ib, ok := st.Index.Blob(b.Digest); ok && !ib.Present {
 				missing++
 			}
+		}
+		if ctx != nil && ctx.Err() != nil {
+			return nil, stopped(name)
 		}
 		ref := it.Entry.Ref()
 		if missing > 0 {
@@ -116,10 +132,11 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 			if !verify.IsArchive(head[:n]) {
 				return []*verify.Report{verify.VerifyPath(path, opts, po)}
 			}
-			return check(f, path, tmp, opts)
+			return check(po.Ctx, f, f, path, tmp, opts)
 		}
 	}
 	// A stream (standard input, a pipe): read once, so peek.
+	src := in
 	if po.Stream != nil {
 		in = po.Stream(in)
 		po.Stream = nil
@@ -129,11 +146,35 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 	if !verify.IsArchive(head) {
 		return []*verify.Report{verify.VerifyStream(br, path, opts, po)}
 	}
-	return check(br, path, tmp, opts)
+	closer := io.Closer(nil)
+	if c, ok := src.(io.Closer); ok {
+		closer = c
+	}
+	return check(po.Ctx, br, closer, path, tmp, opts)
 }
 
-func check(in io.Reader, path, tmp string, opts verify.Options) []*verify.Report {
-	res, err := Check(in, path, tmp, opts)
+func check(ctx context.Context, in io.Reader, file io.Closer, path, tmp string, opts verify.Options) []*verify.Report {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// While an archive is unpacked, Ctrl-C and SIGTERM stop it and its
+	// folder is removed (code 11); before and after, they act as usual.
+	// The input is closed on the signal, so that a read waiting on a pipe
+	// returns (where the file can be interrupted: a named pipe can).
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan struct{})
+	defer close(done)
+	if file != nil {
+		go func() {
+			select {
+			case <-ctx.Done():
+				file.Close()
+			case <-done:
+			}
+		}()
+	}
+	res, err := Check(ctx, in, path, tmp, opts)
 	if err != nil {
 		rep := verify.Failed(path, nil, nil, err)
 		rep.Archive = path

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -19,6 +20,9 @@ type PathOptions struct {
 	// Stream, when set, wraps an input read in one pass (standard input, a
 	// pipe, a device): ct verify shows progress through it.
 	Stream func(io.Reader) io.Reader
+	// Ctx, when set, stops the unpacking of an export archive (Ctrl-C,
+	// SIGTERM: lib/archive removes what it unpacked, code 11).
+	Ctx context.Context
 	// SkipContent, for a regular file, seeks past the blobs instead of
 	// hashing them (ct explain without --verify): the report says so.
 	SkipContent bool
