@@ -45,9 +45,8 @@ func (c *counter) Write(p []byte) (int, error) {
 }
 
 // Check verifies every bundle of the archive r (named name in messages)
-// (ctx, when not nil, stops it: Ctrl-C, SIGTERM, code 11)
 // as ct verify verifies a bundle file, and installs nothing (verify.md §3,
-// archive.md §5). The archive is read with the ct import reader, every
+// archive.md §5); ctx, when not nil, stops it (Ctrl-C, SIGTERM: code 11). The archive is read with the ct import reader, every
 // rule of archive.md §1–§3 enforced, its blobs extracted into a private
 // folder made under tmp ("" for the system's) and removed before Check
 // returns; each bundle is then rebuilt from its parts, as ct import
