@@ -2,9 +2,7 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"io"
 	"os"
 
 	"github.com/cerro-torre/ct/lib/cli"
@@ -20,7 +18,10 @@ var command = cli.Command{
 content (config, layers, sizes, media types), every signature (signer, suite, fingerprint, valid or
 not, trusted or not and by which trust source), the policy outcome, and the verdict with the exit
 code ct verify would give. On a file it reads only the manifests and signatures and seeks past the
-blobs, so a multi-GiB bundle is explained at once; --verify hashes the blobs as well.
+blobs, so a multi-GiB bundle is explained at once; --verify hashes the blobs as well. The verdict
+says what was checked: VALID only when the content was hashed too; without --verify it reads
+"signatures valid and trusted, content NOT checked (use --verify)". --layers lists the blobs of a
+multi-platform index under each platform.
 
 ct-explain exits 0 when it could explain the bundle, whatever the verdict (use ct verify in
 scripts), and 10 or 11 when the bundle cannot be read at all.
@@ -36,13 +37,13 @@ type flags struct {
 	cli.Globals
 	cli.VersionFlag
 	Bundle  string   `arg:"" name:"BUNDLE" help:"The bundle to explain; - for standard input."`
-	Layers  bool     `help:"List every blob."`
+	Layers  bool     `help:"List every blob (grouped by platform for a multi-platform index)."`
 	Signers bool     `help:"Show full signer fingerprints."`
 	Verify  bool     `help:"Hash every blob too, as ct verify does."`
 	Key     []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
 	Policy  string   `placeholder:"FILE" help:"Evaluate this policy.json (default: the one named in config.toml)."`
 	NoStore bool     `help:"Trust only --key files, not the key store."`
-	JSON    bool     `name:"json" help:"Print the report as JSON (the ct verify --json schema)."`
+	JSON    bool     `name:"json" help:"Print the report as JSON on stdout: a ct.verify/1 document (docs/json/verify.schema.json)."`
 }
 
 func main() {
@@ -53,25 +54,16 @@ func main() {
 		if err != nil {
 			return cli.Escaped(err) // may quote a key or policy file
 		}
-		var in io.Reader = bufio.NewReaderSize(os.Stdin, 1<<20)
-		if f.Bundle != "-" {
-			file, err := os.Open(f.Bundle)
-			if err != nil {
-				return cli.Escaped(exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path"))
-			}
-			defer file.Close()
-			in = file // seekable: blobs are skipped, not read
-			opts.SkipContent = !f.Verify
-		}
-		rep := verify.Verify(in, f.Bundle, opts)
+		rep := verify.VerifyPath(f.Bundle, opts, verify.PathOptions{SkipContent: !f.Verify})
 		if f.JSON {
-			e := json.NewEncoder(os.Stdout)
-			e.SetIndent("", "  ")
-			e.Encode(rep)
+			json.NewEncoder(os.Stdout).Encode(rep) // ct.verify/1, one line
 		} else {
 			explain.Text(os.Stdout, rep, explain.Options{Layers: f.Layers, Signers: f.Signers, Color: cli.UseColor(os.Stdout)})
 		}
 		if c := exit.Code(rep.Code); c == exit.Malformed || c == exit.IO {
+			if err := rep.Err(); err != nil && rep.Manifest == nil {
+				return cli.Escaped(err) // not a bundle, or unreadable: say why
+			}
 			return cli.Escaped(exit.New(c, "the bundle cannot be fully read").At(f.Bundle))
 		}
 		return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/archive"
+	"github.com/cerro-torre/ct/lib/archive/registrydest"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/source"
@@ -104,9 +105,11 @@ func main() {
 			}
 			dest = d
 		}
-		if err := archive.ConfigureDestination(dest, archive.DestinationOptions{Platform: f.Platform, Force: f.Force,
-			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx}}); err != nil {
+		if err := archive.ConfigureDestination(dest, archive.DestinationOptions{Platform: f.Platform, Force: f.Force}); err != nil {
 			return err
+		}
+		if r, ok := dest.(*archive.RegistryDest); ok {
+			r.Push = registrydest.Pusher(source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx})
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()

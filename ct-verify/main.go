@@ -1,32 +1,47 @@
-// Command ct-verify checks a bundle offline: content, signatures, trust and
+// Command ct-verify checks bundles (and export archives) offline: content, signatures, trust and
 // policy, with exit codes scripts can rely on.
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
+	"github.com/cerro-torre/ct/lib/archive"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/progress/meter"
 	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
 var command = cli.Command{
 	Name:    "ct-verify",
-	Summary: "Verify a bundle offline: content, signatures, trust, policy",
-	Detail: `Reads the bundle once (a file, or - for standard input), checks every entry and blob against
+	Summary: "Verify bundles offline: content, signatures, trust, policy",
+	Detail: `Reads each bundle once (a file, or - for standard input), checks every entry and blob against
 manifest.toml, every signature with the key it carries, trust by fingerprint (the key store's keys
 plus every --key file), and the policy (--policy, or the one named in config.toml). Every check
-runs; when several fail, the order 10, 1, 2, 3, 4, 5 decides the exit code. No network is used.
+runs; when several fail, the order 10 and 11, 1, 2, 3, 4, 5 decides the exit code. No network is
+used.
+
+With several bundles, each is verified and gets one line (OK … or FAILED BUNDLE: VERDICT (exit N)),
+and the exit code is the worst by that same order (among equals, the first bundle given). --json
+prints one report per bundle, one JSON object a line, also for a bundle that cannot be read.
+
+An export archive (ct export, plain or zstd) is verified bundle by bundle, offline, installing
+nothing: its blobs are unpacked into a private folder under $TMPDIR, removed afterwards. Keys and a
+policy carried in the archive are not trusted. A file that is not a bundle but something another
+command reads (a docker save tar, an OCI archive) is named, with the command that reads it, and
+exits 10. Reading standard
+input or a pipe on a terminal shows how much was read on stderr (not with -q).
 
 Examples:
   ct verify nginx.ctp
-  ct verify nginx.ctp --key release.pub --policy strict.json
-  curl -s https://mirror/nginx.ctp | ct-verify - --key release.pub && echo ok
+  ct verify nginx.ctp redis.ctp --key release.pub --policy strict.json
+  ct verify mirror.tar.zst --key release.pub
+  curl -s https://mirror/nginx.ctp | ct verify - --key release.pub && echo ok
   ct verify nginx.ctp --json | jq .checks`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.PolicyRejected,
 		exit.MissingAttestation, exit.Malformed, exit.IO},
@@ -35,11 +50,11 @@ Examples:
 type flags struct {
 	cli.Globals
 	cli.VersionFlag
-	Bundle  string   `arg:"" name:"BUNDLE" help:"The bundle to verify; - for standard input."`
+	Bundles []string `arg:"" name:"BUNDLE" help:"The bundles (or export archives) to verify; - for standard input."`
 	Key     []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable); works without a key store."`
 	Policy  string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
 	NoStore bool     `help:"Trust only --key files, not the key store."`
-	JSON    bool     `name:"json" help:"Print the full report as JSON on stdout (schema: docs/spec/verify.md)."`
+	JSON    bool     `name:"json" help:"Print one JSON report per bundle on stdout, one a line (schema: docs/json/verify.schema.json)."`
 	Quiet   bool     `short:"q" help:"Print nothing on success."`
 }
 
@@ -51,41 +66,61 @@ func main() {
 		if err != nil {
 			return cli.Escaped(err) // may quote a key or policy file
 		}
-		var rep *verify.Report
-		if f.Bundle == "-" {
-			rep = verify.Verify(bufio.NewReaderSize(os.Stdin, 1<<20), "-", opts)
-		} else {
-			file, err := os.Open(f.Bundle)
-			if err != nil {
-				return cli.Escaped(exit.Wrap(exit.IO, err, "cannot open bundle").At(f.Bundle).WithHint("check the path"))
+		color := cli.UseColor(os.Stdout)
+		var reps []*verify.Report
+		out := json.NewEncoder(os.Stdout)
+		for _, b := range f.Bundles {
+			var bar *meter.Meter
+			po := verify.PathOptions{Stream: func(r io.Reader) io.Reader {
+				bar = meter.New("ct-verify: reading "+termsafe.Escape(b), f.Quiet)
+				return bar.Reader(r)
+			}}
+			got := archive.VerifyPath(b, opts, po, "") // a bundle, or each bundle of an archive
+			bar.Finish()
+			if len(got) == 0 && !f.Quiet {
+				fmt.Fprintf(os.Stderr, "ct-verify: note: %s holds no bundle (a delta with nothing new)\n", termsafe.Escape(b))
 			}
-			defer file.Close()
-			if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
-				rep = verify.VerifyFile(file, f.Bundle, opts) // blobs hashed in parallel
-			} else { // a pipe or device: one pass, like stdin
-				rep = verify.Verify(bufio.NewReaderSize(file, 1<<20), f.Bundle, opts)
+			for _, rep := range got {
+				report(rep, &f, out, color, len(f.Bundles) > 1 || len(got) > 1 || rep.Archive != "")
 			}
+			reps = append(reps, got...)
 		}
-		if f.JSON {
-			e := json.NewEncoder(os.Stdout)
-			e.SetIndent("", "  ")
-			e.Encode(rep)
-		}
-		if err := rep.Err(); err != nil {
-			// The deciding failure first, then every other one: all checks
-			// ran. Both may quote the bundle: escaped for the terminal.
-			cli.PrintError(os.Stderr, command.Name, cli.Escaped(err))
-			for _, o := range rep.Others() {
-				fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.EscapeControls(o.Error()))
-			}
-			os.Exit(int(exit.CodeOf(err)))
-		}
-		if !f.JSON && !f.Quiet {
-			fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(cli.UseColor(os.Stdout), "green", "OK"),
-				termsafe.Escape(rep.Package), termsafe.Escape(rep.Version), termsafe.Escape(rep.ImageDigest), termsafe.Escape(signers(rep)))
+		if w := verify.Worst(reps); w >= 0 {
+			os.Exit(reps[w].Code)
 		}
 		return nil
 	})
+}
+
+// report prints one bundle's outcome: its JSON line, its errors on stderr,
+// and its line on stdout (FAILED lines only when several bundles are shown).
+func report(rep *verify.Report, f *flags, out *json.Encoder, color, several bool) {
+	if f.JSON {
+		out.Encode(rep) // one report a line, whatever the outcome
+	}
+	name := rep.Bundle
+	if rep.Archive != "" && rep.Archive != rep.Bundle {
+		name = rep.Archive + ": " + rep.Bundle
+	}
+	if err := rep.Err(); err != nil {
+		// The deciding failure first, then every other one: all checks
+		// ran. Both may quote the bundle: escaped.
+		if rep.Archive != "" && rep.Archive != rep.Bundle {
+			fmt.Fprintf(os.Stderr, "ct-verify: in archive %s:\n", termsafe.Escape(rep.Archive))
+		}
+		cli.PrintError(os.Stderr, command.Name, cli.Escaped(err))
+		for _, o := range rep.Others() {
+			fmt.Fprintf(os.Stderr, "ct-verify: also: %s\n", termsafe.EscapeControls(o.Error()))
+		}
+		if !f.JSON && several {
+			fmt.Printf("%s %s: %s (exit %d)\n", cli.Paint(color, "red", "FAILED"), termsafe.Escape(name), rep.Verdict, rep.Code)
+		}
+		return
+	}
+	if !f.JSON && !f.Quiet {
+		fmt.Printf("%s %s %s %s signed by %s\n", cli.Paint(color, "green", "OK"),
+			termsafe.Escape(rep.Package), termsafe.Escape(rep.Version), termsafe.Escape(rep.ImageDigest), termsafe.Escape(signers(rep)))
+	}
 }
 
 // signers names the trusted signers by the verifier's names for their keys,

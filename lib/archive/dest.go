@@ -17,7 +17,6 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
-	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/termsafe"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -550,7 +549,6 @@ func swapIn(tmp, path string) error {
 type DestinationOptions struct {
 	Platform string // --platform: only a docker-archive: chooses an image
 	Force    bool   // --force: replace a docker-archive: FILE of another kind
-	Sources  source.Options
 }
 
 // ConfigureDestination applies o to d (nil with --dry-run alone). A
@@ -569,8 +567,6 @@ func ConfigureDestination(d Destination, o DestinationOptions) error {
 	case *DockerArchiveDest:
 		d.Platform, d.Force = plat, o.Force
 		return nil
-	case *RegistryDest:
-		d.Sources = o.Sources
 	}
 	if plat != nil && d != nil {
 		return exit.New(exit.Usage, "--platform chooses the image written to a docker-archive:, and %s keeps each bundle's whole signed index", termsafe.Escape(d.String())).

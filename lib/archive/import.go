@@ -14,7 +14,6 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
-	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
@@ -487,9 +486,9 @@ func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 	done := make(chan error, 1)
 	var n int64
 	go func() {
-		cw := &progress.Counter{W: pw}
+		cw := &counter{w: pw}
 		err := it.WriteBundle(cw)
-		n = cw.N
+		n = cw.n
 		pw.CloseWithError(err)
 		done <- err
 	}()

@@ -1,16 +1,11 @@
 package archive
 
 import (
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
-	"github.com/cerro-torre/ct/lib/registry"
-	"github.com/cerro-torre/ct/lib/source"
 )
 
 // RegistryDest installs into a registry: each bundle NAME VERSION is pushed
@@ -19,9 +14,14 @@ import (
 // mirror serves exactly the signed images and ct fetch gets the bundles
 // back. A registry shows an image only once its manifest is uploaded, after
 // its blobs: each image appears whole or not at all.
+//
+// The pushing itself is Push, set by the caller (ct-import sets it to
+// lib/archive/registrydest.Pusher): lib/archive links no network code, so
+// that ct-verify can read archives with it (tests/deps).
 type RegistryDest struct {
-	Repo    string // REGISTRY/PREFIX, from docker://REGISTRY/PREFIX
-	Sources source.Options
+	Repo string // REGISTRY/PREFIX, from docker://REGISTRY/PREFIX
+	// Push pushes one verified bundle to ref.
+	Push func(ref string, it *Item) error
 }
 
 func (d *RegistryDest) String() string { return "docker://" + d.Repo }
@@ -42,16 +42,11 @@ func (d *RegistryDest) Ref(it *Item) string {
 // Install pushes each bundle straight from the verified staging folder:
 // no bundle file is written, since the registry needs only its parts.
 func (d *RegistryDest) Install(items []*Item) error {
-	ctx := d.Sources.Context
-	if ctx == nil {
-		ctx = context.Background()
+	if d.Push == nil {
+		return exit.New(exit.Internal, "no registry client was set up for %s", d)
 	}
 	for _, it := range items {
-		it := it
-		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
-			Signatures: it.Signatures, ModTime: it.ModTime(),
-			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.src.Open(b.Digest) }}
-		if _, err := registry.PushParts(ctx, d.Ref(it), parts, d.Sources, true, 0); err != nil {
+		if err := d.Push(d.Ref(it), it); err != nil {
 			if e, ok := err.(*exit.Error); ok && e.Where == "" {
 				e.Where = d.Ref(it)
 			}

@@ -99,7 +99,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 			row("config", "%s (%s)", c.Digest, Size(c.Size))
 		}
 	}
-	row("content", "%d blobs, %s, %d layers", len(m.Blobs), Size(total), layers)
+	row("content", "%s, %s, %s", Plural(len(m.Blobs), "blob"), Size(total), Plural(layers, "layer"))
 	row("manifest", "%s (SHA-256 of manifest.toml, what signatures cover)", rep.ManifestDigest)
 	row("tool", "%s %s", m.Tool.Name, m.Tool.Version)
 	if opts.Layers {
@@ -111,18 +111,41 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		print := func(label string, b bundle.Blob) {
 			fmt.Fprintf(w, "  %-12s %s %10s  %s\n", label, esc(b.Digest), Size(b.Size), esc(b.MediaType))
 		}
+		grouped := len(rep.Images) > 1 || len(rep.Images) == 1 && rep.Images[0].Platform != ""
 		for _, b := range m.Blobs { // manifests and configs first
-			if b.Role != bundle.RoleLayer {
-				print(b.Role, b)
+			if b.Role == bundle.RoleLayer || grouped && b.Role == bundle.RoleConfig {
+				continue
 			}
+			print(b.Role, b)
 		}
-		if len(rep.Layers) > 0 { // an image: its layers in order, base first
+		switch {
+		case len(rep.Images) > 1 || len(rep.Images) == 1 && rep.Images[0].Platform != "":
+			// An index: each image under its platform, layers in image
+			// order; a blob shared by several images is listed under each.
+			for _, img := range rep.Images {
+				p := img.Platform
+				if p == "" {
+					p = "platform not given"
+				}
+				fmt.Fprintf(w, "  %s (image %s, %s)\n", esc(p), esc(img.Digest), Plural(len(img.Layers), "layer"))
+				if c, ok := m.Blob(img.Config); ok {
+					fmt.Fprintf(w, "  ")
+					print("config", c)
+				}
+				for i, d := range img.Layers {
+					if b, ok := m.Blob(d); ok {
+						fmt.Fprintf(w, "  ")
+						print(fmt.Sprintf("layer %d/%d", i+1, len(img.Layers)), b)
+					}
+				}
+			}
+		case len(rep.Layers) > 0: // an image: its layers in order, base first
 			for i, d := range rep.Layers {
 				if b, ok := m.Blob(d); ok {
 					print(fmt.Sprintf("layer %d/%d", i+1, len(rep.Layers)), b)
 				}
 			}
-		} else {
+		default: // the graph was not read intact: manifest.toml's order
 			for _, b := range m.Blobs {
 				if b.Role == bundle.RoleLayer {
 					print("layer", b)
@@ -131,7 +154,10 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 	}
 	fmt.Fprintln(w, "signatures")
-	if len(rep.Signatures) == 0 {
+	switch {
+	case !rep.SignaturesChecked:
+		fmt.Fprintln(w, "  not read: the bundle could not be read as far as its signature entries (see why below)")
+	case len(rep.Signatures) == 0:
 		fmt.Fprintln(w, "  none: the bundle is unsigned")
 	}
 	for _, s := range rep.Signatures {
@@ -184,16 +210,54 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 	verdict(w, rep, opts.Color)
 }
 
+// Plural is "1 layer", "2 layers".
+func Plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// Headline says what was checked and what was not, and the outcome; it
+// says VALID only when every check ran and passed.
+func Headline(rep *verify.Report) string {
+	switch {
+	case rep.Valid && rep.ContentChecked:
+		return "VALID: content, signatures, trust and policy checked"
+	case !rep.SignaturesChecked && rep.Manifest == nil:
+		return "NOT VALID (" + rep.Verdict + "): not a readable bundle; nothing else checked"
+	case !rep.SignaturesChecked:
+		return "NOT VALID (" + rep.Verdict + "): the bundle is truncated or malformed; its signatures could not be read"
+	case rep.Valid:
+		return "signatures valid and trusted, content NOT checked (use --verify)"
+	case rep.ContentChecked:
+		return "NOT VALID (" + rep.Verdict + ")"
+	default:
+		return "NOT VALID (" + rep.Verdict + "), content NOT checked (use --verify)"
+	}
+}
+
 func verdict(w io.Writer, rep *verify.Report, color bool) {
-	v := paint(color, "32", "VALID")
-	if !rep.Valid {
-		v = paint(color, "31", "NOT VALID ("+rep.Verdict+")")
+	h := Headline(rep)
+	switch {
+	case rep.Valid && rep.ContentChecked:
+		h = paint(color, "32", h)
+	case rep.Valid:
+		h = paint(color, "33", h)
+	default:
+		h = paint(color, "31", h)
 	}
-	fmt.Fprintf(w, "verdict %s: ct verify exits %d", v, rep.Code)
-	if !rep.ContentChecked {
-		fmt.Fprint(w, " if the blob content matches (not hashed here: ct explain --verify hashes it)")
+	fmt.Fprintf(w, "verdict %s\n", h)
+	switch {
+	case rep.ContentChecked || !rep.SignaturesChecked:
+		fmt.Fprintf(w, "  ct verify exits %d\n", rep.Code)
+	case rep.Code == 0 || rank(rep.Code) > 1:
+		// Hashing could only add a hash mismatch (1), which outranks
+		// every code after it (verify.md §2).
+		fmt.Fprintf(w, "  ct verify exits %d if the blob content matches, 1 if it does not\n", rep.Code)
+	default:
+		fmt.Fprintf(w, "  ct verify exits %d\n", rep.Code)
 	}
-	fmt.Fprintln(w)
 	if err := rep.Err(); err != nil {
 		fmt.Fprintf(w, "  why: %s\n", escMsg(err.Error()))
 		for _, c := range rep.Checks {
@@ -203,4 +267,15 @@ func verdict(w io.Writer, rep *verify.Report, color bool) {
 			}
 		}
 	}
+}
+
+// rank is a code's place in the order of verify.md §2.
+func rank(code int) int {
+	switch code {
+	case 10, 11:
+		return 0
+	case 0:
+		return 99
+	}
+	return code
 }

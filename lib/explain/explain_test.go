@@ -113,3 +113,72 @@ func FuzzText(f *testing.F) {
 		noControl(t, out.String())
 	})
 }
+
+func explainOpts(t *testing.T, name string, skip bool) string {
+	t.Helper()
+	k, err := keys.ReadPublicFile(filepath.Join(vectors, "trusted.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(vectors, name+".ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := verify.Options{Trusted: []verify.TrustedKey{{Key: k, Source: "--key trusted.pub"}}, SkipContent: skip}
+	var out bytes.Buffer
+	Text(&out, verify.Verify(bytes.NewReader(data), name+".ctp", opts), Options{Layers: true})
+	return out.String()
+}
+
+// TestHeadline: VALID only when the content was hashed; without it the
+// headline says what was not checked; a truncated bundle is never called
+// unsigned.
+func TestHeadline(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		skip      bool
+		want, not []string
+	}{
+		{"valid", false, []string{"verdict VALID: content, signatures, trust and policy checked\n  ct verify exits 0\n"}, nil},
+		{"valid", true, []string{"verdict signatures valid and trusted, content NOT checked (use --verify)\n  ct verify exits 0 if the blob content matches, 1 if it does not\n"}, []string{"VALID"}},
+		{"flipped-layer-byte", true, []string{"content NOT checked (use --verify)"}, []string{"VALID"}},
+		{"flipped-layer-byte", false, []string{"verdict NOT VALID (hash-mismatch)\n  ct verify exits 1\n"}, nil},
+		{"untrusted", true, []string{"verdict NOT VALID (key-not-trusted), content NOT checked (use --verify)\n  ct verify exits 3 if the blob content matches, 1 if it does not\n"}, nil},
+		{"truncated", false, []string{"  not read: the bundle could not be read as far as its signature entries", "its signatures could not be read", "ct verify exits 10"}, []string{"unsigned"}},
+		{"unsigned", false, []string{"none: the bundle is unsigned", "NOT VALID (signature-invalid)"}, nil},
+	} {
+		out := explainOpts(t, c.name, c.skip)
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s (skip %v): output lacks %q:\n%s", c.name, c.skip, w, out)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(out, n) && !(n == "VALID" && strings.Contains(out, "NOT VALID")) {
+				t.Errorf("%s (skip %v): output holds %q:\n%s", c.name, c.skip, n, out)
+			}
+		}
+		if c.skip && strings.Contains(out, "verdict VALID") {
+			t.Errorf("%s: VALID without hashing the content:\n%s", c.name, out)
+		}
+	}
+}
+
+// TestLayersByPlatform: --layers on an index lists each image under its
+// platform, its layers in image order.
+func TestLayersByPlatform(t *testing.T) {
+	out := explainOpts(t, "platforms-index", false)
+	for _, w := range []string{"  linux/amd64 (image sha256:", ", 2 layers)\n    config ", "    layer 2/2 "} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 layers", 1: "1 layer", 2: "2 layers"} {
+		if got := Plural(n, "layer"); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func VerifyFile(f *os.File, name string, opts Options) *Report {
 		}
 	}
 	if !mismatch {
-		rep.ok("blobs", "%d blobs match their digests and sizes", rep.Blobs)
+		rep.ok("blobs", "%s", blobsMatch(rep.Blobs))
 	}
 	return rep.finish()
 }

@@ -12,7 +12,7 @@ import (
 // full, with Verify. The report's ContentChecked is false and its "blobs"
 // check absent: a valid head says nothing about the content.
 func VerifyHead(name string, m *bundle.Manifest, manifestBytes []byte, entries []bundle.Entry, opts Options) *Report {
-	rep := &Report{Schema: 1, Bundle: name, Manifest: m}
+	rep := &Report{Schema: SchemaID, Bundle: name, Manifest: m}
 	rep.Package, rep.Version, rep.ImageDigest = m.Package.Name, m.Package.Version, m.Image.Digest
 	rep.ManifestDigest = bundle.Digest(manifestBytes)
 	rep.Source, rep.Blobs = m.Source.Reference, len(m.Blobs)

@@ -150,7 +150,7 @@ func TestRelabelAttack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(js, []byte(`"keyId":"alice","claimedKeyId":"release-2024"`)) {
+	if !bytes.Contains(js, []byte(`"key":{"keyId":"alice","suite":"CT-SIG-01","fingerprint":"`+f.alice.Fingerprint().String()+`"},"claimedKeyId":"release-2024"`)) {
 		t.Errorf("JSON %s", js)
 	}
 

@@ -25,6 +25,8 @@
 package verify
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,16 +131,42 @@ type Check struct {
 // the key is not trusted: such a signer has no name, only a fingerprint.
 // The entry's label is kept apart as ClaimedKeyID, for people, and nothing
 // (trust, policy, messages that name a signer) relies on it.
+//
+// In JSON (docs/json/verify.schema.json) the key is one object, as in
+// every ct document (docs/cli.md): "key": {"keyId", "suite",
+// "fingerprint"}, keyId present only when the verifier names the key.
 type Signer struct {
-	KeyID        string `json:"keyId,omitempty"` // the verifier's name for the key; "" when not trusted
-	ClaimedKeyID string `json:"claimedKeyId"`    // the entry's key_id: the signer's own label, unverified
-	Fingerprint  string `json:"fingerprint"`
-	Display      string `json:"-"`
-	Suite        string `json:"suite"`
+	KeyID        string // the verifier's name for the key; "" when not trusted
+	ClaimedKeyID string // the entry's key_id: the signer's own label, unverified
+	Fingerprint  string
+	Display      string
+	Suite        string
+	Valid        bool
+	Trusted      bool
+	TrustSource  string
+	Problem      string
+}
+
+// KeyRef is a key as every ct JSON document names it (docs/cli.md).
+type KeyRef struct {
+	KeyID       string `json:"keyId,omitempty"`
+	Suite       string `json:"suite"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+type signerJSON struct {
+	Key          KeyRef `json:"key"`
+	ClaimedKeyID string `json:"claimedKeyId"`
 	Valid        bool   `json:"valid"`
 	Trusted      bool   `json:"trusted"`
 	TrustSource  string `json:"trustSource,omitempty"`
 	Problem      string `json:"problem,omitempty"`
+}
+
+// MarshalJSON writes the signer in the ct.verify/1 shape.
+func (s Signer) MarshalJSON() ([]byte, error) {
+	return json.Marshal(signerJSON{Key: KeyRef{KeyID: s.KeyID, Suite: s.Suite, Fingerprint: s.Fingerprint},
+		ClaimedKeyID: s.ClaimedKeyID, Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource, Problem: s.Problem})
 }
 
 // String names the signer for people: "alice (CT-SIG-01, FINGERPRINT)" for
@@ -159,26 +187,37 @@ func (s Signer) String() string {
 // Report is the outcome of verifying one bundle. Its JSON form is the
 // stable `ct verify --json` schema (docs/spec/verify.md).
 type Report struct {
-	Schema         int              `json:"schema"`
-	Bundle         string           `json:"bundle"`
-	Valid          bool             `json:"valid"`
-	Code           int              `json:"code"`
-	Verdict        string           `json:"verdict"`
-	Package        string           `json:"package,omitempty"`
-	Version        string           `json:"version,omitempty"`
-	ImageDigest    string           `json:"imageDigest,omitempty"`
-	ManifestDigest string           `json:"manifestDigest,omitempty"`
-	Source         string           `json:"source,omitempty"`
-	Blobs          int              `json:"blobs"`
-	ContentChecked bool             `json:"contentChecked"`
-	Layers         []string         `json:"layers,omitempty"` // layer digests in image order (an image, not an index)
-	Signatures     []Signer         `json:"signatures"`
-	Policy         string           `json:"policy,omitempty"`
-	Checks         []Check          `json:"checks"`
-	Manifest       *bundle.Manifest `json:"-"`
-	errs           []error
-	errPos         []int // for each of errs: the blob's position in manifest.toml, or -1
+	Schema         string   `json:"schema"` // SchemaID
+	Bundle         string   `json:"bundle"`
+	Archive        string   `json:"archive,omitempty"` // the export archive the bundle came from (Bundle is then NAME:VERSION)
+	Valid          bool     `json:"valid"`
+	Code           int      `json:"code"`
+	Verdict        string   `json:"verdict"`
+	Package        string   `json:"name,omitempty"`
+	Version        string   `json:"version,omitempty"`
+	ImageDigest    string   `json:"imageDigest,omitempty"`
+	ManifestDigest string   `json:"manifestDigest,omitempty"`
+	Source         string   `json:"source,omitempty"`
+	Blobs          int      `json:"blobs"`
+	ContentChecked bool     `json:"contentChecked"`
+	Layers         []string `json:"layers,omitempty"` // layer digests in image order (an image, not an index)
+	Signatures     []Signer `json:"signatures"`
+	Policy         string   `json:"policy,omitempty"`
+	Checks         []Check  `json:"checks"`
+	// SignaturesChecked is false when the pass ended before the signature
+	// entries (a truncated or malformed bundle): no signature was read, so
+	// an empty Signatures says nothing about whether the bundle is signed.
+	SignaturesChecked bool `json:"signaturesChecked"`
+	// Images lists the images of the bundle's graph, when it was read
+	// intact: for ct explain --layers.
+	Images   []Image          `json:"-"`
+	Manifest *bundle.Manifest `json:"-"`
+	errs     []error
+	errPos   []int // for each of errs: the blob's position in manifest.toml, or -1
 }
+
+// SchemaID names the report's JSON kind (docs/json/verify.schema.json).
+const SchemaID = "ct.verify/1"
 
 // rank orders exit codes by precedence: lower decides.
 var rank = map[exit.Code]int{exit.Malformed: 0, exit.IO: 0, exit.HashMismatch: 1, exit.SignatureInvalid: 2,
@@ -255,13 +294,16 @@ func (r *Report) finish() *Report {
 	if r.Signatures == nil {
 		r.Signatures = []Signer{}
 	}
+	if r.Checks == nil {
+		r.Checks = []Check{}
+	}
 	return r
 }
 
 // Verify reads the bundle from rd (named name in messages) and verifies it.
 // The report always comes back; its Err says why the bundle failed.
 func Verify(rd io.Reader, name string, opts Options) *Report {
-	rep := &Report{Schema: 1, Bundle: name, ContentChecked: !opts.SkipContent}
+	rep := &Report{Schema: SchemaID, Bundle: name, ContentChecked: !opts.SkipContent}
 	br, err := bundle.NewReader(rd, name)
 	if err != nil {
 		rep.fail("bundle", err)
@@ -280,6 +322,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		br.SkipContent()
 	}
 	n := 0 // blobs seen
+	meta := map[string]*bytes.Buffer{}
 	for {
 		b, blob, err := br.NextBlob()
 		if err == io.EOF {
@@ -310,7 +353,12 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			continue
 		}
 		n++
-		if _, err := io.CopyBuffer(discard{}, blob, buf); err != nil {
+		var sink io.Writer = discard{}
+		if keepsMeta(b) {
+			mb := &bytes.Buffer{}
+			meta[b.Digest], sink = mb, mb
+		}
+		if _, err := io.CopyBuffer(sink, blob, buf); err != nil {
 			rep.failBlob(b, n-1, err)
 			if exit.CodeOf(err) != exit.HashMismatch {
 				return rep.finish()
@@ -318,13 +366,18 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		}
 	}
 	if !opts.SkipContent && br.Mismatches() == 0 {
-		rep.ok("blobs", "%d blobs match their digests and sizes", len(m.Blobs))
+		rep.ok("blobs", "%s", blobsMatch(len(m.Blobs)))
 	}
 	switch {
 	case br.GraphSkipped() != "":
 		rep.skip("image graph", "not checked: blob %s does not match its digest, so its bytes cannot be read as part of the image (verify.md §2)", br.GraphSkipped())
 	case br.GraphErr() == nil:
 		rep.ok("image graph", "the blobs form exactly the image %s, and manifest.toml's platform and created match it", m.Image.Digest)
+		mb := map[string][]byte{}
+		for d, b := range meta {
+			mb[d] = b.Bytes()
+		}
+		rep.Images = images(m.Image.Digest, mb)
 	}
 	rep.Layers = br.LayerOrder()
 	entries, err := br.Signatures()
@@ -339,11 +392,20 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 	return rep.finish()
 }
 
+// blobsMatch is the detail of a passed "blobs" check.
+func blobsMatch(n int) string {
+	if n == 1 {
+		return "the 1 blob matches its digest and size"
+	}
+	return fmt.Sprintf("%d blobs match their digests and sizes", n)
+}
+
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts Options) {
+	rep.SignaturesChecked = true
 	if len(entries) == 0 {
 		rep.fail("signatures", exit.New(exit.SignatureInvalid, "the bundle is unsigned").At("bundle "+rep.Bundle).
 			WithHint("sign it with ct sign -k KEY %s -o %s", rep.Bundle, rep.Bundle))
@@ -392,14 +454,18 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 		}
 	}
 	if len(trusted) > 0 {
-		rep.ok("trust", "trusted signer(s): %s", strings.Join(trusted, ", "))
+		label := "trusted signer"
+		if len(trusted) > 1 {
+			label += "s"
+		}
+		rep.ok("trust", "%s: %s", label, strings.Join(trusted, ", "))
 		return
 	}
 	var who []string
 	for _, s := range valid {
 		who = append(who, s.String())
 	}
-	hint := "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub"
+	hint := "if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub; ct key list shows the keys you trust"
 	if len(opts.Trusted) == 0 {
 		hint = "no trusted keys are configured: pass the signer's public key with --key KEY.pub, or import it with ct key import KEY.pub"
 	}

@@ -1,0 +1,33 @@
+// Package registrydest pushes the bundles of a ct import into a registry
+// (archive.md §6, docker://REGISTRY/PREFIX). It is apart from lib/archive
+// so that lib/archive links no network code: ct-verify reads archives with
+// it and must stay offline (tests/deps).
+package registrydest
+
+import (
+	"context"
+	"io"
+
+	"github.com/cerro-torre/ct/lib/archive"
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/registry"
+	"github.com/cerro-torre/ct/lib/source"
+)
+
+// Pusher returns the Push of an archive.RegistryDest: each bundle is pushed
+// straight from the verified staging folder with lib/registry, the image
+// with its own digests, then the bundle artifact. No bundle file is
+// written, since the registry needs only its parts.
+func Pusher(opts source.Options) func(ref string, it *archive.Item) error {
+	return func(ref string, it *archive.Item) error {
+		ctx := opts.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
+			Signatures: it.Signatures, ModTime: it.ModTime(),
+			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }}
+		_, err := registry.PushParts(ctx, ref, parts, opts, true, 0)
+		return err
+	}
+}
