@@ -63,7 +63,9 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		verdict(w, rep, opts.Color)
 		return
 	}
-	fmt.Fprintf(w, "%s %s\n", esc(m.Package.Name), esc(m.Package.Version))
+	// The headline says at once what was checked (issue 9): the name and
+	// version are the bundle's claims, the verdict the verifier's.
+	fmt.Fprintf(w, "%s %s: %s\n", esc(m.Package.Name), esc(m.Package.Version), Headline(rep))
 	// Every row is escaped whole: its arguments come from the bundle.
 	row := func(k, format string, a ...any) { fmt.Fprintf(w, "  %-10s %s\n", k, esc(fmt.Sprintf(format, a...))) }
 	src := m.Source.Transport
