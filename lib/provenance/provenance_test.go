@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/user"
 	"strings"
@@ -116,5 +117,15 @@ func TestNoHostLeak(t *testing.T) {
 	}
 	if len(leaks) < 3 {
 		t.Fatalf("too few host facts to test: %q", leaks)
+	}
+}
+
+// A caller can tell another builder's provenance from a broken ct one.
+func TestUnknownBuildTypeIsDistinct(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		err := Check(v.predicate, v.manifest)
+		if got, want := errors.Is(err, ErrUnknownBuildType), v.name == "bad-build-type"; got != want {
+			t.Errorf("%s: errors.Is(err, ErrUnknownBuildType) = %v: %v", v.name, got, err)
+		}
 	}
 }
