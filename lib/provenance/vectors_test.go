@@ -20,6 +20,7 @@ const vectorDir = "../../tests/vectors/provenance"
 
 type vector struct {
 	name, expect, field string
+	mentions            []string
 	opts                Options
 	manifest            *bundle.Manifest
 	predicate           []byte
@@ -44,6 +45,8 @@ func loadVectors(t testing.TB) []vector {
 				v.expect = val
 			case "field":
 				v.field = val
+			case "mentions":
+				v.mentions = append(v.mentions, val)
 			case "epoch":
 				n, err := strconv.ParseInt(val, 10, 64)
 				if err != nil {
@@ -101,8 +104,10 @@ func TestVectors(t *testing.T) {
 				if exit.CodeOf(err) != exit.Malformed {
 					t.Errorf("exit code %d, want %d: %v", exit.CodeOf(err), exit.Malformed, err)
 				}
-				if !strings.Contains(err.Error(), v.field) {
-					t.Errorf("error does not name %q: %v", v.field, err)
+				for _, want := range append([]string{v.field}, v.mentions...) {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error does not name %q: %v", want, err)
+					}
 				}
 			default:
 				t.Fatalf("unknown expect %q", v.expect)

@@ -131,6 +131,27 @@ func vectors() []vector {
 		"after the JSON", append(encode(good), []byte(" {}")...))
 	bad("not-an-object", "the predicate is a JSON object",
 		"predicate", []byte("[]"))
+	// What a consistency error must quote besides the field: the
+	// predicate's value and manifest.toml's.
+	mentions := map[string][]string{
+		"bad-source-digest":            {hexOf(digest("other")), dIndex},
+		"bad-source-reference":         {"registry.example:5000/apps/web:2.0", ref},
+		"bad-dependency-uri":           {"evil.example/web:1.0", ref},
+		"bad-platform":                 {"linux/arm64", "linux/amd64"},
+		"bad-platforms":                {"[linux/arm64/v8 linux/amd64]", "[linux/amd64 linux/arm64/v8]"},
+		"bad-conversion-source-digest": {digest("x"), dDocker},
+		"bad-build-type":               {"https://example.com/other-builder/v1", "https://cerro-torre.dev/ct-pack/v1"},
+		"bad-builder-id":               {"https://example.com/builder", "https://cerro-torre.dev/ct-pack"},
+	}
+	for i := range vs {
+		for _, m := range mentions[vs[i].name] {
+			vs[i].headers = append(vs[i].headers, "mentions: "+m)
+		}
+		delete(mentions, vs[i].name)
+	}
+	if len(mentions) > 0 {
+		panic("mentions for unknown vectors")
+	}
 	return vs
 }
 

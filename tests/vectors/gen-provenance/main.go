@@ -17,12 +17,14 @@
 //	epoch: <SOURCE_DATE_EPOCH>                          (built, when set)
 //	all-platforms: true                                 (built, when given)
 //	keep-docker-format: true                            (built, when given)
+//	mentions: <text the error must contain>             (malformed; repeatable:
+//	                                                     the predicate's and manifest.toml's values)
 //
 // and the files manifest.toml (the bundle's, canonical) and predicate.json.
 // Meaning: built → provenance.Build(manifest, options) returns predicate.json
 // byte for byte and provenance.Check accepts it; accepted → Check accepts it
 // (another producer's valid encoding); malformed → Check rejects it with
-// exit code 10 (malformed) and an error naming field.
+// exit code 10 (malformed) and an error naming field and every mentions.
 package main
 
 import (
