@@ -80,6 +80,7 @@ func Check(predicate []byte, m *bundle.Manifest) error {
 	if bd.BuildType != BuildType {
 		e := bad("buildDefinition.buildType", "%q is not %q, the only build type ct checks", bd.BuildType, BuildType)
 		e.Err = ErrUnknownBuildType
+		e.Hint = "ct checks the parameters of its own build type only; provenance from another builder is that builder's to check"
 		return e
 	}
 	if rd.Builder.ID == "" {
