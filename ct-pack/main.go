@@ -42,6 +42,14 @@ records the old one in manifest.toml as image.source_digest (signed). --keep-doc
 the source's manifests and digest; such a bundle installs with ct import --to docker:// or
 docker-archive:, or ct push, but not from an extracted bundle or an oci: layout with those tools.
 
+Provenance: --provenance-out FILE writes the bundle's SLSA v1 provenance predicate
+(https://slsa.dev/provenance/v1; build type https://cerro-torre.dev/ct-pack/v1, defined in
+docs/spec/provenance.md) to FILE, atomically and only when the bundle was written: the source
+reference and the digest it resolved to, the platform(s), --all-platforms, --keep-docker-format,
+a Docker conversion, ct's version. It is canonical JSON and reproducible: its times are
+SOURCE_DATE_EPOCH (else --created), and without either it has none; nothing of this machine is in
+it. It is not put into the bundle; ct verify checks it against manifest.toml once it is attested.
+
 An index resolves to the host's platform unless --platform or --all-platforms says otherwise.
 
 Signing: the bundle is signed with -k KEY, else with the key store's default key
@@ -76,6 +84,7 @@ Examples:
   ct pack localhost:5000/app@sha256:… --all-platforms -k release -o app.ctp
   ct pack IMG --no-sign | ct sign -k KEY > app.ctp
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp
+  ct pack IMG -o app.ctp --provenance-out app.slsa.json
 
 ` + regnet.EnvHelp,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
@@ -96,6 +105,7 @@ type flags struct {
 	SignKey          string  `short:"k" name:"sign-key" placeholder:"KEY" help:"Sign with this key: a key id or fingerprint in the key store, or a private key file (default: the store's default key; without one ct pack refuses unless --no-sign)."`
 	NoSign           bool    `help:"Write an unsigned bundle on purpose (ct push and ct verify refuse it unless told otherwise)."`
 	PassphraseFile   string  `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
+	ProvenanceOut    string  `name:"provenance-out" placeholder:"FILE" help:"Also write the bundle's SLSA v1 provenance predicate to FILE (atomically); see Provenance above."`
 	Quiet            bool    `short:"q" help:"No progress bar, notes or summary line."`
 	JSON             bool    `name:"json" help:"Print a ct.pack/1 JSON report (to stdout with -o, else to stderr)."`
 }
@@ -130,7 +140,7 @@ func main() {
 		res, err := pack.Run(ctx, pack.Request{
 			Sign:   pack.SignFunc(key),
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
-			Created: f.Created, Platform: f.Platform,
+			Created: f.Created, Platform: f.Platform, ProvenanceOut: f.ProvenanceOut,
 			Options: pack.Options{Name: f.Name, Version: version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
 				Tool: bundle.Tool{Name: "ct-pack", Version: cli.Version}},
 			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-pack/" + cli.Version},
@@ -179,5 +189,9 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 	fmt.Fprintf(w, "ct-pack: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
 		termsafe.Escape(where), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
 		m.Image.Digest, pack.Count(len(m.Blobs), "blob"), res.Bytes, termsafe.Escape(signed))
+	if res.Provenance != "" {
+		fmt.Fprintf(w, "ct-pack: wrote %s: SLSA v1 provenance of %s (source %s)\n",
+			termsafe.Escape(res.Provenance), m.Image.Digest, m.Source.Digest)
+	}
 	return nil
 }

@@ -24,6 +24,9 @@ type Report struct {
 	Signed         bool         `json:"signed"`
 	Key            *KeyReport   `json:"key,omitempty"` // absent when unsigned
 	Notes          []string     `json:"notes"`         // what stderr's notes say
+	// Provenance is the file the SLSA provenance predicate was written to
+	// (--provenance-out); absent without it.
+	Provenance string `json:"provenance,omitempty"`
 }
 
 // ReportSource is where the image came from (manifest.toml's [source]).
@@ -49,7 +52,7 @@ func NewReport(res *Result, key *keys.PrivateKey) *Report {
 	r := &Report{Schema: "ct.pack/1", Bundle: res.Path, Bytes: res.Bytes, Name: m.Package.Name, Version: m.Package.Version,
 		ManifestDigest: res.ManifestDigest, ImageDigest: m.Image.Digest, SourceDigest: m.Image.SourceDigest,
 		MediaType: m.Image.MediaType, Platform: m.Image.Platform, Platforms: append([]string{}, m.Image.Platforms...),
-		Blobs: len(m.Blobs), Notes: []string{},
+		Blobs: len(m.Blobs), Notes: []string{}, Provenance: res.Provenance,
 		Source: ReportSource{Reference: m.Source.Reference, Transport: m.Source.Transport, Registry: m.Source.Registry,
 			Repository: m.Source.Repository, Tag: m.Source.Tag, Digest: m.Source.Digest}}
 	if key != nil {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/provenance"
 	"github.com/cerro-torre/ct/lib/source"
 )
 
@@ -27,6 +30,10 @@ type Request struct {
 	// Sign, if set, returns the signature entries for the canonical
 	// manifest.toml; they are appended after the blobs.
 	Sign func(manifest []byte) ([]bundle.Entry, error)
+	// ProvenanceOut, if set, is a file to write the bundle's SLSA v1
+	// provenance predicate to (docs/spec/provenance.md), atomically and only
+	// when the bundle was written.
+	ProvenanceOut string
 }
 
 // Result describes a written bundle.
@@ -39,6 +46,9 @@ type Result struct {
 	// NameNote says where a derived package name or version came from;
 	// "" when they were given or taken from a registry repository:tag.
 	NameNote string
+	// Provenance is the path the provenance predicate was written to; ""
+	// without --provenance-out.
+	Provenance string
 }
 
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
@@ -54,6 +64,27 @@ func SourceDateEpoch() (time.Time, error) {
 			WithHint("set it to an integer such as $(git log -1 --format=%%ct), or unset it")
 	}
 	return time.Unix(n, 0).UTC(), nil
+}
+
+// checkProvenanceOut refuses a --provenance-out that would collide with the
+// bundle: standard output, or the -o file itself.
+func checkProvenanceOut(prov, output string, toStdout bool) error {
+	if prov == "" {
+		return nil
+	}
+	if prov == "-" {
+		return exit.New(exit.Usage, "--provenance-out - is not supported: standard output carries the bundle or the --json report").
+			WithHint("write the provenance to a file: --provenance-out FILE.slsa.json")
+	}
+	if !toStdout {
+		a, errA := filepath.Abs(prov)
+		b, errB := filepath.Abs(output)
+		if errA == nil && errB == nil && a == b {
+			return exit.New(exit.Usage, "--provenance-out and -o name the same file %s", prov).
+				WithHint("write the provenance next to the bundle, e.g. --provenance-out %s.slsa.json", strings.TrimSuffix(output, ".ctp"))
+		}
+	}
+	return nil
 }
 
 // Run packs req.Source into a bundle. With an output file, the bundle is
@@ -89,6 +120,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		req.Options.Platform = &p
 	}
 	toStdout := req.Output == "" || req.Output == "-"
+	if err := checkProvenanceOut(req.ProvenanceOut, req.Output, toStdout); err != nil {
+		return nil, err
+	}
 	if toStdout && progress.IsTerminal(req.Stdout) {
 		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
 			WithHint("write it to a file with -o FILE.ctp, or redirect: ct pack %s > FILE.ctp", req.Source)
@@ -114,6 +148,23 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	res := &Result{Path: "-", Manifest: plan.Manifest, NameNote: plan.NameNote}
+	var pf *outfile.File
+	if req.ProvenanceOut != "" {
+		// Built before the bundle is written, from the manifest the plan
+		// has already fixed; committed after it.
+		pred, err := provenance.Build(plan.Manifest, provenance.Options{Time: epoch,
+			AllPlatforms: req.Options.AllPlatforms, KeepDockerFormat: req.Options.KeepDockerFormat})
+		if err != nil {
+			return nil, err
+		}
+		if pf, err = outfile.Create(req.ProvenanceOut); err != nil {
+			return nil, err
+		}
+		defer pf.Abort()
+		if _, err := pf.Write(pred); err != nil {
+			return nil, outfile.IOError(req.ProvenanceOut, err, "cannot write provenance")
+		}
+	}
 	var out io.Writer = req.Stdout
 	outName := "standard output"
 	var of *outfile.File
@@ -141,6 +192,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		if err := of.Commit(); err != nil {
 			return nil, err
 		}
+	}
+	if pf != nil {
+		if err := pf.Commit(); err != nil {
+			return nil, err
+		}
+		res.Provenance = req.ProvenanceOut
 	}
 	mb, _ := plan.Manifest.Encode()
 	res.ManifestDigest = bundle.Digest(mb)
