@@ -182,6 +182,12 @@ type StageOptions struct {
 	// Want says which present blobs to write; the others are hashed and
 	// dropped. nil writes them all.
 	Want func(digest string) bool
+	// AfterHeads, when set, is called once the heads are read and before
+	// any blob is: the caller judges them (signatures, trust, policy) and
+	// returns which blobs to write (replacing Want), or an error that ends
+	// staging with nothing written. One pass over a stream, trust before
+	// disk.
+	AfterHeads func(*Staged) (func(digest string) bool, error)
 }
 
 // ReadHeads reads the archive r up to its first blob, enforcing the rules
@@ -357,6 +363,13 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 			it.src = declared
 		}
 		return st, nil
+	}
+	if so.AfterHeads != nil {
+		want, err := so.AfterHeads(st)
+		if err != nil {
+			return nil, err
+		}
+		so.Want = want
 	}
 	buf := make([]byte, 1<<20)
 	for _, b := range x.Blobs {
