@@ -144,19 +144,19 @@ func TestTamper(t *testing.T) {
 				sg[0] ^= 1
 				e.Signatures[0].Sig = base64.StdEncoding.EncodeToString(sg)
 			}), exit.SignatureInvalid},
-			"keyid": {reenvelope(t, env, func(e *Envelope) { e.Signatures[0].KeyID = "someone" }), exit.SignatureInvalid},
-			"payloadType": {reenvelope(t, env, func(e *Envelope) { e.PayloadType = "application/json" }), exit.Malformed},
+			"keyid":          {reenvelope(t, env, func(e *Envelope) { e.Signatures[0].KeyID = "someone" }), exit.SignatureInvalid},
+			"payloadType":    {reenvelope(t, env, func(e *Envelope) { e.PayloadType = "application/json" }), exit.Malformed},
 			"two signatures": {reenvelope(t, env, func(e *Envelope) { e.Signatures = append(e.Signatures, e.Signatures[0]) }), exit.Malformed},
 			"no signature":   {reenvelope(t, env, func(e *Envelope) { e.Signatures = nil }), exit.Malformed},
 			"url base64": {reenvelope(t, env, func(e *Envelope) {
 				p, _ := base64.StdEncoding.DecodeString(e.Payload)
 				e.Payload = base64.RawURLEncoding.EncodeToString(p)
 			}), exit.Malformed},
-			"unknown field":  {bytes.Replace(env, []byte(`{"payloadType"`), []byte(`{"x":1,"payloadType"`), 1), exit.Malformed},
-			"duplicate key":  {bytes.Replace(env, []byte(`{"payloadType":"application/vnd.in-toto+json"`), []byte(`{"payloadType":"application/vnd.in-toto+json","payloadType":"application/vnd.in-toto+json"`), 1), exit.Malformed},
-			"case-folded":    {bytes.Replace(env, []byte(`"payload":`), []byte(`"PAYLOAD":`), 1), exit.Malformed},
-			"whitespace":     {append(append([]byte{}, env...), ' '), exit.Malformed},
-			"oversized":      {append(bytes.Repeat([]byte(" "), MaxEnvelope), env...), exit.Malformed},
+			"unknown field": {bytes.Replace(env, []byte(`{"payloadType"`), []byte(`{"x":1,"payloadType"`), 1), exit.Malformed},
+			"duplicate key": {bytes.Replace(env, []byte(`{"payloadType":"application/vnd.in-toto+json"`), []byte(`{"payloadType":"application/vnd.in-toto+json","payloadType":"application/vnd.in-toto+json"`), 1), exit.Malformed},
+			"case-folded":   {bytes.Replace(env, []byte(`"payload":`), []byte(`"PAYLOAD":`), 1), exit.Malformed},
+			"whitespace":    {append(append([]byte{}, env...), ' '), exit.Malformed},
+			"oversized":     {append(bytes.Repeat([]byte(" "), MaxEnvelope), env...), exit.Malformed},
 		}
 		for name, c := range cases {
 			if _, err := Verify(c.env, k.Public()); exit.CodeOf(err) != c.code {
