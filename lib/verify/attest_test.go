@@ -68,7 +68,6 @@ func TestAttestationEverySuite(t *testing.T) {
 	}
 }
 
-
 func TestAttestationSignedBundleRefused(t *testing.T) {
 	alice := key(t, keys.SuiteEd25519, "alice", 1)
 	m, blobs := image()
