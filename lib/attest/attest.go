@@ -166,7 +166,11 @@ func Sign(k *keys.PrivateKey, payload []byte) ([]byte, error) {
 		return nil, exit.New(exit.Usage, "the envelope would be %d bytes, over the %d-byte limit", len(out), MaxEnvelope).
 			WithHint("a predicate must be smaller than about 12 MiB")
 	}
-	if _, err := Verify(out, k.Public()); err != nil {
+	p, err := ParseEnvelope(out)
+	if err == nil {
+		err = VerifyParsed(p, k.Public())
+	}
+	if err != nil {
 		return nil, exit.Wrap(exit.Internal, err, "an attestation just signed does not verify")
 	}
 	return out, nil
@@ -198,6 +202,22 @@ func malformed(format string, args ...any) *exit.Error {
 // encoding a writer emits, one signature, standard base64, and a statement
 // that parses. It checks form only; Verify checks the signature.
 func Parse(data []byte) (*Parsed, error) {
+	p, err := ParseEnvelope(data)
+	if err != nil {
+		return nil, err
+	}
+	st, err := ParseStatement(p.Payload)
+	if err != nil {
+		return nil, err
+	}
+	p.Statement = *st
+	return p, nil
+}
+
+// ParseEnvelope parses the envelope alone (attestations.md §2.2, §2.3),
+// leaving Statement empty: Sign uses it to check the signature over any
+// payload it was given.
+func ParseEnvelope(data []byte) (*Parsed, error) {
 	if len(data) > MaxEnvelope {
 		return nil, malformed("envelope of %d bytes is over the %d-byte limit", len(data), MaxEnvelope)
 	}
@@ -225,11 +245,6 @@ func Parse(data []byte) (*Parsed, error) {
 	if p.Sig, err = stdBase64(e.Signatures[0].Sig); err != nil {
 		return nil, malformed("sig is not standard base64 with padding: %v", err)
 	}
-	st, err := ParseStatement(p.Payload)
-	if err != nil {
-		return nil, err
-	}
-	p.Statement = *st
 	return &p, nil
 }
 
