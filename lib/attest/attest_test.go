@@ -3,8 +3,10 @@ package attest
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
@@ -95,7 +97,17 @@ func TestIndependentDSSE(t *testing.T) {
 	body, _ := base64.StdEncoding.DecodeString(e.Payload)
 	sg, _ := base64.StdEncoding.DecodeString(e.Signatures[0].Sig)
 	pae := fmt.Sprintf("DSSEv1 %d %s %d %s", len(e.PayloadType), e.PayloadType, len(body), body)
-	if !ed25519.Verify(ed25519.PublicKey(k.Public().Bytes()), []byte(pae), sg) {
+	// The key as a DSSE client gets it: a PEM "PUBLIC KEY" (PKIX).
+	der, err := x509.MarshalPKIXPublicKey(ed25519.PublicKey(k.Public().Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	pk, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ed25519.Verify(pk.(ed25519.PublicKey), []byte(pae), sg) {
 		t.Fatal("the envelope does not verify as plain DSSE with the Ed25519 key")
 	}
 	if e.Signatures[0].KeyID != "" || e.PayloadType != "application/vnd.in-toto+json" {
