@@ -288,6 +288,17 @@ func ParseStatement(payload []byte) (*Statement, error) {
 			return nil, malformed("the statement has member %q; a Statement v1 has _type, subject, predicateType, predicate", k)
 		}
 	}
+	var subs []map[string]json.RawMessage
+	if err := json.Unmarshal(raw["subject"], &subs); err != nil {
+		return nil, malformed("subject is not an array of objects")
+	}
+	for _, sub := range subs {
+		for k := range sub {
+			if k != "name" && k != "digest" {
+				return nil, malformed("a subject has member %q; a subject has name and digest", k)
+			}
+		}
+	}
 	var st Statement
 	if err := decodeStrict(payload, &st); err != nil {
 		return nil, exit.Wrap(exit.Malformed, err, "not an in-toto statement")

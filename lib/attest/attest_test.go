@@ -218,6 +218,9 @@ func TestStatementStrict(t *testing.T) {
 		"sha512":          strings.Replace(good, `"sha256"`, `"sha512"`, 1),
 		"predicate array": strings.Replace(good, `"predicate":{}`, `"predicate":[]`, 1),
 		"empty name":      strings.Replace(good, `"name":"web"`, `"name":""`, 1),
+		"subject case":    strings.Replace(good, `"name":"web"`, `"NAME":"web"`, 1),
+		"subject member":  strings.Replace(good, `"name":"web"`, `"name":"web","uri":"x"`, 1),
+		"no subject":      strings.Replace(good, `"subject":[{"name":"web","digest":{"sha256":"`+strings.Repeat("ab", 32)+`"}}],`, ``, 1),
 	} {
 		if _, err := ParseStatement([]byte(bad)); exit.CodeOf(err) != exit.Malformed {
 			t.Errorf("%s: %v", name, err)
@@ -241,6 +244,7 @@ func TestPredicates(t *testing.T) {
 		"slsa buildType": {TypeSLSAProvenanceV1, strings.Replace(slsa, `"buildType":"https://cerro-torre.dev/pack/v1",`, "", 1)},
 		"slsa builder":   {TypeSLSAProvenanceV1, strings.Replace(slsa, `"id":"https://cerro-torre.dev/ct-pack"`, `"id":""`, 1)},
 		"slsa ext type":  {TypeSLSAProvenanceV1, strings.Replace(slsa, `{"source":"x"}`, `"x"`, 1)},
+		"slsa case":      {TypeSLSAProvenanceV1, strings.Replace(slsa, `"runDetails"`, `"RunDetails"`, 1)},
 	} {
 		if err := CheckPredicate(c[0], []byte(c[1])); exit.CodeOf(err) != exit.Malformed {
 			t.Errorf("%s: %v", name, err)

@@ -60,6 +60,16 @@ type resourceDescriptor struct {
 // resolvedDependencies entry names a uri, digest or name.
 func checkSLSA(p []byte) error {
 	const k = "SLSA provenance v1"
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(p, &raw); err != nil {
+		return bad(k, "not a JSON object: %v", err)
+	}
+	// Exact names: encoding/json would also take "BuildDefinition".
+	for _, m := range []string{"buildDefinition", "runDetails"} {
+		if _, ok := raw[m]; !ok {
+			return bad(k, "%s is missing", m)
+		}
+	}
 	var s slsaV1
 	if err := json.Unmarshal(p, &s); err != nil {
 		return bad(k, "a member has the wrong type: %v", err)
