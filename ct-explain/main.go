@@ -21,7 +21,8 @@ code ct verify would give. On a file it reads only the manifests and signatures 
 blobs, so a multi-GiB bundle is explained at once; --verify hashes the blobs as well. The verdict
 says what was checked: VALID only when the content was hashed too; without --verify it reads
 "signatures valid and trusted, content NOT checked (use --verify)". --layers lists the blobs of a
-multi-platform index under each platform.
+multi-platform index under each platform; --attestations lists the bundle's attestations (type,
+signer, valid, trusted).
 
 ct-explain exits 0 when it could explain the bundle, whatever the verdict (use ct verify in
 scripts), and 10 or 11 when the bundle cannot be read at all.
@@ -29,6 +30,7 @@ scripts), and 10 or 11 when the bundle cannot be read at all.
 Examples:
   ct explain nginx.ctp
   ct explain nginx.ctp --layers --signers
+  ct explain nginx.ctp --attestations
   ct explain nginx.ctp --policy strict.json --json`,
 	ExitCodes: []exit.Code{exit.Malformed, exit.IO},
 }
@@ -36,14 +38,15 @@ Examples:
 type flags struct {
 	cli.Globals
 	cli.VersionFlag
-	Bundle  string   `arg:"" name:"BUNDLE" help:"The bundle to explain; - for standard input."`
-	Layers  bool     `help:"List every blob (grouped by platform for a multi-platform index)."`
-	Signers bool     `help:"Show full signer fingerprints."`
-	Verify  bool     `help:"Hash every blob too, as ct verify does."`
-	Key     []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
-	Policy  string   `placeholder:"FILE" help:"Evaluate this policy.json (default: the one named in config.toml)."`
-	NoStore bool     `help:"Trust only --key files, not the key store."`
-	JSON    bool     `name:"json" help:"Print the report as JSON on stdout: a ct.verify/1 document (docs/json/verify.schema.json)."`
+	Bundle       string   `arg:"" name:"BUNDLE" help:"The bundle to explain; - for standard input."`
+	Layers       bool     `help:"List every blob (grouped by platform for a multi-platform index)."`
+	Signers      bool     `help:"Show full signer fingerprints."`
+	Attestations bool     `help:"List every attestation: predicate type, signer, and whether it verifies and is trusted."`
+	Verify       bool     `help:"Hash every blob too, as ct verify does."`
+	Key          []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable)."`
+	Policy       string   `placeholder:"FILE" help:"Evaluate this policy.json (default: the one named in config.toml)."`
+	NoStore      bool     `help:"Trust only --key files, not the key store."`
+	JSON         bool     `name:"json" help:"Print the report as JSON on stdout: a ct.verify/1 document (docs/json/verify.schema.json)."`
 }
 
 func main() {
@@ -58,7 +61,7 @@ func main() {
 		if f.JSON {
 			json.NewEncoder(os.Stdout).Encode(rep) // ct.verify/1, one line
 		} else {
-			explain.Text(os.Stdout, rep, explain.Options{Layers: f.Layers, Signers: f.Signers, Color: cli.UseColor(os.Stdout)})
+			explain.Text(os.Stdout, rep, explain.Options{Layers: f.Layers, Signers: f.Signers, Attestations: f.Attestations, Color: cli.UseColor(os.Stdout)})
 		}
 		if c := exit.Code(rep.Code); c == exit.Malformed || c == exit.IO {
 			if err := rep.Err(); err != nil && rep.Manifest == nil {

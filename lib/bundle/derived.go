@@ -54,10 +54,11 @@ func LayoutBytes() []byte {
 }
 
 type ociDescriptor struct {
-	MediaType   string            `json:"mediaType"`
-	Digest      string            `json:"digest"`
-	Size        int64             `json:"size"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+	MediaType    string            `json:"mediaType"`
+	Digest       string            `json:"digest"`
+	Size         int64             `json:"size"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	ArtifactType string            `json:"artifactType,omitempty"`
 }
 
 type ociIndex struct {
@@ -66,19 +67,21 @@ type ociIndex struct {
 	Manifests     []ociDescriptor `json:"manifests"`
 }
 
-// IndexBytes returns the OCI layout's index.json for m: one descriptor, the
-// root image, tagged with the package version so that `skopeo copy
-// oci:DIR:VERSION …` finds it in an extracted bundle.
+// IndexBytes returns the OCI layout's index.json for m: the root image,
+// tagged with the package version so that `skopeo copy oci:DIR:VERSION …`
+// finds it in an extracted bundle, then each attestation manifest (untagged,
+// with its artifactType) in digest order, so that OCI 1.1 tools find them
+// as referrers of the image (attestations.md §4.4).
 func IndexBytes(m *Manifest) ([]byte, error) {
 	return canon.JSON(ociIndex{
 		SchemaVersion: 2,
 		MediaType:     mediaTypeIndex,
-		Manifests: []ociDescriptor{{
+		Manifests: append([]ociDescriptor{{
 			MediaType:   m.Image.MediaType,
 			Digest:      m.Image.Digest,
 			Size:        m.Image.Size,
 			Annotations: map[string]string{ociRefNameAnno: m.Package.Version},
-		}},
+		}}, attestationIndexEntries(m)...),
 	})
 }
 

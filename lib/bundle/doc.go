@@ -19,4 +19,11 @@
 //     manifest, the blobs, the mtime and the signature entries: the reader
 //     accepts exactly one tar encoding (package ustar), zero padding, the
 //     end-of-archive marker and nothing after it, sorted signatures.
+//   - Attestations (docs/spec/attestations.md §4) are blobs like any other:
+//     roles "attestation" (an OCI 1.1 artifact manifest whose subject is the
+//     image) and "envelope" (its DSSE layer), with the empty config. After
+//     the last blob the reader checks each attestation manifest is exactly
+//     AttestationManifest's bytes and that every blob is reachable from the
+//     image or an attestation; Attestations hands them to the verifier,
+//     which checks envelopes with lib/attest (this package does not).
 package bundle

@@ -125,7 +125,7 @@ var (
 	reTime      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
 	reImageTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$`)
 	transports  = map[string]bool{"docker": true, "oci": true, "oci-archive": true, "docker-archive": true}
-	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true}
+	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true, RoleAttestation: true, RoleEnvelope: true}
 )
 
 // ValidName reports whether s may be a package name: lowercase path
@@ -203,7 +203,7 @@ func (m *Manifest) Validate() error {
 			return bad(f+".media_type", "%q is not a media type", b.MediaType)
 		}
 		if !roles[b.Role] {
-			return bad(f+".role", "unknown role %q (index, manifest, config, layer)", b.Role)
+			return bad(f+".role", "unknown role %q (index, manifest, config, layer, attestation, envelope)", b.Role)
 		}
 		if (b.Role == RoleIndex || b.Role == RoleManifest) && b.Size > MaxMetaBlobSize {
 			return bad(f+".size", "%s of %d bytes is over the %d-byte limit", b.Role, b.Size, MaxMetaBlobSize)
@@ -214,6 +214,9 @@ func (m *Manifest) Validate() error {
 			}
 			return bad(f, "blobs are not sorted by digest (%s after %s)", b.Digest, m.Blobs[i-1].Digest)
 		}
+	}
+	if err := m.validateAttestationBlobs(); err != nil {
+		return err
 	}
 	var meta int64
 	for _, b := range m.Blobs {

@@ -58,6 +58,7 @@ type Reader struct {
 	graphErr  error // the image-graph check's failure, once it ran
 	skip      bool  // SkipContent: layers and configs are not read
 	metaBytes int64 // index and manifest bytes kept for the graph check
+	attest    []Attestation
 }
 
 // Entry is a small file read whole from the bundle.
@@ -396,7 +397,9 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	}
 	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
 	if r.Retains(b) {
-		r.metaBytes += b.Size
+		if b.Role != RoleAttestation && b.Role != RoleEnvelope { // bounded on their own (attestations.md §4.3)
+			r.metaBytes += b.Size
+		}
 		if r.metaBytes > MaxMetaTotal {
 			return Blob{}, nil, r.fail(exit.Malformed, where, "index and manifest blobs and the image config add up to more than %d bytes", int64(MaxMetaTotal))
 		}
@@ -488,7 +491,8 @@ func (r *Reader) finishBlobs() error {
 	if r.keptBad != "" {
 		return nil
 	}
-	err := checkClosure(r.m, r.meta)
+	att, err := checkClosure(r.m, r.meta)
+	r.attest = att
 	if err == nil {
 		err = checkClaims(r.m, r.meta)
 	}
@@ -503,7 +507,7 @@ func (r *Reader) finishBlobs() error {
 // config when it is an image config (bundle.md §3). Such a blob is read and
 // checked even under SkipContent.
 func (r *Reader) Retains(b Blob) bool {
-	if b.Role == RoleIndex || b.Role == RoleManifest {
+	if b.Role == RoleIndex || b.Role == RoleManifest || b.Role == RoleAttestation || b.Role == RoleEnvelope {
 		return true
 	}
 	return b.Role == RoleConfig && b.Digest == r.m.Image.Config && IsImageConfigMediaType(b.MediaType)
@@ -713,9 +717,19 @@ type ociManifest struct {
 }
 
 // checkClosure verifies that the blobs form exactly the image graph rooted at
-// image.digest: every descriptor reachable from the root names a listed blob
-// with the same size and media type, and every listed blob is reachable.
-func checkClosure(m *Manifest, meta map[string][]byte) error {
+// image.digest plus the bundle's attestations (attestations.md §4): every
+// descriptor reachable from the root names a listed blob with the same size
+// and media type, every attestation manifest is exactly what a writer emits,
+// and every listed blob is reachable.
+func checkClosure(m *Manifest, meta map[string][]byte) ([]Attestation, error) {
+	att, err := checkGraph(m, meta)
+	if err != nil {
+		return nil, err
+	}
+	return att, nil
+}
+
+func checkGraph(m *Manifest, meta map[string][]byte) ([]Attestation, error) {
 	seen := map[string]bool{}
 	var walk func(d ociDescriptor, role, from string, depth int) error
 	walk = func(d ociDescriptor, role, from string, depth int) error {
@@ -781,23 +795,32 @@ func checkClosure(m *Manifest, meta map[string][]byte) error {
 		rootRole = RoleIndex
 	}
 	if err := walk(ociDescriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}, rootRole, "image", 0); err != nil {
-		return err
+		return nil, err
 	}
 	if rootRole == RoleManifest {
 		om, err := parseOCI(meta[m.Image.Digest]) // walk parsed it already
 		if err != nil || om.Config == nil {
-			return exit.New(exit.Internal, "image manifest %s not parsed", m.Image.Digest)
+			return nil, exit.New(exit.Internal, "image manifest %s not parsed", m.Image.Digest)
 		}
 		if om.Config.Digest != m.Image.Config {
-			return exit.New(exit.Malformed, "image.config is %s but the image manifest's config is %s", m.Image.Config, om.Config.Digest).At(ManifestName)
+			return nil, exit.New(exit.Malformed, "image.config is %s but the image manifest's config is %s", m.Image.Config, om.Config.Digest).At(ManifestName)
 		}
+	}
+	if len(m.attestationRoots()) > 0 {
+		if e, ok := m.Blob(EmptyDigest); !ok || e.Role != RoleConfig || e.MediaType != MediaTypeEmpty || e.Size != 2 {
+			return nil, exit.New(exit.Malformed, "the bundle has attestations but does not list the empty config %s (config, %s, 2 bytes)", EmptyDigest, MediaTypeEmpty).At(ManifestName)
+		}
+	}
+	att, err := checkAttestations(m, meta, seen)
+	if err != nil {
+		return nil, err
 	}
 	for _, b := range m.Blobs {
 		if !seen[b.Digest] {
-			return exit.New(exit.Malformed, "blob %s (%s) is listed but not part of the image", b.Digest, b.Role).At(ManifestName)
+			return nil, exit.New(exit.Malformed, "blob %s (%s) is listed but not part of the image or of an attestation", b.Digest, b.Role).At(ManifestName)
 		}
 	}
-	return nil
+	return att, nil
 }
 
 // checkClaims checks what manifest.toml says about the image against the

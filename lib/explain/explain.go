@@ -25,7 +25,9 @@ import (
 type Options struct {
 	Layers  bool // list every blob
 	Signers bool // full signer details
-	Color   bool // ANSI colour for the marks and the verdict
+	// Attestations lists every attestation (type, signer, verdict).
+	Attestations bool
+	Color        bool // ANSI colour for the marks and the verdict
 }
 
 func paint(on bool, code, s string) string {
@@ -102,6 +104,13 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 	}
 	row("content", "%s, %s, %s", Plural(len(m.Blobs), "blob"), Size(total), Plural(layers, "layer"))
+	if len(rep.Attestations) > 0 {
+		var types []string
+		for _, a := range rep.Attestations {
+			types = append(types, a.PredicateType)
+		}
+		row("attested", "%s (%s; --attestations lists them)", Plural(len(types), "attestation"), strings.Join(types, ", "))
+	}
 	row("manifest", "%s (SHA-256 of manifest.toml, what signatures cover)", rep.ManifestDigest)
 	row("tool", "%s %s", m.Tool.Name, m.Tool.Version)
 	if opts.Layers {
@@ -196,6 +205,9 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 			fmt.Fprintf(w, "    problem     %s\n", escMsg(s.Problem))
 		}
 	}
+	if opts.Attestations {
+		attestations(w, rep, opts)
+	}
 	if rep.Policy != "" {
 		fmt.Fprintf(w, "policy %s\n", esc(rep.Policy))
 		for _, c := range rep.Checks {
@@ -210,6 +222,42 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 	}
 	verdict(w, rep, opts.Color)
+}
+
+// attestations lists every attestation the verifier checked
+// (attestations.md §7): type, signer, verdict.
+func attestations(w io.Writer, rep *verify.Report, opts Options) {
+	fmt.Fprintln(w, "attestations")
+	n := 0
+	for _, b := range rep.Manifest.Blobs {
+		if b.Role == bundle.RoleAttestation {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		fmt.Fprintln(w, "  none")
+	case len(rep.Attestations) == 0:
+		fmt.Fprintf(w, "  %s not checked: the image graph could not be read intact (see below)\n", Plural(n, "attestation"))
+	}
+	for _, a := range rep.Attestations {
+		mark, state := "✓", "valid"
+		switch {
+		case !a.Valid:
+			mark, state = "✗", "INVALID"
+		case !a.Trusted:
+			mark, state = "?", "valid, signer not trusted"
+		default:
+			state = "valid, trusted via " + a.TrustSource
+		}
+		color := map[string]string{"✓": "32", "✗": "31", "?": "33"}[mark]
+		fmt.Fprintf(w, "  %s %s\n", paint(opts.Color, color, mark), esc(a.PredicateType))
+		fmt.Fprintf(w, "    signed by   %s: %s\n", esc(a.Signer()), esc(state))
+		fmt.Fprintf(w, "    artifact    %s (envelope %s)\n", esc(a.Digest), esc(a.Envelope))
+		if a.Problem != "" {
+			fmt.Fprintf(w, "    problem     %s\n", escMsg(a.Problem))
+		}
+	}
 }
 
 // Plural is "1 layer", "2 layers".

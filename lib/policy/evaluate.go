@@ -26,6 +26,19 @@ type Input struct {
 	Manifest       *bundle.Manifest // the bundle's manifest.toml
 	ManifestDigest string           // "sha256:…" of manifest.toml's bytes
 	Signatures     []Signature
+	Attestations   []Attestation
+}
+
+// Attestation is one attestation of the bundle as the verifier saw it
+// (attestations.md §7): its predicate type and its signer, named like a
+// Signature's.
+type Attestation struct {
+	PredicateType string
+	KeyID         string // the verifier's name for the signer's key ("" if none)
+	Fingerprint   keys.Fingerprint
+	Suite         string
+	Valid         bool // envelope, subject and predicate hold
+	Trusted       bool
 }
 
 // Result is the outcome of Evaluate.
@@ -72,10 +85,7 @@ func (p *Policy) Evaluate(in Input) *Result {
 	counted := e.signers(in.Signatures)
 	e.pin(m, in.ManifestDigest, counted)
 	if len(p.RequireAttestations) > 0 {
-		e.check("require_attestations", false,
-			fmt.Sprintf("the policy requires attestations (%s), but bundles of format %d carry none and this ct cannot check them",
-				strings.Join(p.RequireAttestations, ", "), bundle.FormatVersion),
-			"remove require_attestations from %s to verify with this ct, or use a ct that checks attestations", p.Name)
+		e.attestations(in.Attestations)
 	}
 	r := e.res
 	r.OK, r.Code = true, exit.OK
@@ -281,4 +291,61 @@ func quoteList(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// attestations checks require_attestations (policy.md §4.5): every
+// requirement needs an attestation of its type that is valid, by a trusted
+// key, not denied by signers.denied and, when the requirement names signers,
+// by one of them.
+func (e *evaluation) attestations(atts []Attestation) {
+	var denied []string
+	if e.p.Signers != nil {
+		denied = e.p.Signers.Denied
+	}
+	var met, missing []string
+	for _, r := range e.p.RequireAttestations {
+		t := r.PredicateType()
+		var why []string
+		ok := false
+		for _, a := range atts {
+			if a.PredicateType != t {
+				continue
+			}
+			who := signerName(Signature{KeyID: a.KeyID, Fingerprint: a.Fingerprint})
+			switch {
+			case !a.Valid:
+				why = append(why, who+" (invalid)")
+			case !a.Trusted:
+				why = append(why, who+" (key not trusted)")
+			case slices.ContainsFunc(denied, func(pat string) bool { return signerMatches(pat, a.KeyID, a.Fingerprint) }):
+				why = append(why, who+" (denied by signers.denied)")
+			case r.Signers != nil && !slices.ContainsFunc(r.Signers, func(pat string) bool { return signerMatches(pat, a.KeyID, a.Fingerprint) }):
+				why = append(why, fmt.Sprintf("%s (not one of the required signers %s)", who, strings.Join(r.Signers, ", ")))
+			default:
+				ok = true
+				met = append(met, fmt.Sprintf("%s by %s", t, who))
+			}
+			if ok {
+				break
+			}
+		}
+		if ok {
+			continue
+		}
+		want := t
+		if r.Signers != nil {
+			want += " signed by " + strings.Join(r.Signers, " or ")
+		}
+		if len(why) == 0 {
+			missing = append(missing, want+": the bundle has no attestation of this type")
+		} else {
+			missing = append(missing, want+": present but not counted: "+strings.Join(why, ", "))
+		}
+	}
+	if len(missing) == 0 {
+		e.check("require_attestations", true, "required attestations present: "+strings.Join(met, "; "), "")
+		return
+	}
+	e.check("require_attestations", false, "missing attestation(s): "+strings.Join(missing, "; "),
+		"add them with ct attest --predicate FILE --type TYPE -k KEY before signing (or trust their signer: ct key import KEY.pub, --key KEY.pub)")
 }

@@ -109,7 +109,13 @@ func TestEvaluate(t *testing.T) {
 		{"pin nested name", `{"version":1,"pin":{"acme/app":{"digest":"` + dgB + `"}}}`, Input{Manifest: manifest("acme/app", hub, dgA), Signatures: []Signature{alice}}, exit.PolicyRejected, "pin.acme/app.digest", "the pin requires"},
 
 		// require_attestations
-		{"attestations", `{"version":1,"require_attestations":["slsa-provenance"]}`, Input{Manifest: nginx, Signatures: []Signature{alice}}, exit.MissingAttestation, "require_attestations", "requires attestations (slsa-provenance), but bundles of format 1 carry none"},
+		{"attestations", `{"version":1,"require_attestations":["slsa-provenance"]}`, Input{Manifest: nginx, Signatures: []Signature{alice}}, exit.MissingAttestation, "require_attestations", "https://slsa.dev/provenance/v1: the bundle has no attestation of this type"},
+		{"attestation present", `{"version":1,"require_attestations":["slsa-provenance"]}`, Input{Manifest: nginx, Signatures: []Signature{alice},
+			Attestations: []Attestation{{PredicateType: "https://slsa.dev/provenance/v1", KeyID: "alice", Fingerprint: alice.Fingerprint, Suite: alice.Suite, Valid: true, Trusted: true}}}, exit.OK, "require_attestations", "required attestations present: https://slsa.dev/provenance/v1 by alice"},
+		{"attestation by the wrong signer", `{"version":1,"require_attestations":[{"type":"slsa-provenance","signers":["ci-*"]}]}`, Input{Manifest: nginx, Signatures: []Signature{alice},
+			Attestations: []Attestation{{PredicateType: "https://slsa.dev/provenance/v1", KeyID: "alice", Fingerprint: alice.Fingerprint, Suite: alice.Suite, Valid: true, Trusted: true}}}, exit.MissingAttestation, "require_attestations", "not one of the required signers ci-*"},
+		{"attestation untrusted", `{"version":1,"require_attestations":["spdx"]}`, Input{Manifest: nginx, Signatures: []Signature{alice},
+			Attestations: []Attestation{{PredicateType: "https://spdx.dev/Document", Fingerprint: alice.Fingerprint, Suite: alice.Suite, Valid: true}}}, exit.MissingAttestation, "require_attestations", "key not trusted"},
 		{"policy rejection wins over attestations", `{"version":1,"require_attestations":["sbom"],"signers":{"threshold":2}}`, Input{Manifest: nginx, Signatures: []Signature{alice}}, exit.PolicyRejected, "signers.threshold", "1 of 2"},
 
 		// Combinations.

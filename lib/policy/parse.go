@@ -175,6 +175,11 @@ func (p *parser) object(at string, field func(key, at string, off int64) error) 
 	if tok != json.Delim('{') {
 		return off, p.errAt(off, "%s: expected an object, got %s", at, kind(tok))
 	}
+	return p.fields(at, off, field)
+}
+
+// fields reads the members of an object whose '{' (at off) was read.
+func (p *parser) fields(at string, off int64, field func(key, at string, off int64) error) (int64, error) {
 	seen := map[string]bool{}
 	for {
 		tok, koff, err := p.next()
@@ -289,12 +294,7 @@ func (p *parser) policy() (*Policy, error) {
 		case "pin":
 			pol.Pin, err = p.pins()
 		case "require_attestations":
-			pol.RequireAttestations, _, err = p.list(at, func(s, at string, off int64) error {
-				if s == "" || strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
-					return p.errAt(off, "%s: %q is not an attestation name", at, s)
-				}
-				return nil
-			})
+			pol.RequireAttestations, err = p.requirements(at)
 		default:
 			return p.unknown(at, off, "version, signers, registries, suites, pin, require_attestations")
 		}
@@ -307,6 +307,82 @@ func (p *parser) policy() (*Policy, error) {
 		return nil, p.errAt(start, "version: missing").WithHint(`start the policy with "version": %d`, Version)
 	}
 	return pol, nil
+}
+
+// requirements reads require_attestations (policy.md §4.5): an array whose
+// entries are a predicate type (string) or {"type": …, "signers": […]}.
+func (p *parser) requirements(at string) ([]Requirement, error) {
+	tok, off, err := p.next()
+	if err != nil {
+		return nil, err
+	}
+	if tok != json.Delim('[') {
+		return nil, p.errAt(off, "%s: expected an array, got %s", at, kind(tok))
+	}
+	checkType := func(s, at string, off int64) error {
+		if !bundle.ValidPredicateType(s) {
+			return p.errAt(off, "%s: %q is not a predicate type", at, s).
+				WithHint("write a predicate type URI (https://slsa.dev/provenance/v1, https://spdx.dev/Document) or slsa-provenance, spdx")
+		}
+		return nil
+	}
+	var out []Requirement
+	for i := 0; ; i++ {
+		ip := fmt.Sprintf("%s[%d]", at, i)
+		tok, ioff, err := p.next()
+		if err != nil {
+			return nil, err
+		}
+		if tok == json.Delim(']') {
+			return out, nil
+		}
+		if i == MaxList {
+			return nil, p.errAt(ioff, "%s: more than %d entries", at, MaxList)
+		}
+		switch t := tok.(type) {
+		case string:
+			if len(t) > MaxString {
+				return nil, p.errAt(ioff, "%s: longer than %d bytes", ip, MaxString)
+			}
+			if err := checkType(t, ip, ioff); err != nil {
+				return nil, err
+			}
+			out = append(out, Requirement{Type: t})
+			continue
+		}
+		if tok != json.Delim('{') {
+			return nil, p.errAt(ioff, "%s: expected a predicate type or an object, got %s", ip, kind(tok))
+		}
+		var r Requirement
+		haveType := false
+		start, err := p.fields(ip, ioff, func(key, kat string, koff int64) error {
+			var err error
+			switch key {
+			case "type":
+				var s string
+				var soff int64
+				if s, soff, err = p.str(kat); err == nil {
+					err = checkType(s, kat, soff)
+				}
+				r.Type, haveType = s, true
+			case "signers":
+				r.Signers, _, err = p.list(kat, p.checkSigner)
+				if err == nil && r.Signers == nil {
+					err = p.errAt(koff, "%s: empty list", kat).WithHint("name at least one signer, or write the type alone")
+				}
+			default:
+				err = p.unknown(kat, koff, "type, signers")
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !haveType {
+			return nil, p.errAt(start, "%s.type: missing", ip)
+		}
+		out = append(out, r)
+	}
 }
 
 func (p *parser) version() error {

@@ -39,7 +39,9 @@ func TestParseValid(t *testing.T) {
 		{"pin", `{"version":1,"pin":{"nginx":{"digest":"` + dgA + `"},"acme/app":{"manifest_digest":"` + dgA + `","signers":["rel-*"]}}}`,
 			Policy{Version: 1, Pin: map[string]Pin{"nginx": {Digest: dgA}, "acme/app": {ManifestDigest: dgA, Signers: []string{"rel-*"}}}}},
 		{"attestations", `{"version":1,"require_attestations":["slsa-provenance"]}`,
-			Policy{Version: 1, RequireAttestations: []string{"slsa-provenance"}}},
+			Policy{Version: 1, RequireAttestations: []Requirement{{Type: "slsa-provenance"}}}},
+		{"attestations by signers", `{"version":1,"require_attestations":["https://spdx.dev/Document",{"type":"https://slsa.dev/provenance/v1","signers":["ci-*"]}]}`,
+			Policy{Version: 1, RequireAttestations: []Requirement{{Type: "https://spdx.dev/Document"}, {Type: "https://slsa.dev/provenance/v1", Signers: []string{"ci-*"}}}}},
 		{"whitespace", " \n\t{ \"version\" : 1 }\r\n", Policy{Version: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,6 +114,11 @@ func TestParseErrors(t *testing.T) {
 		{"pin signers empty", `{"version":1,"pin":{"nginx":{"signers":[]}}}`, "1:29", "pin.nginx: pins nothing", ""},
 		{"pin type", `{"version":1,"pin":{"nginx":"` + dgA + `"}}`, "1:29", "pin.nginx: expected an object, got a string", ""},
 		{"attestation empty", `{"version":1,"require_attestations":[""]}`, "1:38", "require_attestations[0]", ""},
+		{"attestation space", `{"version":1,"require_attestations":["a b"]}`, "1:38", "not a predicate type", ""},
+		{"attestation number", `{"version":1,"require_attestations":[1]}`, "1:38", "expected a predicate type or an object", ""},
+		{"attestation no type", `{"version":1,"require_attestations":[{"signers":["a"]}]}`, "1:38", "require_attestations[0].type: missing", ""},
+		{"attestation unknown", `{"version":1,"require_attestations":[{"type":"a","by":["a"]}]}`, "1:50", "require_attestations[0].by: unknown field", ""},
+		{"attestation no signers", `{"version":1,"require_attestations":[{"type":"a","signers":[]}]}`, "1:50", "empty list", ""},
 		{"trailing object", `{"version":1} {}`, "1:15", "invalid JSON", ""},
 		{"trailing garbage", "{\"version\":1}\nx", "2:1", "invalid JSON: invalid character 'x' after top-level value", ""},
 		{"truncated", "{\"version\":1,\n", "2:1", "invalid JSON: unexpected end of JSON input", ""},

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"path"
 	"strings"
 
@@ -20,10 +21,46 @@ type Policy struct {
 	Registries          *Registries    `json:"registries,omitempty"`
 	Suites              *Suites        `json:"suites,omitempty"`
 	Pin                 map[string]Pin `json:"pin,omitempty"` // by package name
-	RequireAttestations []string       `json:"require_attestations,omitempty"`
+	RequireAttestations []Requirement  `json:"require_attestations,omitempty"`
 
 	// Name is the name given to Parse (usually the file path), for messages.
 	Name string `json:"-"`
+}
+
+// Requirement is one entry of require_attestations (policy.md §4.5): an
+// attestation of predicate type Type must be present, valid and signed by a
+// trusted key the policy counts; when Signers is set, by a key one of its
+// patterns matches. In JSON it is the type alone (a string) when Signers is
+// nil, else {"type": …, "signers": […]}.
+type Requirement struct {
+	Type    string   `json:"type"`
+	Signers []string `json:"signers,omitempty"`
+}
+
+// MarshalJSON writes the string form when no signers are named.
+func (r Requirement) MarshalJSON() ([]byte, error) {
+	if r.Signers == nil {
+		return json.Marshal(r.Type)
+	}
+	type plain Requirement
+	return json.Marshal(plain(r))
+}
+
+// PredicateAliases are the short names require_attestations accepts for
+// the predicate types ct knows.
+var PredicateAliases = map[string]string{
+	"slsa-provenance": "https://slsa.dev/provenance/v1",
+	"spdx":            "https://spdx.dev/Document",
+	"sbom":            "https://spdx.dev/Document",
+}
+
+// PredicateType returns the predicate type the requirement names (an alias
+// resolved).
+func (r Requirement) PredicateType() string {
+	if t, ok := PredicateAliases[r.Type]; ok {
+		return t
+	}
+	return r.Type
 }
 
 // Signers restricts whose signatures count. Allowed and Denied hold

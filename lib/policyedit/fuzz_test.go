@@ -13,7 +13,7 @@ import (
 func FuzzCanonical(f *testing.F) {
 	f.Add(policy.Example(), "release-*", "oci:*")
 	f.Add([]byte(`{"version":1}`), fpA, "docker.io/library/*")
-	f.Add([]byte(`{"version":1,"signers":{},"registries":{"allowed":["*"]},"suites":{"allowed":["CT-SIG-03"]},"pin":{"a/b":{"signers":["x"]}},"require_attestations":["<&>\u2028"]}`), "a b", "docker.io")
+	f.Add([]byte(`{"version":1,"signers":{},"registries":{"allowed":["*"]},"suites":{"allowed":["CT-SIG-03"]},"pin":{"a/b":{"signers":["x"]}},"require_attestations":["<&>",{"type":"x","signers":["a"]}]}`), "a b", "docker.io")
 	f.Fuzz(func(t *testing.T, data []byte, signer, registry string) {
 		p, err := policy.Parse(data, "p")
 		if err != nil {

@@ -71,7 +71,7 @@ func TestEditKeepsTheRest(t *testing.T) {
 	q := mustParse(t, after)
 	if strings.Join(q.Signers.Allowed, ",") != "zed,alpha,mid-*" || strings.Join(q.Registries.Allowed, ",") != "z.example/*,a.example/*" ||
 		q.Signers.Denied[0] != "old" || q.Pin["a"].Signers[0] != "ops" || q.Pin["b/x"].ManifestDigest == "" ||
-		q.RequireAttestations[0] != "slsa-provenance" || q.Registries.Blocked[0] != "docker.io/library/busybox" {
+		q.RequireAttestations[0].Type != "slsa-provenance" || q.Registries.Blocked[0] != "docker.io/library/busybox" {
 		t.Fatalf("lost something:\n%s", after)
 	}
 	bl, al := strings.Split(string(before), "\n"), strings.Split(string(after), "\n")

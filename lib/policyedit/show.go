@@ -103,7 +103,13 @@ func Describe(p *policy.Policy, canonical bool, t Trust) *Show {
 		pin := p.Pin[n]
 		s.Pins = append(s.Pins, ShowPin{Name: n, ImageDigest: pin.Digest, ManifestDigest: pin.ManifestDigest, Signers: signers(pin.Signers)})
 	}
-	s.RequireAttestations = append(s.RequireAttestations, p.RequireAttestations...)
+	for _, r := range p.RequireAttestations {
+		a := r.PredicateType()
+		if r.Signers != nil {
+			a += " signed by " + strings.Join(r.Signers, " or ")
+		}
+		s.RequireAttestations = append(s.RequireAttestations, a)
+	}
 	for _, w := range t.Warnings(p) {
 		s.Warnings = append(s.Warnings, w.Msg)
 	}
@@ -180,7 +186,7 @@ func (s *Show) Text() string {
 		row(label, "%s: %s", esc(p.Name), strings.Join(parts, ", "))
 	}
 	if len(s.RequireAttestations) > 0 {
-		row("attestations:", "%s (bundles carry none yet: every bundle is rejected, exit 5)", escJoin(s.RequireAttestations))
+		row("attestations:", "%s (required, each valid and by a trusted key; else exit 5)", escJoin(s.RequireAttestations))
 	}
 	return b.String()
 }

@@ -202,8 +202,10 @@ type Report struct {
 	ContentChecked bool     `json:"contentChecked"`
 	Layers         []string `json:"layers,omitempty"` // layer digests in image order (an image, not an index)
 	Signatures     []Signer `json:"signatures"`
-	Policy         string   `json:"policy,omitempty"`
-	Checks         []Check  `json:"checks"`
+	// Attestations lists every attestation checked (attestations.md §7).
+	Attestations []Attestation `json:"attestations"`
+	Policy       string        `json:"policy,omitempty"`
+	Checks       []Check       `json:"checks"`
 	// SignaturesChecked is false when the pass ended before the signature
 	// entries (a truncated or malformed bundle): no signature was read, so
 	// an empty Signatures says nothing about whether the bundle is signed.
@@ -297,6 +299,9 @@ func (r *Report) finish() *Report {
 	if r.Checks == nil {
 		r.Checks = []Check{}
 	}
+	if r.Attestations == nil {
+		r.Attestations = []Attestation{}
+	}
 	return r
 }
 
@@ -386,10 +391,23 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		return rep.finish()
 	}
 	checkSignatures(rep, entries, br.ManifestBytes(), opts)
+	if br.GraphSkipped() != "" && hasAttestations(m) {
+		rep.skip("attestations", "not checked: blob %s does not match its digest (verify.md §2)", br.GraphSkipped())
+	}
+	checkAttestations(rep, br.Attestations(), m.Image.Digest, opts)
 	if opts.Policy != nil {
 		checkPolicy(rep, opts)
 	}
 	return rep.finish()
+}
+
+func hasAttestations(m *bundle.Manifest) bool {
+	for _, b := range m.Blobs {
+		if b.Role == bundle.RoleAttestation {
+			return true
+		}
+	}
+	return false
 }
 
 // blobsMatch is the detail of a passed "blobs" check.
@@ -485,6 +503,14 @@ func checkPolicy(rep *Report, opts Options) {
 		// entry's key_id goes along only as a label for messages.
 		in.Signatures = append(in.Signatures, policy.Signature{KeyID: s.KeyID, Label: s.ClaimedKeyID, Fingerprint: fp,
 			Suite: s.Suite, Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource})
+	}
+	for _, a := range rep.Attestations {
+		fp, err := keys.ParseFingerprint(a.Key.Fingerprint)
+		if err != nil {
+			continue
+		}
+		in.Attestations = append(in.Attestations, policy.Attestation{PredicateType: a.PredicateType, KeyID: a.Key.KeyID,
+			Fingerprint: fp, Suite: a.Key.Suite, Valid: a.Valid, Trusted: a.Trusted})
 	}
 	res := opts.Policy.Evaluate(in)
 	for _, c := range res.Checks {

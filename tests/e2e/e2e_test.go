@@ -144,9 +144,10 @@ func TestScripts(t *testing.T) {
 			"skopeo": cmdSkopeo,
 			"sha256": cmdSHA256,
 			// edit_test.go
-			"relabel-sig": cmdRelabelSig,
-			"vector":      cmdVector,
-			"hostile":     cmdHostile,
+			"relabel-sig":   cmdRelabelSig,
+			"vector":        cmdVector,
+			"hostile":       cmdHostile,
+			"attest-tamper": cmdAttestTamper, // attest_test.go
 			// jsonschema.go
 			"jsonschema": cmdJSONSchema,
 		},

@@ -130,6 +130,7 @@ func main() {
 		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
 	}
 	n := len(vs) + relabelVectors(dir, m, blobs, alice, mallory) // relabel.go
+	n += attestVectors(dir, alice, mallory, pq)                  // attest.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 

@@ -1,0 +1,120 @@
+// Command ct-attest adds a signed attestation (an in-toto statement in a
+// DSSE envelope) to a bundle.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/attesting"
+	"github.com/cerro-torre/ct/lib/cli"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/signing"
+	"github.com/cerro-torre/ct/lib/termsafe"
+)
+
+var command = cli.Command{
+	Name:    "ct-attest",
+	Summary: "Add a signed attestation (SBOM, provenance, scan) to a bundle",
+	Detail: `Reads a bundle from BUNDLE or standard input, checks it fully while streaming it, and writes it
+again with one more attestation: an in-toto Statement v1 about the bundle's image (subject: the
+image digest) whose predicate is the JSON object in --predicate FILE and whose predicate type is
+--type URI, in a DSSE envelope signed with -k KEY (every suite; a CT-SIG-01 envelope verifies
+with any DSSE verifier given the PEM public key). It is stored as an OCI 1.1 artifact of the
+image inside the bundle and listed in manifest.toml (docs/spec/attestations.md).
+
+Attest before signing: the new manifest.toml invalidates every bundle signature, so a signed
+bundle is refused (exit 64) unless --drop-signatures, which drops them and says so; then sign
+again. Known predicate types are checked for structure before signing:
+https://slsa.dev/provenance/v1 and https://spdx.dev/Document (SPDX 2.3).
+
+-k, --sign-key KEY is as for ct sign: a private key file, or a key id or fingerprint in the key
+store; without -k the store's default key signs. The passphrase comes from --passphrase-file,
+CT_PASSPHRASE or the terminal.
+
+The bundle goes to -o FILE (atomically; may be BUNDLE itself) or standard output; the status
+line goes to standard error. --json prints a ct.attest/1 document: on standard output with -o,
+else on standard error.
+
+Examples:
+  ct-pack docker.io/library/nginx:1.26 --no-sign | ct-attest --predicate scan.json --type https://example.com/scan/v1 -k ci | ct-sign -k release > nginx.ctp
+  ct attest --predicate sbom.spdx.json --type https://spdx.dev/Document -k ci nginx.ctp -o nginx.ctp`,
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
+}
+
+type flags struct {
+	cli.Globals
+	cli.VersionFlag
+	Bundle         string `arg:"" optional:"" name:"BUNDLE" default:"-" help:"The bundle to attest; - or nothing for standard input."`
+	Predicate      string `required:"" placeholder:"FILE" help:"The predicate: a file holding one JSON object."`
+	Type           string `required:"" placeholder:"URI" help:"The predicate type, e.g. https://slsa.dev/provenance/v1 or https://spdx.dev/Document."`
+	SignKey        string `short:"k" name:"sign-key" placeholder:"KEY" help:"Signing key of the attestation: a key id or fingerprint in the key store, or a private key file's path (default: the store's default key)."`
+	Output         string `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically; may be BUNDLE itself) instead of standard output."`
+	DropSignatures bool   `name:"drop-signatures" help:"Attest a signed bundle by dropping its signatures (they would no longer verify); sign it again afterwards."`
+	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
+	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
+	JSON           bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+}
+
+func main() {
+	var f flags
+	cli.Main(command, &f, func() error { return cli.Escaped(run(&f)) })
+}
+
+func run(f *flags) error {
+	f.JSON = cli.JSON(f.JSON)
+	ctx, stop := cli.Context()
+	defer stop()
+	key, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
+	if err != nil {
+		return err
+	}
+	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,
+		Key: key, PredicateFile: f.Predicate, PredicateType: f.Type, DropSignatures: f.DropSignatures, Quiet: f.Quiet})
+	if err != nil {
+		return err
+	}
+	if len(res.Dropped) > 0 {
+		fmt.Fprintf(os.Stderr, "ct-attest: warning: dropped %d signature(s) that no longer verify (by %s); sign the bundle again\n",
+			len(res.Dropped), termsafe.Escape(strings.Join(res.Dropped, ", ")))
+	}
+	m := res.Manifest
+	w := os.Stderr
+	if f.JSON {
+		if f.Output != "" && f.Output != "-" {
+			w = os.Stdout
+		}
+		bundle := f.Output
+		if bundle == "" {
+			bundle = "-"
+		}
+		if res.Dropped == nil {
+			res.Dropped = []string{}
+		}
+		return json.NewEncoder(w).Encode(doc{Schema: "ct.attest/1", Bundle: bundle, Name: m.Package.Name, Version: m.Package.Version,
+			ImageDigest: m.Image.Digest, Attestation: res.AttestationDigest, PredicateType: f.Type,
+			Key: keys.RefOf(key.Public()), DroppedSignatures: res.Dropped})
+	}
+	if !f.Quiet {
+		fmt.Fprintf(w, "ct-attest: attested %s\n", termsafe.Escapef("%s %s (%s): %s by %s (%s, %s), attestation %s", m.Package.Name, m.Package.Version,
+			res.Output, f.Type, key.ID(), key.Suite(), key.Fingerprint().Display(), res.AttestationDigest))
+	}
+	return nil
+}
+
+// doc is the ct.attest/1 document (docs/json/attest.schema.json).
+type doc struct {
+	Schema            string      `json:"schema"`
+	Bundle            string      `json:"bundle"`
+	Name              string      `json:"name"`
+	Version           string      `json:"version"`
+	ImageDigest       string      `json:"imageDigest"`
+	Attestation       string      `json:"attestation"`
+	PredicateType     string      `json:"predicateType"`
+	Key               keys.KeyRef `json:"key"`
+	DroppedSignatures []string    `json:"droppedSignatures"`
+}

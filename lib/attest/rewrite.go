@@ -1,0 +1,114 @@
+package attest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+)
+
+// AddRequest says what to attest.
+type AddRequest struct {
+	Key           *keys.PrivateKey
+	PredicateType string
+	Predicate     []byte
+	// DropSignatures lets AddToBundle drop the bundle's signatures, which
+	// the new manifest.toml invalidates (attestations.md §6); without it a
+	// signed bundle is refused.
+	DropSignatures bool
+}
+
+// Added describes the bundle AddToBundle wrote.
+type Added struct {
+	Manifest          *bundle.Manifest
+	AttestationDigest string
+	EnvelopeDigest    string
+	Dropped           []string // fingerprints (entry names) of the signatures dropped
+}
+
+// AddToBundle copies the bundle read from in to out with one more
+// attestation: a statement about its image with req's predicate, signed
+// with req.Key. The input is checked fully on the way, as ct sign checks it.
+// A bundle with signatures is refused unless req.DropSignatures (then they
+// are left out and listed in Added.Dropped): the new manifest.toml is a new
+// bundle that nobody has signed yet. Errors writing out pass through outErr.
+func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outErr func(error) error) (*Added, error) {
+	br, err := bundle.NewReader(in, name)
+	if err != nil {
+		return nil, err
+	}
+	m := br.Manifest()
+	m2, env, am, err := Attach(m, req.Key, req.PredicateType, req.Predicate)
+	if err != nil {
+		return nil, err
+	}
+	bw, err := bundle.NewWriter(out, m2, bundle.WriterOptions{ModTime: br.ModTime()})
+	if err != nil {
+		return nil, wrapOut(err, outErr)
+	}
+	fresh := map[string][]byte{bundle.Digest(env): env, bundle.Digest(am): am}
+	if _, ok := m.Blob(bundle.EmptyDigest); !ok {
+		fresh[bundle.EmptyDigest] = bundle.EmptyConfig
+	}
+	for _, b := range m2.Blobs {
+		if data, ok := fresh[b.Digest]; ok {
+			if err := bw.WriteBlob(b.Digest, bytes.NewReader(data)); err != nil {
+				return nil, wrapOut(err, outErr)
+			}
+			continue
+		}
+		ib, rd, err := br.NextBlob()
+		if err != nil {
+			return nil, br.Decide(err)
+		}
+		if ib.Digest != b.Digest {
+			return nil, exit.New(exit.Internal, "blob %s read where %s was expected", ib.Digest, b.Digest)
+		}
+		if err := bw.WriteBlob(b.Digest, rd); err != nil {
+			var ee *exit.Error
+			if errors.As(err, &ee) {
+				return nil, br.Decide(err)
+			}
+			return nil, wrapOut(err, outErr)
+		}
+	}
+	if _, _, err := br.NextBlob(); err != io.EOF {
+		if err == nil {
+			err = exit.New(exit.Internal, "the input has more blobs than its manifest.toml")
+		}
+		return nil, br.Decide(err)
+	}
+	old, err := br.Signatures()
+	if err != nil {
+		return nil, err
+	}
+	res := &Added{Manifest: m2, AttestationDigest: bundle.Digest(am), EnvelopeDigest: bundle.Digest(env)}
+	if len(old) > 0 {
+		var who []string
+		for _, e := range old {
+			who = append(who, strings.TrimSuffix(strings.TrimPrefix(e.Name, bundle.SignaturesDir), ".sig"))
+		}
+		if !req.DropSignatures {
+			return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(old), strings.Join(who, ", ")).
+				WithHint("attest before signing (ct-pack IMG --no-sign | ct-attest … | ct-sign -k KEY), or pass --drop-signatures and have every signer sign again")
+		}
+		res.Dropped = who
+	}
+	if err := bw.Close(); err != nil {
+		return nil, wrapOut(err, outErr)
+	}
+	return res, nil
+}
+
+func wrapOut(err error, outErr func(error) error) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) || outErr == nil {
+		return err
+	}
+	return outErr(fmt.Errorf("%w", err))
+}

@@ -1,0 +1,90 @@
+package bundle_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/attest"
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+)
+
+func image(t *testing.T) (*bundle.Manifest, map[string][]byte) {
+	blobs := map[string][]byte{}
+	add := func(b []byte) string { d := bundle.Digest(b); blobs[d] = b; return d }
+	cfg := []byte(`{"architecture":"amd64","os":"linux"}`)
+	layer := []byte("layer")
+	cd, ld := add(cfg), add(layer)
+	man := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"` +
+		cd + `","size":` + itoa(len(cfg)) + `},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"` + ld + `","size":5}]}`)
+	md := add(man)
+	m := &bundle.Manifest{Format: 1, Package: bundle.Package{Name: "web", Version: "1.0"},
+		Source: bundle.Source{Reference: "oci:x", Transport: "oci", Digest: md},
+		Image:  bundle.Image{Digest: md, MediaType: bundle.MediaTypeManifest, Size: int64(len(man)), Config: cd, Platform: "linux/amd64"},
+		Tool:   bundle.Tool{Name: "t", Version: "1"},
+		Blobs: []bundle.Blob{{Digest: md, Size: int64(len(man)), MediaType: bundle.MediaTypeManifest, Role: bundle.RoleManifest},
+			{Digest: cd, Size: int64(len(cfg)), MediaType: "application/vnd.oci.image.config.v1+json", Role: bundle.RoleConfig},
+			{Digest: ld, Size: 5, MediaType: "application/vnd.oci.image.layer.v1.tar", Role: bundle.RoleLayer}}}
+	m.SortBlobs()
+	return m, blobs
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestAttestationRoundTrip: an attested bundle reads back with its
+// attestation, lists it in index.json after the tagged image, and twice
+// the same predicate and key give the same bytes.
+func TestAttestationRoundTrip(t *testing.T) {
+	m, blobs := image(t)
+	k, _ := keys.NewPrivateKeyFromSeed(keys.SuiteHybrid, "k", bytes.Repeat([]byte{5}, 64))
+	var in bytes.Buffer
+	w, err := bundle.NewWriter(&in, m, bundle.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b, ok := w.NextBlob(); ok; b, ok = w.NextBlob() {
+		w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest]))
+	}
+	w.Close()
+	var out, again bytes.Buffer
+	req := attest.AddRequest{Key: k, PredicateType: "https://example.com/x/v1", Predicate: []byte(`{"a": 1}`)}
+	res, err := attest.AddToBundle(bytes.NewReader(in.Bytes()), "in", &out, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attest.AddToBundle(bytes.NewReader(in.Bytes()), "in", &again, req, nil)
+	if !bytes.Equal(out.Bytes(), again.Bytes()) {
+		t.Fatal("attesting twice gives different bytes")
+	}
+	m2, _, err := bundle.Check(bytes.NewReader(out.Bytes()), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, _ := bundle.IndexBytes(m2)
+	if !strings.Contains(string(ix), `{"artifactType":"application/vnd.dsse.envelope.v1+json","digest":"`+res.AttestationDigest+`"`) ||
+		!strings.HasPrefix(string(ix), `{"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"1.0"}`) {
+		t.Fatalf("index.json %s", ix)
+	}
+	br, err := bundle.NewReader(bytes.NewReader(out.Bytes()), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, _, err := br.NextBlob()
+		if err != nil {
+			break
+		}
+	}
+	a := br.Attestations()
+	if len(a) != 1 || a[0].Digest != res.AttestationDigest || a[0].SignerSuite != keys.SuiteHybrid || a[0].EnvelopeData == nil {
+		t.Fatalf("%+v", a)
+	}
+	// A second attestation of the same predicate by the same key is refused.
+	var third bytes.Buffer
+	if _, err := attest.AddToBundle(bytes.NewReader(out.Bytes()), "out", &third, req, nil); exit.CodeOf(err) != exit.Usage {
+		t.Fatalf("same attestation twice: %v", err)
+	}
+}

@@ -1,0 +1,109 @@
+package verify
+
+import (
+	"fmt"
+
+	"github.com/cerro-torre/ct/lib/attest"
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+)
+
+// Attestation is one attestation of a bundle as verified
+// (docs/spec/attestations.md §7). Its signer is named like a bundle
+// signer: by the verifier's name for the key (KeyID, only when trusted)
+// and its fingerprint.
+type Attestation struct {
+	Digest        string `json:"digest"` // the attestation manifest's
+	Envelope      string `json:"envelope"`
+	PredicateType string `json:"predicateType"`
+	Key           KeyRef `json:"key"`
+	Valid         bool   `json:"valid"`
+	Trusted       bool   `json:"trusted"`
+	TrustSource   string `json:"trustSource,omitempty"`
+	Problem       string `json:"problem,omitempty"`
+}
+
+// Display names the attestation for people: its digest and type.
+func (a Attestation) Display() string {
+	return fmt.Sprintf("attestation %s (%s)", a.Digest, a.PredicateType)
+}
+
+// Signer names the attestation's signer as Signer.String does.
+func (a Attestation) Signer() string {
+	fp, err := keys.ParseFingerprint(a.Key.Fingerprint)
+	d := a.Key.Fingerprint
+	if err == nil {
+		d = fp.Display()
+	}
+	if a.Key.KeyID != "" {
+		return fmt.Sprintf("%s (%s, %s)", a.Key.KeyID, a.Key.Suite, d)
+	}
+	return fmt.Sprintf("key %s (%s)", d, a.Key.Suite)
+}
+
+// checkAttestations verifies every attestation the bundle reader found
+// (attestations.md §7) and records one check per attestation.
+func checkAttestations(rep *Report, list []bundle.Attestation, imageDigest string, opts Options) {
+	for _, a := range list {
+		res := Attestation{Digest: a.Digest, Envelope: a.Envelope.Digest, PredicateType: a.PredicateType,
+			Key: KeyRef{Suite: a.SignerSuite, Fingerprint: a.SignerFP}}
+		name := "attestation " + a.Digest
+		where := fmt.Sprintf("bundle %s, %s", rep.Bundle, res.Display())
+		fail := func(err error, hint string) {
+			res.Problem = err.Error()
+			rep.Attestations = append(rep.Attestations, res)
+			e := exit.Wrap(exit.CodeOf(err), err, "attestation does not hold").At(where)
+			if hint != "" {
+				e = e.WithHint("%s", hint)
+			}
+			rep.fail(name, e)
+		}
+		const rewrite = "the attestation was damaged or written by a non-conforming tool; attest again with ct attest"
+		pub, err := attest.SignerKey(a)
+		if err != nil {
+			fail(err, rewrite)
+			continue
+		}
+		p, err := attest.Parse(a.EnvelopeData)
+		if err != nil {
+			fail(err, rewrite)
+			continue
+		}
+		if p.Statement.PredicateType != a.PredicateType {
+			fail(exit.New(exit.Malformed, "the statement's predicateType %q differs from the manifest's annotation %q", p.Statement.PredicateType, a.PredicateType), rewrite)
+			continue
+		}
+		if err := attest.VerifyParsed(p, pub); err != nil {
+			fail(err, "the attestation was altered after it was signed; fetch the bundle again from its source")
+			continue
+		}
+		if got := "sha256:" + p.Statement.Subject[0].Digest["sha256"]; got != imageDigest {
+			fail(exit.New(exit.SignatureInvalid, "the statement is about image %s, not this bundle's image %s", got, imageDigest),
+				"the attestation belongs to another image; attest this image again")
+			continue
+		}
+		if err := attest.CheckPredicate(p.Statement.PredicateType, p.Statement.Predicate); err != nil {
+			fail(err, "the predicate is not a well-formed document of its type; regenerate it and attest again")
+			continue
+		}
+		res.Valid = true
+		for _, t := range opts.Trusted {
+			if t.Key.Fingerprint() == pub.Fingerprint() && t.Key.Equal(pub) {
+				res.Trusted, res.TrustSource = true, t.Source
+				if !t.Unnamed {
+					res.Key.KeyID = t.Key.ID()
+				}
+				break
+			}
+		}
+		if !res.Trusted {
+			rep.Attestations = append(rep.Attestations, res)
+			rep.fail(name, exit.New(exit.KeyNotTrusted, "the attestation verifies, but its signer %s is not trusted", res.Signer()).At(where).
+				WithHint("if you trust the signer, import their public key (check its fingerprint with them first): ct key import KEY.pub, or pass --key KEY.pub"))
+			continue
+		}
+		rep.Attestations = append(rep.Attestations, res)
+		rep.ok(name, "valid %s attestation by %s", res.PredicateType, res.Signer())
+	}
+}
