@@ -1,12 +1,14 @@
 package verify
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/provenance"
 )
 
 // Attestation is one attestation of a bundle as verified
@@ -87,6 +89,16 @@ func checkAttestations(rep *Report, list []bundle.Attestation, imageDigest strin
 			fail(err, "the predicate is not a well-formed document of its type; regenerate it and attest again")
 			continue
 		}
+		// ct pack's own provenance must agree with the manifest it was
+		// made with (provenance.md §4): source, digest, platforms and the
+		// Docker conversion. Another builder's provenance is checked for
+		// its structure only (above).
+		if p.Statement.PredicateType == attest.TypeSLSAProvenanceV1 && rep.Manifest != nil && ctBuilt(p.Statement.Predicate) {
+			if err := provenance.Check(p.Statement.Predicate, rep.Manifest); err != nil {
+				fail(err, "the provenance does not describe this bundle; make it again with ct pack --provenance-out and attest it")
+				continue
+			}
+		}
 		res.Valid = true
 		for _, t := range opts.Trusted {
 			if t.Key.Fingerprint() == pub.Fingerprint() && t.Key.Equal(pub) {
@@ -106,4 +118,14 @@ func checkAttestations(rep *Report, list []bundle.Attestation, imageDigest strin
 		rep.Attestations = append(rep.Attestations, res)
 		rep.ok(name, "valid %s attestation by %s", res.PredicateType, res.Signer())
 	}
+}
+
+// ctBuilt reports whether an SLSA v1 predicate names ct pack's build type.
+func ctBuilt(predicate []byte) bool {
+	var p struct {
+		BuildDefinition struct {
+			BuildType string `json:"buildType"`
+		} `json:"buildDefinition"`
+	}
+	return json.Unmarshal(predicate, &p) == nil && p.BuildDefinition.BuildType == provenance.BuildType
 }
