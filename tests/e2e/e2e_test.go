@@ -149,6 +149,8 @@ func TestScripts(t *testing.T) {
 			"hostile":     cmdHostile,
 			// jsonschema.go
 			"jsonschema": cmdJSONSchema,
+
+			"makeinstall": cmdMakeInstall, // makeinstall.go
 		},
 		RequireExplicitExec: true,
 	})
