@@ -166,7 +166,7 @@ func main() {
 		}
 		ok := cli.Paint(cli.UseColor(os.Stderr), "green", "OK")
 		for _, b := range rep.Bundles {
-			fmt.Fprintf(os.Stderr, "ct-import: %s %s %s\n", ok, termsafe.Escape(b.Ref()), b.ManifestDigest)
+			fmt.Fprintf(os.Stderr, "ct-import: %s %s %s\n", ok, termsafe.Escape(b.Ref()), termsafe.Escape(b.ImageDigest))
 		}
 		n := len(rep.Bundles)
 		if f.DryRun {
