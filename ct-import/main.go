@@ -125,7 +125,7 @@ func main() {
 		}
 		where := "into " + f.To
 		if dest == nil {
-			where = "(dry run, no destination)"
+			where = "(no destination given)"
 		}
 		if err != nil {
 			failed := rep.Failed()
