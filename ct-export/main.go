@@ -130,8 +130,9 @@ func main() {
 				return exit.Wrap(exit.IO, err, "cannot write the report")
 			}
 		}
-		if f.Quiet || (f.JSON && out == nil) {
-			// with -o -, the report is on stderr: nothing else goes there
+		if f.Quiet || f.JSON {
+			// the report (warnings included) replaces the status line; with
+			// -o - it is on stderr, and nothing else goes there
 			return nil
 		}
 		for _, w := range res.Warnings {

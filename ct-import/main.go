@@ -161,7 +161,7 @@ func main() {
 			}
 			os.Exit(int(exit.CodeOf(err)))
 		}
-		if f.Quiet {
+		if f.Quiet || f.JSON { // the report replaces the status lines
 			return nil
 		}
 		ok := cli.Paint(cli.UseColor(os.Stderr), "green", "OK")
