@@ -130,7 +130,9 @@ func main() {
 				return exit.Wrap(exit.IO, err, "cannot write the report")
 			}
 		}
-		if f.Quiet {
+		if f.Quiet || f.JSON {
+			// the report (warnings included) replaces the status line; with
+			// -o - it is on stderr, and nothing else goes there
 			return nil
 		}
 		for _, w := range res.Warnings {
@@ -145,6 +147,10 @@ func main() {
 		}
 		if res.PolicyWritten {
 			msg += "; policy.json"
+		}
+		if out == nil {
+			fmt.Fprintf(os.Stderr, "ct-export: wrote the archive to standard output: %s\n", msg)
+			return nil
 		}
 		fmt.Fprintf(os.Stderr, "ct-export: wrote %s: %s\n", termsafe.Escape(f.Output), msg)
 		return nil

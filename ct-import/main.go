@@ -125,7 +125,7 @@ func main() {
 		}
 		where := "into " + f.To
 		if dest == nil {
-			where = "(dry run, no destination)"
+			where = "(no destination given)"
 		}
 		if err != nil {
 			failed := rep.Failed()
@@ -161,12 +161,12 @@ func main() {
 			}
 			os.Exit(int(exit.CodeOf(err)))
 		}
-		if f.Quiet {
+		if f.Quiet || f.JSON { // the report replaces the status lines
 			return nil
 		}
 		ok := cli.Paint(cli.UseColor(os.Stderr), "green", "OK")
 		for _, b := range rep.Bundles {
-			fmt.Fprintf(os.Stderr, "ct-import: %s %s %s\n", ok, termsafe.Escape(b.Ref()), b.ManifestDigest)
+			fmt.Fprintf(os.Stderr, "ct-import: %s %s %s\n", ok, termsafe.Escape(b.Ref()), termsafe.Escape(b.ImageDigest))
 		}
 		n := len(rep.Bundles)
 		if f.DryRun {

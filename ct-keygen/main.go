@@ -111,6 +111,12 @@ func keygen(f *flags) error {
 	if f.Quiet {
 		return nil
 	}
+	if f.JSON { // the report replaces the status lines; the warning stays
+		if pass == nil {
+			fmt.Fprintln(os.Stderr, "ct-keygen: warning: the private key is not encrypted; protect the file")
+		}
+		return nil
+	}
 	state := "encrypted"
 	if pass == nil {
 		state = "NOT encrypted"

@@ -97,7 +97,7 @@ type flags struct {
 	Output           string  `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically) instead of standard output."`
 	Name             string  `placeholder:"NAME" help:"Package name (default: the registry repository's last component; see DEFAULT NAMES above)."`
 	PackageVersion   *string `name:"package-version" placeholder:"VERSION" help:"Package version (default: the tag, else sha256- and 12 hex digits; see DEFAULT NAMES above)."`
-	Platform         string  `placeholder:"OS/ARCH[/VARIANT]" help:"Platform to pick from a multi-platform image (default: the host's)."`
+	Platform         string  `placeholder:"OS/ARCH[/VARIANT]" help:"Platform to pick from a multi-platform image (default: the host's); a single image of another platform is refused."`
 	AllPlatforms     bool    `help:"Pack the whole multi-platform index."`
 	KeepDockerFormat bool    `help:"Keep Docker schema 2 manifests as they are (the source's digest) instead of converting them to OCI; see above for what that limits."`
 	Created          string  `placeholder:"TIME" help:"Record a creation time: RFC 3339 or 'now' (default: SOURCE_DATE_EPOCH if set, else none)."`

@@ -50,7 +50,7 @@ type flags struct {
 	Output         string `short:"o" placeholder:"FILE" help:"Write the signed bundle to FILE (atomically; may be BUNDLE itself) instead of standard output."`
 	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
 	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
-	JSON           bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+	JSON           bool   `name:"json" help:"Print a ct.sign/1 JSON report (to stdout with -o, else to stderr)."`
 }
 
 func main() {

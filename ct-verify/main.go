@@ -54,7 +54,7 @@ type flags struct {
 	Key     []string `placeholder:"PUBFILE" help:"Trust this public key file (repeatable); works without a key store."`
 	Policy  string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
 	NoStore bool     `help:"Trust only --key files, not the key store."`
-	JSON    bool     `name:"json" help:"Print one JSON report per bundle on stdout, one a line (schema: docs/json/verify.schema.json)."`
+	JSON    bool     `name:"json" help:"Print one ct.verify/1 JSON report per bundle on stdout, one a line (docs/json/verify.schema.json)."`
 	Quiet   bool     `short:"q" help:"Print nothing on success."`
 }
 

@@ -523,7 +523,8 @@ func sniff(r io.Reader) (string, error) {
 		return "", err
 	}
 	defer o.Close()
-	h, err := tar.NewReader(o.r).Next()
+	tr := tar.NewReader(o.r)
+	h, err := tr.Next()
 	if err != nil {
 		if o.Zstd {
 			return "archive", nil // Stage reports the damage
@@ -536,5 +537,40 @@ func sniff(r io.Reader) (string, error) {
 	case "manifest.toml":
 		return "bundle", nil
 	}
+	// An image tar is not damaged: say what it is and what reads it.
+	switch imageTarKind(h.Name, tr) {
+	case "docker":
+		return "", exit.New(exit.Malformed, "this is a docker-archive (docker save), not a ct archive or bundle").
+			WithHint("pack it into a signed bundle first (ct pack docker-archive:FILE -o app.ctp), then import the bundle")
+	case "oci":
+		return "", exit.New(exit.Malformed, "this is an OCI image layout archive (oci-archive), not a ct archive or bundle").
+			WithHint("pack it into a signed bundle first (ct pack oci-archive:FILE -o app.ctp), then import the bundle")
+	}
 	return "", malformed(h.Name, "neither a ct archive (first entry %s) nor a bundle (first entry manifest.toml)", IndexName)
+}
+
+// imageTarKind tells a docker save tar ("docker": a manifest.json) from an
+// OCI image layout archive ("oci": oci-layout or index.json, no
+// manifest.json) by entry names only, reading at most 100,000 of them;
+// first is the name of the entry already read.
+func imageTarKind(first string, tr *tar.Reader) string {
+	layout := false
+	name := first
+	for i := 0; i < 100000; i++ {
+		switch strings.TrimPrefix(name, "./") {
+		case "manifest.json":
+			return "docker"
+		case "oci-layout", "index.json":
+			layout = true
+		}
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		name = h.Name
+	}
+	if layout {
+		return "oci"
+	}
+	return ""
 }

@@ -129,7 +129,10 @@ func TestVersionLine(t *testing.T) {
 
 func TestPlainParseError(t *testing.T) {
 	for in, want := range map[string]string{
-		`expected "<SOURCE>"`: `missing argument SOURCE`,
+		`expected "<SOURCE>"`:     `missing argument SOURCE`,
+		`expected "<BUNDLE> ..."`: `missing argument BUNDLE (one or more)`,
+		`expected "<A> <B>"`:      `missing arguments: A B`,
+		`expected "<A> <B> ..."`:  `missing arguments: A B…`,
 		`--color must be one of "auto","always","never" but got "x"`:              `--color must be "auto", "always" or "never", not "x"`,
 		`expected one of "list", "import <FILE>", "export <NAME>"`:                `missing the command: one of list, import, export`,
 		`missing positional arguments <A> <B>`:                                    `missing arguments: A B`,

@@ -75,6 +75,7 @@ var (
 	reMissPos = regexp.MustCompile(`^missing positional arguments (.*)$`)
 	reOneOf   = regexp.MustCompile(`^expected one of (.*)$`)
 	reExpect  = regexp.MustCompile(`^expected (\S+)$`)
+	reExpects = regexp.MustCompile(`^expected "((?:<[^<>"]+>(?: \.\.\.)? ?)+)"$`)
 	reNoValue = regexp.MustCompile(`: missing value, expecting .*$`)
 	reBool    = regexp.MustCompile(`^(?:(--[\w-]+): )?bool value must be .* but got (".*")$`)
 )
@@ -112,6 +113,18 @@ func PlainParseError(msg string) string {
 	}
 	if m := reExpect.FindStringSubmatch(msg); m != nil && strings.Contains(m[1], "<") {
 		msg = "missing argument " + reAngle.ReplaceAllString(m[1], "$1")
+	}
+	// `expected "<BUNDLE> ..."` (one or more), `expected "<A> <B>"`
+	if m := reExpects.FindStringSubmatch(msg); m != nil {
+		args := strings.Fields(strings.ReplaceAll(reAngle.ReplaceAllString(m[1], "$1"), " ...", "…"))
+		switch {
+		case len(args) == 1 && strings.HasSuffix(args[0], "…"):
+			msg = "missing argument " + strings.TrimSuffix(args[0], "…") + " (one or more)"
+		case len(args) == 1:
+			msg = "missing argument " + args[0]
+		default:
+			msg = "missing arguments: " + strings.Join(args, " ")
+		}
 	}
 	msg = strings.Replace(msg, "missing flags: ", "missing required flags: ", 1)
 	if strings.HasPrefix(msg, "unexpected argument ") {

@@ -10,6 +10,7 @@ package exit
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -111,9 +112,20 @@ func (e *Error) Error() string {
 	b.WriteString(e.Msg)
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(e.cause())
 	}
 	return b.String()
+}
+
+// cause is the underlying error's text, without the path an *fs.PathError
+// repeats when Where already names that file ("x.ctp: cannot open bundle:
+// no such file or directory", not "…: open x.ctp: no such file…").
+func (e *Error) cause() string {
+	if pe, ok := e.Err.(*fs.PathError); ok && pe.Path != "" &&
+		(e.Where == pe.Path || strings.HasSuffix(e.Where, " "+pe.Path)) {
+		return pe.Err.Error()
+	}
+	return e.Err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -91,7 +91,7 @@ func TestChangePassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.ChangePassphrase("bob", noPass, noPass, fastKDF)
-	wantCode(t, err, exit.IO, `no key "bob"`)
+	wantCode(t, err, exit.IO, `no key named "bob" in this store`)
 }
 
 // Read-only commands (ct key list, info, export, ct sign) create nothing.

@@ -365,7 +365,7 @@ func find(dir string, ks []*StoredKey, name string) (*StoredKey, error) {
 	}
 	prefix, ok := FingerprintPrefix(name)
 	if !ok {
-		return nil, exit.New(exit.IO, "no key %q in %s", name, dir).
+		return nil, exit.New(exit.IO, "no key named %q in this store", name).At(dir).
 			WithHint("ct key list shows the keys; name a key by id, by at least %d hex digits of its fingerprint, or give a key file's path (with a /)", MinFingerprintPrefix)
 	}
 	var hits []*StoredKey

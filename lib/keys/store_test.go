@@ -159,7 +159,7 @@ func TestStoreFindAndDefault(t *testing.T) {
 		}
 	}
 	_, err = s.Find("carol")
-	wantCode(t, err, exit.IO, `no key "carol"`)
+	wantCode(t, err, exit.IO, `no key named "carol" in this store`)
 	_, err = s.Find(strings.Repeat("f", 16))
 	if err == nil && !a.Fingerprint().HasPrefix(strings.Repeat("f", 16)) {
 		t.Fatal("bogus prefix found a key")

@@ -22,6 +22,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 // Options controls what is packed and how the bundle is described.
@@ -131,6 +132,15 @@ func NewPlan(root *source.Root, opts Options) (*Plan, error) {
 			}
 			if m.Image.Platform, m.Image.Created, err = bundle.ImageClaims(raw); err != nil {
 				return nil, err.(*exit.Error).At(ref.Given)
+			}
+			// --platform names the image wanted: a single image of another
+			// platform is refused, as ct import refuses it, not packed silently.
+			if opts.Platform != nil && root.Index == nil && m.Image.Platform != "" {
+				if have, err := source.ParsePlatform(m.Image.Platform); err == nil && !source.PlatformMatches(*opts.Platform, have) {
+					return nil, exit.New(exit.Usage, "no image for --platform %s; the source is one image, %s",
+						termsafe.Escape(opts.Platform.String()), termsafe.Escape(m.Image.Platform)).At(ref.Given).
+						WithHint("drop --platform to pack it, or name a source that has a %s image", termsafe.Escape(opts.Platform.String()))
+				}
 			}
 		}
 	}

@@ -12,6 +12,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -26,13 +27,24 @@ import (
 // parseRef parses a registry reference (what ct pack accepts as a registry
 // SOURCE); other transports are usage errors.
 func parseRef(s string) (*source.Ref, error) {
+	const hint = "give REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. localhost:5000/app:1.0"
 	ref, err := source.Parse(s)
 	if err != nil {
+		// source.Parse speaks of ct pack's SOURCE; here only a registry
+		// reference is meant, and the hint says so.
+		var e *exit.Error
+		if errors.As(err, &e) && e.Code == exit.Usage {
+			msg := e.Msg
+			if s == "" {
+				msg = "empty registry reference"
+			}
+			return nil, &exit.Error{Code: exit.Usage, Where: "reference " + s, Msg: msg, Err: e.Err, Hint: hint}
+		}
 		return nil, err
 	}
 	if ref.Transport != source.TransportDocker {
 		return nil, exit.New(exit.Usage, "%s is not a registry reference", ref.String()).
-			At("reference " + s).WithHint("give REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. localhost:5000/app:1.0")
+			At("reference " + s).WithHint(hint)
 	}
 	return ref, nil
 }

@@ -29,7 +29,7 @@ func TestLoadKey(t *testing.T) {
 	_, err := LoadKey("", store, none)
 	wantErr(t, err, exit.Usage, "no signing key in")
 	_, err = LoadKey("release", store, none)
-	wantErr(t, err, exit.IO, `no key "release"`)
+	wantErr(t, err, exit.IO, `no key named "release" in this store`)
 	if _, err := os.Stat(store); !os.IsNotExist(err) {
 		t.Fatalf("LoadKey created the store: %v", err)
 	}

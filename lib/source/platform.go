@@ -86,6 +86,10 @@ func platformMatches(want, have v1.Platform) bool {
 	return want.Variant == hv
 }
 
+// PlatformMatches reports whether an image of platform have satisfies
+// --platform want (see platformMatches).
+func PlatformMatches(want, have v1.Platform) bool { return platformMatches(want, have) }
+
 // SelectPlatform picks the image for platform p from idx, walking nested
 // indexes, and returns it with its descriptor. The first match in index order
 // wins. No match is an exit.Usage error listing the platforms available.

@@ -150,6 +150,8 @@ func TestScripts(t *testing.T) {
 			"attest-tamper": cmdAttestTamper, // attest_test.go
 			// jsonschema.go
 			"jsonschema": cmdJSONSchema,
+
+			"makeinstall": cmdMakeInstall, // makeinstall.go
 		},
 		RequireExplicitExec: true,
 	})

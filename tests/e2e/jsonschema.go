@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -27,6 +28,8 @@ func cmdJSONSchema(ts *testscript.TestScript, neg bool, args []string) {
 	if _, err := os.Stat(schema); err != nil {
 		ts.Fatalf("no schema %s: %v", schema, err)
 	}
+	refs, err := schemaRefs(schema)
+	ts.Check(err)
 	data, err := os.ReadFile(ts.MkAbs(args[1]))
 	ts.Check(err)
 	docs := strings.Split(strings.TrimSpace(string(data)), "\n")
@@ -36,8 +39,8 @@ func cmdJSONSchema(ts *testscript.TestScript, neg bool, args []string) {
 	for i, d := range docs {
 		f := filepath.Join(ts.Getenv("WORK"), ".jsonschema-doc.json")
 		ts.Check(os.WriteFile(f, []byte(d), 0o644))
-		out, err := exec.Command(ajv, "validate", "--spec=draft2020", "--strict=true", "-c", "ajv-formats",
-			"-s", schema, "-d", f).CombinedOutput()
+		out, err := exec.Command(ajv, append(append([]string{"validate", "--spec=draft2020", "--strict=true", "-c", "ajv-formats",
+			"-s", schema}, refs...), "-d", f)...).CombinedOutput()
 		switch {
 		case err != nil && !neg:
 			ts.Fatalf("document %d of %s does not satisfy %s:\n%s", i+1, args[1], args[0], out)
@@ -46,3 +49,24 @@ func cmdJSONSchema(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 }
+
+// schemaRefs returns ajv's -r arguments for the other schemas that schema
+// refers to ("$ref": "verify.schema.json": ct.fetch/1 and ct.import/1 embed
+// the verify report), so that what they embed is checked too.
+func schemaRefs(schema string) ([]string, error) {
+	src, err := os.ReadFile(schema)
+	if err != nil {
+		return nil, err
+	}
+	var refs []string
+	seen := map[string]bool{}
+	for _, m := range reSchemaRef.FindAllStringSubmatch(string(src), -1) {
+		if f := filepath.Join(filepath.Dir(schema), m[1]); !seen[f] {
+			seen[f] = true
+			refs = append(refs, "-r", f)
+		}
+	}
+	return refs, nil
+}
+
+var reSchemaRef = regexp.MustCompile(`"\$ref":\s*"([a-z0-9.-]+\.schema\.json)"`)
