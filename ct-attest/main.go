@@ -57,7 +57,7 @@ type flags struct {
 	DropSignatures bool   `name:"drop-signatures" help:"Attest a signed bundle by dropping its signatures (they would no longer verify); sign it again afterwards."`
 	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
 	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
-	JSON           bool   `name:"json" help:"Print a JSON report (to stdout with -o, else to stderr)."`
+	JSON           bool   `name:"json" help:"Print a ct.attest/1 JSON report (to stdout with -o, else to stderr)."`
 }
 
 func main() {
