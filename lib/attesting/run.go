@@ -14,8 +14,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
-	"github.com/cerro-torre/ct/lib/outfile"
-	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/stage"
 )
 
 // Request says what to attest and where.
@@ -68,62 +67,19 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var in io.Reader = req.Stdin
-	inName := "-"
-	var size int64 = -1
-	if req.Input != "" && req.Input != "-" {
-		f, err := os.Open(req.Input)
-		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot open bundle").At(req.Input).WithHint("check the path")
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil {
-			size = st.Size()
-		}
-		in, inName = f, req.Input
-	} else if progress.IsTerminal(req.Stdin) {
-		return nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
-			WithHint("name a bundle (ct attest --predicate F --type T -k KEY x.ctp -o y.ctp) or pipe one in (ct-pack IMG --no-sign | ct-attest … | ct-sign -k KEY > x.ctp)")
-	}
-	toStdout := req.Output == "" || req.Output == "-"
-	if toStdout && progress.IsTerminal(req.Stdout) {
-		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
-			WithHint("write it to a file with -o FILE.ctp, or redirect: ct attest … %s > FILE.ctp", req.Input)
-	}
-	var out io.Writer = req.Stdout
-	outName := "standard output"
-	var of *outfile.File
-	if !toStdout {
-		if of, err = outfile.Create(req.Output); err != nil {
-			return nil, err
-		}
-		defer of.Abort()
-		out, outName = of, req.Output
-	}
-	bar := progress.New(size, "attesting", req.Quiet || size < 0)
-	added, err := attest.AddToBundle(bar.Reader(ctxReader{ctx, in}), inName, out,
-		attest.AddRequest{Key: req.Key, PredicateType: req.PredicateType, Predicate: pred, DropSignatures: req.DropSignatures},
-		func(err error) error { return outfile.IOError(outName, err, "cannot write bundle") })
-	bar.Finish()
+	var added *attest.Added
+	out, err := stage.Run(ctx, stage.IO{Input: req.Input, Output: req.Output, Stdin: req.Stdin, Stdout: req.Stdout, Quiet: req.Quiet,
+		Verb:         "attesting",
+		NamedHint:    "name a bundle (ct attest --predicate F --type T -k KEY x.ctp -o y.ctp) or pipe one in (ct-pack IMG --no-sign | ct-attest … | ct-sign -k KEY > x.ctp)",
+		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: ct attest … %s > FILE.ctp"},
+		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
+			var err error
+			added, err = attest.AddToBundle(in, inName, w,
+				attest.AddRequest{Key: req.Key, PredicateType: req.PredicateType, Predicate: pred, DropSignatures: req.DropSignatures}, werr)
+			return err
+		})
 	if err != nil {
 		return nil, err
 	}
-	if of != nil {
-		if err := of.Commit(); err != nil {
-			return nil, err
-		}
-	}
-	return &Result{Output: outName, Added: added}, nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, exit.Wrap(exit.IO, err, "interrupted")
-	}
-	return c.r.Read(p)
+	return &Result{Output: out, Added: added}, nil
 }

@@ -15,10 +15,9 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
-	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/passphrase"
-	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/stage"
 )
 
 // LoadKey returns the private key named by name (docs/cli.md, -k): a path
@@ -157,65 +156,19 @@ type Result struct {
 // in place (Input == Output) is allowed, since the output replaces the
 // input only when complete.
 func Run(ctx context.Context, req Request) (*Result, error) {
-	var in io.Reader = req.Stdin
-	inName := "-"
-	var size int64 = -1
-	if req.Input != "" && req.Input != "-" {
-		f, err := os.Open(req.Input)
-		if err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot open bundle").At(req.Input).WithHint("check the path")
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil {
-			size = st.Size()
-		}
-		in, inName = f, req.Input
-	} else if progress.IsTerminal(req.Stdin) {
-		return nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
-			WithHint("name a bundle (ct sign -k KEY x.ctp -o signed.ctp) or pipe one in (ct-pack IMG | ct-sign -k KEY > x.ctp)")
-	}
-	toStdout := req.Output == "" || req.Output == "-"
-	if toStdout && progress.IsTerminal(req.Stdout) {
-		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
-			WithHint("write it to a file with -o FILE.ctp, or redirect: ct sign -k KEY %s > FILE.ctp", req.Input)
-	}
-	var out io.Writer = req.Stdout
-	outName := "standard output"
-	var of *outfile.File
-	if !toStdout {
-		var err error
-		if of, err = outfile.Create(req.Output); err != nil {
-			return nil, err
-		}
-		defer of.Abort()
-		out, outName = of, req.Output
-	}
-	bar := progress.New(size, "signing", req.Quiet || size < 0)
-	m, e, err := sig.SignBundle(bar.Reader(ctxReader{ctx, in}), inName, out, req.Key, func(err error) error {
-		return outfile.IOError(outName, err, "cannot write bundle")
-	})
-	bar.Finish()
+	var m *bundle.Manifest
+	var e *sig.Entry
+	out, err := stage.Run(ctx, stage.IO{Input: req.Input, Output: req.Output, Stdin: req.Stdin, Stdout: req.Stdout, Quiet: req.Quiet,
+		Verb:         "signing",
+		NamedHint:    "name a bundle (ct sign -k KEY x.ctp -o signed.ctp) or pipe one in (ct-pack IMG | ct-sign -k KEY > x.ctp)",
+		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: ct sign -k KEY %s > FILE.ctp"},
+		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
+			var err error
+			m, e, err = sig.SignBundle(in, inName, w, req.Key, werr)
+			return err
+		})
 	if err != nil {
 		return nil, err
 	}
-	if of != nil {
-		if err := of.Commit(); err != nil {
-			return nil, err
-		}
-	}
-	return &Result{Output: outName, Manifest: m, Entry: e, KeyID: req.Key.ID()}, nil
-}
-
-// ctxReader stops reading when ctx is done (Ctrl-C), so that deferred
-// clean-up removes a partial output file.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, exit.Wrap(exit.IO, err, "interrupted")
-	}
-	return c.r.Read(p)
+	return &Result{Output: out, Manifest: m, Entry: e, KeyID: req.Key.ID()}, nil
 }

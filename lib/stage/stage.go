@@ -1,0 +1,103 @@
+// Package stage is the shell of a pipeline stage that rewrites a bundle:
+// ct sign and ct attest read a bundle from a file or standard input and
+// write the result atomically to a file or to standard output
+// (docs/cli.md, "Streams"). The shell owns what every such stage must get
+// right the same way: refusing a terminal on either side, an atomic output
+// file (a file may be rewritten in place), a progress bar on a terminal for
+// a file input, and stopping on Ctrl-C or SIGTERM so that the partial
+// output is removed.
+package stage
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/progress"
+)
+
+// IO says where a stage reads and writes.
+type IO struct {
+	Input  string   // bundle path, or "" / "-" for Stdin
+	Output string   // output path, or "" / "-" for Stdout
+	Stdin  *os.File //
+	Stdout *os.File //
+	Quiet  bool     // no progress bar
+	// Verb labels the progress bar ("signing").
+	Verb string
+	// NamedHint and RedirectHint are the hints for a terminal on standard
+	// input and on standard output; RedirectHint may hold one %s, the input.
+	NamedHint, RedirectHint string
+}
+
+// Rewrite is the stage's work: read the bundle in (named inName in
+// messages), write the new one to out, and report write errors through
+// werr, which names the output.
+type Rewrite func(in io.Reader, inName string, out io.Writer, werr func(error) error) error
+
+// Run runs rw between the stage's input and output and returns the output's
+// name ("standard output" or the path). The output file appears only when
+// rw succeeds.
+func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
+	var in io.Reader = s.Stdin
+	inName := "-"
+	var size int64 = -1
+	if s.Input != "" && s.Input != "-" {
+		f, err := os.Open(s.Input)
+		if err != nil {
+			return "", exit.Wrap(exit.IO, err, "cannot open bundle").At(s.Input).WithHint("check the path")
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		in, inName = f, s.Input
+	} else if progress.IsTerminal(s.Stdin) {
+		return "", exit.New(exit.Usage, "no bundle given and standard input is a terminal").WithHint("%s", s.NamedHint)
+	}
+	toStdout := s.Output == "" || s.Output == "-"
+	if toStdout && progress.IsTerminal(s.Stdout) {
+		return "", exit.New(exit.Usage, "refusing to write a bundle to a terminal").WithHint(s.RedirectHint, s.Input)
+	}
+	var out io.Writer = s.Stdout
+	outName := "standard output"
+	var of *outfile.File
+	if !toStdout {
+		var err error
+		if of, err = outfile.Create(s.Output); err != nil {
+			return "", err
+		}
+		defer of.Abort()
+		out, outName = of, s.Output
+	}
+	bar := progress.New(size, s.Verb, s.Quiet || size < 0)
+	err := rw(bar.Reader(ctxReader{ctx, in}), inName, out, func(err error) error {
+		return outfile.IOError(outName, err, "cannot write bundle")
+	})
+	bar.Finish()
+	if err != nil {
+		return "", err
+	}
+	if of != nil {
+		if err := of.Commit(); err != nil {
+			return "", err
+		}
+	}
+	return outName, nil
+}
+
+// ctxReader stops reading when ctx is done (Ctrl-C), so that the deferred
+// clean-up removes a partial output file.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, exit.Wrap(exit.IO, err, "interrupted")
+	}
+	return c.r.Read(p)
+}
