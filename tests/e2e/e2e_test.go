@@ -149,6 +149,7 @@ func TestScripts(t *testing.T) {
 			"hostile":     cmdHostile,
 			// jsonschema.go
 			"jsonschema": cmdJSONSchema,
+			"spdx":       cmdSPDX, // spdx.go
 		},
 		RequireExplicitExec: true,
 	})
