@@ -95,9 +95,9 @@ func run(f *flags) error {
 	}
 	if !f.Quiet {
 		m := res.Manifest
-		fmt.Fprintf(os.Stderr, "ct-sbom: wrote the SPDX SBOM of %s %s (%s) to %s: %d packages\n",
+		fmt.Fprintf(os.Stderr, "ct-sbom: wrote the SPDX SBOM of %s %s (%s) to %s: %s\n",
 			termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), m.Image.Digest,
-			termsafe.Escape(where), res.Packages)
+			termsafe.Escape(where), pack.Count(res.Packages, "package"))
 	}
 	return nil
 }

@@ -211,6 +211,11 @@ func catalogue(ctx context.Context, img v1.Image, m *bundle.Manifest, tmp string
 	if err != nil {
 		return nil, 0, readErr(ctx, err, m)
 	}
+	if ctx.Err() != nil {
+		// syft's catalogers stop on cancellation and CreateSBOM returns
+		// what they had found by then, without an error: never write that.
+		return nil, 0, readErr(ctx, ctx.Err(), m)
+	}
 	latest := spdxhelpers.ToFormatModel(*s)
 	if latest == nil {
 		return nil, 0, exit.New(exit.Internal, "syft could not convert the SBOM of %s to SPDX", m.Image.Digest)

@@ -230,3 +230,19 @@ func TestMaxUnpacked(t *testing.T) {
 		t.Errorf("the temporary folder is not empty after a failure: %v", left)
 	}
 }
+
+// A cancelled run (Ctrl-C) must fail with 130, not return what syft's
+// catalogers had found by then, and leave nothing behind.
+func TestCancelled(t *testing.T) {
+	b := ecosystemsBundle(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tmp := t.TempDir()
+	res, err := Generate(ctx, Request{Bundle: bytes.NewReader(b), Name: "eco.ctp", TempDir: tmp, Version: "test"})
+	if c := exit.CodeOf(err); c != exit.Cancelled || res != nil {
+		t.Errorf("cancelled: exit %d (%v), result %v; want %d and none", c, err, res != nil, exit.Cancelled)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the temporary folder is not empty after cancelling: %v", left)
+	}
+}
