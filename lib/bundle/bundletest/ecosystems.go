@@ -136,6 +136,14 @@ func WriteEcosystemsLayout(dir, tag string, goBinary []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return WriteRootfsLayout(dir, tag, tarBytes)
+}
+
+// WriteRootfsLayout writes an OCI layout at dir holding one image, tagged
+// tag, of one layer: the uncompressed tar rootfs, gzipped (for example a
+// Debian root file system that mmdebstrap wrote). It returns the image
+// manifest's digest.
+func WriteRootfsLayout(dir, tag string, tarBytes []byte) (string, error) {
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(tarBytes)), nil
 	}, tarball.WithMediaType(types.OCILayer))

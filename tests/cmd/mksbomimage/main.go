@@ -1,10 +1,13 @@
 // Command mksbomimage writes the multi-ecosystem test image of the SBOM
 // tests (a Debian package database, a Go binary built here, a Python and
 // an npm package; lib/bundle/bundletest) as an OCI layout, without a
-// network: mksbomimage DIR [TAG] (TAG defaults to app). bench/sbom.sh uses it.
+// network: mksbomimage [-rootfs TAR] DIR [TAG] (TAG defaults to app). With
+// -rootfs, the image is that root file system instead (an uncompressed tar,
+// e.g. from mmdebstrap). bench/sbom.sh uses it.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -12,27 +15,40 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || len(os.Args) > 3 {
-		fmt.Fprintln(os.Stderr, "usage: mksbomimage DIR [TAG]")
+	rootfs := flag.String("rootfs", "", "an uncompressed root file system tar to use instead")
+	flag.Parse()
+	if flag.NArg() < 1 || flag.NArg() > 2 {
+		fmt.Fprintln(os.Stderr, "usage: mksbomimage [-rootfs TAR] DIR [TAG]")
 		os.Exit(2)
 	}
 	tag := "app"
-	if len(os.Args) == 3 {
-		tag = os.Args[2]
+	if flag.NArg() == 2 {
+		tag = flag.Arg(1)
 	}
-	work, err := os.MkdirTemp("", "mksbomimage-")
-	if err == nil {
-		defer os.RemoveAll(work)
-		var bin []byte
-		if bin, err = bundletest.BuildGoBinary(work); err == nil {
-			var d string
-			if d, err = bundletest.WriteEcosystemsLayout(os.Args[1], tag, bin); err == nil {
-				fmt.Println(d)
-			}
-		}
-	}
+	d, err := write(flag.Arg(0), tag, *rootfs)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mksbomimage:", err)
 		os.Exit(1)
 	}
+	fmt.Println(d)
+}
+
+func write(dir, tag, rootfs string) (string, error) {
+	if rootfs != "" {
+		b, err := os.ReadFile(rootfs)
+		if err != nil {
+			return "", err
+		}
+		return bundletest.WriteRootfsLayout(dir, tag, b)
+	}
+	work, err := os.MkdirTemp("", "mksbomimage-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	bin, err := bundletest.BuildGoBinary(work)
+	if err != nil {
+		return "", err
+	}
+	return bundletest.WriteEcosystemsLayout(dir, tag, bin)
 }
