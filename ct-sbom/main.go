@@ -10,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/pack"
+	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
@@ -70,6 +71,9 @@ func run(f *flags) error {
 		}
 		defer file.Close()
 		in, name = file, f.Bundle
+	} else if progress.IsTerminal(os.Stdin) {
+		return exit.New(exit.Usage, "no bundle given and standard input is a terminal").
+			WithHint("name a bundle (ct sbom x.ctp -o x.spdx.json) or pipe one in (ct-pack IMG --no-sign | ct-sbom > x.spdx.json)")
 	}
 	res, err := sbom.Generate(ctx, sbom.Request{Bundle: in, Name: name, Epoch: epoch,
 		MaxUnpacked: f.MaxUnpacked, Version: cli.Version})
