@@ -74,8 +74,9 @@ type Result struct {
 }
 
 // Generate reads the bundle (checking every blob against manifest.toml),
-// writes its OCI layout into a private temporary folder, catalogues the
-// image with syft and returns the reproducible SPDX document.
+// catalogues the image with syft and returns the reproducible SPDX
+// document. A bundle on standard input is first written as an OCI layout
+// into a private temporary folder; a bundle file is read in place (file.go).
 func Generate(ctx context.Context, req Request) (res *Result, err error) {
 	work, err := os.MkdirTemp(req.TempDir, "ct-sbom-")
 	if err != nil {
@@ -87,13 +88,49 @@ func Generate(ctx context.Context, req Request) (res *Result, err error) {
 			err = exit.Wrap(exit.IO, e, "cannot remove the temporary folder %s", work)
 		}
 	}()
+	left := new(atomic.Int64)
+	left.Store(DefaultMaxUnpacked)
+	if req.MaxUnpacked > 0 {
+		left.Store(req.MaxUnpacked)
+	}
+	tmp := filepath.Join(work, "tmp")
+	if f, size := regularFile(req.Bundle); f != nil {
+		// In place, checking every digest alongside (file.go).
+		m, off, err := scanOffsets(f, size, req.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := oneImage(m, req.Name); err != nil {
+			return nil, err
+		}
+		img, err := newFileImage(f, m, off)
+		if err != nil {
+			return nil, err
+		}
+		checked := make(chan error, 1)
+		go func() { checked <- checkAll(f, size, req.Name) }()
+		doc, n, err := catalogue(ctx, &boundedImage{Image: img, left: left}, m, tmp, req)
+		select {
+		case cerr := <-checked:
+			// A blob that does not match manifest.toml decides, whatever
+			// syft made of it.
+			if cerr != nil {
+				return nil, cerr
+			}
+		case <-ctx.Done():
+			return nil, readErr(ctx, ctx.Err(), m)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Document: doc, Manifest: m, Packages: n}, nil
+	}
 	m, err := extract(req.Bundle, req.Name, filepath.Join(work, "layout"))
 	if err != nil {
 		return nil, err
 	}
-	if bundle.IsIndexMediaType(m.Image.MediaType) {
-		return nil, exit.New(exit.Usage, "%s holds a multi-platform index (%s); ct-sbom catalogues one image", req.Name, m.Image.Digest).
-			WithHint("pack one platform (ct pack IMG --platform OS/ARCH) and make its SBOM")
+	if err := oneImage(m, req.Name); err != nil {
+		return nil, err
 	}
 	p, err := layout.FromPath(filepath.Join(work, "layout"))
 	if err != nil {
@@ -107,16 +144,20 @@ func Generate(ctx context.Context, req Request) (res *Result, err error) {
 	if err != nil {
 		return nil, exit.Wrap(exit.Malformed, err, "reading image %s from %s", m.Image.Digest, req.Name)
 	}
-	left := new(atomic.Int64)
-	left.Store(DefaultMaxUnpacked)
-	if req.MaxUnpacked > 0 {
-		left.Store(req.MaxUnpacked)
-	}
-	doc, n, err := catalogue(ctx, &boundedImage{Image: img, left: left}, m, filepath.Join(work, "tmp"), req)
+	doc, n, err := catalogue(ctx, &boundedImage{Image: img, left: left}, m, tmp, req)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Document: doc, Manifest: m, Packages: n}, nil
+}
+
+// oneImage refuses a multi-platform bundle.
+func oneImage(m *bundle.Manifest, name string) error {
+	if bundle.IsIndexMediaType(m.Image.MediaType) {
+		return exit.New(exit.Usage, "%s holds a multi-platform index (%s); ct-sbom catalogues one image", name, m.Image.Digest).
+			WithHint("pack one platform (ct pack IMG --platform OS/ARCH) and make its SBOM")
+	}
+	return nil
 }
 
 // extract writes the bundle's OCI layout (oci-layout, index.json and every

@@ -246,3 +246,44 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("the temporary folder is not empty after cancelling: %v", left)
 	}
 }
+
+// A bundle file is catalogued in place while its digests are checked
+// alongside: the same document as from a stream, and a corrupt layer still
+// fails with 1 (not with whatever syft made of the bad bytes).
+func TestFileInPlace(t *testing.T) {
+	b := ecosystemsBundle(t)
+	want, _ := generate(t, b, time.Time{})
+	dir := t.TempDir()
+	run := func(data []byte, max int64) (*Result, error) {
+		path := filepath.Join(dir, "x.ctp")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		tmp := t.TempDir()
+		res, err := Generate(context.Background(), Request{Bundle: f, Name: "x.ctp", TempDir: tmp, Version: "test", MaxUnpacked: max})
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("the temporary folder is not empty: %v", left)
+		}
+		return res, err
+	}
+	got, err := run(b, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Document, want.Document) {
+		t.Errorf("from a file and from a stream differ:\n%s", firstDiff(want.Document, got.Document))
+	}
+	bad := bytes.Clone(b)
+	bad[len(bad)/2] ^= 0xff
+	if _, err := run(bad, 0); exit.CodeOf(err) != exit.HashMismatch {
+		t.Errorf("corrupt bundle file: exit %d (%v), want %d", exit.CodeOf(err), err, exit.HashMismatch)
+	}
+	if _, err := run(b, 1000); err == nil || !strings.Contains(err.Error(), "max-unpacked") {
+		t.Errorf("a 1000-byte limit on a file: err %v, want the limit named", err)
+	}
+}
