@@ -17,11 +17,13 @@ import (
 var command = cli.Command{
 	Name:    "ct-sbom",
 	Summary: "Write the SPDX 2.3 SBOM of a bundle's image",
-	Detail: `Reads a bundle from BUNDLE or standard input, checks every blob against its manifest.toml
-while writing the image into a private temporary folder, catalogues the image with syft's
-catalogers (dpkg, apk, rpm, Go binaries, Python, npm, Java, …) and writes an SPDX 2.3 JSON
-document (in-toto predicate type https://spdx.dev/Document) to -o FILE or standard output.
-The temporary folder (under TMPDIR) is removed when ct-sbom ends, also on failure; the layers'
+	Detail: `Reads a bundle from BUNDLE or standard input, checks every blob against its manifest.toml,
+catalogues the image with syft's catalogers (dpkg, apk, rpm, Go binaries, Python, npm, Java, …)
+and writes an SPDX 2.3 JSON document (in-toto predicate type https://spdx.dev/Document) to
+-o FILE or standard output; nothing is written when a blob does not match (exit 1). A bundle
+file is read in place, its digests checked alongside; a bundle on standard input is first
+written into a private temporary folder (under TMPDIR). syft's own temporary files go there too,
+and the folder is removed when ct-sbom ends, also on failure or Ctrl-C. The layers'
 uncompressed size is bounded by --max-unpacked.
 
 The document is reproducible: the same bundle gives the same bytes. Its name is the bundle's
