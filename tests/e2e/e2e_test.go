@@ -152,6 +152,7 @@ func TestScripts(t *testing.T) {
 			"jsonschema": cmdJSONSchema,
 
 			"makeinstall": cmdMakeInstall, // makeinstall.go
+			"spdx":        cmdSPDX,        // spdx.go
 		},
 		RequireExplicitExec: true,
 	})

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench/sbom.sh: ct-sbom against the syft CLI (the same library, v1.57.0) on
+# the same image, measured in the same run. See bench/README.md ("sbom").
+#
+#   ct:   ct-sbom x.ctp -o ct.json -q                     (bundle -> SPDX 2.3 JSON,
+#                                                           blob digests checked)
+#   syft: syft scan oci-dir:DIR -o spdx-json=syft.json -q (OCI layout -> SPDX JSON)
+#
+# ct-sbom reads the bundle and writes the image into a temporary folder first,
+# so it does strictly more I/O than syft reading the layout in place.
+#
+# Knobs (environment):
+#   BENCH_IMAGE  oci:DIR:TAG of the image (default: tests/cmd/mksbomimage's
+#                multi-ecosystem image, a few packages: startup dominates)
+#   BENCH_ROOTFS an uncompressed root file system tar to make the image of instead
+#                (mmdebstrap --variant=minbase bookworm debian.tar: ~90 Debian packages)
+#   BENCH_RUNS   rounds, best one counts (default 3)
+#   BENCH_DIR    where the temporary work directory goes (default $TMPDIR or /tmp)
+#   BENCH_KEEP=1 keep the work directory
+#   SYFT         syft binary (default: syft on PATH if it is v1.57.0, else installed with
+#                go install github.com/anchore/syft/cmd/syft@v1.57.0 into the work
+#                directory: about 5 minutes cold on 2 cores)
+#
+# Targets are reported as PASS/MISS; the script fails only when something does
+# not work (a build, a pack, a scan).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/bench/out
+RUNS=${BENCH_RUNS:-3}
+SYFT_VERSION=v1.57.0
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || die "/usr/bin/time (Debian package time) is needed for peak RSS"
+BASE=${BENCH_DIR:-${TMPDIR:-/tmp}}
+mkdir -p "$BASE"
+W=$(mktemp -d "$BASE/ct-sbombench.XXXXXX")
+cleanup() { if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $W"; else rm -rf "$W"; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "building ct, ct-pack, ct-sbom (make build)"
+make -C "$ROOT" -s build >&2
+BIN=$ROOT/bin
+for b in ct-pack ct-sbom; do [[ -x $BIN/$b ]] || die "$BIN/$b missing after make build"; done
+SYFT=${SYFT:-$(command -v syft || true)}
+# go install leaves syft's own version unset ("[not provided]"): ask the build info.
+syft_version() { go version -m "$1" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/anchore/syft" {print $3}'; }
+if [[ -z $SYFT ]] || [[ $(syft_version "$SYFT") != "$SYFT_VERSION" ]]; then
+	say "installing syft $SYFT_VERSION (go install; minutes when cold)"
+	GOBIN=$W/gobin GOWORK=off go install "github.com/anchore/syft/cmd/syft@$SYFT_VERSION" >&2 || die "go install syft failed"
+	SYFT=$W/gobin/syft
+fi
+export SYFT_CHECK_FOR_APP_UPDATE=false # no network
+
+IMAGE=${BENCH_IMAGE:-}
+if [[ -z $IMAGE && -n ${BENCH_ROOTFS:-} ]]; then
+	say "writing an image of $BENCH_ROOTFS (tests/cmd/mksbomimage -rootfs)"
+	(cd "$ROOT/tests" && go run ./cmd/mksbomimage -rootfs "$BENCH_ROOTFS" "$W/layout" app >/dev/null)
+	IMAGE=oci:$W/layout:app
+elif [[ -z $IMAGE ]]; then
+	say "writing the multi-ecosystem test image (tests/cmd/mksbomimage)"
+	(cd "$ROOT/tests" && go run ./cmd/mksbomimage "$W/layout" app >/dev/null)
+	IMAGE=oci:$W/layout:app
+fi
+[[ $IMAGE == oci:*:* ]] || die "BENCH_IMAGE must be oci:DIR:TAG"
+LAYOUT=${IMAGE#oci:}
+LAYOUT=${LAYOUT%:*}
+"$BIN/ct-pack" "$IMAGE" --name bench --package-version 1 --no-sign -q -o "$W/x.ctp"
+# syft reads the one image the layout's index.json names: give it a layout of
+# the packed image alone (the bundle, extracted, is one).
+mkdir -p "$W/one" && tar -xf "$W/x.ctp" -C "$W/one"
+BYTES=$(stat -c %s "$W/x.ctp")
+
+C_SBOM="$(printf %q "$BIN/ct-sbom") $(printf %q "$W/x.ctp") -q -o $(printf %q "$W/ct.json")"
+S_SCAN="$(printf %q "$SYFT") scan -q $(printf %q "oci-dir:$W/one") -o spdx-json=$(printf %q "$W/syft.json")"
+
+time_once() { # wall seconds of one run; the command must exit 0
+	local t0 t1
+	t0=$(date +%s.%N)
+	bash -c "$1" >/dev/null 2>"$W/cmd.err" || { cat "$W/cmd.err" >&2; die "command failed: $1"; }
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", b - a}'
+}
+keep_min() { if [[ -z ${!1} ]] || awk -v a="$2" -v b="${!1}" 'BEGIN {exit !(a < b)}'; then printf -v "$1" '%s' "$2"; fi; }
+peak_rss() { bash -c "/usr/bin/time -f %M -o '$W/rss' $1" >/dev/null 2>"$W/rss.err" || { cat "$W/rss.err" >&2; die "command failed: $1"; }; tail -n1 "$W/rss"; }
+npkgs() { grep -o '"SPDXID": *"SPDXRef-Package-' "$1" | wc -l; }
+
+say "sanity: both write an SBOM of the image"
+eval "$C_SBOM"; eval "$S_SCAN"
+CT_N=$(npkgs "$W/ct.json"); SY_N=$(npkgs "$W/syft.json")
+[[ $CT_N -gt 0 ]] || die "ct-sbom found no packages"
+((CT_N == SY_N)) || say "note: ct-sbom lists $CT_N packages, syft $SY_N"
+
+CT= SY=
+for ((r = 1; r <= RUNS; r++)); do
+	a=$(time_once "$C_SBOM"); b=$(time_once "$S_SCAN")
+	keep_min CT "$a"; keep_min SY "$b"
+	say "round $r/$RUNS: ct-sbom $(printf %.2f "$a") s, syft $(printf %.2f "$b") s"
+done
+RSS_CT=$(peak_rss "$C_SBOM"); RSS_SY=$(peak_rss "$S_SCAN")
+ratio=$(awk -v a="$CT" -v b="$SY" 'BEGIN {printf "%.3f", a / b}')
+res=$(awk -v v="$ratio" 'BEGIN {print (v <= 1.0) ? "PASS" : "MISS"}')
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+mkdir -p "$OUT"
+{
+	echo "ct-sbom bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), ct $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "machine: $(nproc) x $(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo); $(go version | awk '{print $3}'); syft $(syft_version "$SYFT")"
+	echo "image: $IMAGE ($BYTES bytes bundled), $CT_N packages (syft: $SY_N); best of $RUNS interleaved rounds"
+	echo
+	{
+		echo "metric|value|unit|baseline|ratio|target|result"
+		echo "ct-sbom vs syft scan oci-dir:|$(printf %.3f "$CT")|s|syft $(printf %.3f "$SY") s|$ratio|ratio <= 1.0|$res"
+		echo "peak RSS ct-sbom|$(mib "$RSS_CT")|MiB|syft $(mib "$RSS_SY") MiB|-|-|info"
+	} | column -t -s '|'
+} | tee "$OUT/sbom.txt"
+say "wrote $OUT/sbom.txt"
