@@ -27,6 +27,10 @@ type Input struct {
 	ManifestDigest string           // "sha256:…" of manifest.toml's bytes
 	Signatures     []Signature
 	Attestations   []Attestation
+	// HeadsOnly: the bundle's attestations have not been read yet (a
+	// verifier judging an archive's heads before it unpacks anything), so
+	// require_attestations is left for the full evaluation, which follows.
+	HeadsOnly bool
 }
 
 // Attestation is one attestation of the bundle as the verifier saw it
@@ -84,7 +88,7 @@ func (p *Policy) Evaluate(in Input) *Result {
 	e.registries(m.Source)
 	counted := e.signers(in.Signatures)
 	e.pin(m, in.ManifestDigest, counted)
-	if len(p.RequireAttestations) > 0 {
+	if len(p.RequireAttestations) > 0 && !in.HeadsOnly {
 		e.attestations(in.Attestations)
 	}
 	r := e.res

@@ -9,7 +9,10 @@ import (
 // Verify runs after the blobs). ct import calls it on the heads of an
 // archive before it stages any blob, so that an untrusted archive is
 // refused before it can fill a disk; the bundle is then verified again, in
-// full, with Verify. The report's ContentChecked is false and its "blobs"
+// full, with Verify. The attestations are among the blobs, so the policy's
+// require_attestations is not judged here but by that full verification
+// (trust before disk still holds: only trusted bundles are staged). The
+// report's ContentChecked is false and its "blobs"
 // check absent: a valid head says nothing about the content.
 func VerifyHead(name string, m *bundle.Manifest, manifestBytes []byte, entries []bundle.Entry, opts Options) *Report {
 	rep := &Report{Schema: SchemaID, Bundle: name, Manifest: m}
@@ -18,7 +21,7 @@ func VerifyHead(name string, m *bundle.Manifest, manifestBytes []byte, entries [
 	rep.Source, rep.Blobs = m.Source.Reference, len(m.Blobs)
 	checkSignatures(rep, entries, manifestBytes, opts)
 	if opts.Policy != nil {
-		checkPolicy(rep, opts)
+		checkPolicy(rep, opts, true) // require_attestations: judged by Verify after staging
 	}
 	return rep.finish()
 }

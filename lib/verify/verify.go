@@ -396,7 +396,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 	}
 	checkAttestations(rep, br.Attestations(), m.Image.Digest, opts)
 	if opts.Policy != nil {
-		checkPolicy(rep, opts)
+		checkPolicy(rep, opts, false)
 	}
 	return rep.finish()
 }
@@ -491,9 +491,12 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 		At("bundle "+rep.Bundle).WithHint("%s", hint))
 }
 
-func checkPolicy(rep *Report, opts Options) {
+// checkPolicy evaluates the policy on what rep holds; headsOnly says the
+// attestations were not read yet (VerifyHead), so require_attestations waits
+// for the full verification.
+func checkPolicy(rep *Report, opts Options, headsOnly bool) {
 	rep.Policy = opts.PolicyName
-	in := policy.Input{Manifest: rep.Manifest, ManifestDigest: rep.ManifestDigest}
+	in := policy.Input{Manifest: rep.Manifest, ManifestDigest: rep.ManifestDigest, HeadsOnly: headsOnly}
 	for _, s := range rep.Signatures {
 		fp, err := keys.ParseFingerprint(s.Fingerprint)
 		if err != nil {
