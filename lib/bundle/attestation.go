@@ -119,8 +119,14 @@ func AddAttestation(m *Manifest, envelope, manifest []byte) (*Manifest, error) {
 		{Digest: Digest(envelope), Size: int64(len(envelope)), MediaType: MediaTypeEnvelope, Role: RoleEnvelope},
 		{Digest: Digest(manifest), Size: int64(len(manifest)), MediaType: MediaTypeManifest, Role: RoleAttestation},
 	}
-	if _, ok := m.Blob(EmptyDigest); !ok {
+	if b, ok := m.Blob(EmptyDigest); !ok {
 		add = append(add, Blob{Digest: EmptyDigest, Size: 2, MediaType: MediaTypeEmpty, Role: RoleConfig})
+	} else if b.Role != RoleConfig || b.MediaType != MediaTypeEmpty || b.Size != 2 {
+		// A bundle lists each blob once, and the reader requires the empty
+		// config of an attestation to be listed as one (attestations.md);
+		// refuse here rather than write a bundle the reader rejects.
+		return nil, exit.New(exit.Malformed, "the image itself uses the empty blob %s as a %s (%s), and a bundle lists each blob once: an attestation, whose config is that blob, cannot be added", EmptyDigest, b.Role, b.MediaType).
+			WithHint("attest an image that does not carry the 2-byte blob {} in another role")
 	}
 	for _, b := range add {
 		if old, ok := m.Blob(b.Digest); ok {

@@ -88,3 +88,17 @@ func TestAttestationRoundTrip(t *testing.T) {
 		t.Fatalf("same attestation twice: %v", err)
 	}
 }
+
+// An image that itself carries the 2-byte blob {} in another role (say, a
+// layer) cannot get an attestation, whose config is that blob: refused
+// before anything is written, not written as a bundle the reader rejects
+// (issue 10 review).
+func TestAddAttestationEmptyBlobInUse(t *testing.T) {
+	m, _ := image(t)
+	m.Blobs = append(m.Blobs, bundle.Blob{Digest: bundle.EmptyDigest, Size: 2, MediaType: "application/vnd.oci.image.layer.v1.tar", Role: bundle.RoleLayer})
+	m.SortBlobs()
+	_, err := bundle.AddAttestation(m, []byte(`{"payload":""}`), []byte(`{"schemaVersion":2}`))
+	if exit.CodeOf(err) != exit.Malformed || !strings.Contains(err.Error(), "lists each blob once") {
+		t.Fatalf("AddAttestation: %v", err)
+	}
+}
