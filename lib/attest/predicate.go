@@ -3,6 +3,7 @@ package attest
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -70,6 +71,9 @@ func checkSLSA(p []byte) error {
 			return bad(k, "%s is missing", m)
 		}
 	}
+	if err := exactNames(p, reflect.TypeOf(slsaV1{}), k); err != nil {
+		return err
+	}
 	var s slsaV1
 	if err := json.Unmarshal(p, &s); err != nil {
 		return bad(k, "a member has the wrong type: %v", err)
@@ -121,6 +125,9 @@ func checkSPDX(p []byte) error {
 		if _, ok := raw[m]; !ok {
 			return bad(k, "%s is missing", m)
 		}
+	}
+	if err := exactNames(p, reflect.TypeOf(spdx23{}), k); err != nil {
+		return err
 	}
 	var s spdx23
 	dec := json.NewDecoder(bytes.NewReader(p))
