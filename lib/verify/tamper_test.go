@@ -347,6 +347,11 @@ func FuzzVerify(f *testing.F) {
 				t.Fatalf("signer named %q (trusted %v, claims %q)", s.KeyID, s.Trusted, s.ClaimedKeyID)
 			}
 		}
+		for _, a := range rep.Attestations { // the same for attestation signers
+			if a.Trusted && a.Key.KeyID != fx.alice.ID() || !a.Trusted && a.Key.KeyID != "" {
+				t.Fatalf("attestation signer named %q (trusted %v)", a.Key.KeyID, a.Trusted)
+			}
+		}
 	})
 }
 
