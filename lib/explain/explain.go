@@ -13,6 +13,7 @@ package explain
 
 import (
 	"fmt"
+	"github.com/cerro-torre/ct/lib/progress/meter"
 	"io"
 	"strings"
 
@@ -37,19 +38,9 @@ func paint(on bool, code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-// Size formats n bytes for people (SI units, as registries show them).
-func Size(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
+// Size formats n bytes for people (SI units, as registries show them);
+// ct verify's byte meter uses the same function.
+func Size(n int64) string { return meter.Size(n) }
 
 // esc is termsafe.Escape: every string from the bundle or a file goes
 // through it before it is printed. escMsg, termsafe.EscapeControls, is for
