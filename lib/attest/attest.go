@@ -145,16 +145,9 @@ func (s *Statement) Encode() ([]byte, error) {
 // verified before it is returned.
 func Sign(k *keys.PrivateKey, payload []byte) ([]byte, error) {
 	msg := Message(k.Suite(), k.Fingerprint(), PAE(PayloadType, payload))
-	var raw []byte
-	if ed := k.Ed25519(); ed != nil {
-		raw = append(raw, ed25519.Sign(ed, msg)...)
-	}
-	if ml := k.MLDSA87(); ml != nil {
-		s := make([]byte, mldsa87.SignatureSize)
-		if err := mldsa87.SignTo(ml, msg, []byte(MLDSAContext), false, s); err != nil {
-			return nil, exit.Wrap(exit.Internal, err, "ML-DSA-87 signing failed")
-		}
-		raw = append(raw, s...)
+	raw, err := k.SignMessage(msg, MLDSAContext)
+	if err != nil {
+		return nil, err
 	}
 	env := Envelope{PayloadType: PayloadType, Payload: base64.StdEncoding.EncodeToString(payload),
 		Signatures: []Signature{{KeyID: KeyID(k.Suite(), k.Fingerprint()), Sig: base64.StdEncoding.EncodeToString(raw)}}}

@@ -191,3 +191,23 @@ func (k *PrivateKey) Ed25519() ed25519.PrivateKey { return k.ed }
 // MLDSA87 returns the ML-DSA-87 private key of a CT-SIG-02 or CT-SIG-03 key,
 // else nil.
 func (k *PrivateKey) MLDSA87() *mldsa87.PrivateKey { return k.ml }
+
+// SignMessage signs msg per k's suite (signatures.md §3.2): the Ed25519
+// signature, the ML-DSA-87 signature (deterministic, with the given
+// context), or both concatenated for the hybrid suite. Bundle signatures
+// (lib/sig) and attestation envelopes (lib/attest) differ only in the
+// message and the context, so both sign through here.
+func (k *PrivateKey) SignMessage(msg []byte, mldsaContext string) ([]byte, error) {
+	var out []byte
+	if k.ed != nil {
+		out = append(out, ed25519.Sign(k.ed, msg)...)
+	}
+	if k.ml != nil {
+		s := make([]byte, mldsa87.SignatureSize)
+		if err := mldsa87.SignTo(k.ml, msg, []byte(mldsaContext), false, s); err != nil {
+			return nil, exit.Wrap(exit.Internal, err, "ML-DSA-87 signing failed")
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}

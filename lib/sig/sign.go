@@ -12,20 +12,7 @@ import (
 )
 
 // rawSign signs msg with k per its suite (signatures.md §3.2).
-func rawSign(k *keys.PrivateKey, msg []byte) ([]byte, error) {
-	var out []byte
-	if ed := k.Ed25519(); ed != nil {
-		out = append(out, ed25519.Sign(ed, msg)...)
-	}
-	if ml := k.MLDSA87(); ml != nil {
-		s := make([]byte, mldsa87.SignatureSize)
-		if err := mldsa87.SignTo(ml, msg, []byte(MLDSAContext), false, s); err != nil {
-			return nil, exit.Wrap(exit.Internal, err, "ML-DSA-87 signing failed")
-		}
-		out = append(out, s...)
-	}
-	return out, nil
-}
+func rawSign(k *keys.PrivateKey, msg []byte) ([]byte, error) { return k.SignMessage(msg, MLDSAContext) }
 
 // Sign signs manifest (the exact bytes of manifest.toml) with k and returns
 // the entry, which carries k's public key. Signing is deterministic: the
