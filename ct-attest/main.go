@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"os"
 	"strings"
 
@@ -79,8 +80,8 @@ func run(f *flags) error {
 		return err
 	}
 	if len(res.Dropped) > 0 {
-		fmt.Fprintf(os.Stderr, "ct-attest: warning: dropped %d signature(s) that no longer verify (by %s); sign the bundle again\n",
-			len(res.Dropped), termsafe.Escape(strings.Join(res.Dropped, ", ")))
+		fmt.Fprintf(os.Stderr, "ct-attest: warning: dropped %s that no longer verify (by %s); sign the bundle again\n",
+			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")))
 	}
 	m := res.Manifest
 	w := os.Stderr

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"os"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -125,7 +126,7 @@ func main() {
 			}
 			fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
 				wrote(res.Path), termsafe.Escape(res.Name), termsafe.Escape(res.Version), res.ImageDigest,
-				pack.Count(len(res.Signatures), "signature"), res.Bytes, state)
+				human.Count(len(res.Signatures), "signature"), res.Bytes, state)
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"os"
 	"strings"
 
@@ -149,11 +150,11 @@ func main() {
 					ks = append(ks, k.String())
 				}
 				fmt.Fprintf(os.Stderr, "ct-import: note: the archive carries %s %s; check the fingerprints, then pass --trust-included-keys\n",
-					plural(len(ks), "key", "keys"), termsafe.Escape(strings.Join(ks, ", ")))
+					human.Noun(len(ks), "key"), termsafe.Escape(strings.Join(ks, ", ")))
 			}
 			switch {
 			case f.DryRun:
-				fmt.Fprintf(os.Stderr, "ct-import: dry run: %d of %d %s would fail; nothing was installed\n", len(failed), len(rep.Bundles), plural(len(rep.Bundles), "bundle", "bundles"))
+				fmt.Fprintf(os.Stderr, "ct-import: dry run: %d of %d %s would fail; nothing was installed\n", len(failed), len(rep.Bundles), human.Noun(len(rep.Bundles), "bundle"))
 			case rep.Installed > 0:
 				fmt.Fprintf(os.Stderr, "ct-import: installed %d of %d bundles %s (--keep-going)\n", rep.Installed, len(rep.Bundles), termsafe.Escape(where))
 			default:
@@ -170,19 +171,12 @@ func main() {
 		}
 		n := len(rep.Bundles)
 		if f.DryRun {
-			fmt.Fprintf(os.Stderr, "ct-import: dry run: %d %s verified, nothing was installed %s\n", n, plural(n, "bundle", "bundles"), termsafe.Escape(where))
+			fmt.Fprintf(os.Stderr, "ct-import: dry run: %d %s verified, nothing was installed %s\n", n, human.Noun(n, "bundle"), termsafe.Escape(where))
 			return nil
 		}
-		fmt.Fprintf(os.Stderr, "ct-import: imported %d %s %s\n", rep.Installed, plural(rep.Installed, "bundle", "bundles"), termsafe.Escape(where))
+		fmt.Fprintf(os.Stderr, "ct-import: imported %d %s %s\n", rep.Installed, human.Noun(rep.Installed, "bundle"), termsafe.Escape(where))
 		return nil
 	})
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // logWriter prints the import's notices on stderr; --quiet keeps only

@@ -4,6 +4,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"os"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -188,7 +189,7 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 	}
 	fmt.Fprintf(w, "ct-pack: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
 		termsafe.Escape(where), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
-		m.Image.Digest, pack.Count(len(m.Blobs), "blob"), res.Bytes, termsafe.Escape(signed))
+		m.Image.Digest, human.Count(len(m.Blobs), "blob"), res.Bytes, termsafe.Escape(signed))
 	if res.Provenance != "" {
 		fmt.Fprintf(w, "ct-pack: wrote %s: SLSA v1 provenance of %s (source %s)\n",
 			termsafe.Escape(res.Provenance), m.Image.Digest, m.Source.Digest)

@@ -5,11 +5,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"os"
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
-	"github.com/cerro-torre/ct/lib/pack"
 	"github.com/cerro-torre/ct/lib/registry"
 	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/source"
@@ -86,7 +86,7 @@ func main() {
 			}
 			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)\n",
 				termsafe.Escape(res.Name), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest,
-				pack.Count(len(res.Signatures), "signature"))
+				human.Count(len(res.Signatures), "signature"))
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"os"
 
 	"github.com/cerro-torre/ct/ct-sbom/internal/sbom"
@@ -103,7 +104,7 @@ func run(f *flags) error {
 		m := res.Manifest
 		fmt.Fprintf(os.Stderr, "ct-sbom: wrote the SPDX SBOM of %s %s (%s) to %s: %s\n",
 			termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), m.Image.Digest,
-			termsafe.Escape(where), pack.Count(res.Packages, "package"))
+			termsafe.Escape(where), human.Count(res.Packages, "package"))
 	}
 	return nil
 }

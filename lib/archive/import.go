@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"io"
 	"os"
 	"path/filepath"
@@ -230,7 +231,7 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 			}
 		}
 		if n > 0 {
-			missing = append(missing, fmt.Sprintf("%s (%d of %d %s)", termsafe.Escape(it.Entry.Ref()), n, len(it.Manifest.Blobs), plural(len(it.Manifest.Blobs), "blob", "blobs")))
+			missing = append(missing, fmt.Sprintf("%s (%d of %d %s)", termsafe.Escape(it.Entry.Ref()), n, len(it.Manifest.Blobs), human.Noun(len(it.Manifest.Blobs), "blob")))
 			nmissing += n
 		}
 	}
@@ -425,7 +426,7 @@ type Checker interface {
 
 // missingBaseErr says why a delta cannot be imported, and what to do.
 func missingBaseErr(dest Destination, n int, missing []string) error {
-	what := fmt.Sprintf("%d %s of the delta's base, needed by %s", n, plural(n, "blob", "blobs"), strings.Join(missing, ", "))
+	what := fmt.Sprintf("%d %s of the delta's base, needed by %s", n, human.Noun(n, "blob"), strings.Join(missing, ", "))
 	switch dest.(type) {
 	case nil:
 		return exit.New(exit.IO, "the inputs lack %s", what).
@@ -443,13 +444,6 @@ func destKind(d Destination) string {
 		return "docker://"
 	}
 	return "docker-archive:"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // testHookCleanup, when set by a test, sees the staging folder just before

@@ -13,7 +13,7 @@ package explain
 
 import (
 	"fmt"
-	"github.com/cerro-torre/ct/lib/progress/meter"
+	"github.com/cerro-torre/ct/lib/human"
 	"io"
 	"strings"
 
@@ -37,10 +37,6 @@ func paint(on bool, code, s string) string {
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
-
-// Size formats n bytes for people (SI units, as registries show them);
-// ct verify's byte meter uses the same function.
-func Size(n int64) string { return meter.Size(n) }
 
 // esc is termsafe.Escape: every string from the bundle or a file goes
 // through it before it is printed. escMsg, termsafe.EscapeControls, is for
@@ -91,16 +87,16 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 	}
 	if m.Image.Config != "" {
 		if c, ok := m.Blob(m.Image.Config); ok {
-			row("config", "%s (%s)", c.Digest, Size(c.Size))
+			row("config", "%s (%s)", c.Digest, human.Size(c.Size))
 		}
 	}
-	row("content", "%s, %s, %s", Plural(len(m.Blobs), "blob"), Size(total), Plural(layers, "layer"))
+	row("content", "%s, %s, %s", human.Count(len(m.Blobs), "blob"), human.Size(total), human.Count(layers, "layer"))
 	if len(rep.Attestations) > 0 {
 		var types []string
 		for _, a := range rep.Attestations {
 			types = append(types, a.PredicateType)
 		}
-		row("attested", "%s (%s; --attestations lists them)", Plural(len(types), "attestation"), strings.Join(types, ", "))
+		row("attested", "%s (%s; --attestations lists them)", human.Count(len(types), "attestation"), strings.Join(types, ", "))
 	}
 	row("manifest", "%s (SHA-256 of manifest.toml, what signatures cover)", rep.ManifestDigest)
 	row("tool", "%s %s", m.Tool.Name, m.Tool.Version)
@@ -111,7 +107,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 		fmt.Fprintln(w, "blobs")
 		print := func(label string, b bundle.Blob) {
-			fmt.Fprintf(w, "  %-12s %s %10s  %s\n", label, esc(b.Digest), Size(b.Size), esc(b.MediaType))
+			fmt.Fprintf(w, "  %-12s %s %10s  %s\n", label, esc(b.Digest), human.Size(b.Size), esc(b.MediaType))
 		}
 		grouped := len(rep.Images) > 1 || len(rep.Images) == 1 && rep.Images[0].Platform != ""
 		for _, b := range m.Blobs { // manifests and configs first
@@ -129,7 +125,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 				if p == "" {
 					p = "platform not given"
 				}
-				fmt.Fprintf(w, "  %s (image %s, %s)\n", esc(p), esc(img.Digest), Plural(len(img.Layers), "layer"))
+				fmt.Fprintf(w, "  %s (image %s, %s)\n", esc(p), esc(img.Digest), human.Count(len(img.Layers), "layer"))
 				if c, ok := m.Blob(img.Config); ok {
 					fmt.Fprintf(w, "  ")
 					print("config", c)
@@ -229,7 +225,7 @@ func attestations(w io.Writer, rep *verify.Report, opts Options) {
 	case n == 0:
 		fmt.Fprintln(w, "  none")
 	case len(rep.Attestations) == 0:
-		fmt.Fprintf(w, "  %s not checked: the image graph could not be read intact (see below)\n", Plural(n, "attestation"))
+		fmt.Fprintf(w, "  %s not checked: the image graph could not be read intact (see below)\n", human.Count(n, "attestation"))
 	}
 	for _, a := range rep.Attestations {
 		mark, state := "✓", "valid"
@@ -249,14 +245,6 @@ func attestations(w io.Writer, rep *verify.Report, opts Options) {
 			fmt.Fprintf(w, "    problem     %s\n", escMsg(a.Problem))
 		}
 	}
-}
-
-// Plural is "1 layer", "2 layers".
-func Plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // Headline says what was checked and what was not, and the outcome; it

@@ -174,11 +174,3 @@ func TestLayersByPlatform(t *testing.T) {
 		}
 	}
 }
-
-func TestPlural(t *testing.T) {
-	for n, want := range map[int]string{0: "0 layers", 1: "1 layer", 2: "2 layers"} {
-		if got := Plural(n, "layer"); got != want {
-			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

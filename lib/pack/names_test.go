@@ -51,9 +51,3 @@ func TestDeriveNaming(t *testing.T) {
 		}
 	}
 }
-
-func TestCount(t *testing.T) {
-	if Count(1, "blob") != "1 blob" || Count(0, "blob") != "0 blobs" || Count(5, "signature") != "5 signatures" {
-		t.Error("plural wrong")
-	}
-}

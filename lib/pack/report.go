@@ -1,8 +1,6 @@
 package pack
 
 import (
-	"fmt"
-
 	"github.com/cerro-torre/ct/lib/keys"
 )
 
@@ -66,12 +64,4 @@ func NewReport(res *Result, key *keys.PrivateKey) *Report {
 		r.Notes = append(r.Notes, n)
 	}
 	return r
-}
-
-// Count says "1 blob", "2 blobs".
-func Count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -8,6 +8,7 @@ package meter
 
 import (
 	"fmt"
+	"github.com/cerro-torre/ct/lib/human"
 	"io"
 	"os"
 	"sync"
@@ -71,9 +72,9 @@ func (m *Meter) add(n int64) {
 		return
 	}
 	m.last = now
-	line := fmt.Sprintf("%s %s", m.desc, Size(m.n))
+	line := fmt.Sprintf("%s %s", m.desc, human.Size(m.n))
 	if s := now.Sub(m.start).Seconds(); s >= 1 {
-		line += fmt.Sprintf(" (%s/s)", Size(int64(float64(m.n)/s)))
+		line += fmt.Sprintf(" (%s/s)", human.Size(int64(float64(m.n)/s)))
 	}
 	pad := ""
 	if d := m.width - len(line); d > 0 {
@@ -94,18 +95,4 @@ func (m *Meter) Finish() {
 		fmt.Fprintf(m.w, "\r%*s\r", m.width, "")
 		m.width = 0
 	}
-}
-
-// Size formats n bytes for people (SI units, as registries show them).
-func Size(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
