@@ -107,11 +107,21 @@ func Parse(cmd Command, flags any, args []string) *kong.Context {
 	if err != nil {
 		var pe *kong.ParseError
 		if errors.As(err, &pe) {
-			err = exit.New(exit.Usage, "%s", PlainParseError(pe.Error())).WithHint("run '%s --help' for usage", cmd.Name)
+			err = exit.New(exit.Usage, "%s", PlainParseError(pe.Error())).WithHint("run '%s --help' for usage", HelpName(cmd.Name, os.Args[0]))
 		}
 		Fail(cmd.Name, err)
 	}
 	return ctx
+}
+
+// HelpName is how a usage hint names the command: "ct NAME" when the ct
+// dispatcher started it (argv0 "ct NAME", lib/dispatch.Exec), else its
+// program name ct-NAME, so the hint repeats what the user typed.
+func HelpName(name, argv0 string) string {
+	if argv0 == "ct "+strings.TrimPrefix(name, "ct-") {
+		return argv0
+	}
+	return name
 }
 
 // Main parses os.Args into flags, runs run and exits with the code of its

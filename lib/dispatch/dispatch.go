@@ -183,9 +183,11 @@ func distance(a, b string) int {
 }
 
 // Exec replaces the current process with the command program at path,
-// called as ct-NAME with args. It returns only on failure.
+// called with args and with "ct NAME" as its argv[0], so that ps shows what
+// the user typed and the program's usage hints can say "ct NAME --help"
+// (cli.HelpName). It returns only on failure.
 func Exec(path, name string, args []string) error {
-	argv := append([]string{Prefix + name}, args...)
+	argv := append([]string{"ct " + name}, args...)
 	err := syscall.Exec(path, argv, os.Environ())
 	return exit.Wrap(exit.IO, err, "cannot run %s", path).WithHint("check that %s is an executable for this machine", path)
 }
