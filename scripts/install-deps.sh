@@ -25,6 +25,8 @@ command -v fish >/dev/null 2>&1 || need+=(fish)
 # python3 (its json module) is an independent reader of the SLSA provenance
 # ct pack writes (tests/e2e provenance_pack).
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# openssl reads the PEM keys ct key export --pem writes (tests/e2e key_export_pem).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
