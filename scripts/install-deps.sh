@@ -46,7 +46,7 @@ fi
 # PATH or in $(go env GOPATH)/bin.
 if ! command -v cosign >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/cosign" ]; then
   echo "installing: cosign v2.6.5 (go install; slow the first time)"
-  go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+  GOWORK=off go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
 fi
 # The Debian package starts a registry service on :5000 on some systems; the
 # tests start their own on a free 127.0.0.1 port, so it is not needed.
