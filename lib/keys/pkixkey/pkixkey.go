@@ -38,7 +38,11 @@ func Marshal(p *keys.PublicKey) ([]byte, error) {
 		}
 		return der, nil
 	case keys.SuiteMLDSA87:
-		der, err := pki.MarshalPKIXPublicKey(p.MLDSA87())
+		pk := p.MLDSA87()
+		if pk == nil { // unreachable: a PublicKey's length is checked
+			return nil, exit.New(exit.Internal, "cannot read the ML-DSA-87 key %s", p.ID())
+		}
+		der, err := pki.MarshalPKIXPublicKey(pk)
 		if err != nil {
 			return nil, exit.Wrap(exit.Internal, err, "cannot encode the ML-DSA-87 key %s", p.ID())
 		}
