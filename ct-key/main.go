@@ -24,6 +24,12 @@ Where keys live: the key store is the folder $CT_HOME if set, else $XDG_CONFIG_H
 public), trusted public keys in trusted/, settings in config.toml (docs/spec/keys.md). Own keys
 are made with ct keygen. list, info and export only read: they never create the store.
 
+export --pem writes the public key as PEM (an X.509 SubjectPublicKeyInfo, "PUBLIC KEY") for tools
+that are not ct: a CT-SIG-01 key as RFC 8410 Ed25519, which openssl and cosign read (cosign
+verify-blob-attestation --key alice.pem checks ct's Ed25519 attestations); a CT-SIG-03 key as RFC
+9881 ML-DSA-87. A CT-SIG-02 (hybrid) key has no standard form and no other tool verifies its
+signatures: --pem refuses it (exit 64). docs/spec/keys.md §2.1.
+
 Streams: the listing (list, info) and the exported key file go to standard output; status lines
 ("imported …", "wrote …") go to standard error. --json prints a ct.key.KIND/1 document
 (docs/json/README.md) on standard output, except for export without -o, whose standard output is
@@ -37,6 +43,7 @@ replaced atomically and stays mode 0600.
 Examples:
   ct key list
   ct key export alice --public > alice.pub
+  ct key export alice --pem > alice.pem     (for openssl, cosign: CT-SIG-01 and CT-SIG-03)
   ct key import bob.pub                     (on the verifying machine)
   curl -s https://example.org/release.pub | ct key import - --id release
   ct key info 6e33:ce9e:16e3:3e7d
@@ -72,8 +79,9 @@ type importCmd struct {
 	ID   string `placeholder:"NEW" help:"Store the key under this id instead of the file's."`
 }
 type exportCmd struct {
-	nameArg
+	Name   string `arg:"" name:"NAME" help:"Key id or fingerprint, or a public or private key file."`
 	Public bool   `help:"Export the public key (the only export there is)."`
+	PEM    bool   `name:"pem" help:"Write the public key as PEM (SubjectPublicKeyInfo) for other tools: openssl, cosign (implies --public; CT-SIG-02 keys have no PEM form)."`
 	Output string `short:"o" placeholder:"FILE" help:"Write to FILE (atomically) instead of standard output."`
 }
 type deleteCmd struct {
@@ -104,6 +112,18 @@ func run(f *flags, cmd string) error {
 			return err
 		}
 	}
+	if cmd == "export <NAME>" {
+		if err := checkExport(f); err != nil {
+			return err
+		}
+	}
+	if cmd == "export <NAME>" && keys.IsKeyPath(f.Export.Name) {
+		d, err := keys.DescribeFile(f.Export.Name)
+		if err != nil {
+			return err
+		}
+		return export(f, d.Key)
+	}
 	if cmd == "info <NAME>" && keys.IsKeyPath(f.Info.Name) {
 		d, err := keys.DescribeFile(f.Info.Name)
 		if err != nil {
@@ -130,7 +150,11 @@ func run(f *flags, cmd string) error {
 	case "import <FILE>":
 		return importKey(f, s)
 	case "export <NAME>":
-		return export(f, s)
+		k, err := s.Lookup(f.Export.Name)
+		if err != nil {
+			return err
+		}
+		return export(f, k.Public)
 	case "default <NAME>":
 		k, err := s.Lookup(f.Default.Name)
 		if err == nil && !k.Own {

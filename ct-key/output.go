@@ -14,6 +14,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/keys/pkixkey"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/termsafe"
@@ -29,6 +30,7 @@ type actionDoc struct {
 	Own            *bool       `json:"own,omitempty"`            // delete
 	DefaultCleared *bool       `json:"defaultCleared,omitempty"` // delete
 	Encrypted      *bool       `json:"encrypted,omitempty"`      // passwd
+	Format         string      `json:"format,omitempty"`         // export: ct-public-key or pem
 	Output         string      `json:"output,omitempty"`         // export -o
 	Path           string      `json:"path,omitempty"`           // the key's file in the store
 }
@@ -148,20 +150,26 @@ func readInput(name string) (data []byte, where string, err error) {
 	return data, "stdin", nil
 }
 
-func export(f *flags, s *keys.Store) error {
-	if !f.Export.Public {
+// checkExport refuses an export that would not be a public key.
+func checkExport(f *flags) error {
+	if !f.Export.Public && !f.Export.PEM {
 		return exit.New(exit.Usage, "only the public key can be exported: private keys never leave the store through ct key").
-			WithHint("ct key export %s --public", f.Export.Name)
+			WithHint("ct key export %s --public (ct's key file), or --pem (for openssl, cosign)", f.Export.Name)
 	}
-	k, err := s.Lookup(f.Export.Name)
+	return nil
+}
+
+// export writes p's public key file, or with --pem its PEM form.
+func export(f *flags, p *keys.PublicKey) error {
+	encode, format := keys.EncodePublic, "ct-public-key"
+	if f.Export.PEM {
+		encode, format = pkixkey.Encode, "pem"
+	}
+	data, err := encode(p)
 	if err != nil {
 		return err
 	}
-	data, err := keys.EncodePublic(k.Public)
-	if err != nil {
-		return err
-	}
-	doc := actionDoc{Schema: "ct.key.export/1", Key: keys.RefOf(k.Public), Output: f.Export.Output}
+	doc := actionDoc{Schema: "ct.key.export/1", Key: keys.RefOf(p), Format: format, Output: f.Export.Output}
 	if f.Export.Output == "" || f.Export.Output == "-" {
 		// standard output is the key file: a --json report goes to stderr
 		if _, err := os.Stdout.Write(data); err != nil {
@@ -185,7 +193,7 @@ func export(f *flags, s *keys.Store) error {
 		return err
 	}
 	return report(f, os.Stdout, doc,
-		fmt.Sprintf("wrote %s (%s) to %s\n", k.Public.ID(), k.Public.Fingerprint().Display(), f.Export.Output))
+		fmt.Sprintf("wrote %s (%s) to %s\n", p.ID(), p.Fingerprint().Display(), f.Export.Output))
 }
 
 func del(f *flags, s *keys.Store) error {

@@ -25,6 +25,8 @@ command -v fish >/dev/null 2>&1 || need+=(fish)
 # python3 (its json module) is an independent reader of the SLSA provenance
 # ct pack writes (tests/e2e provenance_pack).
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# openssl reads the PEM keys ct key export --pem writes (tests/e2e key_export_pem).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -37,6 +39,15 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -x "$root/tests/tools/node_modules/.bin/ajv" ]; then
   (cd "$root/tests/tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# cosign, the independent DSSE client that checks ct's Ed25519 attestations
+# (tests/e2e attest_cosign, which fails without it). Built from source once:
+# a large module graph to download and compile, several minutes of CPU (it
+# took about 20 minutes on a busy 2-core machine); skipped when present on
+# PATH or in $(go env GOPATH)/bin.
+if ! command -v cosign >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/cosign" ]; then
+  echo "installing: cosign v2.6.5 (go install; slow the first time)"
+  GOWORK=off go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+fi
 # The Debian package starts a registry service on :5000 on some systems; the
 # tests start their own on a free 127.0.0.1 port, so it is not needed.
 go version
@@ -45,3 +56,4 @@ podman --version
 umoci --version
 oci-image-tool --version
 node --version
+"$(command -v cosign || echo "$(go env GOPATH)/bin/cosign")" version 2>/dev/null | sed -n 's/^GitVersion: */cosign /p'

@@ -24,6 +24,10 @@ type Attestation struct {
 	Trusted       bool   `json:"trusted"`
 	TrustSource   string `json:"trustSource,omitempty"`
 	Problem       string `json:"problem,omitempty"`
+	// Predicate is the statement's predicate, kept only with
+	// Options.KeepPredicates and only when the attestation is valid (its
+	// signer may still be untrusted): ct explain --sbom.
+	Predicate json.RawMessage `json:"-"`
 }
 
 // Display names the attestation for people: its digest and type.
@@ -100,6 +104,9 @@ func checkAttestations(rep *Report, list []bundle.Attestation, imageDigest strin
 			}
 		}
 		res.Valid = true
+		if opts.KeepPredicates {
+			res.Predicate = p.Statement.Predicate
+		}
 		for _, t := range opts.Trusted {
 			if t.Key.Fingerprint() == pub.Fingerprint() && t.Key.Equal(pub) {
 				res.Trusted, res.TrustSource = true, t.Source

@@ -105,6 +105,9 @@ type Options struct {
 	// SkipContent skips hashing blobs (ct explain on a file seeks past
 	// them); the report then says the content was not checked.
 	SkipContent bool
+	// KeepPredicates keeps each valid attestation's predicate in the report
+	// (Attestation.Predicate), for ct explain --sbom.
+	KeepPredicates bool
 	// onSkip is told where each skipped blob lies (VerifyFile hashes them).
 	onSkip func(b bundle.Blob, i int, off int64, where string)
 }
