@@ -84,9 +84,13 @@ func main() {
 			if res.TagFromVersion {
 				at += "; tag from the bundle's version, give REPOSITORY:TAG to choose"
 			}
-			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)\n",
+			att := ""
+			if n := len(res.Attestations); n > 0 {
+				att = "; " + human.Count(n, "attestation") + " attached as referrers"
+			}
+			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)%s\n",
 				termsafe.Escape(res.Name), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest,
-				human.Count(len(res.Signatures), "signature"))
+				human.Count(len(res.Signatures), "signature"), att)
 		}
 		return nil
 	})

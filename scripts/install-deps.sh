@@ -37,6 +37,20 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -x "$root/tests/tools/node_modules/.bin/ajv" ]; then
   (cd "$root/tests/tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# oras and cosign, tools we did not write, list the attestations and copied
+# supply-chain artifacts ct push and ct import --to docker:// attach as
+# referrers, and cosign verifies a signature carried across the gap
+# (tests/e2e referrers_*). Each is skipped when present, on PATH or in
+# $(go env GOPATH)/bin (where go install puts it and the e2e tests look).
+gobin="$(go env GOPATH | cut -d: -f1)/bin"
+if ! command -v oras >/dev/null 2>&1 && [ ! -x "$gobin/oras" ]; then
+  echo "installing: oras"
+  go install oras.land/oras/cmd/oras@v1.3.6
+fi
+if ! command -v cosign >/dev/null 2>&1 && [ ! -x "$gobin/cosign" ]; then
+  echo "installing: cosign (takes a while)"
+  go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+fi
 # The Debian package starts a registry service on :5000 on some systems; the
 # tests start their own on a free 127.0.0.1 port, so it is not needed.
 go version
@@ -45,3 +59,5 @@ podman --version
 umoci --version
 oci-image-tool --version
 node --version
+PATH="$PATH:$gobin" oras version | head -1
+PATH="$PATH:$gobin" cosign version 2>&1 | grep -m1 GitVersion

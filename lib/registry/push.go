@@ -53,6 +53,9 @@ type PushResult struct {
 	Blobs          int      `json:"blobs"`
 	Bytes          int64    `json:"bytes"`
 	Signatures     []string `json:"signatures"`
+	// Attestations are the digests of the bundle's attestation manifests,
+	// pushed as referrers of the image (manifest.toml order).
+	Attestations []string `json:"attestations"`
 }
 
 // scanned is a bundle read and checked completely, with where each blob lies.
@@ -184,11 +187,15 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	meta := map[string][]byte{}
 	var total int64
 	var plain []bundle.Blob
+	var attestations []bundle.Blob
 	for _, b := range m.Blobs {
 		total += b.Size
-		if b.Role != bundle.RoleIndex && b.Role != bundle.RoleManifest {
+		if !viaManifestAPI(b.Role) {
 			plain = append(plain, b)
 			continue
+		}
+		if b.Role == bundle.RoleAttestation {
+			attestations = append(attestations, b)
 		}
 		rc, err := p.Open(b)
 		if err != nil {
@@ -232,14 +239,28 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		}
 		bar.Write(meta[d])
 	}
+	// 3. The attestations (attestations.md §4.1), after their envelopes and
+	// the empty config (uploaded with the layers above), each through the
+	// manifest API, so that the registry indexes it as a referrer of the
+	// image (the referrers API, or ggcr's referrers tag schema fallback);
+	// before the bundle artifact, so that a fetch that finds the bundle
+	// finds its attestations.
+	for _, b := range attestations {
+		if err := pusher.Put(ctx, repo.Digest(b.Digest), rawManifest{meta[b.Digest], b.MediaType}); err != nil {
+			bar.Finish()
+			return nil, classify(err)
+		}
+		bar.Write(meta[b.Digest])
+	}
 	bar.Finish()
+	// 4. The tag.
 	root := rawManifest{meta[m.Image.Digest], m.Image.MediaType}
 	if ref.Tag != "" {
 		if err := pusher.Put(ctx, repo.Tag(ref.Tag), root); err != nil {
 			return nil, classify(err)
 		}
 	}
-	// 3. The bundle artifact: empty config, manifest.toml, signatures.
+	// 5. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
 	raw, art, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.ModTime)
 	if err != nil {
@@ -268,11 +289,22 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	}
 	res := &PushResult{Schema: "ct.push/1", Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
 		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Name: m.Package.Name, Version: m.Package.Version,
-		Blobs: len(m.Blobs), Bytes: total, Signatures: []string{}}
+		Blobs: len(m.Blobs), Bytes: total, Signatures: []string{}, Attestations: []string{}}
+	for _, b := range attestations {
+		res.Attestations = append(res.Attestations, b.Digest)
+	}
 	for _, sg := range art.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
 	}
 	return res, nil
+}
+
+// viaManifestAPI reports whether a blob of this role is pushed and fetched
+// through the manifest API (registry.md §1): the image's manifests and
+// indexes, and the attestation manifests, which a registry indexes as
+// referrers only when they come that way.
+func viaManifestAPI(role string) bool {
+	return role == bundle.RoleIndex || role == bundle.RoleManifest || role == bundle.RoleAttestation
 }
 
 // checkPushSignatures refuses a bundle whose signature entries do not all
