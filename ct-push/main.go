@@ -88,9 +88,18 @@ func main() {
 			if n := len(res.Attestations); n > 0 {
 				att = "; " + human.Count(n, "attestation") + " attached as referrers"
 			}
+			if n := len(res.Referrers); n > 0 {
+				att += "; " + human.Count(n, "supply-chain artifact") + " of the source attached again"
+			}
 			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)%s\n",
 				termsafe.Escape(res.Name), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest,
 				human.Count(len(res.Signatures), "signature"), att)
+			for _, r := range res.Referrers {
+				if r.Kept != "" {
+					fmt.Fprintf(os.Stderr, "ct-push: note: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is not attached\n",
+						r.Tag, r.Kept, r.Role, r.Digest)
+				}
+			}
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -17,8 +18,10 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -56,6 +59,21 @@ type PushResult struct {
 	// Attestations are the digests of the bundle's attestation manifests,
 	// pushed as referrers of the image (manifest.toml order).
 	Attestations []string `json:"attestations"`
+	// Referrers are the supply-chain artifacts the bundle carries from its
+	// source (ct pack --with-referrers, referrers.md §5), attached again:
+	// cosign's under their tags, OCI referrers through the manifest API.
+	Referrers []PushedReferrer `json:"referrers"`
+}
+
+// PushedReferrer is one copied supply-chain artifact and what became of it.
+type PushedReferrer struct {
+	Role   string `json:"role"`
+	Digest string `json:"digest"`
+	Tag    string `json:"tag,omitempty"`
+	// Kept is set when the destination's cosign tag already held another
+	// manifest: it is not overwritten (that would drop the destination's
+	// own signatures), and this one is not attached.
+	Kept string `json:"kept,omitempty"`
 }
 
 // scanned is a bundle read and checked completely, with where each blob lies.
@@ -187,7 +205,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	meta := map[string][]byte{}
 	var total int64
 	var plain []bundle.Blob
-	var attestations []bundle.Blob
+	var attestations, copied []bundle.Blob
 	for _, b := range m.Blobs {
 		total += b.Size
 		if !viaManifestAPI(b.Role) {
@@ -196,6 +214,9 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		}
 		if b.Role == bundle.RoleAttestation {
 			attestations = append(attestations, b)
+		}
+		if bundle.IsCopiedManifest(b.Role) {
+			copied = append(copied, b)
 		}
 		rc, err := p.Open(b)
 		if err != nil {
@@ -252,6 +273,31 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		}
 		bar.Write(meta[b.Digest])
 	}
+	// The source's supply-chain artifacts (referrers.md §5), after their
+	// blobs: OCI referrers by digest (indexed through their subject),
+	// cosign's under their own tags, never over another manifest there.
+	var pushedRefs []PushedReferrer
+	for _, b := range copied {
+		pr := PushedReferrer{Role: b.Role, Digest: b.Digest, Tag: bundle.CosignTag(m.Image.Digest, b.Role)}
+		var target name.Reference = repo.Digest(b.Digest)
+		if pr.Tag != "" {
+			target = repo.Tag(pr.Tag)
+			if d, err := remote.Head(target, ropts...); err == nil && d.Digest.String() != b.Digest {
+				pr.Kept = d.Digest.String()
+			} else if err != nil && !isNotFound(err) {
+				bar.Finish()
+				return nil, classify(err)
+			}
+		}
+		if pr.Kept == "" {
+			if err := pusher.Put(ctx, target, rawManifest{meta[b.Digest], b.MediaType}); err != nil {
+				bar.Finish()
+				return nil, classify(err)
+			}
+		}
+		bar.Write(meta[b.Digest])
+		pushedRefs = append(pushedRefs, pr)
+	}
 	bar.Finish()
 	// 4. The tag.
 	root := rawManifest{meta[m.Image.Digest], m.Image.MediaType}
@@ -293,6 +339,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	for _, b := range attestations {
 		res.Attestations = append(res.Attestations, b.Digest)
 	}
+	res.Referrers = append([]PushedReferrer{}, pushedRefs...)
 	for _, sg := range art.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
 	}
@@ -304,7 +351,23 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 // indexes, and the attestation manifests, which a registry indexes as
 // referrers only when they come that way.
 func viaManifestAPI(role string) bool {
-	return role == bundle.RoleIndex || role == bundle.RoleManifest || role == bundle.RoleAttestation
+	return role == bundle.RoleIndex || role == bundle.RoleManifest || role == bundle.RoleAttestation || bundle.IsCopiedManifest(role)
+}
+
+// isNotFound reports whether a registry said there is no such manifest.
+func isNotFound(err error) bool {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		if te.StatusCode == http.StatusNotFound {
+			return true
+		}
+		for _, d := range te.Errors {
+			if d.Code == transport.ManifestUnknownErrorCode {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkPushSignatures refuses a bundle whose signature entries do not all
