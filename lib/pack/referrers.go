@@ -132,7 +132,13 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		for _, b := range add {
 			h, _ := v1.NewHash(b.Digest)
 			bd := v1.Descriptor{MediaType: types.MediaType(b.MediaType), Digest: h, Size: b.Size}
-			p.add(bd, bundle.RoleReferrerBlob, func() (io.ReadCloser, error) {
+			role := bundle.RoleReferrerBlob
+			if b.Digest == bundle.EmptyDigest {
+				// The empty config {} is listed as attestations list it
+				// (referrers.md §1), so that ct attest can add one later.
+				bd.MediaType, role = bundle.MediaTypeEmpty, bundle.RoleConfig
+			}
+			p.add(bd, role, func() (io.ReadCloser, error) {
 				l, err := remote.Layer(repo.Digest(b.Digest), ropts...)
 				if err != nil {
 					return nil, err
