@@ -22,6 +22,10 @@ import (
 // referrer ct fetch reads, not a supply-chain claim worth copying.
 const bundleArtifactType = "application/vnd.cerro-torre.bundle.v1"
 
+// maxReferrerBlobs bounds the config and layers of one copied manifest, so
+// that checking they exist is bounded too (referrers.md §3).
+const maxReferrerBlobs = 256
+
 // CopiedReferrer is one supply-chain artifact of the source copied into the
 // bundle (docs/spec/referrers.md).
 type CopiedReferrer struct {
@@ -100,6 +104,10 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		// against the digest as it streams.
 		got, err := remote.Get(repo.Digest(d), ropts...)
 		if err != nil {
+			if isNotFound(err) {
+				// Anyone who can push can list a digest in the tag schema.
+				return "listed, but the registry does not have it", nil
+			}
 			return "", classify(err)
 		}
 		raw := got.Manifest
@@ -110,6 +118,9 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		blobs, err := bundle.ParseCopiedManifest(role, mt, raw, m.Image)
 		if err != nil {
 			return err.Error(), nil
+		}
+		if len(blobs) > maxReferrerBlobs {
+			return fmt.Sprintf("%d blobs, more than the %d a copied manifest may have", len(blobs), maxReferrerBlobs), nil
 		}
 		var add []bundle.CopiedBlob
 		var size int64
@@ -127,6 +138,20 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		}
 		if total+size > bundle.MaxReferrerTotal {
 			return fmt.Sprintf("its blobs (%d bytes) would take the copied blobs over the %d-byte limit", size, bundle.MaxReferrerTotal), nil
+		}
+		// Each blob must be there: a missing one would fail the pack
+		// halfway, and a stranger could make every pack fail that way.
+		for _, b := range add {
+			l, err := remote.Layer(repo.Digest(b.Digest), ropts...)
+			if err == nil {
+				_, err = l.Size() // a HEAD of the blob
+			}
+			if err != nil {
+				if isNotFound(err) || isBlobUnknown(err) {
+					return fmt.Sprintf("its blob %s is not in the registry", b.Digest), nil
+				}
+				return "", classify(err)
+			}
 		}
 		total += size
 		for _, b := range add {
@@ -163,6 +188,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 			}
 			return nil, classify(err)
 		}
+		taken[desc.Digest.String()] = true
 		why, err := copyOne(role, *desc, tag)
 		if err != nil {
 			return nil, err
@@ -209,6 +235,19 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		return nil, exit.Wrap(exit.Malformed, err, "the copied referrers cannot be described in the bundle").At(ref.Given)
 	}
 	return out, nil
+}
+
+// isBlobUnknown reports whether a registry said there is no such blob.
+func isBlobUnknown(err error) bool {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		for _, d := range te.Errors {
+			if d.Code == transport.BlobUnknownErrorCode {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isNotFound reports whether a registry said there is no such manifest.

@@ -114,9 +114,9 @@ func packReferrers(t *testing.T, src string) (*Result, []byte) {
 }
 
 // A stranger who can push to the repository cannot make --with-referrers
-// read without bound: a referrer with an oversize blob and a cosign tag that
-// holds an index are skipped (with reasons) without being downloaded, and
-// the rest is copied.
+// read without bound or fail: a referrer with an oversize blob, one whose
+// blob is missing and a cosign tag that holds an index are skipped (with
+// reasons) without being downloaded, and the rest is copied.
 func TestWithReferrersSkips(t *testing.T) {
 	host, img := referrerRegistry(t, "app")
 	good := attach(t, host, "app", img, 0, []byte("a claim"), 0)
@@ -126,6 +126,8 @@ func TestWithReferrersSkips(t *testing.T) {
 	if err := remote.WriteIndex(r.Tag(bundle.CosignTag(img, bundle.RoleCosignSig)), idx); err != nil {
 		t.Fatal(err)
 	}
+	// a referrer whose blob the registry does not have (it does not check)
+	missing := attach(t, host, "app", img, 10, nil, 2)
 	res, _ := packReferrers(t, host+"/app@"+img)
 	refs := res.Referrers
 	if len(refs.Copied) != 1 || refs.Copied[0].Digest != good || refs.Copied[0].Role != bundle.RoleReferrer {
@@ -137,6 +139,9 @@ func TestWithReferrersSkips(t *testing.T) {
 	}
 	if !strings.Contains(reasons[big], "over the 67108864-byte limit") {
 		t.Errorf("oversize referrer: %q", reasons[big])
+	}
+	if !strings.Contains(reasons[missing], "is not in the registry") {
+		t.Errorf("referrer with a missing blob: %q", reasons[missing])
 	}
 	idxDigest, _ := idx.Digest()
 	if !strings.Contains(reasons[idxDigest.String()+bundle.CosignTag(img, bundle.RoleCosignSig)], "is not an image manifest") {
