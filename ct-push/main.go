@@ -30,6 +30,14 @@ ct fetch REPO:VERSION finds it again. The bundle's manifest.toml and signatures 
 without it, the referrers tag schema (tag sha256-<hex>). ct fetch rebuilds the identical bundle.
 Specification: docs/spec/registry.md.
 
+The bundle's attestations (ct attest, ct pack's provenance) are pushed before the bundle artifact
+as OCI referrers of the image (artifactType application/vnd.dsse.envelope.v1+json), so that
+oras discover and cosign tree --registry-referrers-mode=oci-1-1 list them. The source's cosign
+signatures, attestations and SBOMs and OCI referrers that ct pack --with-referrers copied are
+attached again: cosign's under their sha256-<hex>.sig/.att/.sbom tags (a tag that already holds
+another manifest is kept, with a note), so cosign verify works here as at the source; the others
+as referrers. Specification: docs/spec/referrers.md.
+
 Only the image as bundled is pushed (one platform, or the whole index if it was packed with
 --all-platforms): ct push chooses nothing, so it has no --platform.
 
