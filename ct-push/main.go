@@ -104,7 +104,7 @@ func main() {
 				human.Count(len(res.Signatures), "signature"), att)
 			for _, r := range res.Referrers {
 				if r.Kept != "" {
-					fmt.Fprintf(os.Stderr, "ct-push: note: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is not attached\n",
+					fmt.Fprintf(os.Stderr, "ct-push: note: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is stored by digest only, untagged\n",
 						r.Tag, r.Kept, r.Role, r.Digest)
 				}
 			}

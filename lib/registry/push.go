@@ -72,7 +72,7 @@ type PushedReferrer struct {
 	Tag    string `json:"tag,omitempty"`
 	// Kept is set when the destination's cosign tag already held another
 	// manifest: it is not overwritten (that would drop the destination's
-	// own signatures), and this one is not attached.
+	// own signatures), and this one is stored by digest only, untagged.
 	Kept string `json:"kept,omitempty"`
 }
 
@@ -289,11 +289,14 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 				return nil, classify(err)
 			}
 		}
-		if pr.Kept == "" {
-			if err := pusher.Put(ctx, target, rawManifest{meta[b.Digest], b.MediaType}); err != nil {
-				bar.Finish()
-				return nil, classify(err)
-			}
+		if pr.Kept != "" {
+			// Stored by digest only, so that ct fetch still rebuilds the
+			// bundle; the destination's tag stays as it is.
+			target = repo.Digest(b.Digest)
+		}
+		if err := pusher.Put(ctx, target, rawManifest{meta[b.Digest], b.MediaType}); err != nil {
+			bar.Finish()
+			return nil, classify(err)
 		}
 		bar.Write(meta[b.Digest])
 		pushedRefs = append(pushedRefs, pr)

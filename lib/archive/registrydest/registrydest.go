@@ -39,7 +39,7 @@ func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it
 		if res != nil && note != nil {
 			for _, r := range res.Referrers {
 				if r.Kept != "" {
-					note(fmt.Sprintf("%s: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is not attached",
+					note(fmt.Sprintf("%s: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is stored by digest only, untagged",
 						ref, r.Tag, r.Kept, r.Role, r.Digest))
 				}
 			}
