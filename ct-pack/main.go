@@ -51,6 +51,14 @@ a Docker conversion, ct's version. It is canonical JSON and reproducible: its ti
 SOURCE_DATE_EPOCH (else --created), and without either it has none; nothing of this machine is in
 it. It is not put into the bundle; ct verify checks it against manifest.toml once it is attested.
 
+Supply-chain artifacts: --with-referrers (registry sources) also copies what the registry
+attached to the packed image: cosign's sha256-<hex>.sig, .att and .sbom tags and the image's OCI
+referrers, each with its blobs, at most 64 manifests, 256 KiB each, blobs of 64 MiB each and
+256 MiB in all (more is skipped, and said). They are the source's claims: manifest.toml covers
+them, ct verify neither trusts nor counts them, ct explain lists them, and ct push and ct import
+--to docker:// attach them again (so cosign verify works at the destination). See
+docs/spec/referrers.md.
+
 An index resolves to the host's platform unless --platform or --all-platforms says otherwise.
 
 Signing: the bundle is signed with -k KEY, else with the key store's default key
@@ -107,6 +115,7 @@ type flags struct {
 	NoSign           bool    `help:"Write an unsigned bundle on purpose (ct push and ct verify refuse it unless told otherwise)."`
 	PassphraseFile   string  `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
 	ProvenanceOut    string  `name:"provenance-out" placeholder:"FILE" help:"Also write the bundle's SLSA v1 provenance predicate to FILE (atomically); see Provenance above."`
+	WithReferrers    bool    `name:"with-referrers" help:"Also copy the image's cosign signatures, attestations and SBOMs and its OCI referrers from the registry into the bundle; see above."`
 	Quiet            bool    `short:"q" help:"No progress bar, notes or summary line."`
 	JSON             bool    `name:"json" help:"Print a ct.pack/1 JSON report (to stdout with -o, else to stderr)."`
 }
@@ -141,7 +150,7 @@ func main() {
 		res, err := pack.Run(ctx, pack.Request{
 			Sign:   pack.SignFunc(key),
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
-			Created: f.Created, Platform: f.Platform, ProvenanceOut: f.ProvenanceOut,
+			Created: f.Created, Platform: f.Platform, ProvenanceOut: f.ProvenanceOut, WithReferrers: f.WithReferrers,
 			Options: pack.Options{Name: f.Name, Version: version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
 				Tool: bundle.Tool{Name: "ct-pack", Version: cli.Version}},
 			Sources: source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-pack/" + cli.Version},
@@ -190,6 +199,29 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 	fmt.Fprintf(w, "ct-pack: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
 		termsafe.Escape(where), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
 		m.Image.Digest, human.Count(len(m.Blobs), "blob"), res.Bytes, termsafe.Escape(signed))
+	if r := res.Referrers; r != nil {
+		fmt.Fprintf(w, "ct-pack: copied %s of the source (--with-referrers)\n", human.Count(len(r.Copied), "supply-chain artifact"))
+		for _, c := range r.Copied {
+			what := c.Role + " " + c.Digest
+			if c.Tag != "" {
+				what += " (tag " + c.Tag + ")"
+			}
+			if c.ArtifactType != "" {
+				what += " " + termsafe.Escape(c.ArtifactType)
+			}
+			fmt.Fprintf(w, "  copied   %s\n", what)
+		}
+		for _, sk := range r.Skipped {
+			what := sk.Digest
+			if sk.Tag != "" {
+				what += " (tag " + sk.Tag + ")"
+			}
+			if what != "" {
+				what += ": "
+			}
+			fmt.Fprintf(w, "  skipped  %s%s\n", what, termsafe.Escape(sk.Reason))
+		}
+	}
 	if res.Provenance != "" {
 		fmt.Fprintf(w, "ct-pack: wrote %s: SLSA v1 provenance of %s (source %s)\n",
 			termsafe.Escape(res.Provenance), m.Image.Digest, m.Source.Digest)

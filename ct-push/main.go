@@ -30,6 +30,14 @@ ct fetch REPO:VERSION finds it again. The bundle's manifest.toml and signatures 
 without it, the referrers tag schema (tag sha256-<hex>). ct fetch rebuilds the identical bundle.
 Specification: docs/spec/registry.md.
 
+The bundle's attestations (ct attest, ct pack's provenance) are pushed before the bundle artifact
+as OCI referrers of the image (artifactType application/vnd.dsse.envelope.v1+json), so that
+oras discover and cosign tree --registry-referrers-mode=oci-1-1 list them. The source's cosign
+signatures, attestations and SBOMs and OCI referrers that ct pack --with-referrers copied are
+attached again: cosign's under their sha256-<hex>.sig/.att/.sbom tags (a tag that already holds
+another manifest is kept, with a note), so cosign verify works here as at the source; the others
+as referrers. Specification: docs/spec/referrers.md.
+
 Only the image as bundled is pushed (one platform, or the whole index if it was packed with
 --all-platforms): ct push chooses nothing, so it has no --platform.
 
@@ -84,9 +92,22 @@ func main() {
 			if res.TagFromVersion {
 				at += "; tag from the bundle's version, give REPOSITORY:TAG to choose"
 			}
-			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)\n",
+			att := ""
+			if n := len(res.Attestations); n > 0 {
+				att = "; " + human.Count(n, "attestation") + " attached as referrers"
+			}
+			if n := len(res.Referrers); n > 0 {
+				att += "; " + human.Count(n, "supply-chain artifact") + " of the source attached again"
+			}
+			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)%s\n",
 				termsafe.Escape(res.Name), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest,
-				human.Count(len(res.Signatures), "signature"))
+				human.Count(len(res.Signatures), "signature"), att)
+			for _, r := range res.Referrers {
+				if r.Kept != "" {
+					fmt.Fprintf(os.Stderr, "ct-push: note: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is stored by digest only, untagged\n",
+						r.Tag, r.Kept, r.Role, r.Digest)
+				}
+			}
 		}
 		return nil
 	})

@@ -39,12 +39,20 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -x "$root/tests/tools/node_modules/.bin/ajv" ]; then
   (cd "$root/tests/tools" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# cosign, the independent DSSE client that checks ct's Ed25519 attestations
-# (tests/e2e attest_cosign, which fails without it). Built from source once:
-# a large module graph to download and compile, several minutes of CPU (it
-# took about 20 minutes on a busy 2-core machine); skipped when present on
-# PATH or in $(go env GOPATH)/bin.
-if ! command -v cosign >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/cosign" ]; then
+# oras and cosign, tools we did not write: oras lists the attestations and
+# copied supply-chain artifacts ct push and ct import --to docker:// attach as
+# referrers (tests/e2e referrers_*); cosign verifies a signature carried
+# across the gap and checks ct's Ed25519 DSSE attestations (attest_cosign,
+# which fails without it). Each is skipped when present, on PATH or in
+# $(go env GOPATH)/bin (where go install puts it and the e2e tests look).
+# Built outside the workspace (GOWORK=off) so go.work never steers the
+# build; cosign is a large module graph: minutes of CPU the first time.
+gobin="$(go env GOPATH | cut -d: -f1)/bin"
+if ! command -v oras >/dev/null 2>&1 && [ ! -x "$gobin/oras" ]; then
+  echo "installing: oras v1.3.6 (go install)"
+  GOWORK=off go install oras.land/oras/cmd/oras@v1.3.6
+fi
+if ! command -v cosign >/dev/null 2>&1 && [ ! -x "$gobin/cosign" ]; then
   echo "installing: cosign v2.6.5 (go install; slow the first time)"
   GOWORK=off go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
 fi
@@ -56,4 +64,5 @@ podman --version
 umoci --version
 oci-image-tool --version
 node --version
-"$(command -v cosign || echo "$(go env GOPATH)/bin/cosign")" version 2>/dev/null | sed -n 's/^GitVersion: */cosign /p'
+PATH="$PATH:$gobin" oras version | head -1
+PATH="$PATH:$gobin" cosign version 2>&1 | grep -m1 GitVersion

@@ -369,7 +369,28 @@ func buildLayout(dir string, items []*Item, old string) error {
 		}
 		ix.Manifests = append(ix.Manifests, ociDescriptor{MediaType: it.Manifest.Image.MediaType, Digest: it.Manifest.Image.Digest,
 			Size: it.Manifest.Image.Size, Annotations: map[string]string{refNameAnno: it.Entry.Ref()}})
+		// Attestations and copied supply-chain artifacts, untagged, so that
+		// tools that look for referrers in a layout find them through
+		// their subject (archive.md §6, referrers.md §5).
+		for _, b := range it.Manifest.Blobs {
+			if b.Role == bundle.RoleAttestation || bundle.IsCopiedManifest(b.Role) {
+				ix.Manifests = append(ix.Manifests, ociDescriptor{MediaType: b.MediaType, Digest: b.Digest, Size: b.Size})
+			}
+		}
 	}
+	// An untagged entry is listed once, however many imports brought it.
+	seenUntagged := map[string]bool{}
+	kept := ix.Manifests[:0]
+	for _, m := range ix.Manifests {
+		if m.Annotations[refNameAnno] == "" {
+			if seenUntagged[m.Digest] {
+				continue
+			}
+			seenUntagged[m.Digest] = true
+		}
+		kept = append(kept, m)
+	}
+	ix.Manifests = kept
 	if old != "" {
 		ents, err := os.ReadDir(oldBlobs.dir)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -388,8 +409,16 @@ func buildLayout(dir string, items []*Item, old string) error {
 			}
 		}
 	}
+	// Tagged entries by name, then untagged ones by digest.
 	sort.SliceStable(ix.Manifests, func(i, j int) bool {
-		return ix.Manifests[i].Annotations[refNameAnno] < ix.Manifests[j].Annotations[refNameAnno]
+		a, b := ix.Manifests[i].Annotations[refNameAnno], ix.Manifests[j].Annotations[refNameAnno]
+		if (a == "") != (b == "") {
+			return b == ""
+		}
+		if a == "" {
+			return ix.Manifests[i].Digest < ix.Manifests[j].Digest
+		}
+		return a < b
 	})
 	ib, err := json.Marshal(ix)
 	if err != nil {

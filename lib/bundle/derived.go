@@ -81,7 +81,7 @@ func IndexBytes(m *Manifest) ([]byte, error) {
 			Digest:      m.Image.Digest,
 			Size:        m.Image.Size,
 			Annotations: map[string]string{ociRefNameAnno: m.Package.Version},
-		}}, attestationIndexEntries(m)...),
+		}}, append(attestationIndexEntries(m), referrerIndexEntries(m)...)...),
 	})
 }
 

@@ -125,7 +125,8 @@ var (
 	reTime      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
 	reImageTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$`)
 	transports  = map[string]bool{"docker": true, "oci": true, "oci-archive": true, "docker-archive": true}
-	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true, RoleAttestation: true, RoleEnvelope: true}
+	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true, RoleAttestation: true, RoleEnvelope: true,
+		RoleReferrer: true, RoleCosignSig: true, RoleCosignAtt: true, RoleCosignSBOM: true, RoleReferrerBlob: true}
 )
 
 // ValidName reports whether s may be a package name: lowercase path
@@ -203,7 +204,7 @@ func (m *Manifest) Validate() error {
 			return bad(f+".media_type", "%q is not a media type", b.MediaType)
 		}
 		if !roles[b.Role] {
-			return bad(f+".role", "unknown role %q (index, manifest, config, layer, attestation, envelope)", b.Role)
+			return bad(f+".role", "unknown role %q (index, manifest, config, layer, attestation, envelope, referrer, cosign-sig, cosign-att, cosign-sbom, referrer-blob)", b.Role)
 		}
 		if (b.Role == RoleIndex || b.Role == RoleManifest) && b.Size > MaxMetaBlobSize {
 			return bad(f+".size", "%s of %d bytes is over the %d-byte limit", b.Role, b.Size, MaxMetaBlobSize)
@@ -216,6 +217,9 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	if err := m.validateAttestationBlobs(); err != nil {
+		return err
+	}
+	if err := m.validateReferrerBlobs(); err != nil {
 		return err
 	}
 	var meta int64

@@ -397,7 +397,7 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	}
 	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
 	if r.Retains(b) {
-		if b.Role != RoleAttestation && b.Role != RoleEnvelope { // bounded on their own (attestations.md §4.3)
+		if b.Role != RoleAttestation && b.Role != RoleEnvelope && !IsCopiedManifest(b.Role) { // bounded on their own (attestations.md §4.3, referrers.md §2)
 			r.metaBytes += b.Size
 		}
 		if r.metaBytes > MaxMetaTotal {
@@ -507,7 +507,7 @@ func (r *Reader) finishBlobs() error {
 // config when it is an image config (bundle.md §3). Such a blob is read and
 // checked even under SkipContent.
 func (r *Reader) Retains(b Blob) bool {
-	if b.Role == RoleIndex || b.Role == RoleManifest || b.Role == RoleAttestation || b.Role == RoleEnvelope {
+	if b.Role == RoleIndex || b.Role == RoleManifest || b.Role == RoleAttestation || b.Role == RoleEnvelope || IsCopiedManifest(b.Role) {
 		return true
 	}
 	return b.Role == RoleConfig && b.Digest == r.m.Image.Config && IsImageConfigMediaType(b.MediaType)
@@ -815,9 +815,12 @@ func checkGraph(m *Manifest, meta map[string][]byte) ([]Attestation, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkReferrers(m, meta, seen); err != nil {
+		return nil, err
+	}
 	for _, b := range m.Blobs {
 		if !seen[b.Digest] {
-			return nil, exit.New(exit.Malformed, "blob %s (%s) is listed but not part of the image or of an attestation", b.Digest, b.Role).At(ManifestName)
+			return nil, exit.New(exit.Malformed, "blob %s (%s) is listed but not part of the image, of an attestation or of a copied referrer", b.Digest, b.Role).At(ManifestName)
 		}
 	}
 	return att, nil

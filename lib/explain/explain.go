@@ -98,6 +98,15 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 		row("attested", "%s (%s; --attestations lists them)", human.Count(len(types), "attestation"), strings.Join(types, ", "))
 	}
+	var carried []bundle.Blob
+	for _, b := range m.Blobs {
+		if bundle.IsCopiedManifest(b.Role) {
+			carried = append(carried, b)
+		}
+	}
+	if len(carried) > 0 {
+		row("carried", "%s of the source (its claims: covered by the signatures, not checked or trusted by ct verify)", human.Count(len(carried), "supply-chain artifact"))
+	}
 	row("manifest", "%s (SHA-256 of manifest.toml, what signatures cover)", rep.ManifestDigest)
 	row("tool", "%s %s", m.Tool.Name, m.Tool.Version)
 	if opts.Layers {
@@ -194,6 +203,19 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 	}
 	if opts.Attestations {
 		attestations(w, rep, opts)
+	}
+	if len(carried) > 0 {
+		// referrers.md §4: copied as the source had them; ct verify
+		// checks their form and that the signatures cover them, never
+		// what they claim or who signed them.
+		fmt.Fprintln(w, "carried claims (copied from the source by ct pack --with-referrers; not verified by ct)")
+		for _, b := range carried {
+			what := b.Role + " " + b.Digest
+			if t := bundle.CosignTag(m.Image.Digest, b.Role); t != "" {
+				what += " (tag " + t + ")"
+			}
+			fmt.Fprintf(w, "  %s\n", esc(what))
+		}
 	}
 	if rep.Policy != "" {
 		fmt.Fprintf(w, "policy %s\n", esc(rep.Policy))

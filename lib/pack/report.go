@@ -25,6 +25,8 @@ type Report struct {
 	// Provenance is the file the SLSA provenance predicate was written to
 	// (--provenance-out); absent without it.
 	Provenance string `json:"provenance,omitempty"`
+	// Referrers is what --with-referrers copied and skipped; absent without it.
+	Referrers *Referrers `json:"referrers,omitempty"`
 }
 
 // ReportSource is where the image came from (manifest.toml's [source]).
@@ -50,7 +52,7 @@ func NewReport(res *Result, key *keys.PrivateKey) *Report {
 	r := &Report{Schema: "ct.pack/1", Bundle: res.Path, Bytes: res.Bytes, Name: m.Package.Name, Version: m.Package.Version,
 		ManifestDigest: res.ManifestDigest, ImageDigest: m.Image.Digest, SourceDigest: m.Image.SourceDigest,
 		MediaType: m.Image.MediaType, Platform: m.Image.Platform, Platforms: append([]string{}, m.Image.Platforms...),
-		Blobs: len(m.Blobs), Notes: []string{}, Provenance: res.Provenance,
+		Blobs: len(m.Blobs), Notes: []string{}, Provenance: res.Provenance, Referrers: res.Referrers,
 		Source: ReportSource{Reference: m.Source.Reference, Transport: m.Source.Transport, Registry: m.Source.Registry,
 			Repository: m.Source.Repository, Tag: m.Source.Tag, Digest: m.Source.Digest}}
 	if key != nil {

@@ -34,6 +34,9 @@ type Request struct {
 	// provenance predicate to (docs/spec/provenance.md), atomically and only
 	// when the bundle was written.
 	ProvenanceOut string
+	// WithReferrers copies the source's supply-chain artifacts into the
+	// bundle (--with-referrers, docs/spec/referrers.md).
+	WithReferrers bool
 }
 
 // Result describes a written bundle.
@@ -49,6 +52,8 @@ type Result struct {
 	// Provenance is the path the provenance predicate was written to; ""
 	// without --provenance-out.
 	Provenance string
+	// Referrers says what --with-referrers copied and skipped; nil without it.
+	Referrers *Referrers
 }
 
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
@@ -146,8 +151,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if ref.Transport == source.TransportDocker {
 		plan.Prefetch = 4
 	}
+	var refs *Referrers
+	if req.WithReferrers {
+		if refs, err = plan.AddReferrers(root, req.Sources); err != nil {
+			return nil, err
+		}
+	}
 
-	res := &Result{Path: "-", Manifest: plan.Manifest, NameNote: plan.NameNote}
+	res := &Result{Path: "-", Manifest: plan.Manifest, NameNote: plan.NameNote, Referrers: refs}
 	var pf *outfile.File
 	if req.ProvenanceOut != "" {
 		// Built before the bundle is written, from the manifest the plan

@@ -230,7 +230,7 @@ func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Ti
 		where := "registry " + repo.Name() + "@" + b.Digest
 		var rd io.Reader
 		var closer io.Closer
-		if b.Role == bundle.RoleIndex || b.Role == bundle.RoleManifest {
+		if viaManifestAPI(b.Role) {
 			desc, err := remote.Get(repo.Digest(b.Digest), ropts...)
 			if err != nil {
 				return classify(err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -17,8 +18,10 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -53,6 +56,24 @@ type PushResult struct {
 	Blobs          int      `json:"blobs"`
 	Bytes          int64    `json:"bytes"`
 	Signatures     []string `json:"signatures"`
+	// Attestations are the digests of the bundle's attestation manifests,
+	// pushed as referrers of the image (manifest.toml order).
+	Attestations []string `json:"attestations"`
+	// Referrers are the supply-chain artifacts the bundle carries from its
+	// source (ct pack --with-referrers, referrers.md §5), attached again:
+	// cosign's under their tags, OCI referrers through the manifest API.
+	Referrers []PushedReferrer `json:"referrers"`
+}
+
+// PushedReferrer is one copied supply-chain artifact and what became of it.
+type PushedReferrer struct {
+	Role   string `json:"role"`
+	Digest string `json:"digest"`
+	Tag    string `json:"tag,omitempty"`
+	// Kept is set when the destination's cosign tag already held another
+	// manifest: it is not overwritten (that would drop the destination's
+	// own signatures), and this one is stored by digest only, untagged.
+	Kept string `json:"kept,omitempty"`
 }
 
 // scanned is a bundle read and checked completely, with where each blob lies.
@@ -184,11 +205,18 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	meta := map[string][]byte{}
 	var total int64
 	var plain []bundle.Blob
+	var attestations, copied []bundle.Blob
 	for _, b := range m.Blobs {
 		total += b.Size
-		if b.Role != bundle.RoleIndex && b.Role != bundle.RoleManifest {
+		if !viaManifestAPI(b.Role) {
 			plain = append(plain, b)
 			continue
+		}
+		if b.Role == bundle.RoleAttestation {
+			attestations = append(attestations, b)
+		}
+		if bundle.IsCopiedManifest(b.Role) {
+			copied = append(copied, b)
 		}
 		rc, err := p.Open(b)
 		if err != nil {
@@ -232,14 +260,56 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		}
 		bar.Write(meta[d])
 	}
+	// 3. The attestations (attestations.md §4.1), after their envelopes and
+	// the empty config (uploaded with the layers above), each through the
+	// manifest API, so that the registry indexes it as a referrer of the
+	// image (the referrers API, or ggcr's referrers tag schema fallback);
+	// before the bundle artifact, so that a fetch that finds the bundle
+	// finds its attestations.
+	for _, b := range attestations {
+		if err := pusher.Put(ctx, repo.Digest(b.Digest), rawManifest{meta[b.Digest], b.MediaType}); err != nil {
+			bar.Finish()
+			return nil, classify(err)
+		}
+		bar.Write(meta[b.Digest])
+	}
+	// The source's supply-chain artifacts (referrers.md §5), after their
+	// blobs: OCI referrers by digest (indexed through their subject),
+	// cosign's under their own tags, never over another manifest there.
+	var pushedRefs []PushedReferrer
+	for _, b := range copied {
+		pr := PushedReferrer{Role: b.Role, Digest: b.Digest, Tag: bundle.CosignTag(m.Image.Digest, b.Role)}
+		var target name.Reference = repo.Digest(b.Digest)
+		if pr.Tag != "" {
+			target = repo.Tag(pr.Tag)
+			if d, err := remote.Head(target, ropts...); err == nil && d.Digest.String() != b.Digest {
+				pr.Kept = d.Digest.String()
+			} else if err != nil && !isNotFound(err) {
+				bar.Finish()
+				return nil, classify(err)
+			}
+		}
+		if pr.Kept != "" {
+			// Stored by digest only, so that ct fetch still rebuilds the
+			// bundle; the destination's tag stays as it is.
+			target = repo.Digest(b.Digest)
+		}
+		if err := pusher.Put(ctx, target, rawManifest{meta[b.Digest], b.MediaType}); err != nil {
+			bar.Finish()
+			return nil, classify(err)
+		}
+		bar.Write(meta[b.Digest])
+		pushedRefs = append(pushedRefs, pr)
+	}
 	bar.Finish()
+	// 4. The tag.
 	root := rawManifest{meta[m.Image.Digest], m.Image.MediaType}
 	if ref.Tag != "" {
 		if err := pusher.Put(ctx, repo.Tag(ref.Tag), root); err != nil {
 			return nil, classify(err)
 		}
 	}
-	// 3. The bundle artifact: empty config, manifest.toml, signatures.
+	// 5. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
 	raw, art, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.ModTime)
 	if err != nil {
@@ -268,11 +338,39 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	}
 	res := &PushResult{Schema: "ct.push/1", Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
 		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Name: m.Package.Name, Version: m.Package.Version,
-		Blobs: len(m.Blobs), Bytes: total, Signatures: []string{}}
+		Blobs: len(m.Blobs), Bytes: total, Signatures: []string{}, Attestations: []string{}}
+	for _, b := range attestations {
+		res.Attestations = append(res.Attestations, b.Digest)
+	}
+	res.Referrers = append([]PushedReferrer{}, pushedRefs...)
 	for _, sg := range art.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
 	}
 	return res, nil
+}
+
+// viaManifestAPI reports whether a blob of this role is pushed and fetched
+// through the manifest API (registry.md §1): the image's manifests and
+// indexes, and the attestation manifests, which a registry indexes as
+// referrers only when they come that way.
+func viaManifestAPI(role string) bool {
+	return role == bundle.RoleIndex || role == bundle.RoleManifest || role == bundle.RoleAttestation || bundle.IsCopiedManifest(role)
+}
+
+// isNotFound reports whether a registry said there is no such manifest.
+func isNotFound(err error) bool {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		if te.StatusCode == http.StatusNotFound {
+			return true
+		}
+		for _, d := range te.Errors {
+			if d.Code == transport.ManifestUnknownErrorCode {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkPushSignatures refuses a bundle whose signature entries do not all

@@ -6,6 +6,7 @@ package registrydest
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/cerro-torre/ct/lib/archive"
@@ -19,6 +20,13 @@ import (
 // with its own digests, then the bundle artifact. No bundle file is
 // written, since the registry needs only its parts.
 func Pusher(opts source.Options) func(ref string, it *archive.Item) error {
+	return PusherWithNotes(opts, nil)
+}
+
+// PusherWithNotes is Pusher that also tells note (when not nil) what a
+// person must know about a push: a copied cosign artifact not attached
+// because the destination's tag held another manifest (referrers.md §5).
+func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it *archive.Item) error {
 	return func(ref string, it *archive.Item) error {
 		ctx := opts.Context
 		if ctx == nil {
@@ -27,7 +35,15 @@ func Pusher(opts source.Options) func(ref string, it *archive.Item) error {
 		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
 			Signatures: it.Signatures, ModTime: it.ModTime(),
 			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }}
-		_, err := registry.PushParts(ctx, ref, parts, opts, true, 0)
+		res, err := registry.PushParts(ctx, ref, parts, opts, true, 0)
+		if res != nil && note != nil {
+			for _, r := range res.Referrers {
+				if r.Kept != "" {
+					note(fmt.Sprintf("%s: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is stored by digest only, untagged",
+						ref, r.Tag, r.Kept, r.Role, r.Digest))
+				}
+			}
+		}
 		return err
 	}
 }
