@@ -8,6 +8,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
@@ -85,11 +86,14 @@ func sign(f *flags) error {
 		}
 		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
 			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
-			Key: keys.RefOf(key.Public())})
+			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
 			res.Output, key.ID(), key.Suite(), fp.Display()))
+		if res.Attested > 0 {
+			fmt.Fprintf(w, "ct-sign: signed %s with the same key\n", human.Count(res.Attested, "pending attestation"))
+		}
 	}
 	return nil
 }
@@ -103,4 +107,7 @@ type doc struct {
 	ImageDigest    string      `json:"imageDigest"`
 	ManifestDigest string      `json:"manifestDigest"`
 	Key            keys.KeyRef `json:"key"`
+	// AttestationsSigned counts the pending attestations signed with the
+	// key (attestations.md §9.3).
+	AttestationsSigned int `json:"attestationsSigned"`
 }

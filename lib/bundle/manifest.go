@@ -125,7 +125,7 @@ var (
 	reTime      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
 	reImageTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$`)
 	transports  = map[string]bool{"docker": true, "oci": true, "oci-archive": true, "docker-archive": true}
-	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true, RoleAttestation: true, RoleEnvelope: true}
+	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true, RoleAttestation: true, RoleEnvelope: true, RolePending: true, RoleStatement: true}
 )
 
 // ValidName reports whether s may be a package name: lowercase path

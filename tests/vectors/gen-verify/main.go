@@ -131,6 +131,7 @@ func main() {
 	}
 	n := len(vs) + relabelVectors(dir, m, blobs, alice, mallory) // relabel.go
 	n += attestVectors(dir, alice, mallory, pq)                  // attest.go
+	n += pendingVectors(dir, alice)                              // pending.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 
