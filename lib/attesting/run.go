@@ -1,5 +1,6 @@
 // Package attesting runs `ct attest`: it reads a bundle (a file or standard
-// input), adds one signed attestation with lib/attest, and writes the bundle
+// input), adds one attestation with lib/attest (signed with a key, or
+// pending without one), and writes the bundle
 // atomically to a file or to standard output (docs/cli.md). It is apart from
 // lib/attest so that the verifier, which links lib/attest, links none of
 // the key-loading and output machinery.
