@@ -43,13 +43,16 @@ records the old one in manifest.toml as image.source_digest (signed). --keep-doc
 the source's manifests and digest; such a bundle installs with ct import --to docker:// or
 docker-archive:, or ct push, but not from an extracted bundle or an oci: layout with those tools.
 
-Provenance: --provenance-out FILE writes the bundle's SLSA v1 provenance predicate
-(https://slsa.dev/provenance/v1; build type https://cerro-torre.dev/ct-pack/v1, defined in
-docs/spec/provenance.md) to FILE, atomically and only when the bundle was written: the source
-reference and the digest it resolved to, the platform(s), --all-platforms, --keep-docker-format,
-a Docker conversion, ct's version. It is canonical JSON and reproducible: its times are
-SOURCE_DATE_EPOCH (else --created), and without either it has none; nothing of this machine is in
-it. It is not put into the bundle; ct verify checks it against manifest.toml once it is attested.
+Provenance: every bundle carries its SLSA v1 provenance (https://slsa.dev/provenance/v1; build
+type https://cerro-torre.dev/ct-pack/v1, defined in docs/spec/provenance.md) as an attestation:
+the source reference and the digest it resolved to, the platform(s), --all-platforms,
+--keep-docker-format, a Docker conversion, ct's version. It is canonical JSON and reproducible:
+its times are SOURCE_DATE_EPOCH (else --created), and without either it has none; nothing of this
+machine is in it. It is signed with the key that signs the bundle; in an unsigned bundle
+(--no-sign, or into a pipe without a key) it is pending, and the next ct sign signs it with its
+own key (docs/spec/attestations.md §9). ct verify checks it against manifest.toml.
+--no-provenance leaves it out; --provenance-out FILE also writes the predicate to FILE,
+atomically and only when the bundle was written.
 
 An index resolves to the host's platform unless --platform or --all-platforms says otherwise.
 
@@ -107,6 +110,7 @@ type flags struct {
 	NoSign           bool    `help:"Write an unsigned bundle on purpose (ct push and ct verify refuse it unless told otherwise)."`
 	PassphraseFile   string  `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
 	ProvenanceOut    string  `name:"provenance-out" placeholder:"FILE" help:"Also write the bundle's SLSA v1 provenance predicate to FILE (atomically); see Provenance above."`
+	NoProvenance     bool    `name:"no-provenance" help:"Do not put the SLSA v1 provenance attestation into the bundle."`
 	Quiet            bool    `short:"q" help:"No progress bar, notes or summary line."`
 	JSON             bool    `name:"json" help:"Print a ct.pack/1 JSON report (to stdout with -o, else to stderr)."`
 }
@@ -139,7 +143,7 @@ func main() {
 			fmt.Fprintln(ttylock.Writer(os.Stderr), "ct-pack: note: no signing key (no -k, no default key): the bundle goes unsigned into the pipe; sign it there: | ct sign -k KEY")
 		}
 		res, err := pack.Run(ctx, pack.Request{
-			Sign:   pack.SignFunc(key),
+			Sign: pack.SignFunc(key), Key: key, Provenance: !f.NoProvenance,
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
 			Created: f.Created, Platform: f.Platform, ProvenanceOut: f.ProvenanceOut,
 			Options: pack.Options{Name: f.Name, Version: version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
@@ -190,6 +194,13 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 	fmt.Fprintf(w, "ct-pack: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
 		termsafe.Escape(where), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version),
 		m.Image.Digest, human.Count(len(m.Blobs), "blob"), res.Bytes, termsafe.Escape(signed))
+	for _, a := range res.Attestations {
+		how := "pending: the next ct sign signs it"
+		if !a.Pending && key != nil {
+			how = "signed by " + key.ID()
+		}
+		fmt.Fprintf(w, "ct-pack: attested %s (%s)\n", a.PredicateType, termsafe.Escape(how))
+	}
 	if res.Provenance != "" {
 		fmt.Fprintf(w, "ct-pack: wrote %s: SLSA v1 provenance of %s (source %s)\n",
 			termsafe.Escape(res.Provenance), m.Image.Digest, m.Source.Digest)

@@ -2,12 +2,14 @@ package attest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/provenance"
 )
 
 // Pend returns m with one more pending attestation (attestations.md §9): the
@@ -43,7 +45,8 @@ func Pend(m *bundle.Manifest, predicateType string, predicate []byte) (*bundle.M
 // encoding ct writes, its predicateType is the manifest's annotation, its
 // subject is the bundle's image, and its predicate has the structure of its
 // type. Every failure is exit.Malformed: nobody signed it.
-func CheckPending(a bundle.Attestation, imageDigest string) (*Statement, error) {
+func CheckPending(a bundle.Attestation, m *bundle.Manifest) (*Statement, error) {
+	imageDigest := m.Image.Digest
 	if !a.Pending {
 		return nil, exit.New(exit.Internal, "CheckPending of a signed attestation")
 	}
@@ -66,12 +69,30 @@ func CheckPending(a bundle.Attestation, imageDigest string) (*Statement, error) 
 	if err := CheckPredicate(st.PredicateType, st.Predicate); err != nil {
 		return nil, err
 	}
+	// ct pack's own provenance must describe this bundle (provenance.md §4).
+	if st.PredicateType == TypeSLSAProvenanceV1 && ctPackBuilt(st.Predicate) {
+		if err := provenance.Check(st.Predicate, m); err != nil {
+			return nil, err
+		}
+	}
 	return st, nil
+}
+
+// ctPackBuilt reports whether an SLSA v1 predicate names ct pack's build type.
+func ctPackBuilt(predicate []byte) bool {
+	var p struct {
+		BuildDefinition struct {
+			BuildType string `json:"buildType"`
+		} `json:"buildDefinition"`
+	}
+	return json.Unmarshal(predicate, &p) == nil && p.BuildDefinition.BuildType == provenance.BuildType
 }
 
 // SignPending returns m with every pending attestation of list replaced by
 // an attestation of the same statement signed with k (attestations.md §9.3),
-// and the new blobs (envelopes and attestation manifests) by digest. The
+// and the new blobs (envelopes and attestation manifests) by digest; a
+// pending attestation whose signed form the bundle already lists is only
+// removed (and counted as signed). The
 // statements are checked first by CheckPending; a bundle whose pending
 // attestation does not hold is not signed.
 func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateKey) (*bundle.Manifest, map[string][]byte, int, error) {
@@ -82,7 +103,7 @@ func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateK
 		if !a.Pending {
 			continue
 		}
-		if _, err := CheckPending(a, m.Image.Digest); err != nil {
+		if _, err := CheckPending(a, m); err != nil {
 			return nil, nil, 0, exit.Wrap(exit.CodeOf(err), err, "pending attestation %s (%s) does not hold, so it is not signed", a.Digest, a.PredicateType).
 				WithHint("make the attestation again (ct attest, ct-sbom, ct pack) and sign the new bundle")
 		}
@@ -94,11 +115,16 @@ func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateK
 		if err != nil {
 			return nil, nil, 0, err
 		}
+		n++
+		if _, ok := out.Blob(bundle.Digest(am)); ok {
+			// The bundle has this very attestation already (the same
+			// statement attested with this key): the pending one goes.
+			continue
+		}
 		if out, err = bundle.AddAttestation(out, env, am); err != nil {
 			return nil, nil, 0, err
 		}
 		fresh[bundle.Digest(env)], fresh[bundle.Digest(am)] = env, am
-		n++
 	}
 	if n != m.PendingCount() {
 		return nil, nil, 0, exit.New(exit.Internal, "%d pending attestations listed, %d read", m.PendingCount(), n)

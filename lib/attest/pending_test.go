@@ -47,10 +47,12 @@ func TestAddPending(t *testing.T) {
 	if len(list) != 1 || !list[0].Pending {
 		t.Fatalf("attestations %+v", list)
 	}
-	if _, err := CheckPending(list[0], br.Manifest().Image.Digest); err != nil {
+	if _, err := CheckPending(list[0], br.Manifest()); err != nil {
 		t.Error(err)
 	}
-	if _, err := CheckPending(list[0], "sha256:"+string(bytes.Repeat([]byte("0"), 64))); err == nil {
+	other := *br.Manifest()
+	other.Image.Digest = "sha256:" + string(bytes.Repeat([]byte("0"), 64))
+	if _, err := CheckPending(list[0], &other); err == nil {
 		t.Error("a statement about another image passed")
 	}
 }

@@ -667,6 +667,7 @@ func (r *Reader) Finish() ([]Entry, error) {
 // it is. Callers that stop at the first error use it so that every reader
 // of bundles reaches the same code as ct verify.
 func (r *Reader) Decide(err error) error {
+	err = r.at(err)
 	if exit.CodeOf(err) == exit.HashMismatch {
 		return r.settle(err)
 	}

@@ -25,6 +25,15 @@ type Report struct {
 	// Provenance is the file the SLSA provenance predicate was written to
 	// (--provenance-out); absent without it.
 	Provenance string `json:"provenance,omitempty"`
+	// Attestations are those ct pack added (never null).
+	Attestations []ReportAttestation `json:"attestations"`
+}
+
+// ReportAttestation is an attestation ct pack added.
+type ReportAttestation struct {
+	Digest        string `json:"digest"`
+	PredicateType string `json:"predicateType"`
+	Pending       bool   `json:"pending,omitempty"`
 }
 
 // ReportSource is where the image came from (manifest.toml's [source]).
@@ -53,6 +62,10 @@ func NewReport(res *Result, key *keys.PrivateKey) *Report {
 		Blobs: len(m.Blobs), Notes: []string{}, Provenance: res.Provenance,
 		Source: ReportSource{Reference: m.Source.Reference, Transport: m.Source.Transport, Registry: m.Source.Registry,
 			Repository: m.Source.Repository, Tag: m.Source.Tag, Digest: m.Source.Digest}}
+	r.Attestations = []ReportAttestation{}
+	for _, a := range res.Attestations {
+		r.Attestations = append(r.Attestations, ReportAttestation{Digest: a.Digest, PredicateType: a.PredicateType, Pending: a.Pending})
+	}
 	if key != nil {
 		r.Signed = true
 		r.Key = &KeyReport{KeyID: key.ID(), Suite: key.Suite(), Fingerprint: key.Fingerprint().String()}

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -9,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/provenance"
@@ -34,6 +37,14 @@ type Request struct {
 	// provenance predicate to (docs/spec/provenance.md), atomically and only
 	// when the bundle was written.
 	ProvenanceOut string
+	// Provenance adds the SLSA v1 provenance to the bundle as an
+	// attestation (attestations.md): signed with Key when it is set, else
+	// pending (§9), for the next ct sign to sign.
+	Provenance bool
+	// Key is the key Sign signs with (nil: unsigned); it also signs the
+	// provenance attestation. A Sign without Key and Provenance exclude
+	// each other: the bundle would be signed over a pending attestation.
+	Key *keys.PrivateKey
 }
 
 // Result describes a written bundle.
@@ -49,6 +60,15 @@ type Result struct {
 	// Provenance is the path the provenance predicate was written to; ""
 	// without --provenance-out.
 	Provenance string
+	// Attestations are those ct pack added (its provenance).
+	Attestations []Attested
+}
+
+// Attested is an attestation ct pack added to the bundle.
+type Attested struct {
+	Digest        string // the attestation manifest's
+	PredicateType string
+	Pending       bool // unsigned: the next ct sign signs it
 }
 
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
@@ -119,6 +139,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		req.Options.Platform = &p
 	}
+	switch {
+	case req.Key != nil && req.Sign == nil:
+		req.Sign = SignFunc(req.Key)
+	case req.Key == nil && req.Sign != nil && req.Provenance:
+		return nil, exit.New(exit.Internal, "pack: a Sign function without its Key cannot sign the provenance attestation")
+	}
 	toStdout := req.Output == "" || req.Output == "-"
 	if err := checkProvenanceOut(req.ProvenanceOut, req.Output, toStdout); err != nil {
 		return nil, err
@@ -147,16 +173,27 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		plan.Prefetch = 4
 	}
 
-	res := &Result{Path: "-", Manifest: plan.Manifest, NameNote: plan.NameNote}
+	res := &Result{Path: "-", NameNote: plan.NameNote, Attestations: []Attested{}}
 	var pf *outfile.File
-	if req.ProvenanceOut != "" {
+	var pred []byte
+	if req.ProvenanceOut != "" || req.Provenance {
 		// Built before the bundle is written, from the manifest the plan
-		// has already fixed; committed after it.
-		pred, err := provenance.Build(plan.Manifest, provenance.Options{Time: epoch,
-			AllPlatforms: req.Options.AllPlatforms, KeepDockerFormat: req.Options.KeepDockerFormat})
+		// has already fixed (the image, not the attestations).
+		if pred, err = provenance.Build(plan.Manifest, provenance.Options{Time: epoch,
+			AllPlatforms: req.Options.AllPlatforms, KeepDockerFormat: req.Options.KeepDockerFormat}); err != nil {
+			return nil, err
+		}
+	}
+	if req.Provenance {
+		a, err := plan.attach(req.Key, attest.TypeSLSAProvenanceV1, pred)
 		if err != nil {
 			return nil, err
 		}
+		res.Attestations = append(res.Attestations, a)
+	}
+	res.Manifest = plan.Manifest
+	if req.ProvenanceOut != "" {
+		// Committed after the bundle.
 		if pf, err = outfile.Create(req.ProvenanceOut); err != nil {
 			return nil, err
 		}
@@ -203,4 +240,30 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	res.ManifestDigest = bundle.Digest(mb)
 	res.Bytes = cw.N
 	return res, nil
+}
+
+// attach adds an attestation of the plan's image to the plan: signed with k,
+// or pending without it (attestations.md §9).
+func (p *Plan) attach(k *keys.PrivateKey, predicateType string, predicate []byte) (Attested, error) {
+	m := p.Manifest
+	var m2 *bundle.Manifest
+	var layer, am []byte
+	var err error
+	if k != nil {
+		m2, layer, am, err = attest.Attach(m, k, predicateType, predicate)
+	} else {
+		m2, layer, am, err = attest.Pend(m, predicateType, predicate)
+	}
+	if err != nil {
+		return Attested{}, err
+	}
+	for _, data := range [][]byte{layer, am, bundle.EmptyConfig} {
+		d := bundle.Digest(data)
+		if _, ok := p.open[d]; ok {
+			continue
+		}
+		p.open[d] = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
+	p.Manifest = m2
+	return Attested{Digest: bundle.Digest(am), PredicateType: predicateType, Pending: k == nil}, nil
 }

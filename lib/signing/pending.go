@@ -61,10 +61,19 @@ func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error),
 	if err != nil {
 		return nil, err
 	}
-	if _, err := b1.Finish(); err != nil {
+	m := b1.Manifest()
+	// Checked as ct sign checks every bundle: each blob through a writer
+	// (here to nowhere), so that a damaged blob is reported as always.
+	bw1, err := bundle.NewWriter(io.Discard, m, bundle.WriterOptions{ModTime: b1.ModTime()})
+	if err != nil {
 		return nil, err
 	}
-	m := b1.Manifest()
+	if err := attest.CopyBlobs(b1, bw1, m, nil, nil); err != nil {
+		return nil, err
+	}
+	if _, err := b1.Signatures(); err != nil {
+		return nil, err
+	}
 	m2, fresh, n, err := attest.SignPending(m, b1.Attestations(), k)
 	if err != nil {
 		return nil, err
