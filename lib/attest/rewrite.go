@@ -69,16 +69,8 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 		return nil, err
 	}
 	res := &Added{Manifest: m2, AttestationDigest: bundle.Digest(am), EnvelopeDigest: bundle.Digest(layer), Pending: req.Key == nil}
-	if len(old) > 0 {
-		var who []string
-		for _, e := range old {
-			who = append(who, strings.TrimSuffix(strings.TrimPrefix(e.Name, bundle.SignaturesDir), ".sig"))
-		}
-		if !req.DropSignatures {
-			return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(old), strings.Join(who, ", ")).
-				WithHint("attest before signing (ct-pack IMG --no-sign | ct-attest … | ct-sign -k KEY), or pass --drop-signatures and have every signer sign again")
-		}
-		res.Dropped = who
+	if res.Dropped, err = DropSignatures(name, old, req.DropSignatures); err != nil {
+		return nil, err
 	}
 	if err := bw.Close(); err != nil {
 		return nil, wrapOut(err, outErr)
@@ -92,4 +84,24 @@ func wrapOut(err error, outErr func(error) error) error {
 		return err
 	}
 	return outErr(fmt.Errorf("%w", err))
+}
+
+// DropSignatures applies attestations.md §6 to a bundle named name with
+// the signature entries sigs, about to get a new attestation: a signed
+// bundle is refused (exit.Usage) unless drop, and then the fingerprints
+// (entry names) of the signatures dropped are returned. Every stage that
+// adds an attestation (ct attest, ct sbom) decides through it.
+func DropSignatures(name string, sigs []bundle.Entry, drop bool) ([]string, error) {
+	if len(sigs) == 0 {
+		return nil, nil
+	}
+	var who []string
+	for _, e := range sigs {
+		who = append(who, strings.TrimSuffix(strings.TrimPrefix(e.Name, bundle.SignaturesDir), ".sig"))
+	}
+	if !drop {
+		return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(sigs), strings.Join(who, ", ")).
+			WithHint("attest before signing (ct-pack IMG | ct-attest … | ct-sign -k KEY), or pass --drop-signatures and have every signer sign again")
+	}
+	return who, nil
 }
