@@ -95,41 +95,48 @@ func ctPackBuilt(predicate []byte) bool {
 // removed (and counted as signed). The
 // statements are checked first by CheckPending; a bundle whose pending
 // attestation does not hold is not signed.
-func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateKey) (*bundle.Manifest, map[string][]byte, int, error) {
+func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateKey) (*bundle.Manifest, map[string][]byte, []Ref, error) {
 	out := bundle.RemovePending(m)
 	fresh := map[string][]byte{}
-	n := 0
+	var refs []Ref
 	for _, a := range list {
 		if !a.Pending {
 			continue
 		}
 		if _, err := CheckPending(a, m); err != nil {
-			return nil, nil, 0, exit.Wrap(exit.CodeOf(err), err, "pending attestation %s (%s) does not hold, so it is not signed", a.Digest, a.PredicateType).
+			return nil, nil, nil, exit.Wrap(exit.CodeOf(err), err, "pending attestation %s (%s) does not hold, so it is not signed", a.Digest, a.PredicateType).
 				WithHint("make the attestation again (ct attest, ct-sbom, ct pack) and sign the new bundle")
 		}
 		env, err := Sign(k, a.EnvelopeData)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, nil, err
 		}
 		am, err := bundle.AttestationManifest(m, bundle.Digest(env), int64(len(env)), a.PredicateType, Signer(k.Public()))
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, nil, err
 		}
-		n++
+		refs = append(refs, Ref{Digest: bundle.Digest(am), PredicateType: a.PredicateType})
 		if _, ok := out.Blob(bundle.Digest(am)); ok {
 			// The bundle has this very attestation already (the same
 			// statement attested with this key): the pending one goes.
 			continue
 		}
 		if out, err = bundle.AddAttestation(out, env, am); err != nil {
-			return nil, nil, 0, err
+			return nil, nil, nil, err
 		}
 		fresh[bundle.Digest(env)], fresh[bundle.Digest(am)] = env, am
 	}
-	if n != m.PendingCount() {
-		return nil, nil, 0, exit.New(exit.Internal, "%d pending attestations listed, %d read", m.PendingCount(), n)
+	if len(refs) != m.PendingCount() {
+		return nil, nil, nil, exit.New(exit.Internal, "%d pending attestations listed, %d read", m.PendingCount(), len(refs))
 	}
-	return out, fresh, n, nil
+	return out, fresh, refs, nil
+}
+
+// Ref names an attestation signed by SignPending: its attestation
+// manifest's digest and its predicate type.
+type Ref struct {
+	Digest        string
+	PredicateType string
 }
 
 // CopyBlobs writes the blobs of m2 to bw in order: those in fresh from

@@ -41,6 +41,9 @@ type Request struct {
 	// attestation (attestations.md): signed with Key when it is set, else
 	// pending (§9), for the next ct sign to sign.
 	Provenance bool
+	// SBOM runs the ct-sbom program on the unsigned bundle and signs its
+	// result with Key (ct pack --sbom; sbom.go).
+	SBOM bool
 	// Key is the key Sign signs with (nil: unsigned); it also signs the
 	// provenance attestation. A Sign without Key and Provenance exclude
 	// each other: the bundle would be signed over a pending attestation.
@@ -153,6 +156,15 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
 			WithHint("write it to a file with -o FILE.ctp, or redirect: ct pack %s > FILE.ctp", req.Source)
 	}
+	var sbomPath string
+	if req.SBOM {
+		if sbomPath, err = FindSBOM(); err != nil {
+			return nil, err
+		}
+		if req.Sign != nil && req.Key == nil {
+			return nil, exit.New(exit.Internal, "pack: --sbom signs with Key, and no Key was given")
+		}
+	}
 	ref, err := source.Parse(req.Source)
 	if err != nil {
 		return nil, err
@@ -218,9 +230,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if bar != nil {
 		pw = bar
 	}
-	err = plan.Write(ctx, cw, epoch, pw, func(err error) error {
+	werr := func(err error) error {
 		return outfile.IOError(outName, err, "cannot write bundle")
-	}, req.Sign)
+	}
+	if req.SBOM {
+		err = writeWithSBOM(ctx, req, plan, sbomPath, cw, pw, werr, res)
+	} else {
+		err = plan.Write(ctx, cw, epoch, pw, werr, req.Sign)
+	}
 	bar.Finish()
 	if err != nil {
 		return nil, err
@@ -236,7 +253,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		res.Provenance = req.ProvenanceOut
 	}
-	mb, _ := plan.Manifest.Encode()
+	mb, _ := res.Manifest.Encode()
 	res.ManifestDigest = bundle.Digest(mb)
 	res.Bytes = cw.N
 	return res, nil

@@ -17,8 +17,9 @@ type Signed struct {
 	Manifest *bundle.Manifest
 	Entry    *sig.Entry
 	// Attested is how many pending attestations were signed with the key
-	// (attestations.md §9.3).
+	// (attestations.md §9.3); Signed names them.
 	Attested int
+	Signed   []attest.Ref
 }
 
 // SignBundle signs the bundle read from in (named name) with k and writes
@@ -74,7 +75,7 @@ func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error),
 	if _, err := b1.Signatures(); err != nil {
 		return nil, err
 	}
-	m2, fresh, n, err := attest.SignPending(m, b1.Attestations(), k)
+	m2, fresh, refs, err := attest.SignPending(m, b1.Attestations(), k)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error),
 	if err := bw.Close(); err != nil {
 		return nil, wrapOut(err, outErr)
 	}
-	return &Signed{Manifest: m2, Entry: e, Attested: n}, nil
+	return &Signed{Manifest: m2, Entry: e, Attested: len(refs), Signed: refs}, nil
 }
 
 func wrapOut(err error, outErr func(error) error) error {
