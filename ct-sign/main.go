@@ -23,6 +23,15 @@ manifest.toml while streaming it, and writes it again with one more signature en
 a key that already signed replaces that signature; another key adds one (co-signing). Nothing else
 in the bundle changes, and the order in which keys sign does not change the bytes.
 
+Pending attestations (unsigned statements that ct pack, ct sbom and ct attest add when they have no
+key; docs/spec/attestations.md §9) are signed first: the first ct sign replaces each by an
+attestation signed with KEY, then signs the bundle, and says how many it signed (--json:
+attestationsSigned). So ct-pack IMG | ct-sbom | ct-sign -k KEY gives a bundle whose signature,
+provenance and SBOM are all KEY's. Such a bundle is read twice (a file is opened again, standard
+input is copied to a temporary file under TMPDIR), and a pending attestation that does not hold
+(a statement about another image, provenance that does not describe the bundle) is not signed
+(exit 10).
+
 -k, --sign-key KEY is a private key file when KEY has a '/' or names an existing file (./ci.key),
 else a key id or fingerprint (16 or more hex digits) of an own key in the key store: $CT_HOME,
 else $XDG_CONFIG_HOME/cerro, else ~/.config/cerro (ct key list shows your signing keys). Without
@@ -38,6 +47,7 @@ standard error.
 
 Examples:
   ct-pack docker.io/library/nginx:1.26 | ct-sign -k release > nginx.ctp
+  ct-pack docker.io/library/nginx:1.26 | ct-sbom | ct-sign -k release > nginx.ctp
   ct sign -k 7f3a:91c2:0b4e:55d1 nginx.ctp -o nginx.ctp      # co-sign in place
   ct sign --sign-key ./ci.key --passphrase-file /run/secrets/ci-pass app.ctp -o app.signed.ctp`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
