@@ -21,7 +21,8 @@ var command = cli.Command{
 	Detail: `Reads a bundle from BUNDLE or standard input, checks every entry and blob against its
 manifest.toml while streaming it, and writes it again with one more signature entry. Signing with
 a key that already signed replaces that signature; another key adds one (co-signing). Nothing else
-in the bundle changes, and the order in which keys sign does not change the bytes.
+in the bundle changes, and the order in which keys sign does not change the bytes (except for
+pending attestations, below, which the first signer signs).
 
 Pending attestations (unsigned statements that ct pack, ct sbom and ct attest add when they have no
 key; docs/spec/attestations.md §9) are signed first: the first ct sign replaces each by an
