@@ -2,7 +2,7 @@
 # bench/sbom.sh: ct-sbom against the syft CLI (the same library, v1.57.0) on
 # the same image, measured in the same run. See bench/README.md ("sbom").
 #
-#   ct:   ct-sbom x.ctp -o ct.json -q                     (bundle -> SPDX 2.3 JSON,
+#   ct:   ct-sbom --spdx x.ctp -o ct.json -q                  (bundle -> SPDX 2.3 JSON,
 #                                                           blob digests checked)
 #   syft: syft scan oci-dir:DIR -o spdx-json=syft.json -q (OCI layout -> SPDX JSON)
 #
@@ -71,7 +71,7 @@ LAYOUT=${LAYOUT%:*}
 mkdir -p "$W/one" && tar -xf "$W/x.ctp" -C "$W/one"
 BYTES=$(stat -c %s "$W/x.ctp")
 
-C_SBOM="$(printf %q "$BIN/ct-sbom") $(printf %q "$W/x.ctp") -q -o $(printf %q "$W/ct.json")"
+C_SBOM="$(printf %q "$BIN/ct-sbom") --spdx $(printf %q "$W/x.ctp") -q -o $(printf %q "$W/ct.json")"
 S_SCAN="$(printf %q "$SYFT") scan -q $(printf %q "oci-dir:$W/one") -o spdx-json=$(printf %q "$W/syft.json")"
 
 time_once() { # wall seconds of one run; the command must exit 0

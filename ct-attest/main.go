@@ -1,5 +1,5 @@
-// Command ct-attest adds a signed attestation (an in-toto statement in a
-// DSSE envelope) to a bundle.
+// Command ct-attest adds an attestation (an in-toto statement, signed in a
+// DSSE envelope with -k, else pending until the next ct sign) to a bundle.
 package main
 
 import (
@@ -20,29 +20,36 @@ import (
 
 var command = cli.Command{
 	Name:    "ct-attest",
-	Summary: "Add a signed attestation (SBOM, provenance, scan) to a bundle",
+	Summary: "Add an attestation (SBOM, provenance, scan) to a bundle",
 	Detail: `Reads a bundle from BUNDLE or standard input, checks it fully while streaming it, and writes it
 again with one more attestation: an in-toto Statement v1 about the bundle's image (subject: the
 image digest) whose predicate is the JSON object in --predicate FILE and whose predicate type is
---type URI, in a DSSE envelope signed with -k KEY (every suite; a CT-SIG-01 envelope verifies
-with any DSSE verifier given the PEM public key). It is stored as an OCI 1.1 artifact of the
-image inside the bundle and listed in manifest.toml (docs/spec/attestations.md).
+--type URI. It is stored as an OCI 1.1 artifact of the image inside the bundle and listed in
+manifest.toml (docs/spec/attestations.md).
+
+With -k, --sign-key KEY the statement is signed now, in a DSSE envelope (every suite; a
+CT-SIG-01 envelope verifies with any DSSE verifier given the PEM public key). KEY is as for
+ct sign: a private key file, or a key id or fingerprint in the key store; the passphrase comes
+from --passphrase-file, CT_PASSPHRASE or the terminal. Use it when the attesting party has a
+key of its own (a CI system, a scanner).
+
+Without -k the attestation is pending: the statement is stored unsigned, and the next ct sign
+signs it with the key that signs the bundle (one key for the bundle and every attestation in
+it). A pending attestation never counts for require_attestations, and a signed bundle that
+still lists one is malformed (attestations.md §9).
 
 Attest before signing: the new manifest.toml invalidates every bundle signature, so a signed
 bundle is refused (exit 64) unless --drop-signatures, which drops them and says so; then sign
-again. Known predicate types are checked for structure before signing:
+again. Known predicate types are checked for structure before they are stored:
 https://slsa.dev/provenance/v1 and https://spdx.dev/Document (SPDX 2.3).
-
--k, --sign-key KEY is as for ct sign: a private key file, or a key id or fingerprint in the key
-store; without -k the store's default key signs. The passphrase comes from --passphrase-file,
-CT_PASSPHRASE or the terminal.
 
 The bundle goes to -o FILE (atomically; may be BUNDLE itself) or standard output; the status
 line goes to standard error. --json prints a ct.attest/1 document: on standard output with -o,
 else on standard error.
 
 Examples:
-  ct-pack docker.io/library/nginx:1.26 --no-sign | ct-attest --predicate scan.json --type https://example.com/scan/v1 -k ci | ct-sign -k release > nginx.ctp
+  ct-pack docker.io/library/nginx:1.26 | ct-attest --predicate scan.json --type https://example.com/scan/v1 | ct-sign -k release > nginx.ctp
+  ct-pack docker.io/library/nginx:1.26 | ct-attest --predicate scan.json --type https://example.com/scan/v1 -k ci | ct-sign -k release > nginx.ctp
   ct attest --predicate sbom.spdx.json --type https://spdx.dev/Document -k ci nginx.ctp -o nginx.ctp`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
 }
@@ -53,7 +60,7 @@ type flags struct {
 	Bundle         string `arg:"" optional:"" name:"BUNDLE" default:"-" help:"The bundle to attest; - or nothing for standard input."`
 	Predicate      string `required:"" placeholder:"FILE" help:"The predicate: a file holding one JSON object."`
 	Type           string `required:"" placeholder:"URI" help:"The predicate type, e.g. https://slsa.dev/provenance/v1 or https://spdx.dev/Document."`
-	SignKey        string `short:"k" name:"sign-key" placeholder:"KEY" help:"Signing key of the attestation: a key id or fingerprint in the key store, or a private key file's path (default: the store's default key)."`
+	SignKey        string `short:"k" name:"sign-key" placeholder:"KEY" help:"Sign the attestation now with KEY (a key id or fingerprint in the key store, or a private key file's path); without -k it is pending until the next ct sign."`
 	Output         string `short:"o" placeholder:"FILE" help:"Write the bundle to FILE (atomically; may be BUNDLE itself) instead of standard output."`
 	DropSignatures bool   `name:"drop-signatures" help:"Attest a signed bundle by dropping its signatures (they would no longer verify); sign it again afterwards."`
 	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
@@ -70,9 +77,16 @@ func run(f *flags) error {
 	f.JSON = cli.JSON(f.JSON)
 	ctx, stop := cli.Context()
 	defer stop()
-	key, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
-	if err != nil {
-		return err
+	var key *keys.PrivateKey // nil: a pending attestation (attestations.md §9)
+	if f.SignKey != "" {
+		k, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
+		if err != nil {
+			return err
+		}
+		key = k
+	} else if f.PassphraseFile != "" {
+		return exit.New(exit.Usage, "--passphrase-file without -k: a pending attestation is signed by the next ct sign, which takes the passphrase").
+			WithHint("sign now with -k KEY --passphrase-file FILE, or leave both out")
 	}
 	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,
 		Key: key, PredicateFile: f.Predicate, PredicateType: f.Type, DropSignatures: f.DropSignatures, Quiet: f.Quiet})
@@ -96,11 +110,19 @@ func run(f *flags) error {
 		if res.Dropped == nil {
 			res.Dropped = []string{}
 		}
-		return json.NewEncoder(w).Encode(doc{Schema: "ct.attest/1", Bundle: bundle, Name: m.Package.Name, Version: m.Package.Version,
+		d := doc{Schema: "ct.attest/1", Bundle: bundle, Name: m.Package.Name, Version: m.Package.Version,
 			ImageDigest: m.Image.Digest, Attestation: res.AttestationDigest, PredicateType: f.Type,
-			Key: keys.RefOf(key.Public()), DroppedSignatures: res.Dropped})
+			Pending: res.Pending, DroppedSignatures: res.Dropped}
+		if key != nil {
+			r := keys.RefOf(key.Public())
+			d.Key = &r
+		}
+		return json.NewEncoder(w).Encode(d)
 	}
-	if !f.Quiet {
+	if !f.Quiet && key == nil {
+		fmt.Fprintf(w, "ct-attest: added pending attestation %s\n", termsafe.Escapef("%s to %s %s (%s), attestation %s; the next ct sign signs it with its key",
+			f.Type, m.Package.Name, m.Package.Version, res.Output, res.AttestationDigest))
+	} else if !f.Quiet {
 		fmt.Fprintf(w, "ct-attest: attested %s\n", termsafe.Escapef("%s %s (%s): %s by %s (%s, %s), attestation %s", m.Package.Name, m.Package.Version,
 			res.Output, f.Type, key.ID(), key.Suite(), key.Fingerprint().Display(), res.AttestationDigest))
 	}
@@ -109,13 +131,14 @@ func run(f *flags) error {
 
 // doc is the ct.attest/1 document (docs/json/attest.schema.json).
 type doc struct {
-	Schema            string      `json:"schema"`
-	Bundle            string      `json:"bundle"`
-	Name              string      `json:"name"`
-	Version           string      `json:"version"`
-	ImageDigest       string      `json:"imageDigest"`
-	Attestation       string      `json:"attestation"`
-	PredicateType     string      `json:"predicateType"`
-	Key               keys.KeyRef `json:"key"`
-	DroppedSignatures []string    `json:"droppedSignatures"`
+	Schema            string       `json:"schema"`
+	Bundle            string       `json:"bundle"`
+	Name              string       `json:"name"`
+	Version           string       `json:"version"`
+	ImageDigest       string       `json:"imageDigest"`
+	Attestation       string       `json:"attestation"`
+	PredicateType     string       `json:"predicateType"`
+	Pending           bool         `json:"pending,omitempty"` // no -k: signed by the next ct sign
+	Key               *keys.KeyRef `json:"key,omitempty"`     // absent when pending
+	DroppedSignatures []string     `json:"droppedSignatures"`
 }

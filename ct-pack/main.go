@@ -43,13 +43,23 @@ records the old one in manifest.toml as image.source_digest (signed). --keep-doc
 the source's manifests and digest; such a bundle installs with ct import --to docker:// or
 docker-archive:, or ct push, but not from an extracted bundle or an oci: layout with those tools.
 
-Provenance: --provenance-out FILE writes the bundle's SLSA v1 provenance predicate
-(https://slsa.dev/provenance/v1; build type https://cerro-torre.dev/ct-pack/v1, defined in
-docs/spec/provenance.md) to FILE, atomically and only when the bundle was written: the source
-reference and the digest it resolved to, the platform(s), --all-platforms, --keep-docker-format,
-a Docker conversion, ct's version. It is canonical JSON and reproducible: its times are
-SOURCE_DATE_EPOCH (else --created), and without either it has none; nothing of this machine is in
-it. It is not put into the bundle; ct verify checks it against manifest.toml once it is attested.
+Provenance: every bundle carries its SLSA v1 provenance (https://slsa.dev/provenance/v1; build
+type https://cerro-torre.dev/ct-pack/v1, defined in docs/spec/provenance.md) as an attestation:
+the source reference and the digest it resolved to, the platform(s), --all-platforms,
+--keep-docker-format, a Docker conversion, ct's version. It is canonical JSON and reproducible:
+its times are SOURCE_DATE_EPOCH (else --created), and without either it has none; nothing of this
+machine is in it. It is signed with the key that signs the bundle; in an unsigned bundle
+(--no-sign, or into a pipe without a key) it is pending, and the next ct sign signs it with its
+own key (docs/spec/attestations.md §9). ct verify checks it against manifest.toml.
+--no-provenance leaves it out; --provenance-out FILE also writes the predicate to FILE,
+atomically and only when the bundle was written.
+
+SBOM: --sbom also adds the image's SPDX 2.3 SBOM as an attestation (https://spdx.dev/Document):
+ct-pack runs the ct-sbom program (found beside ct-pack, else on PATH; ct-pack itself does not
+contain syft) on the unsigned bundle in a private temporary folder (TMPDIR), then signs the
+result, so the SBOM and the provenance are signed by the packing key. Unsigned (--no-sign, or
+into a pipe without a key) they stay pending for ct sign. Without ct-sbom installed, --sbom
+fails (exit 11) saying where it looked. See docs/sbom.md.
 
 Supply-chain artifacts: --with-referrers (registry sources) also copies what the registry
 attached to the packed image: cosign's sha256-<hex>.sig, .att and .sbom tags and the image's OCI
@@ -94,6 +104,7 @@ Examples:
   ct pack IMG --no-sign | ct sign -k KEY > app.ctp
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct pack IMG -o app.ctp
   ct pack IMG -o app.ctp --provenance-out app.slsa.json
+  ct pack IMG --sbom -k release -o app.ctp               (SBOM and provenance signed by release)
 
 ` + regnet.EnvHelp,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
@@ -116,6 +127,8 @@ type flags struct {
 	PassphraseFile   string  `placeholder:"FILE" help:"Read the signing key's passphrase from FILE."`
 	ProvenanceOut    string  `name:"provenance-out" placeholder:"FILE" help:"Also write the bundle's SLSA v1 provenance predicate to FILE (atomically); see Provenance above."`
 	WithReferrers    bool    `name:"with-referrers" help:"Also copy the image's cosign signatures, attestations and SBOMs and its OCI referrers from the registry into the bundle; see above."`
+	NoProvenance     bool    `name:"no-provenance" help:"Do not put the SLSA v1 provenance attestation into the bundle."`
+	SBOM             bool    `name:"sbom" help:"Also add the image's SPDX 2.3 SBOM as an attestation, made by the ct-sbom program (beside ct-pack, else on PATH); see SBOM above."`
 	Quiet            bool    `short:"q" help:"No progress bar, notes or summary line."`
 	JSON             bool    `name:"json" help:"Print a ct.pack/1 JSON report (to stdout with -o, else to stderr)."`
 }
@@ -148,7 +161,7 @@ func main() {
 			fmt.Fprintln(ttylock.Writer(os.Stderr), "ct-pack: note: no signing key (no -k, no default key): the bundle goes unsigned into the pipe; sign it there: | ct sign -k KEY")
 		}
 		res, err := pack.Run(ctx, pack.Request{
-			Sign:   pack.SignFunc(key),
+			Sign: pack.SignFunc(key), Key: key, Provenance: !f.NoProvenance, SBOM: f.SBOM,
 			Source: f.Source, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet,
 			Created: f.Created, Platform: f.Platform, ProvenanceOut: f.ProvenanceOut, WithReferrers: f.WithReferrers,
 			Options: pack.Options{Name: f.Name, Version: version, AllPlatforms: f.AllPlatforms, KeepDockerFormat: f.KeepDockerFormat,
@@ -221,6 +234,13 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 			}
 			fmt.Fprintf(w, "  skipped  %s%s\n", what, termsafe.Escape(sk.Reason))
 		}
+	}
+	for _, a := range res.Attestations {
+		how := "pending: the next ct sign signs it"
+		if !a.Pending && key != nil {
+			how = "signed by " + key.ID()
+		}
+		fmt.Fprintf(w, "ct-pack: attested %s (%s)\n", a.PredicateType, termsafe.Escape(how))
 	}
 	if res.Provenance != "" {
 		fmt.Fprintf(w, "ct-pack: wrote %s: SLSA v1 provenance of %s (source %s)\n",

@@ -1,10 +1,20 @@
-// Command ct-sbom writes the SPDX 2.3 SBOM of a bundle's image.
+// Command ct-sbom adds the SPDX 2.3 SBOM of a bundle's image to the bundle
+// as an attestation (pending until ct sign, or signed with -k), or with
+// --spdx writes the document alone.
 package main
 
 import (
+	"context"
 	"fmt"
-	"github.com/cerro-torre/ct/lib/human"
 	"os"
+	"strings"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/attesting"
+	"github.com/cerro-torre/ct/lib/human"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/signing"
 
 	"github.com/cerro-torre/ct/ct-sbom/internal/sbom"
 	"github.com/cerro-torre/ct/lib/cli"
@@ -17,15 +27,27 @@ import (
 
 var command = cli.Command{
 	Name:    "ct-sbom",
-	Summary: "Write the SPDX 2.3 SBOM of a bundle's image",
-	Detail: `Reads a bundle from BUNDLE or standard input, checks every blob against its manifest.toml,
-catalogues the image with syft's catalogers (dpkg, apk, rpm, Go binaries, Python, npm, Java, …)
-and writes an SPDX 2.3 JSON document (in-toto predicate type https://spdx.dev/Document) to
--o FILE or standard output; nothing is written when a blob does not match (exit 1). A bundle
-file is read in place, its digests checked alongside; a bundle on standard input is first
-written into a private temporary folder (under TMPDIR). syft's own temporary files go there too,
-and the folder is removed when ct-sbom ends, also on failure or Ctrl-C. The layers'
-uncompressed size is bounded by --max-unpacked.
+	Summary: "Add the SPDX 2.3 SBOM of a bundle's image to the bundle as an attestation",
+	Detail: `A pipeline stage: reads a bundle from BUNDLE or standard input, checks every blob against its
+manifest.toml, catalogues the image with syft's catalogers (dpkg, apk, rpm, Go binaries, Python,
+npm, Java, …), and writes the same bundle with the SBOM added as an attestation (an SPDX 2.3 JSON
+document, in-toto predicate type https://spdx.dev/Document; docs/spec/attestations.md) to -o FILE
+(atomically; may be BUNDLE itself) or standard output, never to a terminal. Nothing is written when
+a blob does not match (exit 1).
+
+Without -k the SBOM attestation is pending: the next ct sign signs it with the key that signs the
+bundle, so one key signs the bundle and every attestation in it:
+  ct-pack IMG | ct-sbom | ct-sign -k KEY > x.ctp
+With -k, --sign-key KEY (as for ct sign) it is signed now. Attest before signing: a signed bundle
+is refused (exit 64) unless --drop-signatures, which drops its signatures and says so, as ct
+attest does; then sign it again.
+
+--spdx writes the SPDX document alone instead of a bundle (to -o FILE or standard output).
+
+A bundle file is read in place, its digests checked alongside; a bundle on standard input is first
+copied into a private temporary file (under TMPDIR). syft's own temporary files go into a private
+folder there too, removed when ct-sbom ends, also on failure or Ctrl-C. The layers' uncompressed
+size is bounded by --max-unpacked.
 
 The document is reproducible: the same bundle gives the same bytes. Its name is the bundle's
 package NAME-VERSION, its documentNamespace is derived from the image digest
@@ -36,19 +58,25 @@ relationships are sorted by SPDX id. See docs/sbom.md.
 A multi-platform bundle (ct pack --all-platforms) is refused: pack one platform.
 
 Examples:
-  ct sbom app.ctp -o app.spdx.json
-  ct-pack docker.io/library/nginx:1.26 --no-sign | ct-sbom > nginx.spdx.json
-  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct sbom app.ctp -o app.spdx.json`,
+  ct-pack docker.io/library/nginx:1.26 | ct-sbom | ct-sign -k release > nginx.ctp
+  ct sbom app.ctp -o app.ctp                       (pending until ct sign)
+  ct sbom -k ci app.ctp -o app.ctp                  (signed by ci now)
+  ct sbom --spdx app.ctp -o app.spdx.json
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ct sbom --spdx app.ctp -o app.spdx.json`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
 }
 
 type flags struct {
 	cli.Globals
 	cli.VersionFlag
-	Bundle      string `arg:"" optional:"" name:"BUNDLE" default:"-" help:"The bundle; - or nothing for standard input."`
-	Output      string `short:"o" placeholder:"FILE" help:"Write the SPDX document to FILE (atomically) instead of standard output."`
-	MaxUnpacked int64  `name:"max-unpacked" placeholder:"BYTES" default:"34359738368" help:"Refuse an image whose layers unpack to more than BYTES (default 32 GiB)."`
-	Quiet       bool   `short:"q" help:"No summary line."`
+	Bundle         string `arg:"" optional:"" name:"BUNDLE" default:"-" help:"The bundle; - or nothing for standard input."`
+	Output         string `short:"o" placeholder:"FILE" help:"Write the bundle (or with --spdx the SPDX document) to FILE (atomically; may be BUNDLE itself) instead of standard output."`
+	SPDX           bool   `name:"spdx" help:"Write the SPDX document alone instead of the bundle with the SBOM attestation."`
+	SignKey        string `short:"k" name:"sign-key" placeholder:"KEY" help:"Sign the SBOM attestation now with KEY (a key id or fingerprint in the key store, or a private key file's path); without -k it is pending until the next ct sign."`
+	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
+	DropSignatures bool   `name:"drop-signatures" help:"Attest a signed bundle by dropping its signatures (they would no longer verify); sign it again afterwards."`
+	MaxUnpacked    int64  `name:"max-unpacked" placeholder:"BYTES" default:"34359738368" help:"Refuse an image whose layers unpack to more than BYTES (default 32 GiB)."`
+	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
 }
 
 func main() {
@@ -66,6 +94,63 @@ func run(f *flags) error {
 	}
 	ctx, stop := cli.Context()
 	defer stop()
+	if f.SPDX {
+		if f.SignKey != "" || f.DropSignatures || f.PassphraseFile != "" {
+			return exit.New(exit.Usage, "--spdx writes the SPDX document alone: -k, --passphrase-file and --drop-signatures are for the bundle").
+				WithHint("leave them out, or drop --spdx to add the SBOM to the bundle")
+		}
+		return document(ctx, f, epoch)
+	}
+	var key *keys.PrivateKey // nil: a pending attestation (attestations.md §9)
+	if f.SignKey != "" {
+		if key, err = signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx}); err != nil {
+			return err
+		}
+	} else if f.PassphraseFile != "" {
+		return exit.New(exit.Usage, "--passphrase-file without -k: a pending attestation is signed by the next ct sign, which takes the passphrase").
+			WithHint("sign now with -k KEY --passphrase-file FILE, or leave both out")
+	}
+	var made *sbom.Result
+	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,
+		Key: key, PredicateType: sbom.PredicateType, DropSignatures: f.DropSignatures, Quiet: f.Quiet, Command: "ct sbom",
+		Make: func(ctx context.Context, path string) ([]byte, error) {
+			file, err := os.Open(path)
+			if err != nil {
+				return nil, outfile.IOError(path, err, "cannot open the bundle")
+			}
+			defer file.Close()
+			name := f.Bundle
+			if name == "" {
+				name = "-"
+			}
+			made, err = sbom.Generate(ctx, sbom.Request{Bundle: file, Name: name, Epoch: epoch,
+				MaxUnpacked: f.MaxUnpacked, Version: cli.Version})
+			if err != nil {
+				return nil, err
+			}
+			return made.Document, nil
+		}})
+	if err != nil {
+		return err
+	}
+	if len(res.Dropped) > 0 {
+		fmt.Fprintf(os.Stderr, "ct-sbom: warning: dropped %s that no longer verify (by %s); sign the bundle again\n",
+			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")))
+	}
+	if !f.Quiet {
+		m := res.Manifest
+		how := "pending: the next ct sign signs it with its key"
+		if key != nil {
+			how = fmt.Sprintf("signed by %s (%s, %s)", key.ID(), key.Suite(), key.Fingerprint().Display())
+		}
+		fmt.Fprintf(os.Stderr, "ct-sbom: attested the SPDX SBOM of %s\n", termsafe.Escapef("%s %s (%s, %s) to %s: attestation %s, %s",
+			m.Package.Name, m.Package.Version, m.Image.Digest, human.Count(made.Packages, "package"), res.Output, res.AttestationDigest, how))
+	}
+	return nil
+}
+
+// document writes the SPDX document alone (--spdx).
+func document(ctx context.Context, f *flags, epoch time.Time) error {
 	in, name := os.Stdin, "-"
 	if f.Bundle != "-" {
 		file, err := os.Open(f.Bundle)
@@ -76,7 +161,7 @@ func run(f *flags) error {
 		in, name = file, f.Bundle
 	} else if progress.IsTerminal(os.Stdin) {
 		return exit.New(exit.Usage, "no bundle given and standard input is a terminal").
-			WithHint("name a bundle (ct sbom x.ctp -o x.spdx.json) or pipe one in (ct-pack IMG --no-sign | ct-sbom > x.spdx.json)")
+			WithHint("name a bundle (ct sbom --spdx x.ctp -o x.spdx.json) or pipe one in (ct-pack IMG | ct-sbom --spdx > x.spdx.json)")
 	}
 	res, err := sbom.Generate(ctx, sbom.Request{Bundle: in, Name: name, Epoch: epoch,
 		MaxUnpacked: f.MaxUnpacked, Version: cli.Version})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
@@ -20,7 +21,17 @@ var command = cli.Command{
 	Detail: `Reads a bundle from BUNDLE or standard input, checks every entry and blob against its
 manifest.toml while streaming it, and writes it again with one more signature entry. Signing with
 a key that already signed replaces that signature; another key adds one (co-signing). Nothing else
-in the bundle changes, and the order in which keys sign does not change the bytes.
+in the bundle changes, and the order in which keys sign does not change the bytes (except for
+pending attestations, below, which the first signer signs).
+
+Pending attestations (unsigned statements that ct pack, ct sbom and ct attest add when they have no
+key; docs/spec/attestations.md §9) are signed first: the first ct sign replaces each by an
+attestation signed with KEY, then signs the bundle, and says how many it signed (--json:
+attestationsSigned). So ct-pack IMG | ct-sbom | ct-sign -k KEY gives a bundle whose signature,
+provenance and SBOM are all KEY's. Such a bundle is read twice (a file is opened again, standard
+input is copied to a temporary file under TMPDIR), and a pending attestation that does not hold
+(a statement about another image, provenance that does not describe the bundle) is not signed
+(exit 10).
 
 -k, --sign-key KEY is a private key file when KEY has a '/' or names an existing file (./ci.key),
 else a key id or fingerprint (16 or more hex digits) of an own key in the key store: $CT_HOME,
@@ -37,6 +48,7 @@ standard error.
 
 Examples:
   ct-pack docker.io/library/nginx:1.26 | ct-sign -k release > nginx.ctp
+  ct-pack docker.io/library/nginx:1.26 | ct-sbom | ct-sign -k release > nginx.ctp
   ct sign -k 7f3a:91c2:0b4e:55d1 nginx.ctp -o nginx.ctp      # co-sign in place
   ct sign --sign-key ./ci.key --passphrase-file /run/secrets/ci-pass app.ctp -o app.signed.ctp`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
@@ -85,11 +97,14 @@ func sign(f *flags) error {
 		}
 		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
 			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
-			Key: keys.RefOf(key.Public())})
+			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
 			res.Output, key.ID(), key.Suite(), fp.Display()))
+		if res.Attested > 0 {
+			fmt.Fprintf(w, "ct-sign: signed %s with the same key\n", human.Count(res.Attested, "pending attestation"))
+		}
 	}
 	return nil
 }
@@ -103,4 +118,7 @@ type doc struct {
 	ImageDigest    string      `json:"imageDigest"`
 	ManifestDigest string      `json:"manifestDigest"`
 	Key            keys.KeyRef `json:"key"`
+	// AttestationsSigned counts the pending attestations signed with the
+	// key (attestations.md §9.3).
+	AttestationsSigned int `json:"attestationsSigned"`
 }

@@ -175,7 +175,11 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 	res.Index, res.Bundles, res.Skipped = x, len(x.Bundles), skipped
 	for d, l := range where {
 		present := true
-		if base != nil {
+		// The 2-byte empty config of attestations is always carried:
+		// nearly every bundle lists it, and leaving it out would make a
+		// delta that shares nothing else with its base need the base
+		// (archive.md §5).
+		if base != nil && d != bundle.EmptyDigest {
 			if _, ok := base.Blob(d); ok {
 				present = false
 				res.OmittedBlobs++

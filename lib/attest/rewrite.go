@@ -1,7 +1,6 @@
 package attest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,7 @@ import (
 
 // AddRequest says what to attest.
 type AddRequest struct {
-	Key           *keys.PrivateKey
+	Key           *keys.PrivateKey // nil: add a pending attestation (attestations.md §9)
 	PredicateType string
 	Predicate     []byte
 	// DropSignatures lets AddToBundle drop the bundle's signatures, which
@@ -27,7 +26,8 @@ type AddRequest struct {
 type Added struct {
 	Manifest          *bundle.Manifest
 	AttestationDigest string
-	EnvelopeDigest    string
+	EnvelopeDigest    string   // the envelope's, or a pending attestation's statement's
+	Pending           bool     // the attestation is pending (no key): the next ct sign signs it
 	Dropped           []string // fingerprints (entry names) of the signatures dropped
 }
 
@@ -43,7 +43,13 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 		return nil, err
 	}
 	m := br.Manifest()
-	m2, env, am, err := Attach(m, req.Key, req.PredicateType, req.Predicate)
+	var m2 *bundle.Manifest
+	var layer, am []byte
+	if req.Key != nil {
+		m2, layer, am, err = Attach(m, req.Key, req.PredicateType, req.Predicate)
+	} else {
+		m2, layer, am, err = Pend(m, req.PredicateType, req.Predicate)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -51,53 +57,20 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 	if err != nil {
 		return nil, wrapOut(err, outErr)
 	}
-	fresh := map[string][]byte{bundle.Digest(env): env, bundle.Digest(am): am}
+	fresh := map[string][]byte{bundle.Digest(layer): layer, bundle.Digest(am): am}
 	if _, ok := m.Blob(bundle.EmptyDigest); !ok {
 		fresh[bundle.EmptyDigest] = bundle.EmptyConfig
 	}
-	for _, b := range m2.Blobs {
-		if data, ok := fresh[b.Digest]; ok {
-			if err := bw.WriteBlob(b.Digest, bytes.NewReader(data)); err != nil {
-				return nil, wrapOut(err, outErr)
-			}
-			continue
-		}
-		ib, rd, err := br.NextBlob()
-		if err != nil {
-			return nil, br.Decide(err)
-		}
-		if ib.Digest != b.Digest {
-			return nil, exit.New(exit.Internal, "blob %s read where %s was expected", ib.Digest, b.Digest)
-		}
-		if err := bw.WriteBlob(b.Digest, rd); err != nil {
-			var ee *exit.Error
-			if errors.As(err, &ee) {
-				return nil, br.Decide(err)
-			}
-			return nil, wrapOut(err, outErr)
-		}
-	}
-	if _, _, err := br.NextBlob(); err != io.EOF {
-		if err == nil {
-			err = exit.New(exit.Internal, "the input has more blobs than its manifest.toml")
-		}
-		return nil, br.Decide(err)
+	if err := CopyBlobs(br, bw, m2, fresh, outErr); err != nil {
+		return nil, err
 	}
 	old, err := br.Signatures()
 	if err != nil {
 		return nil, err
 	}
-	res := &Added{Manifest: m2, AttestationDigest: bundle.Digest(am), EnvelopeDigest: bundle.Digest(env)}
-	if len(old) > 0 {
-		var who []string
-		for _, e := range old {
-			who = append(who, strings.TrimSuffix(strings.TrimPrefix(e.Name, bundle.SignaturesDir), ".sig"))
-		}
-		if !req.DropSignatures {
-			return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(old), strings.Join(who, ", ")).
-				WithHint("attest before signing (ct-pack IMG --no-sign | ct-attest … | ct-sign -k KEY), or pass --drop-signatures and have every signer sign again")
-		}
-		res.Dropped = who
+	res := &Added{Manifest: m2, AttestationDigest: bundle.Digest(am), EnvelopeDigest: bundle.Digest(layer), Pending: req.Key == nil}
+	if res.Dropped, err = DropSignatures(name, old, req.DropSignatures); err != nil {
+		return nil, err
 	}
 	if err := bw.Close(); err != nil {
 		return nil, wrapOut(err, outErr)
@@ -111,4 +84,24 @@ func wrapOut(err error, outErr func(error) error) error {
 		return err
 	}
 	return outErr(fmt.Errorf("%w", err))
+}
+
+// DropSignatures applies attestations.md §6 to a bundle named name with
+// the signature entries sigs, about to get a new attestation: a signed
+// bundle is refused (exit.Usage) unless drop, and then the fingerprints
+// (entry names) of the signatures dropped are returned. Every stage that
+// adds an attestation (ct attest, ct sbom) decides through it.
+func DropSignatures(name string, sigs []bundle.Entry, drop bool) ([]string, error) {
+	if len(sigs) == 0 {
+		return nil, nil
+	}
+	var who []string
+	for _, e := range sigs {
+		who = append(who, strings.TrimSuffix(strings.TrimPrefix(e.Name, bundle.SignaturesDir), ".sig"))
+	}
+	if !drop {
+		return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(sigs), strings.Join(who, ", ")).
+			WithHint("attest before signing: ct-pack IMG --no-sign | ct-sbom | ct-sign -k KEY (--no-sign: ct-pack signs with the default key otherwise), or pass --drop-signatures and have every signer sign again")
+	}
+	return who, nil
 }

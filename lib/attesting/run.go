@@ -1,5 +1,6 @@
 // Package attesting runs `ct attest`: it reads a bundle (a file or standard
-// input), adds one signed attestation with lib/attest, and writes the bundle
+// input), adds one attestation with lib/attest (signed with a key, or
+// pending without one), and writes the bundle
 // atomically to a file or to standard output (docs/cli.md). It is apart from
 // lib/attest so that the verifier, which links lib/attest, links none of
 // the key-loading and output machinery.
@@ -9,6 +10,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -28,6 +30,14 @@ type Request struct {
 	PredicateType  string
 	DropSignatures bool
 	Quiet          bool
+	// Make, when set, makes the predicate from the bundle itself (ct sbom)
+	// instead of reading PredicateFile: it is given a regular file holding
+	// the bundle (the input, or a private copy of standard input), after
+	// the signatures were found acceptable (attestations.md §6), so that no
+	// work is done for a bundle that is refused anyway.
+	Make func(ctx context.Context, bundlePath string) ([]byte, error)
+	// Command names the command in hints ("ct attest" when empty).
+	Command string
 }
 
 // Result describes the bundle written.
@@ -63,16 +73,42 @@ func ReadPredicate(path string) ([]byte, error) {
 // Run adds the attestation. Writing to a file is atomic, and a file may be
 // attested in place (Input == Output).
 func Run(ctx context.Context, req Request) (*Result, error) {
-	pred, err := ReadPredicate(req.PredicateFile)
-	if err != nil {
-		return nil, err
+	var pred []byte
+	if req.Make == nil {
+		var err error
+		if pred, err = ReadPredicate(req.PredicateFile); err != nil {
+			return nil, err
+		}
+	}
+	cmd := req.Command
+	if cmd == "" {
+		cmd = "ct attest"
 	}
 	var added *attest.Added
 	out, err := stage.Run(ctx, stage.IO{Input: req.Input, Output: req.Output, Stdin: req.Stdin, Stdout: req.Stdout, Quiet: req.Quiet,
 		Verb:         "attesting",
-		NamedHint:    "name a bundle (ct attest --predicate F --type T -k KEY x.ctp -o y.ctp) or pipe one in (ct-pack IMG --no-sign | ct-attest … | ct-sign -k KEY > x.ctp)",
-		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: ct attest … %s > FILE.ctp"},
+		NamedHint:    "name a bundle (" + cmd + " … x.ctp -o y.ctp) or pipe one in (ct-pack IMG | " + strings.ReplaceAll(cmd, " ", "-") + " … | ct-sign -k KEY > x.ctp)",
+		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: " + cmd + " … %s > FILE.ctp"},
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
+			if req.Make != nil {
+				path := req.Input
+				if path == "" || path == "-" {
+					spool, err := spoolInput(in)
+					if err != nil {
+						return err
+					}
+					defer os.Remove(spool.Name())
+					defer spool.Close()
+					in, path = spool, spool.Name()
+				}
+				if err := precheck(path, inName, req.DropSignatures); err != nil {
+					return err
+				}
+				var err error
+				if pred, err = req.Make(ctx, path); err != nil {
+					return err
+				}
+			}
 			var err error
 			added, err = attest.AddToBundle(in, inName, w,
 				attest.AddRequest{Key: req.Key, PredicateType: req.PredicateType, Predicate: pred, DropSignatures: req.DropSignatures}, werr)
@@ -82,4 +118,59 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Output: out, Added: added}, nil
+}
+
+// spoolInput copies a bundle from standard input into a private temporary
+// file and returns it positioned at its start.
+func spoolInput(in io.Reader) (*os.File, error) {
+	f, err := os.CreateTemp("", "ct-attest-*.ctp")
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "cannot create a temporary file for the bundle read from standard input").
+			WithHint("set TMPDIR to a writable folder with room for the bundle, or name a bundle file")
+	}
+	if _, err := io.Copy(f, in); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		if _, ok := err.(*exit.Error); ok {
+			return nil, err
+		}
+		return nil, exit.Wrap(exit.IO, err, "cannot copy the bundle from standard input").At(f.Name())
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, exit.Wrap(exit.IO, err, "cannot read back the temporary copy").At(f.Name())
+	}
+	return f, nil
+}
+
+// precheck reads the bundle's structure (not its content) to refuse a
+// signed bundle before the predicate is made (attestations.md §6). The
+// content is checked when the bundle is copied.
+func precheck(path, name string, drop bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return exit.Wrap(exit.IO, err, "cannot open bundle").At(name)
+	}
+	defer f.Close()
+	br, err := bundle.NewReader(f, name)
+	if err != nil {
+		return err
+	}
+	br.SkipContent()
+	for {
+		_, _, err := br.NextBlob()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return br.Decide(err)
+		}
+	}
+	sigs, err := br.Signatures()
+	if err != nil {
+		return err
+	}
+	_, err = attest.DropSignatures(name, sigs, drop)
+	return err
 }

@@ -19,12 +19,21 @@ import (
 const (
 	RoleAttestation = "attestation"
 	RoleEnvelope    = "envelope"
+	// A pending attestation (attestations.md §9) is an unsigned statement
+	// (role "statement") under an artifact manifest of its own role, which
+	// the first signing step replaces by a signed attestation.
+	RolePending   = "pending-attestation"
+	RoleStatement = "statement"
 
 	MediaTypeManifest = "application/vnd.oci.image.manifest.v1+json"
 	MediaTypeEmpty    = "application/vnd.oci.empty.v1+json"
 	MediaTypeEnvelope = "application/vnd.dsse.envelope.v1+json"
 	// ArtifactType is the artifactType of every attestation manifest.
 	ArtifactType = MediaTypeEnvelope
+	// MediaTypeStatement is the media type of a pending attestation's
+	// statement and the artifactType of its manifest.
+	MediaTypeStatement  = "application/vnd.in-toto+json"
+	PendingArtifactType = MediaTypeStatement
 
 	// EmptyDigest is the digest of the two bytes "{}", the empty config.
 	EmptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
@@ -67,8 +76,13 @@ type Attestation struct {
 	SignerSuite   string
 	SignerFP      string // 64 lowercase hex
 	SignerKey     string // standard base64 of the raw public key
-	Envelope      Blob
-	EnvelopeData  []byte // nil when the envelope did not match its digest
+	// Envelope is the artifact's one layer: the DSSE envelope, or for a
+	// pending attestation the statement.
+	Envelope     Blob
+	EnvelopeData []byte // nil when the layer did not match its digest
+	// Pending marks a pending attestation (attestations.md §9): the layer
+	// is an unsigned statement and the Signer* members are empty.
+	Pending bool
 }
 
 // AttestationSigner names the signer of an attestation in its manifest's
@@ -109,16 +123,76 @@ func AttestationManifest(m *Manifest, envelopeDigest string, envelopeSize int64,
 	})
 }
 
+// PendingManifest returns the canonical JSON of the artifact manifest of a
+// pending attestation (attestations.md §9.1): as AttestationManifest, with
+// the statement as its layer, artifactType application/vnd.in-toto+json
+// and the predicate-type annotation alone.
+func PendingManifest(m *Manifest, statementDigest string, statementSize int64, predicateType string) ([]byte, error) {
+	if !ValidPredicateType(predicateType) {
+		return nil, exit.New(exit.Usage, "predicate type %q is not 1 to %d printable ASCII characters", predicateType, MaxPredicateTypeLen)
+	}
+	return canon.JSON(artifactManifest{
+		SchemaVersion: 2,
+		MediaType:     MediaTypeManifest,
+		ArtifactType:  PendingArtifactType,
+		Config:        ociDescriptor{MediaType: MediaTypeEmpty, Digest: EmptyDigest, Size: 2},
+		Layers:        []ociDescriptor{{MediaType: MediaTypeStatement, Digest: statementDigest, Size: statementSize}},
+		Subject:       ociDescriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size},
+		Annotations:   map[string]string{AnnoPredicateType: predicateType},
+	})
+}
+
+// AddPending returns a copy of m that also lists a pending attestation: the
+// statement, its manifest and the empty config (unless listed already).
+func AddPending(m *Manifest, statement, manifest []byte) (*Manifest, error) {
+	return addArtifact(m, []Blob{
+		{Digest: Digest(statement), Size: int64(len(statement)), MediaType: MediaTypeStatement, Role: RoleStatement},
+		{Digest: Digest(manifest), Size: int64(len(manifest)), MediaType: MediaTypeManifest, Role: RolePending},
+	})
+}
+
+// HasPending reports whether m lists a pending attestation.
+func (m *Manifest) HasPending() bool { return m.PendingCount() > 0 }
+
+// PendingCount returns the number of pending attestations m lists.
+func (m *Manifest) PendingCount() int {
+	n := 0
+	for _, b := range m.Blobs {
+		if b.Role == RolePending {
+			n++
+		}
+	}
+	return n
+}
+
+// RemovePending returns a copy of m without its pending attestations (their
+// manifests and statements). The empty config stays listed: the signed
+// attestations that replace them use it.
+func RemovePending(m *Manifest) *Manifest {
+	out := *m
+	out.Blobs = nil
+	for _, b := range m.Blobs {
+		if b.Role == RolePending || b.Role == RoleStatement {
+			continue
+		}
+		out.Blobs = append(out.Blobs, b)
+	}
+	return &out
+}
+
 // AddAttestation returns a copy of m that also lists an attestation: the
 // envelope, its manifest and the empty config (unless listed already), in
 // digest order. It refuses a second attestation with the same manifest.
 func AddAttestation(m *Manifest, envelope, manifest []byte) (*Manifest, error) {
-	out := *m
-	out.Blobs = append([]Blob(nil), m.Blobs...)
-	add := []Blob{
+	return addArtifact(m, []Blob{
 		{Digest: Digest(envelope), Size: int64(len(envelope)), MediaType: MediaTypeEnvelope, Role: RoleEnvelope},
 		{Digest: Digest(manifest), Size: int64(len(manifest)), MediaType: MediaTypeManifest, Role: RoleAttestation},
-	}
+	})
+}
+
+func addArtifact(m *Manifest, add []Blob) (*Manifest, error) {
+	out := *m
+	out.Blobs = append([]Blob(nil), m.Blobs...)
 	if b, ok := m.Blob(EmptyDigest); !ok {
 		add = append(add, Blob{Digest: EmptyDigest, Size: 2, MediaType: MediaTypeEmpty, Role: RoleConfig})
 	} else if b.Role != RoleConfig || b.MediaType != MediaTypeEmpty || b.Size != 2 {
@@ -141,11 +215,12 @@ func AddAttestation(m *Manifest, envelope, manifest []byte) (*Manifest, error) {
 	return &out, nil
 }
 
-// attestationRoots returns the listed attestation manifests in order.
+// attestationRoots returns the listed attestation manifests, signed and
+// pending, in order.
 func (m *Manifest) attestationRoots() []Blob {
 	var out []Blob
 	for _, b := range m.Blobs {
-		if b.Role == RoleAttestation {
+		if b.Role == RoleAttestation || b.Role == RolePending {
 			out = append(out, b)
 		}
 	}
@@ -163,7 +238,7 @@ func (m *Manifest) validateAttestationBlobs() error {
 	for i, b := range m.Blobs {
 		f := fmt.Sprintf("blob[%d]", i)
 		switch b.Role {
-		case RoleAttestation:
+		case RoleAttestation, RolePending:
 			n++
 			if b.MediaType != MediaTypeManifest {
 				return bad(f+".media_type", "an attestation manifest has media type %s, not %s", MediaTypeManifest, b.MediaType)
@@ -177,6 +252,14 @@ func (m *Manifest) validateAttestationBlobs() error {
 			}
 			if b.Size > MaxEnvelopeSize {
 				return bad(f+".size", "envelope of %d bytes is over the %d-byte limit", b.Size, MaxEnvelopeSize)
+			}
+			total += b.Size
+		case RoleStatement:
+			if b.MediaType != MediaTypeStatement {
+				return bad(f+".media_type", "a pending statement has media type %s, not %s", MediaTypeStatement, b.MediaType)
+			}
+			if b.Size > MaxEnvelopeSize {
+				return bad(f+".size", "statement of %d bytes is over the %d-byte limit", b.Size, MaxEnvelopeSize)
 			}
 			total += b.Size
 		}
@@ -212,34 +295,50 @@ func checkAttestations(m *Manifest, meta map[string][]byte, seen map[string]bool
 			return nil, exit.New(exit.Malformed, "an attestation manifest has exactly one layer (the envelope), this one has %d", len(am.Layers)).At(where)
 		}
 		env := am.Layers[0]
+		pending := b.Role == RolePending
+		layerRole, layerWhat := RoleEnvelope, "an envelope"
+		if pending {
+			layerRole, layerWhat = RoleStatement, "a statement"
+		}
 		eb, ok := m.Blob(env.Digest)
-		if !ok || eb.Role != RoleEnvelope || eb.Size != env.Size || eb.MediaType != env.MediaType {
-			return nil, exit.New(exit.Malformed, "its layer %s is not an envelope blob that manifest.toml lists with this size and media type", env.Digest).At(where)
+		if !ok || eb.Role != layerRole || eb.Size != env.Size || eb.MediaType != env.MediaType {
+			return nil, exit.New(exit.Malformed, "its layer %s is not %s blob that manifest.toml lists with this size and media type", env.Digest, layerWhat).At(where)
 		}
 		if seen[env.Digest] {
-			return nil, exit.New(exit.Malformed, "envelope %s is named by more than one attestation manifest, or by the image", env.Digest).At(where)
+			return nil, exit.New(exit.Malformed, "%s %s is named by more than one attestation manifest, or by the image", layerRole, env.Digest).At(where)
 		}
 		a := am.Annotations
-		s := AttestationSigner{Suite: a[AnnoSignerSuite], Fingerprint: a[AnnoSignerFP], PublicKey: a[AnnoSignerKey]}
-		if len(s.PublicKey) > maxAttestationPublicKey || len(s.Suite) > 32 || !reHex64.MatchString(s.Fingerprint) {
-			return nil, exit.New(exit.Malformed, "the signer annotations are missing or malformed (suite, 64-hex fingerprint, base64 public key)").At(where)
+		var want []byte
+		var s AttestationSigner
+		var err error
+		if pending {
+			want, err = PendingManifest(m, env.Digest, env.Size, a[AnnoPredicateType])
+		} else {
+			s = AttestationSigner{Suite: a[AnnoSignerSuite], Fingerprint: a[AnnoSignerFP], PublicKey: a[AnnoSignerKey]}
+			if len(s.PublicKey) > maxAttestationPublicKey || len(s.Suite) > 32 || !reHex64.MatchString(s.Fingerprint) {
+				return nil, exit.New(exit.Malformed, "the signer annotations are missing or malformed (suite, 64-hex fingerprint, base64 public key)").At(where)
+			}
+			want, err = AttestationManifest(m, env.Digest, env.Size, a[AnnoPredicateType], s)
 		}
-		want, err := AttestationManifest(m, env.Digest, env.Size, a[AnnoPredicateType], s)
 		if err != nil {
 			return nil, exit.Wrap(exit.Malformed, err, "invalid attestation manifest").At(where)
 		}
 		if !bytes.Equal(want, data) {
-			return nil, exit.New(exit.Malformed, "not the attestation manifest a writer emits for envelope %s about image %s (subject, config, annotations or encoding differ)", env.Digest, m.Image.Digest).
-				At(where).WithHint("attestations.md §4.1 defines its exact bytes; re-attest with ct attest")
+			what, sec := "attestation manifest", "§4.1"
+			if pending {
+				what, sec = "pending attestation manifest", "§9.1"
+			}
+			return nil, exit.New(exit.Malformed, "not the %s a writer emits for %s %s about image %s (subject, config, annotations or encoding differ)", what, layerRole, env.Digest, m.Image.Digest).
+				At(where).WithHint("attestations.md %s defines its exact bytes; re-attest with ct attest", sec)
 		}
 		seen[b.Digest], seen[env.Digest], seen[EmptyDigest] = true, true, true
 		out = append(out, Attestation{Digest: b.Digest, PredicateType: a[AnnoPredicateType], SignerSuite: s.Suite,
-			SignerFP: s.Fingerprint, SignerKey: s.PublicKey, Envelope: eb, EnvelopeData: meta[env.Digest]})
+			SignerFP: s.Fingerprint, SignerKey: s.PublicKey, Envelope: eb, EnvelopeData: meta[env.Digest], Pending: pending})
 	}
 	// An envelope is kept only through its attestation manifest.
 	for _, b := range m.Blobs {
-		if b.Role == RoleEnvelope && !seen[b.Digest] {
-			return nil, exit.New(exit.Malformed, "envelope %s is listed but no attestation manifest names it", b.Digest).At(ManifestName)
+		if (b.Role == RoleEnvelope || b.Role == RoleStatement) && !seen[b.Digest] {
+			return nil, exit.New(exit.Malformed, "%s %s is listed but no attestation manifest names it", b.Role, b.Digest).At(ManifestName)
 		}
 	}
 	return out, nil
@@ -252,7 +351,11 @@ var reHex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func attestationIndexEntries(m *Manifest) []ociDescriptor {
 	var out []ociDescriptor
 	for _, b := range m.attestationRoots() {
-		out = append(out, ociDescriptor{MediaType: b.MediaType, Digest: b.Digest, Size: b.Size, ArtifactType: ArtifactType})
+		at := ArtifactType
+		if b.Role == RolePending {
+			at = PendingArtifactType
+		}
+		out = append(out, ociDescriptor{MediaType: b.MediaType, Digest: b.Digest, Size: b.Size, ArtifactType: at})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Digest < out[j].Digest })
 	return out
@@ -263,3 +366,10 @@ func attestationIndexEntries(m *Manifest) []ociDescriptor {
 // failed). An envelope whose bytes did not match its digest has nil
 // EnvelopeData.
 func (r *Reader) Attestations() []Attestation { return r.attest }
+
+// isAttestationRole reports whether role is one of an attestation's own
+// blobs (its manifest and its envelope or statement), which the reader
+// keeps in memory under their own limits.
+func isAttestationRole(role string) bool {
+	return role == RoleAttestation || role == RoleEnvelope || role == RolePending || role == RoleStatement
+}

@@ -102,3 +102,55 @@ func TestAddAttestationEmptyBlobInUse(t *testing.T) {
 		t.Fatalf("AddAttestation: %v", err)
 	}
 }
+
+// TestPendingRoundTrip (attestations.md §9): a pending attestation reads
+// back as pending, index.json lists it with artifactType
+// application/vnd.in-toto+json, its manifest has only the predicate-type
+// annotation, and the statement blob is listed with role statement.
+func TestPendingRoundTrip(t *testing.T) {
+	m, blobs := image(t)
+	var in bytes.Buffer
+	w, err := bundle.NewWriter(&in, m, bundle.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b, ok := w.NextBlob(); ok; b, ok = w.NextBlob() {
+		w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest]))
+	}
+	w.Close()
+	var out bytes.Buffer
+	res, err := attest.AddToBundle(bytes.NewReader(in.Bytes()), "in", &out,
+		attest.AddRequest{PredicateType: "https://example.com/x/v1", Predicate: []byte(`{"a": 1}`)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, _, err := bundle.Check(bytes.NewReader(out.Bytes()), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := m2.Blob(res.EnvelopeDigest); !ok || b.Role != bundle.RoleStatement || b.MediaType != bundle.MediaTypeStatement {
+		t.Fatalf("statement blob %+v", b)
+	}
+	if b, ok := m2.Blob(res.AttestationDigest); !ok || b.Role != bundle.RolePending {
+		t.Fatalf("pending manifest blob %+v", b)
+	}
+	ix, _ := bundle.IndexBytes(m2)
+	if !strings.Contains(string(ix), `{"artifactType":"application/vnd.in-toto+json","digest":"`+res.AttestationDigest+`"`) {
+		t.Fatalf("index.json %s", ix)
+	}
+	br, err := bundle.NewReader(bytes.NewReader(out.Bytes()), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := br.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	a := br.Attestations()
+	if len(a) != 1 || !a[0].Pending || a[0].SignerFP != "" || a[0].Envelope.Digest != res.EnvelopeDigest || a[0].EnvelopeData == nil {
+		t.Fatalf("%+v", a)
+	}
+	want, _ := bundle.PendingManifest(m2, res.EnvelopeDigest, a[0].Envelope.Size, "https://example.com/x/v1")
+	if bundle.Digest(want) != res.AttestationDigest || !strings.Contains(string(want), `"annotations":{"in-toto.io/predicate-type":"https://example.com/x/v1"}`) {
+		t.Fatalf("pending manifest %s", want)
+	}
+}

@@ -126,6 +126,7 @@ var (
 	reImageTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$`)
 	transports  = map[string]bool{"docker": true, "oci": true, "oci-archive": true, "docker-archive": true}
 	roles       = map[string]bool{RoleIndex: true, RoleManifest: true, RoleConfig: true, RoleLayer: true, RoleAttestation: true, RoleEnvelope: true,
+		RolePending: true, RoleStatement: true,
 		RoleReferrer: true, RoleCosignSig: true, RoleCosignAtt: true, RoleCosignSBOM: true, RoleReferrerBlob: true}
 )
 

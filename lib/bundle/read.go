@@ -397,7 +397,7 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	}
 	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
 	if r.Retains(b) {
-		if b.Role != RoleAttestation && b.Role != RoleEnvelope && !IsCopiedManifest(b.Role) { // bounded on their own (attestations.md §4.3, referrers.md §2)
+		if !isAttestationRole(b.Role) && !IsCopiedManifest(b.Role) { // bounded on their own (attestations.md §4.3, §9, referrers.md §2)
 			r.metaBytes += b.Size
 		}
 		if r.metaBytes > MaxMetaTotal {
@@ -507,7 +507,7 @@ func (r *Reader) finishBlobs() error {
 // config when it is an image config (bundle.md §3). Such a blob is read and
 // checked even under SkipContent.
 func (r *Reader) Retains(b Blob) bool {
-	if b.Role == RoleIndex || b.Role == RoleManifest || b.Role == RoleAttestation || b.Role == RoleEnvelope || IsCopiedManifest(b.Role) {
+	if b.Role == RoleIndex || b.Role == RoleManifest || isAttestationRole(b.Role) || IsCopiedManifest(b.Role) {
 		return true
 	}
 	return b.Role == RoleConfig && b.Digest == r.m.Image.Config && IsImageConfigMediaType(b.MediaType)
@@ -612,6 +612,15 @@ func (r *Reader) Signatures() ([]Entry, error) {
 	if sawDir && len(r.sigs) == 0 {
 		return nil, r.fail(exit.Malformed, SignaturesDir, "a %s directory entry with no signature after it (a writer writes neither)", SignaturesDir)
 	}
+	// A signature over a manifest.toml that lists a pending attestation
+	// signs an unsigned claim (attestations.md §9.3): the first signing
+	// step replaces every pending attestation before it signs.
+	if len(r.sigs) > 0 && r.m.HasPending() {
+		e := exit.New(exit.Malformed, "the bundle is signed but still lists %d pending (unsigned) attestation(s); a signer replaces every pending attestation by a signed one before signing", r.m.PendingCount()).
+			WithHint("the bundle was altered after signing or written by a non-conforming tool; sign the unsigned bundle again with ct sign")
+		e.Where = "entry " + r.sigs[0].Name
+		return nil, r.at(e)
+	}
 	// Nothing may follow the end-of-archive marker: the writer ends the
 	// stream there, and any byte after it would be unsigned data.
 	if err := r.tr.End(); err != nil {
@@ -642,12 +651,23 @@ func Check(r io.Reader, name string) (*Manifest, []Entry, error) {
 	return br.m, br.sigs, nil
 }
 
+// Finish reads the rest of the bundle, checking every blob, and returns
+// its signature entries and the deciding error as Check does. After it,
+// Attestations lists the bundle's attestations.
+func (r *Reader) Finish() ([]Entry, error) {
+	if err := r.settle(nil); err != nil {
+		return nil, err
+	}
+	return r.sigs, nil
+}
+
 // Decide returns the error that decides for a reader that met err in
 // NextBlob (verify.md §2): for a hash mismatch it reads on, since a later
 // structural problem (10, 11) outranks it; any other error is returned as
 // it is. Callers that stop at the first error use it so that every reader
 // of bundles reaches the same code as ct verify.
 func (r *Reader) Decide(err error) error {
+	err = r.at(err)
 	if exit.CodeOf(err) == exit.HashMismatch {
 		return r.settle(err)
 	}

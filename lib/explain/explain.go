@@ -94,7 +94,11 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 	if len(rep.Attestations) > 0 {
 		var types []string
 		for _, a := range rep.Attestations {
-			types = append(types, a.PredicateType)
+			t := a.PredicateType
+			if a.Pending {
+				t += " (pending)"
+			}
+			types = append(types, t)
 		}
 		row("attested", "%s (%s; --attestations lists them)", human.Count(len(types), "attestation"), strings.Join(types, ", "))
 	}
@@ -239,7 +243,7 @@ func attestations(w io.Writer, rep *verify.Report, opts Options) {
 	fmt.Fprintln(w, "attestations")
 	n := 0
 	for _, b := range rep.Manifest.Blobs {
-		if b.Role == bundle.RoleAttestation {
+		if b.Role == bundle.RoleAttestation || b.Role == bundle.RolePending {
 			n++
 		}
 	}
@@ -250,6 +254,19 @@ func attestations(w io.Writer, rep *verify.Report, opts Options) {
 		fmt.Fprintf(w, "  %s not checked: the image graph could not be read intact (see below)\n", human.Count(n, "attestation"))
 	}
 	for _, a := range rep.Attestations {
+		if a.Pending {
+			mark, state := "…", "pending: signed by the next ct sign"
+			if a.Problem != "" {
+				mark, state = "✗", "pending, INVALID"
+			}
+			fmt.Fprintf(w, "  %s %s\n", paint(opts.Color, map[string]string{"…": "33", "✗": "31"}[mark], mark), esc(a.PredicateType))
+			fmt.Fprintf(w, "    not signed  %s\n", state)
+			fmt.Fprintf(w, "    artifact    %s (statement %s)\n", esc(a.Digest), esc(a.Statement))
+			if a.Problem != "" {
+				fmt.Fprintf(w, "    problem     %s\n", escMsg(a.Problem))
+			}
+			continue
+		}
 		mark, state := "✓", "valid"
 		switch {
 		case !a.Valid:

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -9,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/provenance"
@@ -37,6 +40,17 @@ type Request struct {
 	// WithReferrers copies the source's supply-chain artifacts into the
 	// bundle (--with-referrers, docs/spec/referrers.md).
 	WithReferrers bool
+	// Provenance adds the SLSA v1 provenance to the bundle as an
+	// attestation (attestations.md): signed with Key when it is set, else
+	// pending (§9), for the next ct sign to sign.
+	Provenance bool
+	// SBOM runs the ct-sbom program on the unsigned bundle and signs its
+	// result with Key (ct pack --sbom; sbom.go).
+	SBOM bool
+	// Key is the key Sign signs with (nil: unsigned); it also signs the
+	// provenance attestation. A Sign without Key and Provenance exclude
+	// each other: the bundle would be signed over a pending attestation.
+	Key *keys.PrivateKey
 }
 
 // Result describes a written bundle.
@@ -54,6 +68,15 @@ type Result struct {
 	Provenance string
 	// Referrers says what --with-referrers copied and skipped; nil without it.
 	Referrers *Referrers
+	// Attestations are those ct pack added (its provenance).
+	Attestations []Attested
+}
+
+// Attested is an attestation ct pack added to the bundle.
+type Attested struct {
+	Digest        string // the attestation manifest's
+	PredicateType string
+	Pending       bool // unsigned: the next ct sign signs it
 }
 
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
@@ -124,6 +147,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		req.Options.Platform = &p
 	}
+	switch {
+	case req.Key != nil && req.Sign == nil:
+		req.Sign = SignFunc(req.Key)
+	case req.Key == nil && req.Sign != nil && req.Provenance:
+		return nil, exit.New(exit.Internal, "pack: a Sign function without its Key cannot sign the provenance attestation")
+	}
 	toStdout := req.Output == "" || req.Output == "-"
 	if err := checkProvenanceOut(req.ProvenanceOut, req.Output, toStdout); err != nil {
 		return nil, err
@@ -131,6 +160,15 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if toStdout && progress.IsTerminal(req.Stdout) {
 		return nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
 			WithHint("write it to a file with -o FILE.ctp, or redirect: ct pack %s > FILE.ctp", req.Source)
+	}
+	var sbomPath string
+	if req.SBOM {
+		if sbomPath, err = FindSBOM(); err != nil {
+			return nil, err
+		}
+		if req.Sign != nil && req.Key == nil {
+			return nil, exit.New(exit.Internal, "pack: --sbom signs with Key, and no Key was given")
+		}
 	}
 	ref, err := source.Parse(req.Source)
 	if err != nil {
@@ -158,16 +196,27 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 
-	res := &Result{Path: "-", Manifest: plan.Manifest, NameNote: plan.NameNote, Referrers: refs}
+	res := &Result{Path: "-", NameNote: plan.NameNote, Referrers: refs, Attestations: []Attested{}}
 	var pf *outfile.File
-	if req.ProvenanceOut != "" {
+	var pred []byte
+	if req.ProvenanceOut != "" || req.Provenance {
 		// Built before the bundle is written, from the manifest the plan
-		// has already fixed; committed after it.
-		pred, err := provenance.Build(plan.Manifest, provenance.Options{Time: epoch,
-			AllPlatforms: req.Options.AllPlatforms, KeepDockerFormat: req.Options.KeepDockerFormat})
+		// has already fixed (the image, not the attestations).
+		if pred, err = provenance.Build(plan.Manifest, provenance.Options{Time: epoch,
+			AllPlatforms: req.Options.AllPlatforms, KeepDockerFormat: req.Options.KeepDockerFormat}); err != nil {
+			return nil, err
+		}
+	}
+	if req.Provenance {
+		a, err := plan.attach(req.Key, attest.TypeSLSAProvenanceV1, pred)
 		if err != nil {
 			return nil, err
 		}
+		res.Attestations = append(res.Attestations, a)
+	}
+	res.Manifest = plan.Manifest
+	if req.ProvenanceOut != "" {
+		// Committed after the bundle.
 		if pf, err = outfile.Create(req.ProvenanceOut); err != nil {
 			return nil, err
 		}
@@ -192,9 +241,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if bar != nil {
 		pw = bar
 	}
-	err = plan.Write(ctx, cw, epoch, pw, func(err error) error {
+	werr := func(err error) error {
 		return outfile.IOError(outName, err, "cannot write bundle")
-	}, req.Sign)
+	}
+	if req.SBOM {
+		err = writeWithSBOM(ctx, req, plan, sbomPath, cw, pw, werr, res)
+	} else {
+		err = plan.Write(ctx, cw, epoch, pw, werr, req.Sign)
+	}
 	bar.Finish()
 	if err != nil {
 		return nil, err
@@ -210,8 +264,34 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		res.Provenance = req.ProvenanceOut
 	}
-	mb, _ := plan.Manifest.Encode()
+	mb, _ := res.Manifest.Encode()
 	res.ManifestDigest = bundle.Digest(mb)
 	res.Bytes = cw.N
 	return res, nil
+}
+
+// attach adds an attestation of the plan's image to the plan: signed with k,
+// or pending without it (attestations.md §9).
+func (p *Plan) attach(k *keys.PrivateKey, predicateType string, predicate []byte) (Attested, error) {
+	m := p.Manifest
+	var m2 *bundle.Manifest
+	var layer, am []byte
+	var err error
+	if k != nil {
+		m2, layer, am, err = attest.Attach(m, k, predicateType, predicate)
+	} else {
+		m2, layer, am, err = attest.Pend(m, predicateType, predicate)
+	}
+	if err != nil {
+		return Attested{}, err
+	}
+	for _, data := range [][]byte{layer, am, bundle.EmptyConfig} {
+		d := bundle.Digest(data)
+		if _, ok := p.open[d]; ok {
+			continue
+		}
+		p.open[d] = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
+	p.Manifest = m2
+	return Attested{Digest: bundle.Digest(am), PredicateType: predicateType, Pending: k == nil}, nil
 }

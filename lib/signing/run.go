@@ -150,25 +150,30 @@ type Result struct {
 	Manifest *bundle.Manifest
 	Entry    *sig.Entry
 	KeyID    string
+	// Attested is the number of pending attestations signed with the key.
+	Attested int
 }
 
 // Run signs the bundle of req. Writing to a file is atomic; signing a file
 // in place (Input == Output) is allowed, since the output replaces the
 // input only when complete.
 func Run(ctx context.Context, req Request) (*Result, error) {
-	var m *bundle.Manifest
-	var e *sig.Entry
+	var done *Signed
+	var reopen func() (io.ReadCloser, error)
+	if req.Input != "" && req.Input != "-" {
+		reopen = func() (io.ReadCloser, error) { return os.Open(req.Input) }
+	}
 	out, err := stage.Run(ctx, stage.IO{Input: req.Input, Output: req.Output, Stdin: req.Stdin, Stdout: req.Stdout, Quiet: req.Quiet,
 		Verb:         "signing",
 		NamedHint:    "name a bundle (ct sign -k KEY x.ctp -o signed.ctp) or pipe one in (ct-pack IMG | ct-sign -k KEY > x.ctp)",
 		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: ct sign -k KEY %s > FILE.ctp"},
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
 			var err error
-			m, e, err = sig.SignBundle(in, inName, w, req.Key, werr)
+			done, err = SignBundle(in, inName, reopen, w, req.Key, werr)
 			return err
 		})
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Output: out, Manifest: m, Entry: e, KeyID: req.Key.ID()}, nil
+	return &Result{Output: out, Manifest: done.Manifest, Entry: done.Entry, KeyID: req.Key.ID(), Attested: done.Attested}, nil
 }

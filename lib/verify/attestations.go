@@ -16,14 +16,20 @@ import (
 // signer: by the verifier's name for the key (KeyID, only when trusted)
 // and its fingerprint.
 type Attestation struct {
-	Digest        string `json:"digest"` // the attestation manifest's
-	Envelope      string `json:"envelope"`
+	Digest   string `json:"digest"`             // the attestation manifest's
+	Envelope string `json:"envelope,omitempty"` // absent when pending
+	// Statement is a pending attestation's statement (attestations.md §9);
+	// absent when signed.
+	Statement     string `json:"statement,omitempty"`
 	PredicateType string `json:"predicateType"`
-	Key           KeyRef `json:"key"`
-	Valid         bool   `json:"valid"`
-	Trusted       bool   `json:"trusted"`
-	TrustSource   string `json:"trustSource,omitempty"`
-	Problem       string `json:"problem,omitempty"`
+	// Pending: an unsigned statement the next ct sign signs; it has no key
+	// and never counts for require_attestations.
+	Pending     bool   `json:"pending,omitempty"`
+	Key         KeyRef `json:"key,omitzero"`
+	Valid       bool   `json:"valid"`
+	Trusted     bool   `json:"trusted"`
+	TrustSource string `json:"trustSource,omitempty"`
+	Problem     string `json:"problem,omitempty"`
 	// Predicate is the statement's predicate, kept only with
 	// Options.KeepPredicates and only when the attestation is valid (its
 	// signer may still be untrusted): ct explain --sbom.
@@ -52,6 +58,10 @@ func (a Attestation) Signer() string {
 // (attestations.md §7) and records one check per attestation.
 func checkAttestations(rep *Report, list []bundle.Attestation, imageDigest string, opts Options) {
 	for _, a := range list {
+		if a.Pending {
+			checkPending(rep, a, imageDigest)
+			continue
+		}
 		res := Attestation{Digest: a.Digest, Envelope: a.Envelope.Digest, PredicateType: a.PredicateType,
 			Key: KeyRef{Suite: a.SignerSuite, Fingerprint: a.SignerFP}}
 		name := "attestation " + a.Digest
@@ -135,4 +145,28 @@ func ctBuilt(predicate []byte) bool {
 		} `json:"buildDefinition"`
 	}
 	return json.Unmarshal(predicate, &p) == nil && p.BuildDefinition.BuildType == provenance.BuildType
+}
+
+// checkPending checks a pending attestation (attestations.md §9.2): its
+// statement's form, subject and predicate, as a signer will before signing
+// it. It is never valid or trusted: nobody has signed it yet. A pending
+// attestation in a signed bundle is rejected by the bundle reader (§9.3).
+func checkPending(rep *Report, a bundle.Attestation, imageDigest string) {
+	res := Attestation{Digest: a.Digest, Statement: a.Envelope.Digest, PredicateType: a.PredicateType, Pending: true}
+	name := "attestation " + a.Digest
+	var err error
+	if rep.Manifest == nil {
+		err = exit.New(exit.Internal, "pending attestation checked without the manifest")
+	} else {
+		_, err = attest.CheckPending(a, rep.Manifest)
+	}
+	if err != nil {
+		res.Problem = err.Error()
+		rep.Attestations = append(rep.Attestations, res)
+		rep.fail(name, exit.Wrap(exit.CodeOf(err), err, "pending attestation does not hold").At(fmt.Sprintf("bundle %s, %s", rep.Bundle, res.Display())).
+			WithHint("make the attestation again (ct attest, ct-sbom, ct pack) before signing"))
+		return
+	}
+	rep.Attestations = append(rep.Attestations, res)
+	rep.ok(name, "pending %s attestation (unsigned; the next ct sign signs it)", res.PredicateType)
 }

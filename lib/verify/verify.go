@@ -406,7 +406,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 
 func hasAttestations(m *bundle.Manifest) bool {
 	for _, b := range m.Blobs {
-		if b.Role == bundle.RoleAttestation {
+		if b.Role == bundle.RoleAttestation || b.Role == bundle.RolePending {
 			return true
 		}
 	}
@@ -511,6 +511,9 @@ func checkPolicy(rep *Report, opts Options, headsOnly bool) {
 			Suite: s.Suite, Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource})
 	}
 	for _, a := range rep.Attestations {
+		if a.Pending { // unsigned: never counts (attestations.md §9.2)
+			continue
+		}
 		fp, err := keys.ParseFingerprint(a.Key.Fingerprint)
 		if err != nil {
 			continue

@@ -41,13 +41,27 @@ func cmdAttestTamper(ts *testscript.TestScript, neg bool, args []string) {
 	if len(atts) == 0 {
 		ts.Fatalf("%s has no attestation", args[0])
 	}
-	a := atts[0]
+	// The first attestation whose statement contains OLD (ct pack's own
+	// provenance may come first).
+	var a bundle.Attestation
 	var env map[string]any
-	ts.Check(json.Unmarshal(a.EnvelopeData, &env))
-	payload, err := base64.StdEncoding.DecodeString(env["payload"].(string))
-	ts.Check(err)
-	if !bytes.Contains(payload, []byte(args[2])) {
-		ts.Fatalf("the statement does not contain %q", args[2])
+	var payload []byte
+	found := false
+	for _, c := range atts {
+		if c.Pending {
+			continue
+		}
+		env = nil
+		ts.Check(json.Unmarshal(c.EnvelopeData, &env))
+		payload, err = base64.StdEncoding.DecodeString(env["payload"].(string))
+		ts.Check(err)
+		if bytes.Contains(payload, []byte(args[2])) {
+			a, found = c, true
+			break
+		}
+	}
+	if !found {
+		ts.Fatalf("no signed attestation's statement contains %q", args[2])
 	}
 	payload = bytes.Replace(payload, []byte(args[2]), []byte(args[3]), 1)
 	tampered := bytes.Replace(a.EnvelopeData, []byte(env["payload"].(string)), []byte(base64.StdEncoding.EncodeToString(payload)), 1)

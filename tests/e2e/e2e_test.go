@@ -148,6 +148,7 @@ func TestScripts(t *testing.T) {
 			"vector":        cmdVector,
 			"hostile":       cmdHostile,
 			"attest-tamper": cmdAttestTamper, // attest_test.go
+			"sign-raw":      cmdSignRaw,      // pending_test.go
 			// jsonschema.go
 			"jsonschema": cmdJSONSchema,
 
