@@ -33,10 +33,12 @@ type SBOMDoc struct {
 // says so) and the document can be listed (attest.ListSPDX); otherwise
 // Problem says why, Document is absent and Packages is empty.
 type SBOM struct {
-	Attestation   string               `json:"attestation"` // the attestation manifest's digest
-	Envelope      string               `json:"envelope"`
+	Attestation   string               `json:"attestation"`         // the attestation manifest's digest
+	Envelope      string               `json:"envelope,omitempty"`  // absent when pending
+	Statement     string               `json:"statement,omitempty"` // a pending attestation's statement
 	PredicateType string               `json:"predicateType"`
-	Key           verify.KeyRef        `json:"key"`
+	Key           verify.KeyRef        `json:"key,omitzero"`      // absent when pending
+	Pending       bool                 `json:"pending,omitempty"` // unsigned: the next ct sign signs it
 	Valid         bool                 `json:"valid"`
 	Trusted       bool                 `json:"trusted"`
 	TrustSource   string               `json:"trustSource,omitempty"`
@@ -65,10 +67,10 @@ func NewSBOMDoc(rep *verify.Report) *SBOMDoc {
 		if a.PredicateType != attest.TypeSPDX {
 			continue
 		}
-		s := SBOM{Attestation: a.Digest, Envelope: a.Envelope, PredicateType: a.PredicateType, Key: a.Key,
-			Valid: a.Valid, Trusted: a.Trusted, TrustSource: a.TrustSource, Problem: a.Problem,
+		s := SBOM{Attestation: a.Digest, Envelope: a.Envelope, Statement: a.Statement, PredicateType: a.PredicateType, Key: a.Key,
+			Pending: a.Pending, Valid: a.Valid, Trusted: a.Trusted, TrustSource: a.TrustSource, Problem: a.Problem,
 			Packages: []attest.SPDXPackage{}, signer: a.Signer()}
-		if a.Valid {
+		if a.Valid || (a.Pending && a.Predicate != nil) {
 			l, err := attest.ListSPDX(a.Predicate)
 			if err != nil { // valid for ct verify, but not listable: say why
 				s.Problem = err.Error()
@@ -102,7 +104,7 @@ func SBOMError(rep *verify.Report, d *SBOMDoc) error {
 		}
 	}
 	return exit.New(exit.MissingAttestation, "the bundle has no SBOM: no attestation of type %s", attest.TypeSPDX).At(rep.Bundle).
-		WithHint("make one with ct-sbom BUNDLE -o sbom.json, then ct attest --predicate sbom.json --type %s -k KEY BUNDLE -o BUNDLE", attest.TypeSPDX)
+		WithHint("add one with: ct sbom BUNDLE -k KEY -o BUNDLE (before signing; or ct pack --sbom)")
 }
 
 // SBOMText writes d for a person: the bundle's headline, then for each SPDX
@@ -127,6 +129,8 @@ func SBOMText(w io.Writer, rep *verify.Report, d *SBOMDoc, opts Options) {
 	for _, s := range d.SBOMs {
 		mark, state := "✓", "valid, trusted via "+s.TrustSource
 		switch {
+		case s.Pending && s.Problem == "":
+			mark, state = "?", "nobody yet: pending, the next ct sign signs it"
 		case !s.Valid:
 			mark, state = "✗", "INVALID"
 		case !s.Trusted:
@@ -134,7 +138,11 @@ func SBOMText(w io.Writer, rep *verify.Report, d *SBOMDoc, opts Options) {
 		}
 		color := map[string]string{"✓": "32", "✗": "31", "?": "33"}[mark]
 		fmt.Fprintf(w, "sbom %s %s (attestation %s)\n", paint(opts.Color, color, mark), esc(s.PredicateType), esc(s.Attestation))
-		fmt.Fprintf(w, "  signed by   %s: %s\n", esc(s.signer), esc(state))
+		if s.Pending && s.Problem == "" {
+			fmt.Fprintf(w, "  signed by   %s\n", state)
+		} else {
+			fmt.Fprintf(w, "  signed by   %s: %s\n", esc(s.signer), esc(state))
+		}
 		if s.Document == nil {
 			fmt.Fprintf(w, "  problem     %s\n", escMsg(s.Problem))
 			if s.Valid {
@@ -144,7 +152,9 @@ func SBOMText(w io.Writer, rep *verify.Report, d *SBOMDoc, opts Options) {
 			}
 			continue
 		}
-		if !s.Trusted {
+		if s.Pending {
+			fmt.Fprintln(w, "  warning     what follows is unsigned: nobody vouches for it yet")
+		} else if !s.Trusted {
 			fmt.Fprintln(w, "  warning     what follows is the claim of a key you do not trust")
 		}
 		fmt.Fprintf(w, "  document    %s (%s, %s), %s\n", esc(s.Document.Name), esc(s.Document.SPDXVersion),

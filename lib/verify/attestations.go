@@ -32,7 +32,8 @@ type Attestation struct {
 	Problem     string `json:"problem,omitempty"`
 	// Predicate is the statement's predicate, kept only with
 	// Options.KeepPredicates and only when the attestation is valid (its
-	// signer may still be untrusted): ct explain --sbom.
+	// signer may still be untrusted) or pending and well-formed: ct explain
+	// --sbom.
 	Predicate json.RawMessage `json:"-"`
 }
 
@@ -59,7 +60,7 @@ func (a Attestation) Signer() string {
 func checkAttestations(rep *Report, list []bundle.Attestation, imageDigest string, opts Options) {
 	for _, a := range list {
 		if a.Pending {
-			checkPending(rep, a, imageDigest)
+			checkPending(rep, a, imageDigest, opts.KeepPredicates)
 			continue
 		}
 		res := Attestation{Digest: a.Digest, Envelope: a.Envelope.Digest, PredicateType: a.PredicateType,
@@ -151,14 +152,17 @@ func ctBuilt(predicate []byte) bool {
 // statement's form, subject and predicate, as a signer will before signing
 // it. It is never valid or trusted: nobody has signed it yet. A pending
 // attestation in a signed bundle is rejected by the bundle reader (§9.3).
-func checkPending(rep *Report, a bundle.Attestation, imageDigest string) {
+func checkPending(rep *Report, a bundle.Attestation, imageDigest string, keep bool) {
 	res := Attestation{Digest: a.Digest, Statement: a.Envelope.Digest, PredicateType: a.PredicateType, Pending: true}
 	name := "attestation " + a.Digest
 	var err error
 	if rep.Manifest == nil {
 		err = exit.New(exit.Internal, "pending attestation checked without the manifest")
 	} else {
-		_, err = attest.CheckPending(a, rep.Manifest)
+		var st *attest.Statement
+		if st, err = attest.CheckPending(a, rep.Manifest); err == nil && keep {
+			res.Predicate = st.Predicate
+		}
 	}
 	if err != nil {
 		res.Problem = err.Error()
