@@ -75,9 +75,11 @@ Signing: the bundle is signed with -k KEY, else with the key store's default key
 (ct keygen --id release --default makes one). The signature covers manifest.toml, which names
 every blob by digest and records the package name and version, the source and the image digest:
 so it vouches for the whole bundle. Without -k and without a default key ct pack refuses
-(exit 64), except into a pipe, where the next stage signs (ct-pack IMG | ct-sign -k KEY > x.ctp:
-a note says the bundle goes unsigned into the pipe); --no-sign writes an unsigned bundle on
-purpose, to be signed later with ct sign.
+(exit 64). Into a pipe without -k the bundle goes unsigned, even with a default key, because a
+later stage signs it (ct-pack IMG | ct-sbom | ct-sign -k KEY > x.ctp: stages that add
+attestations refuse signed bundles, and the last stage's key signs the pending provenance and
+SBOM too); a note says so. --no-sign writes an unsigned bundle on purpose, to be signed later
+with ct sign.
 
 Default names: --name and --package-version set the package name and version. Without them:
   registry REPO:TAG              the repository's last component and TAG (nginx, 1.26)
@@ -158,7 +160,7 @@ func main() {
 			return err
 		}
 		if key == nil && !f.NoSign && !f.Quiet {
-			fmt.Fprintln(ttylock.Writer(os.Stderr), "ct-pack: note: no signing key (no -k, no default key): the bundle goes unsigned into the pipe; sign it there: | ct sign -k KEY")
+			fmt.Fprintln(ttylock.Writer(os.Stderr), "ct-pack: note: no -k: the bundle goes unsigned into the pipe, its attestations pending; sign it there: | ct sign -k KEY")
 		}
 		res, err := pack.Run(ctx, pack.Request{
 			Sign: pack.SignFunc(key), Key: key, Provenance: !f.NoProvenance, SBOM: f.SBOM,

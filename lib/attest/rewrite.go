@@ -101,7 +101,7 @@ func DropSignatures(name string, sigs []bundle.Entry, drop bool) ([]string, erro
 	}
 	if !drop {
 		return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(sigs), strings.Join(who, ", ")).
-			WithHint("attest before signing: ct-pack IMG --no-sign | ct-sbom | ct-sign -k KEY (--no-sign: ct-pack signs with the default key otherwise), or pass --drop-signatures and have every signer sign again")
+			WithHint("attest before signing: ct-pack IMG | ct-sbom | ct-sign -k KEY (ct-pack without -k leaves the bundle unsigned in a pipe), or pass --drop-signatures and have every signer sign again")
 	}
 	return who, nil
 }

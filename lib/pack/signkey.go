@@ -18,15 +18,18 @@ type KeyChoice struct {
 	NoSign         bool   // --no-sign: write an unsigned bundle on purpose
 	PassphraseFile string // --passphrase-file
 	StoreDir       string // key store; "" for the default
-	// Pipe: the bundle goes to a pipe (ct-pack IMG | ct-sign -k KEY), where
-	// the next stage signs it, so no key is not an accident: SigningKey
-	// then returns no key instead of refusing. A bundle written to a file
-	// is never unsigned without --no-sign.
+	// Pipe: the bundle goes to a pipe (ct-pack IMG | ct-sbom | ct-sign -k
+	// KEY), where a later stage signs it, so without -k SigningKey returns
+	// no key, even when the store has a default key: a stage after ct-pack
+	// that adds an attestation (ct-sbom, ct-attest) refuses a signed bundle,
+	// and the last stage's key then signs everything, the pending provenance
+	// included. A bundle written to a file is never unsigned without
+	// --no-sign.
 	Pipe bool
 }
 
-// SigningKey picks the key a packing command signs with: -k, else the key
-// store's default key. It fails closed: with neither (and no --no-sign) it
+// SigningKey picks the key a packing command signs with: -k, else (unless
+// into a pipe) the key store's default key. It fails closed: with neither (and no --no-sign) it
 // refuses, so that an unsigned bundle is never written by accident. A nil
 // key and nil error mean --no-sign.
 func SigningKey(ctx context.Context, c KeyChoice) (*keys.PrivateKey, error) {
@@ -40,12 +43,12 @@ func SigningKey(ctx context.Context, c KeyChoice) (*keys.PrivateKey, error) {
 	case c.SignKey != "":
 		return signing.LoadKey(c.SignKey, c.StoreDir, pass)
 	}
+	if c.Pipe {
+		return nil, nil
+	}
 	k, why, err := signing.DefaultKey(c.StoreDir, pass)
 	if err != nil {
 		return nil, err
-	}
-	if k == nil && c.Pipe {
-		return nil, nil
 	}
 	if k == nil {
 		return nil, exit.New(exit.Usage, "no signing key: no -k given and no default key (%s)", why).
