@@ -34,6 +34,11 @@ const (
 	MaxReferrerTotal    = 256 << 20 // all referrer-blobs of a bundle together
 
 	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+
+	// CTBundleArtifactType is the artifactType of ct push's bundle artifact
+	// (registry.md §2), which ct fetch looks for among the image's
+	// referrers. A copied manifest never declares it (referrers.md §2).
+	CTBundleArtifactType = "application/vnd.cerro-torre.bundle.v1"
 )
 
 // IsCopiedManifest reports whether role is that of a copied manifest.
@@ -138,6 +143,16 @@ func ParseCopiedManifest(role, mediaType string, data []byte, image Image) ([]Co
 	}
 	if om.Config == nil || len(om.Manifests) > 0 {
 		return nil, fmt.Errorf("an image manifest needs a config and no manifests")
+	}
+	// Not a ct bundle artifact: attached again at the destination, it
+	// would be one more bundle for ct fetch to choose from there. Read as
+	// ct fetch reads it (encoding/json, member names in any case).
+	var at struct {
+		ArtifactType any `json:"artifactType"`
+	}
+	_ = json.Unmarshal(data, &at)
+	if at.ArtifactType == CTBundleArtifactType || om.Config.MediaType == CTBundleArtifactType {
+		return nil, fmt.Errorf("it declares itself a ct bundle artifact (%s), which ct fetch would take for one at the destination", CTBundleArtifactType)
 	}
 	if role == RoleReferrer {
 		if len(top.Subject) == 0 || string(top.Subject) == "null" {

@@ -19,8 +19,17 @@ import (
 )
 
 // bundleArtifactType is ct push's bundle artifact (registry.md §2): a
-// referrer ct fetch reads, not a supply-chain claim worth copying.
-const bundleArtifactType = "application/vnd.cerro-torre.bundle.v1"
+// referrer ct fetch reads, not a supply-chain claim worth copying. The
+// listing's artifactType is the registry's word (or, in the referrers tag
+// schema, anyone's who can push): bundle.ParseCopiedManifest checks the
+// manifest itself.
+const bundleArtifactType = bundle.CTBundleArtifactType
+
+// maxReferrersExamined bounds how many listed referrers are examined (each
+// costs a request): the list is the registry's, or in the referrers tag
+// schema anyone's who can push, and may name thousands of digests that
+// are missing or malformed, each skipped, never copied (referrers.md §3).
+const maxReferrersExamined = 4 * bundle.MaxReferrers
 
 // maxReferrerBlobs bounds the config and layers of one copied manifest, so
 // that checking they exist is bounded too (referrers.md §3).
@@ -210,6 +219,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 	}
 	list := append([]v1.Descriptor(nil), im.Manifests...)
 	sort.Slice(list, func(i, j int) bool { return list[i].Digest.String() < list[j].Digest.String() })
+	examined := 0
 	for i, desc := range list {
 		d := desc.Digest.String()
 		if taken[d] || !bundle.ValidDigest(d) {
@@ -219,6 +229,11 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 			out.Skipped = append(out.Skipped, SkippedReferrer{Reason: fmt.Sprintf("%d more referrers not read: at most %d manifests are copied", len(list)-i, bundle.MaxReferrers)})
 			break
 		}
+		if examined >= maxReferrersExamined {
+			out.Skipped = append(out.Skipped, SkippedReferrer{Reason: fmt.Sprintf("%d more referrers not read: at most %d listed referrers are examined", len(list)-i, maxReferrersExamined)})
+			break
+		}
+		examined++
 		taken[d] = true
 		why := ""
 		if desc.ArtifactType == bundleArtifactType {

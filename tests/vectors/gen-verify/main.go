@@ -132,6 +132,7 @@ func main() {
 	n := len(vs) + relabelVectors(dir, m, blobs, alice, mallory) // relabel.go
 	n += attestVectors(dir, alice, mallory, pq)                  // attest.go
 	n += referrerVectors(dir, alice)                             // referrers.go
+	n += referrerReviewVectors(dir, alice)                       // referrers_review.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 

@@ -1,0 +1,146 @@
+package pack
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+)
+
+// A manifest that declares itself a ct bundle artifact is never copied,
+// whatever the listing says about it: under cosign's tag (no listing at
+// all) and as a referrer the registry lists with another artifactType
+// (as anyone can in the referrers tag schema; here the registry derives
+// it from the config). Attached again at the destination, it would be one
+// more bundle for ct fetch (referrers.md §2).
+func TestWithReferrersNoBundleArtifacts(t *testing.T) {
+	host, img := referrerRegistry(t, "app")
+	r, _ := name.NewRepository(host+"/app", name.Insecure)
+	subj, err := remote.Head(r.Digest(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml := []byte("[package]\n")
+	for _, b := range [][]byte{bundle.EmptyConfig, toml} {
+		if err := remote.WriteLayer(r, static.NewLayer(b, types.MediaType("text/plain"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put := func(artifactType, configType string) string {
+		at := ""
+		if artifactType != "" {
+			at = fmt.Sprintf(`"artifactType":%q,`, artifactType)
+		}
+		raw := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",%s`+
+			`"config":{"mediaType":%q,"digest":"%s","size":2},`+
+			`"layers":[{"mediaType":"application/vnd.cerro-torre.manifest.v1+toml","digest":"%s","size":%d}],`+
+			`"subject":{"mediaType":"%s","digest":"%s","size":%d}}`, at, configType, bundle.EmptyDigest, bundle.Digest(toml), len(toml), subj.MediaType, img, subj.Size))
+		if err := remote.Put(r.Digest(bundle.Digest(raw)), rawMan{raw, types.OCIManifestSchema1}); err != nil {
+			t.Fatal(err)
+		}
+		return bundle.Digest(raw)
+	}
+	// Under cosign's .sig tag: no listing to filter on.
+	sig := put(bundle.CTBundleArtifactType, bundle.MediaTypeEmpty)
+	tag := bundle.CosignTag(img, bundle.RoleCosignSig)
+	d, _ := name.NewDigest(host + "/app@" + sig)
+	desc, err := remote.Get(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Tag(r.Tag(tag), desc); err != nil {
+		t.Fatal(err)
+	}
+	// A referrer without artifactType whose config is the bundle type: the
+	// registry lists it with that artifactType, and ct fetch would too.
+	cfg := put("", bundle.CTBundleArtifactType)
+	good := attach(t, host, "app", img, 0, []byte("a claim"), 0)
+	res, _ := packReferrers(t, host+"/app@"+img)
+	if c := res.Referrers.Copied; len(c) != 1 || c[0].Digest != good {
+		t.Fatalf("copied %+v, want only %s", c, good)
+	}
+	reasons := map[string]string{}
+	for _, s := range res.Referrers.Skipped {
+		reasons[s.Digest] = s.Reason
+	}
+	if !strings.Contains(reasons[sig], "ct bundle artifact") {
+		t.Errorf("bundle artifact under %s: %q", tag, reasons[sig])
+	}
+	if reasons[cfg] == "" {
+		t.Errorf("bundle artifact by config type: not skipped (%v)", reasons)
+	}
+}
+
+// The referrers list is a stranger's: in the referrers tag schema anyone
+// who can push writes it. Listing thousands of digests the registry does
+// not have makes ct pack examine at most maxReferrersExamined of them, one
+// request each, and say how many more it did not read.
+func TestWithReferrersExaminedBound(t *testing.T) {
+	var gets atomic.Int64
+	img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), static.NewLayer([]byte("layer"), types.OCILayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	id, _ := img.Digest()
+	const listed = 1000
+	var ms []string
+	for i := 0; i < listed; i++ {
+		ms = append(ms, fmt.Sprintf(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064x","size":100,"artifactType":"application/vnd.example+json"}`, i+1))
+	}
+	// the referrers tag schema's index, as a pusher wrote it
+	idx := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + strings.Join(ms, ",") + `]}`)
+	idxTag := strings.Replace(id.String(), ":", "-", 1)
+	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))) // no referrers API: the tag schema
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/manifests/sha256:") {
+			gets.Add(1)
+		}
+		// ggcr's registry refuses an index whose manifests it lacks; a
+		// registry need not, so this one serves the tag itself.
+		if req.URL.Path == "/v2/app/manifests/"+idxTag {
+			w.Header().Set("Content-Type", string(types.OCIImageIndex))
+			w.Header().Set("Docker-Content-Digest", bundle.Digest(idx))
+			w.Header().Set("Content-Length", fmt.Sprint(len(idx)))
+			if req.Method == http.MethodGet {
+				w.Write(idx)
+			}
+			return
+		}
+		reg.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	r, _ := name.NewRepository(host+"/app", name.Insecure)
+	if err := remote.Write(r.Tag("v1"), img); err != nil {
+		t.Fatal(err)
+	}
+	gets.Store(0)
+	res, _ := packReferrers(t, host+"/app@"+id.String())
+	s := res.Referrers.Skipped
+	if len(res.Referrers.Copied) != 0 || len(s) != maxReferrersExamined+1 {
+		t.Fatalf("copied %d, skipped %d, want 0 and %d", len(res.Referrers.Copied), len(s), maxReferrersExamined+1)
+	}
+	want := fmt.Sprintf("%d more referrers not read: at most %d listed referrers are examined", listed-maxReferrersExamined, maxReferrersExamined)
+	if s[len(s)-1].Reason != want {
+		t.Errorf("last skipped: %q, want %q", s[len(s)-1].Reason, want)
+	}
+	// The pack itself reads the image manifest by digest a few times.
+	if n := gets.Load(); n > maxReferrersExamined+8 {
+		t.Errorf("%d manifest GETs by digest for %d listed referrers, want at most %d", n, listed, maxReferrersExamined+8)
+	}
+}
