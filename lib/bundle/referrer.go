@@ -74,6 +74,11 @@ func (m *Manifest) validateReferrerBlobs() error {
 		switch {
 		case IsCopiedManifest(b.Role):
 			n++
+			if b.Role == RoleReferrer && b.MediaType != MediaTypeManifest {
+				// An OCI referrer is found through its subject, which
+				// only an OCI image manifest has (referrers.md §1).
+				return bad(f+".media_type", "a copied referrer manifest has media type %s, not %s", MediaTypeManifest, b.MediaType)
+			}
 			if b.MediaType != MediaTypeManifest && b.MediaType != MediaTypeDockerManifest {
 				return bad(f+".media_type", "a copied %s manifest has media type %s or %s, not %s", b.Role, MediaTypeManifest, MediaTypeDockerManifest, b.MediaType)
 			}

@@ -100,8 +100,8 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 			return fmt.Sprintf("over the limit of %d copied manifests", bundle.MaxReferrers), nil
 		}
 		mt := string(desc.MediaType)
-		if mt != bundle.MediaTypeManifest && mt != bundle.MediaTypeDockerManifest {
-			return fmt.Sprintf("media type %s is not an image manifest", mt), nil
+		if mt != bundle.MediaTypeManifest && (mt != bundle.MediaTypeDockerManifest || role == bundle.RoleReferrer) {
+			return fmt.Sprintf("media type %s is not an image manifest of a kind a %s may be", mt, role), nil
 		}
 		if desc.Size > bundle.MaxReferrerManifest {
 			return fmt.Sprintf("a manifest of %d bytes, over the %d-byte limit", desc.Size, bundle.MaxReferrerManifest), nil
