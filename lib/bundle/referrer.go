@@ -128,7 +128,8 @@ type CopiedBlob struct {
 // ParseCopiedManifest checks one copied manifest of the given role and
 // media type against the bundle's root image (referrers.md §2): an image
 // manifest of schemaVersion 2 with that mediaType, a config and no
-// manifests, and for a referrer a subject that is the root image. It
+// manifests, and for a referrer (or any copied manifest that has one) a
+// subject that is the root image. It
 // returns the config and layers. The packer applies it before copying, the
 // reader after reading.
 func ParseCopiedManifest(role, mediaType string, data []byte, image Image) ([]CopiedBlob, error) {
@@ -159,10 +160,14 @@ func ParseCopiedManifest(role, mediaType string, data []byte, image Image) ([]Co
 	if at.ArtifactType == CTBundleArtifactType || om.Config.MediaType == CTBundleArtifactType {
 		return nil, fmt.Errorf("it declares itself a ct bundle artifact (%s), which ct fetch would take for one at the destination", CTBundleArtifactType)
 	}
-	if role == RoleReferrer {
-		if len(top.Subject) == 0 || string(top.Subject) == "null" {
-			return nil, fmt.Errorf("a referrer without a subject")
-		}
+	hasSubject := len(top.Subject) != 0 && string(top.Subject) != "null"
+	if role == RoleReferrer && !hasSubject {
+		return nil, fmt.Errorf("a referrer without a subject")
+	}
+	// A cosign manifest needs no subject, but one it has is the image:
+	// attached again, a manifest with a subject becomes a referrer of
+	// that image at the destination, and must not of another one there.
+	if hasSubject {
 		sub, err := parseDescriptor(top.Subject, "subject")
 		if err != nil {
 			return nil, fmt.Errorf("invalid subject: %w", err)

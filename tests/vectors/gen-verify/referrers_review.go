@@ -2,13 +2,16 @@ package main
 
 // Vectors for the MUST-rejects of docs/spec/referrers.md §2 added in
 // review: a copied manifest that declares itself a ct bundle artifact (by
-// artifactType or by its config's media type). Attached again at the
-// destination it would be one more "bundle" for ct fetch to choose from.
+// artifactType or by its config's media type), which attached again at the
+// destination would be one more "bundle" for ct fetch to choose from; and
+// a copied cosign manifest whose subject is another image, which attached
+// again would become a referrer of that image there.
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/keys"
@@ -50,6 +53,9 @@ func referrerReviewVectors(dir string, alice *keys.PrivateKey) int {
 		return write(&m2, b2, alice)
 	}
 	empty := []byte("{}")
+	otherSubject := func(man []byte) []byte {
+		return []byte(strings.Replace(string(man), strings.TrimPrefix(m.Image.Digest, "sha256:"), strings.Repeat("0f", 32), 1))
+	}
 	vs := []struct {
 		name, what string
 		data       []byte
@@ -61,6 +67,8 @@ func referrerReviewVectors(dir string, alice *keys.PrivateKey) int {
 				empty, bundle.RoleConfig, bundle.MediaTypeEmpty)},
 		{"referrers-bundle-config", "a copied cosign signature whose config has ct's bundle artifact type as media type (a registry derives artifactType from it)",
 			build(bundle.RoleCosignSig, bundleLike("", bundle.CTBundleArtifactType, []byte(`{"x":1}`)), []byte(`{"x":1}`), bundle.RoleReferrerBlob, bundle.CTBundleArtifactType)},
+		{"referrers-cosign-other-subject", "a copied cosign signature with a subject that is another image (attached again, it would become a referrer of that image at the destination)",
+			build(bundle.RoleCosignSig, otherSubject(bundleLike("application/vnd.dev.cosign.artifact.sig.v1+json", bundle.MediaTypeEmpty, empty)), empty, bundle.RoleConfig, bundle.MediaTypeEmpty)},
 	}
 	for _, x := range vs {
 		must(os.WriteFile(filepath.Join(dir, x.name+".ctp"), x.data, 0o644))
