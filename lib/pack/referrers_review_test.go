@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -85,25 +86,19 @@ func TestWithReferrersNoBundleArtifacts(t *testing.T) {
 	}
 }
 
-// The referrers list is a stranger's: in the referrers tag schema anyone
-// who can push writes it. Listing thousands of digests the registry does
-// not have makes ct pack examine at most maxReferrersExamined of them, one
-// request each, and say how many more it did not read.
-func TestWithReferrersExaminedBound(t *testing.T) {
-	var gets atomic.Int64
+// tagSchemaRegistry starts a registry without the referrers API, pushes a
+// small image to app:v1 and serves listing(image) as the image's referrers
+// tag (sha256-<hex>), as anyone who can push may write it; it counts the
+// GETs of manifests by digest. It returns the host and the image digest.
+func tagSchemaRegistry(t *testing.T, listing func(img v1.Image) []byte) (string, string, *atomic.Int64) {
+	gets := &atomic.Int64{}
 	img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), static.NewLayer([]byte("layer"), types.OCILayer))
 	if err != nil {
 		t.Fatal(err)
 	}
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
 	id, _ := img.Digest()
-	const listed = 1000
-	var ms []string
-	for i := 0; i < listed; i++ {
-		ms = append(ms, fmt.Sprintf(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064x","size":100,"artifactType":"application/vnd.example+json"}`, i+1))
-	}
-	// the referrers tag schema's index, as a pusher wrote it
-	idx := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + strings.Join(ms, ",") + `]}`)
+	idx := listing(img)
 	idxTag := strings.Replace(id.String(), ":", "-", 1)
 	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))) // no referrers API: the tag schema
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -112,7 +107,7 @@ func TestWithReferrersExaminedBound(t *testing.T) {
 		}
 		// ggcr's registry refuses an index whose manifests it lacks; a
 		// registry need not, so this one serves the tag itself.
-		if req.URL.Path == "/v2/app/manifests/"+idxTag {
+		if req.URL.Path == "/v2/app/manifests/"+idxTag && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
 			w.Header().Set("Content-Type", string(types.OCIImageIndex))
 			w.Header().Set("Docker-Content-Digest", bundle.Digest(idx))
 			w.Header().Set("Content-Length", fmt.Sprint(len(idx)))
@@ -129,8 +124,28 @@ func TestWithReferrersExaminedBound(t *testing.T) {
 	if err := remote.Write(r.Tag("v1"), img); err != nil {
 		t.Fatal(err)
 	}
+	return host, id.String(), gets
+}
+
+func indexOf(entries []string) []byte {
+	return []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + strings.Join(entries, ",") + `]}`)
+}
+
+// The referrers list is a stranger's: in the referrers tag schema anyone
+// who can push writes it. Listing thousands of digests the registry does
+// not have makes ct pack examine at most maxReferrersExamined of them, one
+// request each, and say how many more it did not read.
+func TestWithReferrersExaminedBound(t *testing.T) {
+	const listed = 1000
+	host, id, gets := tagSchemaRegistry(t, func(v1.Image) []byte {
+		var ms []string
+		for i := 0; i < listed; i++ {
+			ms = append(ms, fmt.Sprintf(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064x","size":100,"artifactType":"application/vnd.example+json"}`, i+1))
+		}
+		return indexOf(ms)
+	})
 	gets.Store(0)
-	res, _ := packReferrers(t, host+"/app@"+id.String())
+	res, _ := packReferrers(t, host+"/app@"+id)
 	s := res.Referrers.Skipped
 	if len(res.Referrers.Copied) != 0 || len(s) != maxReferrersExamined+1 {
 		t.Fatalf("copied %d, skipped %d, want 0 and %d", len(res.Referrers.Copied), len(s), maxReferrersExamined+1)
@@ -142,5 +157,34 @@ func TestWithReferrersExaminedBound(t *testing.T) {
 	// The pack itself reads the image manifest by digest a few times.
 	if n := gets.Load(); n > maxReferrersExamined+8 {
 		t.Errorf("%d manifest GETs by digest for %d listed referrers, want at most %d", n, listed, maxReferrersExamined+8)
+	}
+}
+
+// A tag-schema listing that names a real referrer with a wrong size is the
+// listing's lie, not the registry's tampering (the content matches its
+// digest): the referrer is skipped and the pack goes on, so that whoever
+// can push cannot stop every pack with it (referrers.md §3).
+func TestWithReferrersListedSizeLie(t *testing.T) {
+	var ref []byte
+	host, id, _ := tagSchemaRegistry(t, func(img v1.Image) []byte {
+		d, _ := img.Digest()
+		raw, _ := img.RawManifest()
+		ref = []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.example+json",`+
+			`"config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},"layers":[],`+
+			`"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%d}}`, bundle.EmptyDigest, d, len(raw)))
+		return indexOf([]string{fmt.Sprintf(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":%q,"size":%d}`, bundle.Digest(ref), len(ref)+1)})
+	})
+	r, _ := name.NewRepository(host+"/app", name.Insecure)
+	if err := remote.WriteLayer(r, static.NewLayer(bundle.EmptyConfig, types.MediaType("text/plain"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Put(r.Digest(bundle.Digest(ref)), rawMan{ref, types.OCIManifestSchema1}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := packReferrers(t, host+"/app@"+id)
+	s := res.Referrers.Skipped
+	if len(res.Referrers.Copied) != 0 || len(s) != 1 || s[0].Digest != bundle.Digest(ref) ||
+		s[0].Reason != fmt.Sprintf("listed as %d bytes, but the manifest with that digest is %d bytes", len(ref)+1, len(ref)) {
+		t.Fatalf("copied %+v, skipped %+v", res.Referrers.Copied, s)
 	}
 }
