@@ -158,14 +158,20 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		// halfway, and a stranger could make every pack fail that way.
 		for _, b := range add {
 			l, err := remote.Layer(repo.Digest(b.Digest), ropts...)
+			var n int64
 			if err == nil {
-				_, err = l.Size() // a HEAD of the blob
+				n, err = l.Size() // a HEAD of the blob
 			}
 			if err != nil {
 				if isNotFound(err) || isBlobUnknown(err) {
 					return fmt.Sprintf("its blob %s is not in the registry", b.Digest), nil
 				}
 				return "", classify(err)
+			}
+			if n != b.Size {
+				// The manifest (anyone's who can push) names the blob
+				// with a wrong size: it would fail the pack halfway.
+				return fmt.Sprintf("its blob %s is %d bytes in the registry, not the %d its manifest says", b.Digest, n, b.Size), nil
 			}
 		}
 		total += size

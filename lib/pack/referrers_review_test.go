@@ -188,3 +188,36 @@ func TestWithReferrersListedSizeLie(t *testing.T) {
 		t.Fatalf("copied %+v, skipped %+v", res.Referrers.Copied, s)
 	}
 }
+
+// A referrer whose manifest names a blob the registry has with another
+// size (a registry need not check that when the manifest is pushed) is
+// skipped before the bundle is written: copied, it would fail the pack
+// halfway, so whoever can push could stop every pack with it.
+func TestWithReferrersBlobSizeLie(t *testing.T) {
+	host, img := referrerRegistry(t, "app")
+	good := attach(t, host, "app", img, 0, []byte("a claim"), 0)
+	r, _ := name.NewRepository(host+"/app", name.Insecure)
+	subj, err := remote.Head(r.Digest(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("the real blob")
+	if err := remote.WriteLayer(r, static.NewLayer(content, types.MediaType("text/plain"))); err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.example+json",`+
+		`"config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},`+
+		`"layers":[{"mediaType":"text/plain","digest":"%s","size":%d}],`+
+		`"subject":{"mediaType":"%s","digest":"%s","size":%d}}`, bundle.EmptyDigest, bundle.Digest(content), len(content)-3, subj.MediaType, img, subj.Size))
+	if err := remote.Put(r.Digest(bundle.Digest(raw)), rawMan{raw, types.OCIManifestSchema1}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := packReferrers(t, host+"/app@"+img)
+	if c := res.Referrers.Copied; len(c) != 1 || c[0].Digest != good {
+		t.Fatalf("copied %+v, want only %s", c, good)
+	}
+	want := fmt.Sprintf("its blob %s is %d bytes in the registry, not the %d its manifest says", bundle.Digest(content), len(content), len(content)-3)
+	if s := res.Referrers.Skipped; len(s) != 1 || s[0].Digest != bundle.Digest(raw) || s[0].Reason != want {
+		t.Fatalf("skipped %+v, want %s: %s", s, bundle.Digest(raw), want)
+	}
+}
