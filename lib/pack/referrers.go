@@ -31,6 +31,11 @@ const bundleArtifactType = bundle.CTBundleArtifactType
 // are missing or malformed, each skipped, never copied (referrers.md §3).
 const maxReferrersExamined = 4 * bundle.MaxReferrers
 
+// maxReferrerBlobChecks bounds the blob size checks (one HEAD each) of a
+// whole pack: without it, 256 examined referrers of 256 blobs each would
+// be 65536 requests that anyone who can push could ask for.
+const maxReferrerBlobChecks = 4 * maxReferrerBlobs
+
 // maxReferrerBlobs bounds the config and layers of one copied manifest, so
 // that checking they exist is bounded too (referrers.md §3).
 const maxReferrerBlobs = 256
@@ -86,6 +91,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 	classify := func(err error) error { return source.ClassifyError(ref, err) }
 	out := &Referrers{Copied: []CopiedReferrer{}, Skipped: []SkippedReferrer{}}
 	var total int64
+	checks := 0 // blob size checks so far (maxReferrerBlobChecks)
 	for _, b := range m.Blobs {
 		if b.Role == bundle.RoleReferrerBlob {
 			total += b.Size
@@ -156,6 +162,10 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		}
 		// Each blob must be there: a missing one would fail the pack
 		// halfway, and a stranger could make every pack fail that way.
+		if checks+len(add) > maxReferrerBlobChecks {
+			return fmt.Sprintf("checking its %d blobs would take the pack over %d blob checks", len(add), maxReferrerBlobChecks), nil
+		}
+		checks += len(add)
 		for _, b := range add {
 			l, err := remote.Layer(repo.Digest(b.Digest), ropts...)
 			var n int64

@@ -221,3 +221,43 @@ func TestWithReferrersBlobSizeLie(t *testing.T) {
 		t.Fatalf("skipped %+v, want %s: %s", s, bundle.Digest(raw), want)
 	}
 }
+
+// The blob checks (a HEAD each) of one pack are bounded too: referrers of
+// maxReferrerBlobs blobs each (the empty config shared, so 255 new ones
+// after the first) are copied while the checks fit in
+// maxReferrerBlobChecks, and the next one is skipped unchecked.
+func TestWithReferrersBlobCheckBudget(t *testing.T) {
+	host, img := referrerRegistry(t, "app")
+	r, _ := name.NewRepository(host+"/app", name.Insecure)
+	subj, err := remote.Head(r.Digest(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteLayer(r, static.NewLayer(bundle.EmptyConfig, types.MediaType("text/plain"))); err != nil {
+		t.Fatal(err)
+	}
+	n := maxReferrerBlobChecks/maxReferrerBlobs + 1
+	var refs []string
+	for i := 0; i < n; i++ {
+		var layers []string
+		for j := 0; j < maxReferrerBlobs-1; j++ { // with the config, maxReferrerBlobs
+			c := []byte(fmt.Sprintf("blob %d %d", i, j))
+			if err := remote.WriteLayer(r, static.NewLayer(c, types.MediaType("text/plain"))); err != nil {
+				t.Fatal(err)
+			}
+			layers = append(layers, fmt.Sprintf(`{"mediaType":"text/plain","digest":%q,"size":%d}`, bundle.Digest(c), len(c)))
+		}
+		raw := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.example+json",`+
+			`"config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":2},"layers":[%s],`+
+			`"subject":{"mediaType":"%s","digest":"%s","size":%d}}`, bundle.EmptyDigest, strings.Join(layers, ","), subj.MediaType, img, subj.Size))
+		if err := remote.Put(r.Digest(bundle.Digest(raw)), rawMan{raw, types.OCIManifestSchema1}); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, bundle.Digest(raw))
+	}
+	res, _ := packReferrers(t, host+"/app@"+img)
+	if c, s := res.Referrers.Copied, res.Referrers.Skipped; len(c) != n-1 || len(s) != 1 ||
+		s[0].Reason != fmt.Sprintf("checking its %d blobs would take the pack over %d blob checks", maxReferrerBlobs-1, maxReferrerBlobChecks) {
+		t.Fatalf("copied %d, skipped %+v; want %d copied and one skipped", len(c), s, n-1)
+	}
+}
