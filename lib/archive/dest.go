@@ -260,6 +260,12 @@ type ociDescriptor struct {
 	Size        int64             `json:"size"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Platform    json.RawMessage   `json:"platform,omitempty"`
+	// The other members of an OCI descriptor, so that an entry of the
+	// layout at PATH another tool wrote (oras: artifactType) is kept as
+	// it was when an import merges into it.
+	ArtifactType string          `json:"artifactType,omitempty"`
+	URLs         json.RawMessage `json:"urls,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
 }
 
 const refNameAnno = "org.opencontainers.image.ref.name"
