@@ -74,6 +74,10 @@ func TestWithReferrersNoBundleArtifacts(t *testing.T) {
 	if c := res.Referrers.Copied; len(c) != 1 || c[0].Digest != good {
 		t.Fatalf("copied %+v, want only %s", c, good)
 	}
+	// The report says what the manifest says it is, not the listing.
+	if at := res.Referrers.Copied[0].ArtifactType; at != "application/vnd.example+json" {
+		t.Errorf("artifactType %q, want the manifest's", at)
+	}
 	reasons := map[string]string{}
 	for _, s := range res.Referrers.Skipped {
 		reasons[s.Digest] = s.Reason
