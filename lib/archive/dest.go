@@ -260,6 +260,12 @@ type ociDescriptor struct {
 	Size        int64             `json:"size"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Platform    json.RawMessage   `json:"platform,omitempty"`
+	// The other members of an OCI descriptor, so that an entry of the
+	// layout at PATH another tool wrote (oras: artifactType) is kept as
+	// it was when an import merges into it.
+	ArtifactType string          `json:"artifactType,omitempty"`
+	URLs         json.RawMessage `json:"urls,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
 }
 
 const refNameAnno = "org.opencontainers.image.ref.name"
@@ -334,6 +340,14 @@ func buildLayout(dir string, items []*Item, old string) error {
 			}
 		}
 	}
+	// An untagged entry ct adds is listed once, however many imports
+	// brought it; the old layout's own entries are kept as they are.
+	seenUntagged := map[string]bool{}
+	for _, m := range ix.Manifests {
+		if m.Annotations[refNameAnno] == "" {
+			seenUntagged[m.Digest] = true
+		}
+	}
 	buf := make([]byte, 1<<20)
 	for _, it := range items {
 		for _, b := range it.Manifest.Blobs {
@@ -373,24 +387,12 @@ func buildLayout(dir string, items []*Item, old string) error {
 		// tools that look for referrers in a layout find them through
 		// their subject (archive.md §6, referrers.md §5).
 		for _, b := range it.Manifest.Blobs {
-			if b.Role == bundle.RoleAttestation || bundle.IsCopiedManifest(b.Role) {
+			if (b.Role == bundle.RoleAttestation || bundle.IsCopiedManifest(b.Role)) && !seenUntagged[b.Digest] {
+				seenUntagged[b.Digest] = true
 				ix.Manifests = append(ix.Manifests, ociDescriptor{MediaType: b.MediaType, Digest: b.Digest, Size: b.Size})
 			}
 		}
 	}
-	// An untagged entry is listed once, however many imports brought it.
-	seenUntagged := map[string]bool{}
-	kept := ix.Manifests[:0]
-	for _, m := range ix.Manifests {
-		if m.Annotations[refNameAnno] == "" {
-			if seenUntagged[m.Digest] {
-				continue
-			}
-			seenUntagged[m.Digest] = true
-		}
-		kept = append(kept, m)
-	}
-	ix.Manifests = kept
 	if old != "" {
 		ents, err := os.ReadDir(oldBlobs.dir)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -34,6 +34,11 @@ const (
 	MaxReferrerTotal    = 256 << 20 // all referrer-blobs of a bundle together
 
 	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+
+	// CTBundleArtifactType is the artifactType of ct push's bundle artifact
+	// (registry.md §2), which ct fetch looks for among the image's
+	// referrers. A copied manifest never declares it (referrers.md §2).
+	CTBundleArtifactType = "application/vnd.cerro-torre.bundle.v1"
 )
 
 // IsCopiedManifest reports whether role is that of a copied manifest.
@@ -69,6 +74,11 @@ func (m *Manifest) validateReferrerBlobs() error {
 		switch {
 		case IsCopiedManifest(b.Role):
 			n++
+			if b.Role == RoleReferrer && b.MediaType != MediaTypeManifest {
+				// An OCI referrer is found through its subject, which
+				// only an OCI image manifest has (referrers.md §1).
+				return bad(f+".media_type", "a copied referrer manifest has media type %s, not %s", MediaTypeManifest, b.MediaType)
+			}
 			if b.MediaType != MediaTypeManifest && b.MediaType != MediaTypeDockerManifest {
 				return bad(f+".media_type", "a copied %s manifest has media type %s or %s, not %s", b.Role, MediaTypeManifest, MediaTypeDockerManifest, b.MediaType)
 			}
@@ -118,7 +128,8 @@ type CopiedBlob struct {
 // ParseCopiedManifest checks one copied manifest of the given role and
 // media type against the bundle's root image (referrers.md §2): an image
 // manifest of schemaVersion 2 with that mediaType, a config and no
-// manifests, and for a referrer a subject that is the root image. It
+// manifests, and for a referrer (or any copied manifest that has one) a
+// subject that is the root image. It
 // returns the config and layers. The packer applies it before copying, the
 // reader after reading.
 func ParseCopiedManifest(role, mediaType string, data []byte, image Image) ([]CopiedBlob, error) {
@@ -139,10 +150,24 @@ func ParseCopiedManifest(role, mediaType string, data []byte, image Image) ([]Co
 	if om.Config == nil || len(om.Manifests) > 0 {
 		return nil, fmt.Errorf("an image manifest needs a config and no manifests")
 	}
-	if role == RoleReferrer {
-		if len(top.Subject) == 0 || string(top.Subject) == "null" {
-			return nil, fmt.Errorf("a referrer without a subject")
-		}
+	// Not a ct bundle artifact: attached again at the destination, it
+	// would be one more bundle for ct fetch to choose from there. Read as
+	// ct fetch reads it (encoding/json, member names in any case).
+	var at struct {
+		ArtifactType any `json:"artifactType"`
+	}
+	_ = json.Unmarshal(data, &at)
+	if at.ArtifactType == CTBundleArtifactType || om.Config.MediaType == CTBundleArtifactType {
+		return nil, fmt.Errorf("it declares itself a ct bundle artifact (%s), which ct fetch would take for one at the destination", CTBundleArtifactType)
+	}
+	hasSubject := len(top.Subject) != 0 && string(top.Subject) != "null"
+	if role == RoleReferrer && !hasSubject {
+		return nil, fmt.Errorf("a referrer without a subject")
+	}
+	// A cosign manifest needs no subject, but one it has is the image:
+	// attached again, a manifest with a subject becomes a referrer of
+	// that image at the destination, and must not of another one there.
+	if hasSubject {
 		sub, err := parseDescriptor(top.Subject, "subject")
 		if err != nil {
 			return nil, fmt.Errorf("invalid subject: %w", err)

@@ -24,6 +24,7 @@ func TestReferrerLimits(t *testing.T) {
 		want string
 	}{
 		{"media type", with(Blob{Digest: dig(1), Size: 10, MediaType: "application/json", Role: RoleReferrer}), "a copied referrer manifest has media type"},
+		{"docker referrer", with(Blob{Digest: dig(1), Size: 10, MediaType: MediaTypeDockerManifest, Role: RoleReferrer}), "a copied referrer manifest has media type application/vnd.oci.image.manifest.v1+json, not application/vnd.docker"},
 		{"manifest size", with(Blob{Digest: dig(1), Size: MaxReferrerManifest + 1, MediaType: MediaTypeManifest, Role: RoleCosignSig}), "over the 262144-byte limit"},
 		{"two cosign-sig", with(Blob{Digest: dig(1), Size: 10, MediaType: MediaTypeManifest, Role: RoleCosignSig},
 			Blob{Digest: dig(2), Size: 10, MediaType: MediaTypeDockerManifest, Role: RoleCosignSig}), "a second cosign-sig manifest"},

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,8 +20,22 @@ import (
 )
 
 // bundleArtifactType is ct push's bundle artifact (registry.md §2): a
-// referrer ct fetch reads, not a supply-chain claim worth copying.
-const bundleArtifactType = "application/vnd.cerro-torre.bundle.v1"
+// referrer ct fetch reads, not a supply-chain claim worth copying. The
+// listing's artifactType is the registry's word (or, in the referrers tag
+// schema, anyone's who can push): bundle.ParseCopiedManifest checks the
+// manifest itself.
+const bundleArtifactType = bundle.CTBundleArtifactType
+
+// maxReferrersExamined bounds how many listed referrers are examined (each
+// costs a request): the list is the registry's, or in the referrers tag
+// schema anyone's who can push, and may name thousands of digests that
+// are missing or malformed, each skipped, never copied (referrers.md §3).
+const maxReferrersExamined = 4 * bundle.MaxReferrers
+
+// maxReferrerBlobChecks bounds the blob size checks (one HEAD each) of a
+// whole pack: without it, 256 examined referrers of 256 blobs each would
+// be 65536 requests that anyone who can push could ask for.
+const maxReferrerBlobChecks = 4 * maxReferrerBlobs
 
 // maxReferrerBlobs bounds the config and layers of one copied manifest, so
 // that checking they exist is bounded too (referrers.md §3).
@@ -77,6 +92,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 	classify := func(err error) error { return source.ClassifyError(ref, err) }
 	out := &Referrers{Copied: []CopiedReferrer{}, Skipped: []SkippedReferrer{}}
 	var total int64
+	checks := 0 // blob size checks so far (maxReferrerBlobChecks)
 	for _, b := range m.Blobs {
 		if b.Role == bundle.RoleReferrerBlob {
 			total += b.Size
@@ -91,8 +107,8 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 			return fmt.Sprintf("over the limit of %d copied manifests", bundle.MaxReferrers), nil
 		}
 		mt := string(desc.MediaType)
-		if mt != bundle.MediaTypeManifest && mt != bundle.MediaTypeDockerManifest {
-			return fmt.Sprintf("media type %s is not an image manifest", mt), nil
+		if mt != bundle.MediaTypeManifest && (mt != bundle.MediaTypeDockerManifest || role == bundle.RoleReferrer) {
+			return fmt.Sprintf("media type %s is not an image manifest of a kind a %s may be", mt, role), nil
 		}
 		if desc.Size > bundle.MaxReferrerManifest {
 			return fmt.Sprintf("a manifest of %d bytes, over the %d-byte limit", desc.Size, bundle.MaxReferrerManifest), nil
@@ -111,9 +127,15 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 			return "", classify(err)
 		}
 		raw := got.Manifest
-		if int64(len(raw)) != desc.Size || bundle.Digest(raw) != d {
-			return "", exit.New(exit.HashMismatch, "tampering: the registry serves %d bytes with digest %s for %s (%d bytes)", len(raw), bundle.Digest(raw), d, desc.Size).
+		if bundle.Digest(raw) != d {
+			return "", exit.New(exit.HashMismatch, "tampering: the registry serves %d bytes with digest %s for %s", len(raw), bundle.Digest(raw), d).
 				At("registry " + repo.Name() + "@" + d)
+		}
+		if int64(len(raw)) != desc.Size {
+			// The content is the digest's; the listing is wrong about its
+			// size. In the referrers tag schema anyone who can push writes
+			// the listing: a skip, not a failed pack (referrers.md §3).
+			return fmt.Sprintf("listed as %d bytes, but the manifest with that digest is %d bytes", desc.Size, len(raw)), nil
 		}
 		blobs, err := bundle.ParseCopiedManifest(role, mt, raw, m.Image)
 		if err != nil {
@@ -141,16 +163,26 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		}
 		// Each blob must be there: a missing one would fail the pack
 		// halfway, and a stranger could make every pack fail that way.
+		if checks+len(add) > maxReferrerBlobChecks {
+			return fmt.Sprintf("checking its %d blobs would take the pack over %d blob checks", len(add), maxReferrerBlobChecks), nil
+		}
+		checks += len(add)
 		for _, b := range add {
 			l, err := remote.Layer(repo.Digest(b.Digest), ropts...)
+			var n int64
 			if err == nil {
-				_, err = l.Size() // a HEAD of the blob
+				n, err = l.Size() // a HEAD of the blob
 			}
 			if err != nil {
 				if isNotFound(err) || isBlobUnknown(err) {
 					return fmt.Sprintf("its blob %s is not in the registry", b.Digest), nil
 				}
 				return "", classify(err)
+			}
+			if n != b.Size {
+				// The manifest (anyone's who can push) names the blob
+				// with a wrong size: it would fail the pack halfway.
+				return fmt.Sprintf("its blob %s is %d bytes in the registry, not the %d its manifest says", b.Digest, n, b.Size), nil
 			}
 		}
 		total += size
@@ -173,7 +205,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		}
 		p.add(desc, role, rawOpener(func() ([]byte, error) { return raw, nil }))
 		taken[d] = true
-		out.Copied = append(out.Copied, CopiedReferrer{Role: role, Digest: d, MediaType: mt, ArtifactType: desc.ArtifactType,
+		out.Copied = append(out.Copied, CopiedReferrer{Role: role, Digest: d, MediaType: mt, ArtifactType: artifactType(raw, role),
 			Tag: tag, Blobs: len(blobs), Bytes: desc.Size + size})
 		return "", nil
 	}
@@ -210,6 +242,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 	}
 	list := append([]v1.Descriptor(nil), im.Manifests...)
 	sort.Slice(list, func(i, j int) bool { return list[i].Digest.String() < list[j].Digest.String() })
+	examined := 0
 	for i, desc := range list {
 		d := desc.Digest.String()
 		if taken[d] || !bundle.ValidDigest(d) {
@@ -219,6 +252,11 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 			out.Skipped = append(out.Skipped, SkippedReferrer{Reason: fmt.Sprintf("%d more referrers not read: at most %d manifests are copied", len(list)-i, bundle.MaxReferrers)})
 			break
 		}
+		if examined >= maxReferrersExamined {
+			out.Skipped = append(out.Skipped, SkippedReferrer{Reason: fmt.Sprintf("%d more referrers not read: at most %d listed referrers are examined", len(list)-i, maxReferrersExamined)})
+			break
+		}
+		examined++
 		taken[d] = true
 		why := ""
 		if desc.ArtifactType == bundleArtifactType {
@@ -235,6 +273,26 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		return nil, exit.Wrap(exit.Malformed, err, "the copied referrers cannot be described in the bundle").At(ref.Given)
 	}
 	return out, nil
+}
+
+// artifactType is what a copied manifest says it is: its artifactType,
+// else for a referrer its config's media type, as a registry lists it
+// (image-spec); not the listing's word, which the referrers tag schema
+// lets anyone write.
+func artifactType(raw []byte, role string) string {
+	var m struct {
+		ArtifactType string `json:"artifactType"`
+		Config       struct {
+			MediaType string `json:"mediaType"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	if m.ArtifactType != "" || role != bundle.RoleReferrer {
+		return m.ArtifactType
+	}
+	return m.Config.MediaType
 }
 
 // isBlobUnknown reports whether a registry said there is no such blob.

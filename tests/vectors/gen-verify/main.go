@@ -133,6 +133,7 @@ func main() {
 	n += attestVectors(dir, alice, mallory, pq)                  // attest.go
 	n += referrerVectors(dir, alice)                             // referrers.go
 	n += pendingVectors(dir, alice)                              // pending.go
+	n += referrerReviewVectors(dir, alice)                       // referrers_review.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 
