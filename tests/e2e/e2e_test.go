@@ -153,6 +153,7 @@ func TestScripts(t *testing.T) {
 
 			"makeinstall": cmdMakeInstall, // makeinstall.go
 			"spdx":        cmdSPDX,        // spdx.go
+			"debian":      cmdDebian,      // debian.go
 		},
 		RequireExplicitExec: true,
 	})
