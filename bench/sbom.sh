@@ -6,20 +6,23 @@
 #                                                           blob digests checked)
 #   syft: syft scan oci-dir:DIR -o spdx-json=syft.json -q (OCI layout -> SPDX JSON)
 #
-# ct-sbom reads the bundle and writes the image into a temporary folder first,
-# so it does strictly more I/O than syft reading the layout in place.
+# ct-sbom reads the bundle file in place and checks every blob's digest on a
+# second goroutine, so it hashes the whole bundle once more than syft does.
 #
 # Knobs (environment):
-#   BENCH_IMAGE  oci:DIR:TAG of the image (default: tests/cmd/mksbomimage's
-#                multi-ecosystem image, a few packages: startup dominates)
+#   BENCH_IMAGE  oci:DIR:TAG of the image (default: the Debian image of the SBOM
+#                tests, tests/cmd/mkdebian: mmdebstrap bookworm minbase plus hello,
+#                ~100 packages, built once from the Debian mirror and cached in
+#                ~/.cache/ct-tests)
+#   BENCH_ECO=1  tests/cmd/mksbomimage's multi-ecosystem image instead (a few
+#                packages: startup dominates)
 #   BENCH_ROOTFS an uncompressed root file system tar to make the image of instead
-#                (mmdebstrap --variant=minbase bookworm debian.tar: ~90 Debian packages)
 #   BENCH_RUNS   rounds, best one counts (default 3)
 #   BENCH_DIR    where the temporary work directory goes (default $TMPDIR or /tmp)
 #   BENCH_KEEP=1 keep the work directory
-#   SYFT         syft binary (default: syft on PATH if it is v1.57.0, else installed with
-#                go install github.com/anchore/syft/cmd/syft@v1.57.0 into the work
-#                directory: about 5 minutes cold on 2 cores)
+#   SYFT         syft binary (default: syft on PATH if it is v1.57.0, else the one in
+#                ~/.cache/ct-tests/syft-v1.57.0, else installed there with go install
+#                github.com/anchore/syft/cmd/syft@v1.57.0: about 5 minutes cold on 2 cores)
 #
 # Targets are reported as PASS/MISS; the script fails only when something does
 # not work (a build, a pack, a scan).
@@ -45,22 +48,33 @@ for b in ct-pack ct-sbom; do [[ -x $BIN/$b ]] || die "$BIN/$b missing after make
 SYFT=${SYFT:-$(command -v syft || true)}
 # go install leaves syft's own version unset ("[not provided]"): ask the build info.
 syft_version() { go version -m "$1" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/anchore/syft" {print $3}'; }
+CACHE=${CT_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ct-tests}
 if [[ -z $SYFT ]] || [[ $(syft_version "$SYFT") != "$SYFT_VERSION" ]]; then
-	say "installing syft $SYFT_VERSION (go install; minutes when cold)"
-	GOBIN=$W/gobin GOWORK=off go install "github.com/anchore/syft/cmd/syft@$SYFT_VERSION" >&2 || die "go install syft failed"
-	SYFT=$W/gobin/syft
+	SYFT=$CACHE/syft-$SYFT_VERSION/syft
+	if [[ $(syft_version "$SYFT") != "$SYFT_VERSION" ]]; then
+		say "installing syft $SYFT_VERSION into $CACHE (go install; minutes when cold)"
+		mkdir -p "$CACHE"
+		GOBIN=$CACHE/syft-$SYFT_VERSION GOWORK=off go install "github.com/anchore/syft/cmd/syft@$SYFT_VERSION" >&2 || die "go install syft failed"
+	fi
 fi
 export SYFT_CHECK_FOR_APP_UPDATE=false # no network
 
 IMAGE=${BENCH_IMAGE:-}
+DESC=$IMAGE
 if [[ -z $IMAGE && -n ${BENCH_ROOTFS:-} ]]; then
 	say "writing an image of $BENCH_ROOTFS (tests/cmd/mksbomimage -rootfs)"
 	(cd "$ROOT/tests" && go run ./cmd/mksbomimage -rootfs "$BENCH_ROOTFS" "$W/layout" app >/dev/null)
 	IMAGE=oci:$W/layout:app
-elif [[ -z $IMAGE ]]; then
+	DESC="$BENCH_ROOTFS (one gzip layer)"
+elif [[ -z $IMAGE && ${BENCH_ECO:-0} == 1 ]]; then
 	say "writing the multi-ecosystem test image (tests/cmd/mksbomimage)"
 	(cd "$ROOT/tests" && go run ./cmd/mksbomimage "$W/layout" app >/dev/null)
 	IMAGE=oci:$W/layout:app
+	DESC="the multi-ecosystem test image (tests/cmd/mksbomimage)"
+elif [[ -z $IMAGE ]]; then
+	say "the Debian test image (tests/cmd/mkdebian; built from the Debian mirror when not cached)"
+	IMAGE=$(cd "$ROOT/tests" && go run ./cmd/mkdebian) || die "tests/cmd/mkdebian failed"
+	DESC="Debian bookworm minbase + hello (mmdebstrap; tests/cmd/mkdebian), one gzip layer"
 fi
 [[ $IMAGE == oci:*:* ]] || die "BENCH_IMAGE must be oci:DIR:TAG"
 LAYOUT=${IMAGE#oci:}
@@ -91,6 +105,8 @@ CT_N=$(npkgs "$W/ct.json"); SY_N=$(npkgs "$W/syft.json")
 [[ $CT_N -gt 0 ]] || die "ct-sbom found no packages"
 ((CT_N == SY_N)) || say "note: ct-sbom lists $CT_N packages, syft $SY_N"
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+say "load average before timing: $LOAD_START (on $(nproc) CPUs)"
 CT= SY=
 for ((r = 1; r <= RUNS; r++)); do
 	a=$(time_once "$C_SBOM"); b=$(time_once "$S_SCAN")
@@ -98,6 +114,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	say "round $r/$RUNS: ct-sbom $(printf %.2f "$a") s, syft $(printf %.2f "$b") s"
 done
 RSS_CT=$(peak_rss "$C_SBOM"); RSS_SY=$(peak_rss "$S_SCAN")
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ratio=$(awk -v a="$CT" -v b="$SY" 'BEGIN {printf "%.3f", a / b}')
 res=$(awk -v v="$ratio" 'BEGIN {print (v <= 1.0) ? "PASS" : "MISS"}')
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
@@ -106,7 +123,8 @@ mkdir -p "$OUT"
 {
 	echo "ct-sbom bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), ct $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "machine: $(nproc) x $(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo); $(go version | awk '{print $3}'); syft $(syft_version "$SYFT")"
-	echo "image: $IMAGE ($BYTES bytes bundled), $CT_N packages (syft: $SY_N); best of $RUNS interleaved rounds"
+	echo "load average (1, 5, 15 min): $LOAD_START before timing, $LOAD_END after"
+	echo "image: $DESC ($BYTES bytes bundled), $CT_N packages (syft: $SY_N); best of $RUNS interleaved rounds"
 	echo
 	{
 		echo "metric|value|unit|baseline|ratio|target|result"

@@ -7,13 +7,11 @@ require github.com/cerro-torre/ct/lib v0.0.0
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/alecthomas/kong v1.17.0 // indirect
-	github.com/alecthomas/mango-kong v0.1.0 // indirect
 	github.com/cloudflare/circl v1.6.5 // indirect
 	github.com/gowebpki/jcs v1.0.2 // indirect
-	github.com/muesli/mango v0.1.1-0.20220205060214-77e2058169ab // indirect
-	github.com/muesli/roff v0.1.0 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
 

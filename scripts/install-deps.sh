@@ -5,7 +5,8 @@
 # docker-registry package), and podman, umoci and oci-image-tool (the other
 # OCI readers an extracted bundle must work with: tests/e2e docker_format),
 # and Node with ajv (tests/tools), which checks every --json output against
-# its JSON Schema in docs/json/.
+# its JSON Schema in docs/json/, and mmdebstrap (a real Debian image for the
+# SBOM tests).
 # Idempotent; quiet when everything is present.
 set -euo pipefail
 need=()
@@ -27,6 +28,13 @@ command -v fish >/dev/null 2>&1 || need+=(fish)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # openssl reads the PEM keys ct key export --pem writes (tests/e2e key_export_pem).
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# mmdebstrap builds the real Debian root file system of the SBOM tests
+# (tests/e2e sbom_debian, bench/sbom.sh) from the Debian mirror, once: it is
+# kept in ~/.cache/ct-tests (tests/harness/debian.go); dpkg-query (dpkg)
+# lists its packages independently.
+command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
+[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
+command -v dpkg-query >/dev/null 2>&1 || need+=(dpkg)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -66,3 +74,4 @@ oci-image-tool --version
 node --version
 PATH="$PATH:$gobin" oras version | head -1
 PATH="$PATH:$gobin" cosign version 2>&1 | grep -m1 GitVersion
+mmdebstrap --version

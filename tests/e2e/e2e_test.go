@@ -155,6 +155,7 @@ func TestScripts(t *testing.T) {
 			"makeinstall": cmdMakeInstall, // makeinstall.go
 			"spdx":        cmdSPDX,        // spdx.go
 			"dsse":        cmdDSSE,        // dsse.go
+			"debian":      cmdDebian,      // debian.go
 		},
 		RequireExplicitExec: true,
 	})
