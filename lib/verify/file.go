@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/readahead"
 )
 
 // located is a blob whose content lies at off in the bundle file.
@@ -79,12 +81,11 @@ func hashParallel(f *os.File, blobs []located) []hashResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 1<<20)
 			h := sha256.New()
 			for i := range next {
 				l := blobs[i]
 				h.Reset()
-				n, err := io.CopyBuffer(h, io.NewSectionReader(f, l.off, l.b.Size), buf)
+				n, err := hashAhead(h, io.NewSectionReader(f, l.off, l.b.Size))
 				out[i].b, out[i].i = l.b, l.i
 				switch {
 				case err != nil:
@@ -106,6 +107,27 @@ func hashParallel(f *os.File, blobs []located) []hashResult {
 	close(next)
 	wg.Wait()
 	return out
+}
+
+// hashAhead hashes what r holds, reading it ahead on a second goroutine:
+// pread overlaps SHA-256, and the hash reads the read-ahead buffers in
+// place. It returns the bytes hashed and the first read error (io.EOF is
+// the end, not an error).
+func hashAhead(h hash.Hash, r io.Reader) (int64, error) {
+	ra := readahead.New(r)
+	defer ra.Close()
+	var n int64
+	for {
+		b, err := ra.ReadChunk(readahead.DefaultSize)
+		h.Write(b)
+		n += int64(len(b))
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 func blobWhere(name string, b bundle.Blob, i, n int) string {
