@@ -30,8 +30,13 @@ const (
 // errClosed is returned by reads after Close.
 var errClosed = errors.New("readahead: read after Close")
 
-// errPeek is returned by Peek once bytes have been consumed.
-var errPeek = errors.New("readahead: Peek after a read")
+// errPeek is returned by Peek once bytes have been consumed, or for more
+// than PeekMax bytes.
+var errPeek = errors.New("readahead: Peek after a read, or of more than PeekMax bytes")
+
+// PeekMax is the most Peek returns: the goroutine passes on no buffer with
+// fewer bytes, except at the stream's end or error.
+const PeekMax = 512
 
 // maxEmptyReads is how many (0, nil) reads in a row make io.ErrNoProgress,
 // as bufio does.
@@ -64,14 +69,19 @@ type Reader struct {
 func New(src io.Reader) *Reader { return NewSize(src, DefaultBuffers, DefaultSize) }
 
 // NewSize starts reading src ahead with a ring of n buffers (at least 2)
-// of size bytes each. Each buffer is filled to the end before the consumer
-// sees it, except the last of the stream (the source's end or error).
+// of size bytes each (at least PeekMax).
+//
+// Each Read of the source that returns bytes fills one buffer (a file
+// fills it whole; a pipe gives what it holds, up to 64 KiB on Linux) and
+// the buffer goes to the consumer at once: bytes never wait in the reader
+// while it waits for the source, except at the start, where the first
+// buffer waits for PeekMax bytes (for Peek), as bufio's Peek would.
 func NewSize(src io.Reader, n, size int) *Reader {
 	if n < 2 {
 		n = 2
 	}
-	if size < 1 {
-		size = DefaultSize
+	if size < PeekMax {
+		size = PeekMax
 	}
 	r := &Reader{
 		full:   make(chan chunk, n),
@@ -99,7 +109,7 @@ func (r *Reader) fill(src io.Reader) {
 		}
 		close(r.exited)
 	}()
-	for {
+	for first := true; ; first = false {
 		buf = nil
 		select {
 		case <-r.stop: // before taking a buffer, even when one is free
@@ -131,6 +141,9 @@ func (r *Reader) fill(src io.Reader) {
 			case <-r.stop:
 				return
 			default:
+			}
+			if m > 0 && (c.n >= PeekMax || !first) {
+				break // pass on what the source gave: its next Read may wait
 			}
 		}
 		select {
@@ -205,12 +218,12 @@ func (r *Reader) Read(p []byte) (int, error) {
 // Peek returns the first n bytes of the stream without consuming them
 // (fewer only at the end of the stream or an error, which it then returns
 // too). It is for looking at the start of a stream: it must come before
-// any read, and n at most the buffer size.
+// any read, and n at most PeekMax.
 func (r *Reader) Peek(n int) ([]byte, error) {
 	if r.closed {
 		return nil, errClosed
 	}
-	if r.read {
+	if r.read || n > PeekMax {
 		return nil, errPeek
 	}
 	if !r.next() {

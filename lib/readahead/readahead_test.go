@@ -176,8 +176,11 @@ func TestPeek(t *testing.T) {
 	if err != nil || !bytes.Equal(h, want[:512]) {
 		t.Fatalf("Peek: %d bytes, %v", len(h), err)
 	}
-	if h, err = r.Peek(600); err != nil || !bytes.Equal(h, want[:600]) {
+	if h, err = r.Peek(PeekMax); err != nil || !bytes.Equal(h, want[:PeekMax]) {
 		t.Fatalf("second Peek: %d bytes, %v", len(h), err)
+	}
+	if _, err = r.Peek(PeekMax + 1); err != errPeek {
+		t.Fatalf("Peek of more than PeekMax: %v", err)
 	}
 	got, err := io.ReadAll(r)
 	if err != nil || !bytes.Equal(got, want) {
@@ -313,4 +316,59 @@ func TestBuffersReused(t *testing.T) {
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 20*DefaultSize {
 		t.Fatalf("20 readers allocated %d bytes: the ring is not reused", grew)
 	}
+}
+
+// pieces gives its pieces one Read each, then waits until released, then
+// ends.
+type pieces struct {
+	parts   [][]byte
+	waiting chan struct{}
+	release chan struct{}
+}
+
+func (p *pieces) Read(b []byte) (int, error) {
+	if len(p.parts) == 0 {
+		close(p.waiting)
+		<-p.release
+		return 0, io.EOF
+	}
+	n := copy(b, p.parts[0])
+	p.parts[0] = p.parts[0][n:]
+	if len(p.parts[0]) == 0 {
+		p.parts = p.parts[1:]
+	}
+	return n, nil
+}
+
+// A slow source (a pipe whose writer pauses): every byte the source gave
+// reaches the consumer while the source waits, none is held back to fill
+// a buffer. Only at the start, Peek waits for PeekMax bytes, as bufio's
+// would. (ct verify of an export archive from a FIFO must start unpacking
+// from the first 2 KiB while the writer waits for it.)
+func TestSlowSource(t *testing.T) {
+	want := data(5000)
+	src := &pieces{parts: [][]byte{want[:100], want[100:700], want[700:2048], want[2048:2100], want[2100:]},
+		waiting: make(chan struct{}), release: make(chan struct{})}
+	r := NewSize(src, 3, 4096)
+	if h, err := r.Peek(PeekMax); err != nil || !bytes.Equal(h, want[:PeekMax]) {
+		t.Fatalf("Peek: %d bytes, %v", len(h), err)
+	}
+	got := make([]byte, 0, len(want))
+	for len(got) < len(want) { // the source has not been released: these reads must not wait for it
+		b, err := r.ReadChunk(1 << 20)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(got), err)
+		}
+		got = append(got, b...)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("wrong bytes")
+	}
+	<-src.waiting
+	close(src.release)
+	if b, err := r.ReadChunk(1); len(b) != 0 || err != io.EOF {
+		t.Fatalf("end: %d bytes, %v", len(b), err)
+	}
+	r.Close()
+	waitExit(r)
 }
