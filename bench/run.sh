@@ -103,9 +103,12 @@ say "raw one-stream SHA-256 speed (openssl speed -evp sha256, 1 MiB blocks)"
 RAW=$(openssl speed -seconds 2 -bytes 1048576 -evp sha256 2>/dev/null | awk '/^sha256/ {v = $NF; sub(/k$/, "", v); printf "%.0f", v * 1000}')
 [[ -n $RAW ]] || RAW=0
 # Go's own (crypto/sha256, SHA-NI when the CPU has it): ct-verify's floor.
+# By CPU time, as openssl speed counts (MB/cpu-s), so that other work on
+# the machine does not lower it; MB/s (wall) when that is missing.
 say "raw one-stream SHA-256 speed of Go's crypto/sha256 (1 MiB writes)"
 GORAW=$(cd "$ROOT/lib" && go test -run '^$' -bench '^BenchmarkSHA256OneStream$' -benchtime 2s ./readahead 2>/dev/null |
-	awk '/^BenchmarkSHA256OneStream/ {for (i = 1; i <= NF; i++) if ($(i + 1) == "MB/s") printf "%.0f", $i * 1e6}')
+	awk '/^BenchmarkSHA256OneStream/ {for (i = 1; i <= NF; i++) { if ($(i + 1) == "MB/cpu-s") c = $i; if ($(i + 1) == "MB/s") w = $i }
+		v = (c > 0) ? c : w; if (v > 0) printf "%.0f", v * 1e6}')
 [[ -n $GORAW ]] || GORAW=0
 
 # --- measuring ------------------------------------------------------------
@@ -295,8 +298,8 @@ for SIZE in $SIZES; do
 	row "peak RSS verify stdin, 1 layer" "$SIZE" "$v" MiB "-" "-" "< 64 MiB" "$(judge "$v" "<" 64)"
 	[[ ${BENCH_KEEP:-0} == 1 ]] || rm -f "$CTP1"
 done
-row "raw SHA-256, one stream (info)" "-" "$(awk -v r="$RAW" 'BEGIN {printf "%.0f", r / 1e6}')" MB/s "openssl speed, 1 MiB blocks" "-" "-" "info"
-row "raw SHA-256 of Go, one stream (info)" "-" "$(awk -v r="$GORAW" 'BEGIN {printf "%.0f", r / 1e6}')" MB/s "crypto/sha256, 1 MiB writes" "-" "-" "info"
+row "raw SHA-256, one stream (info)" "-" "$(awk -v r="$RAW" 'BEGIN {printf "%.0f", r / 1e6}')" MB/s "openssl speed, 1 MiB blocks, by CPU time" "-" "-" "info"
+row "raw SHA-256 of Go, one stream (info)" "-" "$(awk -v r="$GORAW" 'BEGIN {printf "%.0f", r / 1e6}')" MB/s "crypto/sha256, 1 MiB writes, by CPU time" "-" "-" "info"
 v=$(awk -v b="$STRIPPED" 'BEGIN {printf "%.2f", b / 1048576}')
 row "ct-verify stripped size" "-" "$v" MiB "-" "-" "< 8 MiB" "$(judge "$v" "<" 8)"
 
