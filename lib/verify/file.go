@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -103,7 +104,15 @@ func hashParallel(f *os.File, blobs []located) []hashResult {
 			}
 		}()
 	}
-	for i := range blobs {
+	// Largest first: a big layer starts at once instead of after the small
+	// blobs listed before it, so the cores finish together (the results
+	// stay in manifest order).
+	order := make([]int, len(blobs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return blobs[order[a]].b.Size > blobs[order[b]].b.Size })
+	for _, i := range order {
 		next <- i
 	}
 	close(next)
