@@ -108,7 +108,7 @@ RAW=$(openssl speed -seconds 2 -bytes 1048576 -evp sha256 2>/dev/null | awk '/^s
 say "raw one-stream SHA-256 speed of Go's crypto/sha256 (1 MiB writes)"
 GORAW=$(cd "$ROOT/lib" && go test -run '^$' -bench '^BenchmarkSHA256OneStream$' -benchtime 2s ./readahead 2>/dev/null |
 	awk '/^BenchmarkSHA256OneStream/ {for (i = 1; i <= NF; i++) { if ($(i + 1) == "MB/cpu-s") c = $i; if ($(i + 1) == "MB/s") w = $i }
-		v = (c > 0) ? c : w; if (v > 0) printf "%.0f", v * 1e6}')
+		v = (c > 0) ? c : w; if (v > 0) printf "%.0f", v * 1e6}' || true)
 [[ -n $GORAW ]] || GORAW=0
 
 # --- measuring ------------------------------------------------------------
