@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/readahead"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -165,7 +165,9 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 		in = po.Stream(in)
 		po.Stream = nil
 	}
-	br := bufio.NewReaderSize(in, 1<<20)
+	// Read ahead on a second goroutine: reading overlaps hashing.
+	br := readahead.New(in)
+	defer br.Close()
 	head, _ := br.Peek(512)
 	if !verify.IsArchive(head) {
 		return []*verify.Report{verify.VerifyStream(br, path, opts, po)}

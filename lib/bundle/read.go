@@ -80,6 +80,10 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 			pos = p
 		}
 		tr = ustar.NewReader(&seekingCountingReader{cr, s}, pos)
+	} else if c, ok := r.(ustar.ChunkReader); ok {
+		// A read-ahead source (lib/readahead): blobs are hashed in its
+		// buffers, without a copy (chunkedBlob).
+		tr = ustar.NewReader(&chunkCountingReader{cr, c}, 0)
 	} else {
 		tr = ustar.NewReader(cr, 0)
 	}
@@ -348,7 +352,11 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 		// already (a caller such as the verifier may go on after a hash
 		// mismatch to report every problem); otherwise check it here.
 		if !r.cur.done && !(r.skip && r.cur.keep == nil) {
-			if _, err := io.Copy(io.Discard, r.cur); err != nil {
+			var rd io.Reader = r.cur
+			if r.tr.CanChunk() {
+				rd = chunkedBlob{r.cur}
+			}
+			if _, err := io.Copy(io.Discard, rd); err != nil {
 				return Blob{}, nil, err
 			}
 		}
@@ -406,6 +414,9 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 		br.keep = &bytes.Buffer{}
 	}
 	r.cur = br
+	if r.tr.CanChunk() {
+		return b, chunkedBlob{br}, nil
+	}
 	return b, br, nil
 }
 
@@ -460,6 +471,69 @@ func (br *blobReader) Read(p []byte) (int, error) {
 		return n, br.err
 	}
 	return n, nil
+}
+
+// chunkedBlob is a blob of a source that hands out its own buffers
+// (lib/readahead, through ustar.Reader.ReadChunk): io.Copy from it hashes
+// the bytes where they lie instead of copying them first. Read and WriteTo
+// share the blobReader's state and give the same bytes, verdicts and errors.
+type chunkedBlob struct{ *blobReader }
+
+// maxChunk bounds one ReadChunk (an int on every platform).
+const maxChunk = 1 << 30
+
+// WriteTo writes the rest of the blob to w, checking it as Read does: at
+// the end it returns nil if the digest matches, else the exit.HashMismatch
+// error Read would return.
+func (cb chunkedBlob) WriteTo(w io.Writer) (int64, error) {
+	br := cb.blobReader
+	var total int64
+	empty := 0
+	for {
+		if br.err != nil {
+			if br.err == io.EOF {
+				return total, nil
+			}
+			return total, br.err
+		}
+		if br.left == 0 {
+			br.err = br.finish()
+			continue
+		}
+		max := br.left
+		if max > maxChunk {
+			max = maxChunk
+		}
+		p, err := br.r.tr.ReadChunk(int(max))
+		n := len(p)
+		br.h.Write(p)
+		if br.keep != nil {
+			br.keep.Write(p)
+		}
+		br.left -= int64(n)
+		switch {
+		case err != nil && err != io.EOF:
+			br.err = br.r.tarErr(err, br.where)
+		case err == io.EOF && br.left > 0:
+			br.err = br.r.fail(exit.Malformed, br.where, "archive is truncated inside the blob")
+		case n == 0:
+			if empty++; empty >= 100 {
+				br.err = br.r.tarErr(io.ErrNoProgress, br.where)
+			}
+		default:
+			empty = 0
+		}
+		if n > 0 {
+			m, werr := w.Write(p)
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+			if m != n {
+				return total, io.ErrShortWrite
+			}
+		}
+	}
 }
 
 func (br *blobReader) finish() error {
@@ -712,6 +786,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.err = err
 	}
 	return n, err
+}
+
+// chunkCountingReader is a countingReader whose source hands out its own
+// buffers (ustar.ChunkReader).
+type chunkCountingReader struct {
+	*countingReader
+	c ustar.ChunkReader
+}
+
+func (c *chunkCountingReader) ReadChunk(max int) ([]byte, error) {
+	b, err := c.c.ReadChunk(max)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return b, err
 }
 
 type seekingCountingReader struct {

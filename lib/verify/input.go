@@ -2,7 +2,6 @@ package verify
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/readahead"
 )
 
 // PathOptions says how VerifyPath reads its input.
@@ -73,18 +73,26 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 }
 
 // VerifyStream verifies the bundle read from in, named name, in one pass
-// (standard input, a pipe): VerifyPath for an input already open.
+// (standard input, a pipe): VerifyPath for an input already open. When in
+// is a *readahead.Reader, it is read as it is (po.Stream is not applied:
+// the caller wrapped the stream before reading ahead) and not closed.
 func VerifyStream(in io.Reader, name string, opts Options, po PathOptions) *Report {
 	return verifyStream(in, name, name, opts, po)
 }
 
 func verifyStream(in io.Reader, name, shown string, opts Options, po PathOptions) *Report {
-	if po.Stream != nil {
-		in = po.Stream(in)
+	// Reading runs ahead on a second goroutine, so that it overlaps the
+	// hashing (which then works in the read-ahead buffers: no copy).
+	br, ok := in.(*readahead.Reader)
+	if !ok {
+		if po.Stream != nil {
+			in = po.Stream(in)
+		}
+		br = readahead.New(in)
+		defer br.Close()
 	}
-	br := bufio.NewReaderSize(in, 1<<20)
 	head, err := br.Peek(512)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).
 			WithHint("give the path of a bundle (.ctp) or an export archive, or - for standard input"))
 	}

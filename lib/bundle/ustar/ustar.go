@@ -554,6 +554,59 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ChunkReader is a source that hands out its next bytes in its own buffer
+// (lib/readahead): the slice is valid until the next call, and holds at
+// most max bytes. At the end it returns io.EOF, on failure the source's
+// error; it returns bytes or an error, not both.
+type ChunkReader interface {
+	ReadChunk(max int) ([]byte, error)
+}
+
+// CanChunk says whether ReadChunk reads without a copy: the source given to
+// NewReader is a ChunkReader.
+func (r *Reader) CanChunk() bool {
+	_, ok := r.r.(ChunkReader)
+	return ok
+}
+
+// ReadChunk is Read without the copy, for a source that is a ChunkReader
+// (CanChunk): it returns up to max bytes of the current entry's data in the
+// source's buffer, valid until the next call of any method. It returns
+// io.EOF at the end of the data and a *TruncatedError if the stream ends
+// first, as Read does.
+func (r *Reader) ReadChunk(max int) ([]byte, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	cr, ok := r.r.(ChunkReader)
+	if !ok {
+		return nil, errors.New("ustar: ReadChunk on a source that is not a ChunkReader")
+	}
+	if r.left == 0 {
+		return nil, io.EOF
+	}
+	if int64(max) > r.left {
+		max = int(r.left)
+	}
+	b, err := cr.ReadChunk(max)
+	if len(b) > max {
+		b, err = nil, errors.New("ustar: the source returned more than was asked for")
+	}
+	r.off += int64(len(b))
+	r.left -= int64(len(b))
+	if err == io.EOF {
+		if r.left > 0 {
+			r.err = &TruncatedError{Offset: r.off, What: "the data of " + r.cur.Name}
+			return b, r.err
+		}
+		err = nil
+	}
+	if err != nil {
+		r.err = err
+	}
+	return b, err
+}
+
 // skip discards the rest of the current entry's data (seeking when it can)
 // and checks that its padding is zero.
 func (r *Reader) skip() error {

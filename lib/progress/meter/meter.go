@@ -28,6 +28,7 @@ type Meter struct {
 	start time.Time
 	last  time.Time
 	width int
+	done  bool // Finish ran: a read still in flight (read ahead) draws nothing
 }
 
 // New returns a meter described by desc, or nil when quiet is set or
@@ -63,6 +64,9 @@ func (r reader) Read(p []byte) (int, error) {
 func (m *Meter) add(n int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.done {
+		return
+	}
 	now := time.Now()
 	if m.start.IsZero() {
 		m.start = now
@@ -91,6 +95,7 @@ func (m *Meter) Finish() {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.done = true
 	if m.width > 0 {
 		fmt.Fprintf(m.w, "\r%*s\r", m.width, "")
 		m.width = 0
