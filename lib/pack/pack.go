@@ -48,7 +48,11 @@ type Plan struct {
 	// NameNote says where a derived package name or version came from
 	// (see DeriveNaming); "" when given or taken from a registry tag.
 	NameNote string
-	open     map[string]func() (io.ReadCloser, error)
+	// RawBlob, when set, fetches a layer by digest straight from the
+	// registry (source.Root.OpenBlob) for WriteFile, instead of through
+	// go-containerregistry's layer (which hashes it once more).
+	RawBlob func(ctx context.Context, digest string) (io.ReadCloser, error)
+	open    map[string]func() (io.ReadCloser, error)
 }
 
 // TotalSize is the sum of all blob sizes.
