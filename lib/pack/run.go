@@ -249,6 +249,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		err = writeWithSBOM(ctx, req, plan, sbomPath, cw, pw, werr, res)
 	} else if of != nil {
 		// A regular file: the blobs go straight to their offsets (WriteFile).
+		plan.writeback = true
 		cw.N, err = plan.WriteFile(ctx, of.File, epoch, pw, werr, req.Sign)
 	} else {
 		err = plan.Write(ctx, cw, epoch, pw, werr, req.Sign)

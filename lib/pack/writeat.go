@@ -28,6 +28,10 @@ import (
 // way, and the signatures are written after the last blob only when every
 // blob arrived with its digest. No temporary file, no second copy.
 //
+// With p.writeback (an output that is fsynced before it is renamed into
+// place), each blob's writeback to disk starts as it arrives, so the disk
+// works during the download instead of all at the fsync.
+//
 // It returns the bundle's size. On any error the file holds garbage: the
 // caller removes it (outfile.Abort). Errors are classified as Write's are;
 // cancelling ctx stops every download and returns promptly.
@@ -152,6 +156,10 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// writebackChunk is how much of a blob is written before its writeback to
+// disk is started (startWriteback).
+const writebackChunk = 8 << 20
+
 // verifiedDigest is implemented by a blob reader that checks the blob's
 // digest itself as it streams (lib/regnet's response body): at io.EOF it
 // returns the digest it verified, and fetchOne does not hash the bytes a
@@ -167,13 +175,7 @@ func (p *Plan) fetchOne(ctx context.Context, f *os.File, i int, off int64, buf [
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var rc io.ReadCloser
-	var err error
-	if p.RawBlob != nil && b.Role == bundle.RoleLayer {
-		rc, err = p.RawBlob(ctx, b.Digest)
-	} else {
-		rc, err = p.open[b.Digest]()
-	}
+	rc, err := p.opener(ctx, b)()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -187,7 +189,7 @@ func (p *Plan) fetchOne(ctx context.Context, f *os.File, i int, off int64, buf [
 		h = sha256.New()
 	}
 	where := fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, i+1, n)
-	var got int64
+	var got, flushed int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -204,6 +206,10 @@ func (p *Plan) fetchOne(ctx context.Context, f *os.File, i int, off int64, buf [
 				return classifyWrite(werr, outErr)
 			}
 			got += int64(m)
+			if p.writeback && got-flushed >= writebackChunk {
+				startWriteback(f, off+flushed, got-flushed)
+				flushed = got
+			}
 			if progress != nil {
 				progress.Write(buf[:m])
 			}
