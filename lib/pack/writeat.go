@@ -107,6 +107,22 @@ func (p *Plan) fetchAt(ctx context.Context, f *os.File, offs []int64, workers in
 	if progress != nil {
 		pw = lockedWriter{w: progress, mu: &pmu}
 	}
+	// Writeback requests go to one goroutine, so that a download never
+	// waits for the disk queue; when it lags, requests are dropped (the
+	// final fsync writes whatever is left).
+	var wb chan [2]int64
+	wbDone := make(chan struct{})
+	if p.writeback {
+		wb = make(chan [2]int64, 64)
+		go func() {
+			defer close(wbDone)
+			for r := range wb {
+				startWriteback(f, r[0], r[1])
+			}
+		}()
+	} else {
+		close(wbDone)
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -115,7 +131,7 @@ func (p *Plan) fetchAt(ctx context.Context, f *os.File, offs []int64, workers in
 			defer wg.Done()
 			buf := make([]byte, 1<<20)
 			for i := range jobs {
-				if err := p.fetchOne(ctx, f, i, offs[i], buf, pw, outErr); err != nil {
+				if err := p.fetchOne(ctx, f, i, offs[i], buf, pw, wb, outErr); err != nil {
 					fail(i, err)
 				}
 			}
@@ -133,6 +149,10 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	if wb != nil {
+		close(wb)
+	}
+	<-wbDone
 	if firstErr != nil && !errors.Is(firstErr, context.Canceled) {
 		return firstErr
 	}
@@ -168,7 +188,7 @@ type verifiedDigest interface{ VerifiedDigest() string }
 
 // fetchOne copies blob i into f at off through buf, checking its size and
 // digest, with the errors and messages of Write's path.
-func (p *Plan) fetchOne(ctx context.Context, f *os.File, i int, off int64, buf []byte, progress io.Writer, outErr func(error) error) error {
+func (p *Plan) fetchOne(ctx context.Context, f *os.File, i int, off int64, buf []byte, progress io.Writer, wb chan<- [2]int64, outErr func(error) error) error {
 	ref := p.refOf()
 	b := p.Manifest.Blobs[i]
 	n := len(p.Manifest.Blobs)
@@ -206,8 +226,11 @@ func (p *Plan) fetchOne(ctx context.Context, f *os.File, i int, off int64, buf [
 				return classifyWrite(werr, outErr)
 			}
 			got += int64(m)
-			if p.writeback && got-flushed >= writebackChunk {
-				startWriteback(f, off+flushed, got-flushed)
+			if wb != nil && got-flushed >= writebackChunk {
+				select {
+				case wb <- [2]int64{off + flushed, got - flushed}:
+				default:
+				}
 				flushed = got
 			}
 			if progress != nil {

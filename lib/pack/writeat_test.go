@@ -283,6 +283,7 @@ func TestWriteFileNoGoroutineLeak(t *testing.T) {
 		}},
 	} {
 		p := *plan
+		p.writeback = true // its goroutine must stop too
 		p.open = map[string]func() (io.ReadCloser, error){}
 		for k, v := range plan.open {
 			p.open[k] = v
