@@ -90,15 +90,14 @@ func (p *Plan) fetchAt(ctx context.Context, f *os.File, offs []int64, workers in
 	var (
 		mu       sync.Mutex
 		firstErr error
-		firstIdx = len(blobs)
 	)
-	fail := func(i int, err error) {
+	// The first failure is reported; those it causes by cancelling the
+	// other downloads say nothing more.
+	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		// A blob failing because another's failure cancelled it says
-		// nothing; otherwise the first blob in bundle order is reported.
-		if firstErr == nil || (i < firstIdx && ctx.Err() == nil) {
-			firstErr, firstIdx = err, i
+		if firstErr == nil {
+			firstErr = err
 		}
 		cancel()
 	}
@@ -132,7 +131,7 @@ func (p *Plan) fetchAt(ctx context.Context, f *os.File, offs []int64, workers in
 			buf := make([]byte, 1<<20)
 			for i := range jobs {
 				if err := p.fetchOne(ctx, f, i, offs[i], buf, pw, wb, outErr); err != nil {
-					fail(i, err)
+					fail(err)
 				}
 			}
 		}()
