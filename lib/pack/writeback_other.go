@@ -5,3 +5,5 @@ package pack
 import "os"
 
 func startWriteback(f *os.File, off, n int64) {}
+
+func holesCheap(f *os.File) bool { return true }
