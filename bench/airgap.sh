@@ -21,6 +21,8 @@
 #                needs about 6 x BENCH_SIZE free
 #   BENCH_KEEP=1 keep the work directory
 #   BENCH_TIMER=date  time with a date loop even when hyperfine is there
+#   BENCH_ONLY=pack   only the pack rows: ct pack against crane pull, and
+#                against crane pull followed by sync of the files it wrote
 #   CRANE        crane binary (default: crane on PATH, else installed with
 #                go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
 #                into the work directory)
@@ -41,6 +43,11 @@ C_PACK="$(q "$BIN/ct-pack") $(q "$SRC") -k bench -o $(q "$CTP") -q"
 C_EXPORT="$(q "$BIN/ct-export") $(q "$CTP") -o $(q "$ARC")"
 S_PULL="$(q "$SKOPEO") copy -q --insecure-policy --preserve-digests --src-tls-verify=false $(q "docker://$SRC") $(q "oci:$DIR:big")"
 K_PULL="$(q "$CRANE") pull --insecure --format oci $(q "$SRC") $(q "$DIR")"
+# crane does not fsync; ct pack does (temp file, fsync, rename, fsync of the
+# folder). The same durability for crane: fsync every file and folder it wrote.
+K_PULL_SYNC="$K_PULL && find $(q "$DIR") -exec sync {} +"
+ONLY=${BENCH_ONLY:-}
+[[ -z $ONLY || $ONLY == pack ]] || die "BENCH_ONLY=$ONLY: only 'pack' is known"
 
 # one_push NAME 'command with @DST@': times the command against a fresh
 # registry, checks the pushed digest, stops the registry; sets PUSH_T to the
@@ -60,9 +67,23 @@ one_push() {
 	PUSH_T=$t
 }
 
-CT_PACK= CT_EXPORT= CT_IMPORT= CT_TOTAL=
+CT_PACK= CT_EXPORT= CT_IMPORT= CT_TOTAL= CR_PULLSYNC=
 SK_PULL= SK_PUSH= SK_TOTAL= CR_PULL= CR_PUSH= CR_TOTAL=
+if [[ $ONLY == pack ]]; then
+	for ((r = 1; r <= RUNS; r++)); do
+		rm -f "$CTP"; rm -rf "$DIR"
+		a=$(time_once "$C_PACK")
+		rm -f "$CTP"
+		b=$(time_once "$K_PULL")
+		rm -rf "$DIR"
+		c=$(time_once "$K_PULL_SYNC")
+		rm -rf "$DIR"
+		keep_min CT_PACK "$a"; keep_min CR_PULL "$b"; keep_min CR_PULLSYNC "$c"
+		say "round $r/$RUNS: ct pack $(fmt "$a" %.2f) s, crane pull $(fmt "$b" %.2f) s, crane pull + sync $(fmt "$c" %.2f) s"
+	done
+fi
 for ((r = 1; r <= RUNS; r++)); do
+	[[ $ONLY == pack ]] && break
 	say "round $r/$RUNS: ct (pack, export, import --to docker://)"
 	rm -f "$CTP" "$ARC"
 	a=$(time_once "$C_PACK")
@@ -90,7 +111,10 @@ for ((r = 1; r <= RUNS; r++)); do
 	b=$PUSH_T
 	rm -rf "$DIR"
 	keep_min CR_PULL "$a"; keep_min CR_PUSH "$b"; keep_min CR_TOTAL "$(add "$a" "$b")"
-	say "  crane: pull $(fmt "$a" %.2f) s, push $(fmt "$b" %.2f) s"
+	c=$(time_once "$K_PULL_SYNC") # the pack baseline at ct's durability
+	rm -rf "$DIR"
+	keep_min CR_PULLSYNC "$c"
+	say "  crane: pull $(fmt "$a" %.2f) s, push $(fmt "$b" %.2f) s, pull + sync $(fmt "$c" %.2f) s"
 done
 
 # Peak RSS of the ct steps (one more, untimed, run each).
@@ -100,26 +124,35 @@ peak_rss() { # peak_rss 'shell command' -> KiB
 	tail -n1 "$W/rss"
 }
 RSS_PACK=$(peak_rss "$C_PACK")
-RSS_EXPORT=$(peak_rss "$C_EXPORT")
+RSS_EXPORT=null RSS_IMPORT=null
+if [[ $ONLY != pack ]]; then
+	RSS_EXPORT=$(peak_rss "$C_EXPORT")
+	rm -f "$CTP"
+	rm -rf "$W/dst"; reg_start "$W/dst"
+	RSS_IMPORT=$(peak_rss "$(q "$BIN/ct-import") $(q "$ARC") --to docker://$REG_ADDR/mirror --key $(q "$PUB") --no-store -q")
+	reg_stop "$REG_PID"; rm -rf "$W/dst" "$ARC"
+fi
 rm -f "$CTP"
-rm -rf "$W/dst"; reg_start "$W/dst"
-RSS_IMPORT=$(peak_rss "$(q "$BIN/ct-import") $(q "$ARC") --to docker://$REG_ADDR/mirror --key $(q "$PUB") --no-store -q")
-reg_stop "$REG_PID"; rm -rf "$W/dst" "$ARC"
 
 MBs() { awk -v b="$BYTES" -v t="$1" 'BEGIN {printf "%.0f", b / t / 1e6}'; }
-r=$(div "$CT_TOTAL" "$CR_TOTAL")
-row "transfer: ct pack+export+import vs crane pull+push" "$(fmt "$CT_TOTAL" %.3f)" s "crane $(fmt "$CR_TOTAL" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
-r=$(div "$CT_TOTAL" "$SK_TOTAL")
-row "transfer: ct vs skopeo copy x2 (info)" "$(fmt "$CT_TOTAL" %.3f)" s "skopeo $(fmt "$SK_TOTAL" %.3f) s" "$r" "-" "info"
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+r=$(div "$CT_PACK" "$CR_PULLSYNC")
+row "registry -> file: ct pack vs crane pull + sync" "$(fmt "$CT_PACK" %.3f)" s "crane pull + sync $(fmt "$CR_PULLSYNC" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
 row "registry -> file: ct pack vs crane pull (info)" "$(fmt "$CT_PACK" %.3f)" s "crane pull $(fmt "$CR_PULL" %.3f) s" "$(div "$CT_PACK" "$CR_PULL")" "-" "info"
-row "registry -> file: ct pack vs skopeo pull (info)" "$(fmt "$CT_PACK" %.3f)" s "skopeo pull $(fmt "$SK_PULL" %.3f) s" "$(div "$CT_PACK" "$SK_PULL")" "-" "info"
-row "bundle -> archive: ct export (info)" "$(fmt "$CT_EXPORT" %.3f)" s "-" "-" "-" "info"
-row "file -> registry: ct import vs crane push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$CR_PUSH")" "-" "info"
-row "file -> registry: ct import vs skopeo push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "skopeo push $(fmt "$SK_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$SK_PUSH")" "-" "info"
-row "transfer throughput ct (info)" "$(MBs "$CT_TOTAL")" MB/s "crane $(MBs "$CR_TOTAL") MB/s, skopeo $(MBs "$SK_TOTAL") MB/s" "-" "-" "info"
-row "peak RSS ct pack (info)" "$(awk -v k="$RSS_PACK" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
-row "peak RSS ct export (info)" "$(awk -v k="$RSS_EXPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
-row "peak RSS ct import (info)" "$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+row "peak RSS ct pack" "$(mib "$RSS_PACK")" MiB "-" "-" "< 64 MiB" "$(judge "$RSS_PACK" "<" 65536)"
+if [[ $ONLY != pack ]]; then
+	r=$(div "$CT_TOTAL" "$CR_TOTAL")
+	row "transfer: ct pack+export+import vs crane pull+push" "$(fmt "$CT_TOTAL" %.3f)" s "crane $(fmt "$CR_TOTAL" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
+	r=$(div "$CT_TOTAL" "$SK_TOTAL")
+	row "transfer: ct vs skopeo copy x2 (info)" "$(fmt "$CT_TOTAL" %.3f)" s "skopeo $(fmt "$SK_TOTAL" %.3f) s" "$r" "-" "info"
+	row "registry -> file: ct pack vs skopeo pull (info)" "$(fmt "$CT_PACK" %.3f)" s "skopeo pull $(fmt "$SK_PULL" %.3f) s" "$(div "$CT_PACK" "$SK_PULL")" "-" "info"
+	row "bundle -> archive: ct export (info)" "$(fmt "$CT_EXPORT" %.3f)" s "-" "-" "-" "info"
+	row "file -> registry: ct import vs crane push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$CR_PUSH")" "-" "info"
+	row "file -> registry: ct import vs skopeo push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "skopeo push $(fmt "$SK_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$SK_PUSH")" "-" "info"
+	row "transfer throughput ct (info)" "$(MBs "$CT_TOTAL")" MB/s "crane $(MBs "$CR_TOTAL") MB/s, skopeo $(MBs "$SK_TOTAL") MB/s" "-" "-" "info"
+	row "peak RSS ct export (info)" "$(awk -v k="$RSS_EXPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+	row "peak RSS ct import (info)" "$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+fi
 
 # --- report ---------------------------------------------------------------
 BUSY_END=$(cpu_busy 2)
@@ -129,7 +162,12 @@ report_text() {
 	echo "machine: $NPROC x $CPU, $MEM, Linux $KERNEL, work dir on $FS"
 	echo "image: $SIZE, $LAYERS layers ($BYTES bytes of blobs), source digest $WANT"
 	echo "baselines: skopeo $SKOPEO_V, crane $CRANE_V; registry: docker-registry $REG_V (a fresh one per push); $GOV"
-	echo "timer: $TIMER; best of $RUNS rounds (ct, skopeo, crane in turn); totals are the best round's sum"
+	if [[ $ONLY == pack ]]; then
+		echo "timer: $TIMER; best of $RUNS rounds (ct pack, crane pull, crane pull + sync in turn); BENCH_ONLY=pack"
+	else
+		echo "timer: $TIMER; best of $RUNS rounds (ct, skopeo, crane in turn); totals are the best round's sum"
+	fi
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy)"
 	echo
 	{
@@ -146,6 +184,7 @@ report_text() {
 }
 json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk '{printf "\"%s\"", $0}'; }
 json_num_or_str() { if [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then printf '%s' "$1"; else json_str "$1"; fi; }
+nn() { if [[ -n $1 ]]; then printf '%s' "$1"; else printf null; fi; }
 report_json() {
 	printf '{\n  "benchmark": "airgap",\n  "date": %s,\n  "revision": %s,\n' "$(json_str "$DATE")" "$(json_str "$REV")"
 	printf '  "machine": {"nproc": %s, "cpu": %s, "memory": %s, "kernel": %s, "filesystem": %s},\n' \
@@ -154,8 +193,8 @@ report_json() {
 	printf '  "image": {"size": %s, "layers": %s, "blob_bytes": %s, "digest": %s},\n' "$(json_str "$SIZE")" "$LAYERS" "$BYTES" "$(json_str "$WANT")"
 	printf '  "skopeo": %s,\n  "crane": %s,\n  "registry": %s,\n  "go": %s,\n  "timer": %s,\n  "runs": %s,\n' \
 		"$(json_str "$SKOPEO_V")" "$(json_str "$CRANE_V")" "$(json_str "$REG_V")" "$(json_str "$GOV")" "$(json_str "$TIMER")" "$RUNS"
-	printf '  "seconds": {"ct": {"pack": %s, "export": %s, "import": %s, "total": %s}, "skopeo": {"pull": %s, "push": %s, "total": %s}, "crane": {"pull": %s, "push": %s, "total": %s}},\n' \
-		"$CT_PACK" "$CT_EXPORT" "$CT_IMPORT" "$CT_TOTAL" "$SK_PULL" "$SK_PUSH" "$SK_TOTAL" "$CR_PULL" "$CR_PUSH" "$CR_TOTAL"
+	printf '  "seconds": {"ct": {"pack": %s, "export": %s, "import": %s, "total": %s}, "skopeo": {"pull": %s, "push": %s, "total": %s}, "crane": {"pull": %s, "pullSync": %s, "push": %s, "total": %s}},\n' \
+		"$(nn "$CT_PACK")" "$(nn "$CT_EXPORT")" "$(nn "$CT_IMPORT")" "$(nn "$CT_TOTAL")" "$(nn "$SK_PULL")" "$(nn "$SK_PUSH")" "$(nn "$SK_TOTAL")" "$(nn "$CR_PULL")" "$(nn "$CR_PULLSYNC")" "$(nn "$CR_PUSH")" "$(nn "$CR_TOTAL")"
 	printf '  "peak_rss_kib": {"pack": %s, "export": %s, "import": %s},\n  "results": [\n' "$RSS_PACK" "$RSS_EXPORT" "$RSS_IMPORT"
 	local i=0 n=${#ROWS[@]} m v u b r t x
 	for x in "${ROWS[@]}"; do

@@ -137,6 +137,36 @@ func (w *Writer) WriteBlob(digest string, r io.Reader) error {
 	return nil
 }
 
+// SkipBlob writes the header of the next blob and passes over its data,
+// which the caller writes itself at the returned offset (from the start of
+// the stream): the underlying writer must be an io.Seeker, such as an
+// io.OffsetWriter on the output file. The caller must write exactly the
+// blob's Size bytes there and check their digest; the bytes around them
+// (headers, padding, signatures, end of archive) are the ones WriteBlob's
+// stream would have, so both ways give the same file. Blobs may be written
+// at their offsets in any order and at the same time (WriteAt).
+func (w *Writer) SkipBlob(digest string) (int64, error) {
+	b, ok := w.NextBlob()
+	if !ok {
+		return 0, exit.New(exit.Internal, "blob %s written after the last blob", digest)
+	}
+	if b.Digest != digest {
+		return 0, exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
+	}
+	w.next++
+	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
+		return 0, writeErr(b.Path(), err)
+	}
+	off := w.tw.Offset()
+	if err := w.tw.Skip(); err != nil {
+		return 0, writeErr(b.Path(), err)
+	}
+	return off, nil
+}
+
+// Offset is the number of bytes of the stream written (or skipped) so far.
+func (w *Writer) Offset() int64 { return w.tw.Offset() }
+
 // readOrWriteError is returned by WriteBlob when copying failed; Unwrap
 // gives the cause so callers can classify it (ENOSPC, network, …).
 type readOrWriteError struct {

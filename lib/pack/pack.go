@@ -48,7 +48,14 @@ type Plan struct {
 	// NameNote says where a derived package name or version came from
 	// (see DeriveNaming); "" when given or taken from a registry tag.
 	NameNote string
-	open     map[string]func() (io.ReadCloser, error)
+	// RawBlob, when set, fetches a layer by digest straight from the
+	// registry (source.Root.OpenBlob) for WriteFile, instead of through
+	// go-containerregistry's layer (which hashes it once more).
+	RawBlob func(ctx context.Context, digest string) (io.ReadCloser, error)
+	open    map[string]func() (io.ReadCloser, error)
+	// writeback: WriteFile starts the disk writeback of each blob as it
+	// arrives (the output is fsynced at the end; startWriteback).
+	writeback bool
 }
 
 // TotalSize is the sum of all blob sizes.
@@ -375,12 +382,12 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progre
 	if err != nil {
 		return classifyWrite(err, outErr)
 	}
-	openBlob := func(i int) (io.ReadCloser, error) { return p.open[p.Manifest.Blobs[i].Digest]() }
+	opens := make([]func() (io.ReadCloser, error), len(p.Manifest.Blobs))
+	for i, b := range p.Manifest.Blobs {
+		opens[i] = p.opener(ctx, b)
+	}
+	openBlob := func(i int) (io.ReadCloser, error) { return opens[i]() }
 	if p.Prefetch > 1 {
-		opens := make([]func() (io.ReadCloser, error), len(p.Manifest.Blobs))
-		for i, b := range p.Manifest.Blobs {
-			opens[i] = p.open[b.Digest]
-		}
 		pf, err := newPrefetcher(ctx, opens, p.Prefetch, 2*p.Prefetch)
 		if err != nil {
 			return exit.Wrap(exit.IO, err, "cannot create a temporary folder for downloads").WithHint("set TMPDIR to a writable folder")
@@ -432,6 +439,17 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progre
 		return classifyWrite(err, outErr)
 	}
 	return nil
+}
+
+// opener returns how to open blob b: a layer straight from the registry
+// when RawBlob is set (one digest check, lib/regnet's, instead of two), else
+// the source's own way.
+func (p *Plan) opener(ctx context.Context, b bundle.Blob) func() (io.ReadCloser, error) {
+	if p.RawBlob != nil && b.Role == bundle.RoleLayer {
+		d := b.Digest
+		return func() (io.ReadCloser, error) { return p.RawBlob(ctx, d) }
+	}
+	return p.open[b.Digest]
 }
 
 func classifyWrite(err error, outErr func(error) error) error {

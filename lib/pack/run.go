@@ -188,6 +188,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	if ref.Transport == source.TransportDocker {
 		plan.Prefetch = 4
+		plan.RawBlob = root.OpenBlob
 	}
 	var refs *Referrers
 	if req.WithReferrers {
@@ -246,6 +247,10 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	if req.SBOM {
 		err = writeWithSBOM(ctx, req, plan, sbomPath, cw, pw, werr, res)
+	} else if of != nil && holesCheap(of.File) {
+		// A regular file: the blobs go straight to their offsets (WriteFile).
+		plan.writeback = true
+		cw.N, err = plan.WriteFile(ctx, of.File, epoch, pw, werr, req.Sign)
 	} else {
 		err = plan.Write(ctx, cw, epoch, pw, werr, req.Sign)
 	}

@@ -60,7 +60,11 @@ func writeWithSBOM(ctx context.Context, req Request, plan *Plan, sbomPath string
 		f.Close()
 		return err
 	}
-	err = plan.Write(ctx, f, epoch, pw, tmpErr, nil)
+	if holesCheap(f) {
+		_, err = plan.WriteFile(ctx, f, epoch, pw, tmpErr, nil)
+	} else {
+		err = plan.Write(ctx, f, epoch, pw, tmpErr, nil)
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = tmpErr(cerr)
 	}

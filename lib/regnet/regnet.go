@@ -366,6 +366,18 @@ func (b *body) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// VerifiedDigest returns the digest this body was requested by once it has
+// been read to its end and matched it, else "". A caller that reads a blob
+// through this transport need not hash it again.
+func (b *body) VerifiedDigest() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.h != nil && b.err == io.EOF {
+		return b.want
+	}
+	return ""
+}
+
 func (b *body) finish(err error) error {
 	if b.timer != nil {
 		b.timer.Stop()

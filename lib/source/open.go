@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -30,6 +31,12 @@ type Root struct {
 	Index      v1.ImageIndex // set when the root is an index (OCI index or Docker manifest list)
 	Image      v1.Image      // set when the root is an image manifest
 	Close      func() error  // releases files; always non-nil
+	// OpenBlob, set for registry sources, GETs a blob of the root's
+	// repository by digest with no checking layer of its own: lib/regnet
+	// checks the digest as it streams, and its body's VerifiedDigest()
+	// says so at EOF. For callers that check every blob themselves
+	// (ct pack's offset writer).
+	OpenBlob func(ctx context.Context, digest string) (io.ReadCloser, error)
 	// RepoTags are a docker-archive image's tags as its manifest.json
 	// lists them (archive text: unverified, shown escaped).
 	RepoTags []string

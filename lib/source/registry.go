@@ -129,6 +129,7 @@ func openRegistry(ref *Ref, opts Options) (*Root, error) {
 		return nil, exit.New(exit.Malformed, "manifest of %d bytes, more than the %d allowed", desc.Size, maxManifestSize).At(ref.where())
 	}
 	root := &Root{Ref: ref, Descriptor: desc.Descriptor, Close: func() error { return nil }}
+	root.OpenBlob = (&registryBlobs{repo: nr.Context(), opts: opts}).open
 	switch {
 	case desc.MediaType.IsIndex():
 		idx, err := desc.ImageIndex()

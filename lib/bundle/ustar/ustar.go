@@ -668,6 +668,7 @@ func (r *Reader) End() error {
 // Writer writes entries in the one encoding.
 type Writer struct {
 	w     io.Writer
+	off   int64 // bytes written (or skipped) so far
 	left  int64 // data bytes the current entry still needs
 	pad   int64
 	name  string
@@ -686,10 +687,36 @@ func (w *Writer) flush() error {
 		return fmt.Errorf("entry %s: %d bytes of data missing", w.name, w.left)
 	}
 	if w.pad > 0 {
-		_, w.err = w.w.Write(make([]byte, w.pad))
+		var n int
+		n, w.err = w.w.Write(make([]byte, w.pad))
+		w.off += int64(n)
 		w.pad = 0
 	}
 	return w.err
+}
+
+// Offset is the number of bytes written (or skipped) so far: where the next
+// byte goes in the archive.
+func (w *Writer) Offset() int64 { return w.off }
+
+// Skip passes over the current entry's data without writing it: the
+// underlying writer must be an io.Seeker, and someone else writes those
+// bytes at their offset (Offset before Skip). The padding after the data
+// is written as usual by the next WriteHeader or Close.
+func (w *Writer) Skip() error {
+	if w.err != nil {
+		return w.err
+	}
+	s, ok := w.w.(io.Seeker)
+	if !ok {
+		return errors.New("ustar: Skip needs a writer that can seek")
+	}
+	if _, w.err = s.Seek(w.left, io.SeekCurrent); w.err != nil {
+		return w.err
+	}
+	w.off += w.left
+	w.left = 0
+	return nil
 }
 
 // WriteHeader finishes the previous entry and writes the header of the next.
@@ -701,7 +728,10 @@ func (w *Writer) WriteHeader(name string, typ byte, size int64) error {
 	if err != nil {
 		return err
 	}
-	if _, w.err = w.w.Write(b); w.err != nil {
+	var n int
+	n, w.err = w.w.Write(b)
+	w.off += int64(n)
+	if w.err != nil {
 		return w.err
 	}
 	w.name, w.left, w.pad = name, size, (BlockSize-size%BlockSize)%BlockSize
@@ -721,6 +751,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	n, err := w.w.Write(p)
 	w.left -= int64(n)
+	w.off += int64(n)
 	if err != nil {
 		w.err = err
 		return n, err
@@ -737,7 +768,9 @@ func (w *Writer) Close() error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	_, w.err = w.w.Write(make([]byte, 2*BlockSize))
+	var n int
+	n, w.err = w.w.Write(make([]byte, 2*BlockSize))
+	w.off += int64(n)
 	if w.err == nil {
 		w.err = errors.New("ustar: writer closed")
 		return nil
