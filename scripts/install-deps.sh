@@ -72,6 +72,6 @@ podman --version
 umoci --version
 oci-image-tool --version
 node --version
-PATH="$PATH:$gobin" oras version | head -1
-PATH="$PATH:$gobin" cosign version 2>&1 | grep -m1 GitVersion
+PATH="$PATH:$gobin" oras version | sed -n 1p
+PATH="$PATH:$gobin" cosign version 2>&1 | sed -n "s/^GitVersion: */cosign /p"
 mmdebstrap --version
