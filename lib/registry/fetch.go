@@ -31,6 +31,10 @@ type FetchRequest struct {
 	Verify   verify.Options
 	Sources  source.Options
 	Quiet    bool
+
+	// VerifyOnly checks the attached bundle against what the registry
+	// serves without downloading a layer, and writes nothing (§3.1).
+	VerifyOnly bool
 }
 
 // FetchResult describes a fetched bundle.
@@ -51,6 +55,10 @@ type FetchResult struct {
 	// packed one from the image (not verified).
 	Created bool           `json:"created"`
 	Report  *verify.Report `json:"verify,omitempty"`
+	// VerifyOnly: nothing was written, and the blobs in NotDownloaded
+	// (layers) were not downloaded; Bytes counts the blobs that were.
+	VerifyOnly    bool     `json:"verifyOnly,omitempty"`
+	NotDownloaded []string `json:"notDownloaded,omitempty"`
 }
 
 // NoBundleError is returned (as the cause of an exit.Network error) when the
@@ -77,7 +85,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		return nil, nil, err
 	}
 	toStdout := req.Output == "" || req.Output == "-"
-	if toStdout && progress.IsTerminal(req.Stdout) {
+	if toStdout && !req.VerifyOnly && progress.IsTerminal(req.Stdout) {
 		return nil, nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
 			WithHint("write it to a file with -o FILE.ctp, or redirect: ct fetch %s > FILE.ctp", req.Ref)
 	}
@@ -140,6 +148,9 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	if len(sigs) > bundle.MaxSignatures {
 		return nil, nil, exit.New(exit.Malformed, "%d signatures in total, more than %d", len(sigs), bundle.MaxSignatures).
 			At("registry " + ref.String()).WithHint("choose one bundle with --artifact DIGEST")
+	}
+	if req.VerifyOnly {
+		return verifyOnly(ctx, g, ch, repo, ropts, classify, root.Manifest, rootDigest, req.Verify)
 	}
 
 	// Rebuild the bundle into a temporary file.
