@@ -97,6 +97,11 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		return nil, nil, err
 	}
 	ropts := remoteOptions(ctx, req.Sources)
+	// One puller for every request of the fetch: one /v2/ ping and one
+	// token per repository, not one per request (a --verify-only makes ~8).
+	if p, err := remote.NewPuller(ropts...); err == nil {
+		ropts = append(ropts, remote.Reuse(p))
+	}
 	classify := func(err error) error { return source.ClassifyError(ref, err) }
 	var nref name.Reference = repo.Tag(ref.Tag)
 	if ref.Digest != "" {
