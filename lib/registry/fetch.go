@@ -144,7 +144,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	if err != nil {
 		if ch != nil {
 			return &FetchResult{Schema: "ct.fetch/1", Repository: repo.Name(), ImageDigest: rootDigest, Artifacts: []string{}, Signatures: []string{},
-				Ignored: orEmpty(ch.ignored)}, nil, err
+				Ignored: orEmpty(ch.ignored), VerifyOnly: req.VerifyOnly}, nil, err
 		}
 		return nil, nil, err
 	}
