@@ -87,7 +87,7 @@ type flags struct {
 	PassphraseFile   string   `placeholder:"FILE" help:"With --create: read the signing key's passphrase from FILE."`
 	InsecureRegistry bool     `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	Quiet            bool     `short:"q" help:"No progress bar and no summary line."`
-	JSON             bool     `name:"json" help:"Print a ct.fetch/1 JSON report (to stdout with -o, else to stderr)."`
+	JSON             bool     `name:"json" help:"Print a ct.fetch/1 JSON report (to stdout with -o or --verify-only, else to stderr)."`
 }
 
 func main() {

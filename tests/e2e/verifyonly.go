@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -63,13 +64,24 @@ func cmdUniqImage(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // regblob rm|tamper DIGEST damages a blob in the test registry's storage
+// (DIGEST may be @FILE:KEY, the first "KEY": "sha256:…" in the JSON FILE)
 // ($REGISTRYDIR): rm deletes its data, so the registry can no longer serve
 // it; tamper changes its last decimal digit (the same length, still JSON
 // for a manifest or config), so the registry serves other bytes under the
 // digest. Only for blobs of a uniqimage: other scripts share the rest.
 func cmdRegBlob(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 || !strings.HasPrefix(args[1], "sha256:") {
-		ts.Fatalf("usage: regblob rm|tamper sha256:HEX")
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: regblob rm|tamper sha256:HEX|@FILE:KEY")
+	}
+	if file, key, ok := strings.Cut(strings.TrimPrefix(args[1], "@"), ":"); ok && strings.HasPrefix(args[1], "@") {
+		m := regexp.MustCompile(`"` + regexp.QuoteMeta(key) + `": "(sha256:[0-9a-f]{64})"`).FindStringSubmatch(ts.ReadFile(file))
+		if m == nil {
+			ts.Fatalf("regblob: no %q digest in %s", key, file)
+		}
+		args[1] = m[1]
+	}
+	if !strings.HasPrefix(args[1], "sha256:") {
+		ts.Fatalf("usage: regblob rm|tamper sha256:HEX|@FILE:KEY")
 	}
 	hex := strings.TrimPrefix(args[1], "sha256:")
 	p := filepath.Join(ts.Getenv("REGISTRYDIR"), "docker", "registry", "v2", "blobs", "sha256", hex[:2], hex, "data")
