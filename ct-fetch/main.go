@@ -48,11 +48,20 @@ Docker schema 2 images are converted to OCI media types as ct pack does (ct pack
 Without -o the bundle goes to standard output; the status line and --json report then go to
 standard error.
 
+With --verify-only nothing is written and no layer is downloaded: ct fetch chooses the attached
+bundle as above, downloads the image's indexes, manifests and configs and the attestations that
+its manifest.toml lists, each by digest and checked against it, and verifies them as ct verify
+would verify the bundle (signatures, trust, policy, the image graph, attestations, the same exit
+codes). The layers are named by digest and size in the verified manifests, so their bytes are not
+hashed here: whoever pulls them by digest checks them. The --json report (ct.fetch/1, on
+standard output) says "verifyOnly": true and lists the blobs not downloaded.
+
 Examples:
   ct fetch registry.example.com/mirror/nginx:1.26 -o nginx.ctp
   ct fetch localhost:5000/app@sha256:… --key release.pub -o app.ctp
   ct fetch localhost:5000/app:1.0 --no-store --key release.pub > app.ctp
   ct fetch docker.io/library/alpine:3.20 --create -k release -o alpine.ctp
+  ct fetch registry.example.com/app:1.0 --verify-only --key release.pub
 
 ` + regnet.EnvHelp,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.PolicyRejected,
@@ -69,6 +78,7 @@ type flags struct {
 	Policy           string   `placeholder:"FILE" help:"Enforce this policy.json (default: the policy named in config.toml, if any)."`
 	NoStore          bool     `help:"Trust only --key files, not the key store."`
 	NoVerify         bool     `help:"Write the bundle without verifying it (check it later with ct verify)."`
+	VerifyOnly       bool     `help:"Verify the attached bundle against what the registry serves, downloading no layer and writing nothing."`
 	Create           bool     `help:"If no bundle is attached, pack one from the image."`
 	AllPlatforms     bool     `help:"With --create: pack the whole multi-platform index."`
 	Platform         string   `placeholder:"OS/ARCH[/VARIANT]" help:"With --create: the platform to pick from an index."`
@@ -77,7 +87,7 @@ type flags struct {
 	PassphraseFile   string   `placeholder:"FILE" help:"With --create: read the signing key's passphrase from FILE."`
 	InsecureRegistry bool     `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	Quiet            bool     `short:"q" help:"No progress bar and no summary line."`
-	JSON             bool     `name:"json" help:"Print a ct.fetch/1 JSON report (to stdout with -o, else to stderr)."`
+	JSON             bool     `name:"json" help:"Print a ct.fetch/1 JSON report (to stdout with -o or --verify-only, else to stderr)."`
 }
 
 func main() {
@@ -90,6 +100,10 @@ func main() {
 			return exit.New(exit.Usage, "--all-platforms, --platform, -k, --no-sign and --passphrase-file apply only with --create").
 				WithHint("ct fetch gets the bundle attached to the image as it was pushed; add --create to pack one when none is attached")
 		}
+		if f.VerifyOnly && (f.Output != "" || f.NoVerify || f.Create) {
+			return exit.New(exit.Usage, "--verify-only writes nothing: it does not go with -o, --no-verify or --create").
+				WithHint("ct fetch %s --verify-only checks the image in place; drop --verify-only to get the bundle", termsafe.Escape(f.Ref))
+		}
 		var vopts verify.Options
 		if !f.NoVerify {
 			var err error
@@ -100,7 +114,7 @@ func main() {
 		srcOpts := source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-fetch/" + cli.Version}
 		res, rep, err := registry.Fetch(ctx, registry.FetchRequest{
 			Ref: f.Ref, Output: f.Output, Stdout: os.Stdout, Artifact: f.Artifact, NoVerify: f.NoVerify,
-			Verify: vopts, Sources: srcOpts, Quiet: f.Quiet,
+			Verify: vopts, Sources: srcOpts, Quiet: f.Quiet, VerifyOnly: f.VerifyOnly,
 		})
 		if err != nil && f.Create && registry.IsNoBundle(err) {
 			return registry.TermSafe(create(ctx, f, srcOpts))
@@ -118,6 +132,12 @@ func main() {
 				}
 			}
 			return registry.TermSafe(err)
+		}
+		if !f.JSON && !f.Quiet && res.VerifyOnly {
+			fmt.Fprintf(os.Stderr, "ct-fetch: verified %s@%s: %s %s (%s; %s read, %s not downloaded)\n",
+				termsafe.Escape(res.Repository), res.ImageDigest, termsafe.Escape(res.Name), termsafe.Escape(res.Version),
+				human.Count(len(res.Signatures), "signature"), human.Count(int(res.Bytes), "byte"), human.Count(len(res.NotDownloaded), "blob"))
+			return nil
 		}
 		if !f.JSON && !f.Quiet {
 			state := "not verified (--no-verify)"
@@ -149,7 +169,7 @@ func printIgnored(ignored []registry.Ignored) {
 
 func printJSON(f flags, v any) {
 	w := os.Stderr
-	if f.Output != "" && f.Output != "-" {
+	if f.Output != "" && f.Output != "-" || f.VerifyOnly {
 		w = os.Stdout
 	}
 	e := json.NewEncoder(w)

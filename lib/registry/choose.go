@@ -404,7 +404,11 @@ func (x *examiner) judge(g *group) error {
 		return nil
 	}
 	if x.verify && x.vopts.Policy != nil {
-		in := policy.Input{Manifest: g.m, ManifestDigest: bundle.Digest(mb)}
+		// HeadsOnly: the attestations are not read yet (they are image
+		// blobs); require_attestations is judged by the verification of
+		// step 11 (or of --verify-only), which reads them. Without it a
+		// bundle that has the required attestation was refused here.
+		in := policy.Input{Manifest: g.m, ManifestDigest: bundle.Digest(mb), HeadsOnly: true}
 		for _, sc := range kept {
 			if sc.trusted == nil {
 				continue // policy counts trusted signers only

@@ -31,6 +31,10 @@ type FetchRequest struct {
 	Verify   verify.Options
 	Sources  source.Options
 	Quiet    bool
+
+	// VerifyOnly checks the attached bundle against what the registry
+	// serves without downloading a layer, and writes nothing (§3.1).
+	VerifyOnly bool
 }
 
 // FetchResult describes a fetched bundle.
@@ -51,6 +55,10 @@ type FetchResult struct {
 	// packed one from the image (not verified).
 	Created bool           `json:"created"`
 	Report  *verify.Report `json:"verify,omitempty"`
+	// VerifyOnly: nothing was written, and the blobs in NotDownloaded
+	// (layers) were not downloaded; Bytes counts the blobs that were.
+	VerifyOnly    bool     `json:"verifyOnly,omitempty"`
+	NotDownloaded []string `json:"notDownloaded,omitempty"`
 }
 
 // NoBundleError is returned (as the cause of an exit.Network error) when the
@@ -77,7 +85,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		return nil, nil, err
 	}
 	toStdout := req.Output == "" || req.Output == "-"
-	if toStdout && progress.IsTerminal(req.Stdout) {
+	if toStdout && !req.VerifyOnly && progress.IsTerminal(req.Stdout) {
 		return nil, nil, exit.New(exit.Usage, "refusing to write a bundle to a terminal").
 			WithHint("write it to a file with -o FILE.ctp, or redirect: ct fetch %s > FILE.ctp", req.Ref)
 	}
@@ -89,6 +97,11 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		return nil, nil, err
 	}
 	ropts := remoteOptions(ctx, req.Sources)
+	// One puller for every request of the fetch: one /v2/ ping and one
+	// token per repository, not one per request (a --verify-only makes ~8).
+	if p, err := remote.NewPuller(ropts...); err == nil {
+		ropts = append(ropts, remote.Reuse(p))
+	}
 	classify := func(err error) error { return source.ClassifyError(ref, err) }
 	var nref name.Reference = repo.Tag(ref.Tag)
 	if ref.Digest != "" {
@@ -131,7 +144,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	if err != nil {
 		if ch != nil {
 			return &FetchResult{Schema: "ct.fetch/1", Repository: repo.Name(), ImageDigest: rootDigest, Artifacts: []string{}, Signatures: []string{},
-				Ignored: orEmpty(ch.ignored)}, nil, err
+				Ignored: orEmpty(ch.ignored), VerifyOnly: req.VerifyOnly}, nil, err
 		}
 		return nil, nil, err
 	}
@@ -140,6 +153,9 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	if len(sigs) > bundle.MaxSignatures {
 		return nil, nil, exit.New(exit.Malformed, "%d signatures in total, more than %d", len(sigs), bundle.MaxSignatures).
 			At("registry " + ref.String()).WithHint("choose one bundle with --artifact DIGEST")
+	}
+	if req.VerifyOnly {
+		return verifyOnly(ctx, g, ch, repo, ropts, classify, root.Manifest, rootDigest, req.Verify)
 	}
 
 	// Rebuild the bundle into a temporary file.

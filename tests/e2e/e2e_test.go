@@ -78,6 +78,7 @@ func run(m *testing.M) int {
 		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"CTBIN=" + bin,
 		"REGISTRY=" + reg.Addr,
+		"REGISTRYDIR=" + filepath.Join(reg.Dir, "storage"), // verifyonly.go
 		"AUTHREGISTRY=" + authReg.Addr,
 		"LAYOUT=" + lay,
 		"OCIARCHIVE=" + ociArchive,
@@ -152,10 +153,11 @@ func TestScripts(t *testing.T) {
 			// jsonschema.go
 			"jsonschema": cmdJSONSchema,
 
-			"makeinstall": cmdMakeInstall, // makeinstall.go
-			"spdx":        cmdSPDX,        // spdx.go
-			"dsse":        cmdDSSE,        // dsse.go
-			"debian":      cmdDebian,      // debian.go
+			"makeinstall": cmdMakeInstall,                      // makeinstall.go
+			"spdx":        cmdSPDX,                             // spdx.go
+			"dsse":        cmdDSSE,                             // dsse.go
+			"debian":      cmdDebian,                           // debian.go
+			"uniqimage":   cmdUniqImage, "regblob": cmdRegBlob, // verifyonly.go
 		},
 		RequireExplicitExec: true,
 	})

@@ -1,0 +1,240 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/verify"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// downloads says whether ct fetch --verify-only downloads blob b
+// (registry.md §3.1): everything the verifier reads to check the image
+// graph, the claims and the attestations (indexes, manifests, configs,
+// attestation manifests, envelopes and statements, copied referrer
+// manifests); never a layer or a copied referrer's blob, which the
+// verified manifests name by digest and size. A config over the
+// metadata bound is not downloaded either (only the root image's config
+// is read by the verifier, and the bundle format bounds that one).
+func downloads(b bundle.Blob) bool {
+	switch b.Role {
+	case bundle.RoleLayer, bundle.RoleReferrerBlob:
+		return false
+	case bundle.RoleConfig:
+		return b.Size <= bundle.MaxMetaBlobSize
+	}
+	return true
+}
+
+// verifyOnly checks the chosen bundle against what the registry serves
+// without downloading its layers (ct fetch --verify-only, registry.md
+// §3.1): it downloads every blob downloads admits, by digest, checked
+// against its size and digest as it streams (a mismatch is tampering,
+// exit code 1), lays them out as the bundle g would be, with the layers'
+// bytes left out, and verifies that with lib/verify exactly as ct verify
+// does, except that the content of the blobs left out is not hashed (the
+// report says so: contentChecked false, and a skipped "layers" check).
+// Nothing is written.
+func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository, ropts []remote.Option, classify func(error) error,
+	rootRaw []byte, rootDigest string, opts verify.Options) (*FetchResult, *verify.Report, error) {
+	m := g.m
+	res := &FetchResult{Schema: "ct.fetch/1", Repository: repo.Name(), ImageDigest: rootDigest, ManifestDigest: bundle.Digest(g.mbytes),
+		Name: m.Package.Name, Version: m.Package.Version, Signatures: []string{}, Artifacts: g.used, Ignored: orEmpty(ch.ignored),
+		VerifyOnly: true, NotDownloaded: []string{}}
+	if res.Artifacts == nil {
+		res.Artifacts = []string{}
+	}
+	for _, s := range g.sigs {
+		res.Signatures = append(res.Signatures, s.Name)
+	}
+	sort.Strings(res.Signatures)
+
+	sp := &sparse{}
+	var prefix prefixRecorder
+	bw, err := bundle.NewWriter(&prefix, m, bundle.WriterOptions{ModTime: g.mtime})
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = bw // only what it writes before the blobs is used
+	sp.add(prefix.b)
+	mtime := g.mtime.Unix()
+	var skipped, skippedBytes int64
+	for _, b := range m.Blobs {
+		h, err := ustar.Encode(b.Path(), ustar.TypeReg, b.Size, mtime)
+		if err != nil {
+			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out blob %s", b.Digest)
+		}
+		sp.add(h)
+		if !downloads(b) {
+			sp.hole(b.Size, b.Digest)
+			skipped++
+			skippedBytes += b.Size
+			res.NotDownloaded = append(res.NotDownloaded, b.Digest)
+		} else {
+			data, err := rootRaw, error(nil)
+			switch {
+			case b.Digest == bundle.EmptyDigest && b.Size == 2:
+				// The OCI empty config of the attestations: its content is
+				// its digest's preimage, "{}"; no round trip.
+				data = []byte("{}")
+			case b.Digest != rootDigest || !viaManifestAPI(b.Role):
+				data, err = download(ctx, repo, b, ropts, classify)
+			case int64(len(data)) != b.Size || bundle.Digest(data) != b.Digest:
+				err = tampering(repo, b, data)
+			}
+			if err != nil {
+				return res, nil, err
+			}
+			if b.Digest != bundle.EmptyDigest {
+				res.Bytes += int64(len(data))
+			}
+			sp.add(data)
+		}
+		sp.add(make([]byte, (ustar.BlockSize-b.Size%ustar.BlockSize)%ustar.BlockSize))
+	}
+	if len(g.sigs) > 0 {
+		h, err := ustar.Encode(bundle.SignaturesDir, ustar.TypeDir, 0, mtime)
+		if err != nil {
+			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the signatures")
+		}
+		sp.add(h)
+		sigs := append([]bundle.Entry(nil), g.sigs...)
+		sort.Slice(sigs, func(i, j int) bool { return sigs[i].Name < sigs[j].Name })
+		for _, e := range sigs {
+			h, err := ustar.Encode(e.Name, ustar.TypeReg, int64(len(e.Data)), mtime)
+			if err != nil {
+				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out signature entry %s", e.Name)
+			}
+			sp.add(h)
+			sp.add(e.Data)
+			sp.add(make([]byte, (ustar.BlockSize-int64(len(e.Data))%ustar.BlockSize)%ustar.BlockSize))
+		}
+	}
+	sp.add(make([]byte, 2*ustar.BlockSize))
+
+	name := repo.Name() + "@" + rootDigest
+	opts.SkipContent = true
+	rep := verify.Verify(sp, name, opts)
+	if sp.err != nil { // the verifier read bytes that were not downloaded: a defect here, never a pass
+		return res, nil, sp.err
+	}
+	detail := fmt.Sprintf("not downloaded (--verify-only): %d blob(s), %d bytes, named by digest and size in the verified manifests; not hashed here", skipped, skippedBytes)
+	if skipped == 0 {
+		detail = "not downloaded (--verify-only): none, the image has no layer"
+	}
+	rep.Checks = append(rep.Checks, verify.Check{Name: "layers", Skipped: true, Detail: detail})
+	res.Report = rep
+	if err := rep.Err(); err != nil {
+		return res, rep, err
+	}
+	res.Verified = true
+	return res, rep, nil
+}
+
+// download reads one blob by digest, bounded and checked against b.
+func download(ctx context.Context, repo name.Repository, b bundle.Blob, ropts []remote.Option, classify func(error) error) ([]byte, error) {
+	if viaManifestAPI(b.Role) {
+		desc, err := remote.Get(repo.Digest(b.Digest), ropts...)
+		if err != nil {
+			return nil, classify(err)
+		}
+		if int64(len(desc.Manifest)) != b.Size || bundle.Digest(desc.Manifest) != b.Digest {
+			return nil, tampering(repo, b, desc.Manifest)
+		}
+		return desc.Manifest, nil
+	}
+	limit := int64(bundle.MaxMetaBlobSize)
+	if b.Role == bundle.RoleEnvelope || b.Role == bundle.RoleStatement {
+		limit = bundle.MaxEnvelopeSize
+	}
+	data, err := readBlob(ctx, repo, Descriptor{MediaType: b.MediaType, Digest: b.Digest, Size: b.Size}, limit, ropts, classify)
+	var ee *exit.Error
+	if errors.As(err, &ee) && ee.Code == exit.HashMismatch {
+		ee.Hint = tamperHint
+	}
+	return data, err
+}
+
+const tamperHint = "the registry serves content that differs from the signed manifest.toml; do not use this image, and push the bundle again from a verified copy"
+
+// tampering is the error for content served for b that is not b.
+func tampering(repo name.Repository, b bundle.Blob, got []byte) error {
+	return exit.New(exit.HashMismatch, "tampering: the registry serves %s (%s) with digest %s and %d bytes, manifest.toml says %s and %d bytes",
+		b.Digest, b.Role, bundle.Digest(got), len(got), b.Digest, b.Size).At("registry " + repo.Name() + "@" + b.Digest).WithHint(tamperHint)
+}
+
+// prefixRecorder keeps what a bundle.Writer writes before the blobs.
+type prefixRecorder struct{ b []byte }
+
+func (r *prefixRecorder) Write(p []byte) (int, error) { r.b = append(r.b, p...); return len(p), nil }
+
+// sparse is a bundle laid out in memory with holes where the blobs that
+// were not downloaded lie: the bundle reader seeks past them (SkipContent).
+// Reading inside a hole is an internal error, remembered in err.
+type sparse struct {
+	segs []segment
+	size int64
+	pos  int64
+	err  error
+}
+
+type segment struct {
+	off, n int64
+	data   []byte // nil: a hole
+	digest string
+}
+
+func (s *sparse) add(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.segs = append(s.segs, segment{off: s.size, n: int64(len(b)), data: b})
+	s.size += int64(len(b))
+}
+
+func (s *sparse) hole(n int64, digest string) {
+	if n == 0 {
+		return
+	}
+	s.segs = append(s.segs, segment{off: s.size, n: n, digest: digest})
+	s.size += n
+}
+
+func (s *sparse) Read(p []byte) (int, error) {
+	if s.pos >= s.size {
+		return 0, io.EOF
+	}
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].off+s.segs[i].n > s.pos })
+	seg := s.segs[i]
+	if seg.data == nil {
+		s.err = exit.New(exit.Internal, "verify-only: the verifier read blob %s, which was not downloaded", seg.digest)
+		return 0, s.err
+	}
+	n := copy(p, seg.data[s.pos-seg.off:])
+	s.pos += int64(n)
+	return n, nil
+}
+
+func (s *sparse) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		off += s.pos
+	case io.SeekEnd:
+		off += s.size
+	default:
+		return s.pos, errors.New("sparse: invalid whence")
+	}
+	if off < 0 {
+		return s.pos, errors.New("sparse: negative position")
+	}
+	s.pos = off
+	return off, nil
+}
