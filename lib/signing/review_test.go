@@ -1,0 +1,138 @@
+package signing
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/attest"
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/provenance"
+)
+
+// pend returns the unsigned vector bundle with one pending attestation per
+// predicate (type, predicate built from the bundle's manifest).
+func pend(t *testing.T, preds ...func(m *bundle.Manifest) (string, []byte)) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(vectors, "unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := bundle.Check(bytes.NewReader(data), "unsigned.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range preds {
+		typ, pred := p(m)
+		var out bytes.Buffer
+		if _, err := attest.AddToBundle(bytes.NewReader(data), "in.ctp", &out, attest.AddRequest{PredicateType: typ, Predicate: pred}, nil); err != nil {
+			t.Fatal(err)
+		}
+		data = out.Bytes()
+	}
+	return data
+}
+
+func ctPackProvenance(m *bundle.Manifest) (string, []byte) {
+	p, err := provenance.Build(m, provenance.Options{})
+	if err != nil {
+		panic(err)
+	}
+	return attest.TypeSLSAProvenanceV1, p
+}
+
+func spdxWithNamespace(ns string) func(m *bundle.Manifest) (string, []byte) {
+	return func(m *bundle.Manifest) (string, []byte) {
+		if ns == "" {
+			ns = attest.SBOMNamespace(m)
+		}
+		return attest.TypeSPDX, []byte(`{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"web","documentNamespace":"` + ns + `","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: ct-sbom"]},"packages":[{"SPDXID":"SPDXRef-p1","name":"bash"}]}`)
+	}
+}
+
+func predicate(typ, p string) func(m *bundle.Manifest) (string, []byte) {
+	return func(*bundle.Manifest) (string, []byte) { return typ, []byte(p) }
+}
+
+// forgedSLSA names another builder and another source: a stranger's claim.
+const forgedSLSA = `{"buildDefinition":{"buildType":"https://evil.example/build/v1","externalParameters":{"source":"git+https://evil.example/backdoor"},"resolvedDependencies":[{"uri":"git+https://evil.example/backdoor","digest":{"sha1":"0000000000000000000000000000000000000000"}}]},"runDetails":{"builder":{"id":"https://trusted-ci.example/builder"}}}`
+
+// TestSignPendingUncheckedRefused: ct sign does not vouch, with the
+// signer's key, for a stranger's pending claim it cannot check
+// (attestations.md §9.5): provenance of another builder (or naming ct
+// pack's builder under another build type, as the pending-unsigned vector
+// does), an SBOM that is not ct-sbom's of this image, any other predicate
+// type (which a policy's require_attestations would count). Each is
+// refused with exit 64 naming it, nothing is written, and --sign-pending
+// (Options.SignPending) signs it.
+func TestSignPendingUncheckedRefused(t *testing.T) {
+	vec, err := os.ReadFile(filepath.Join(vectors, "pending-unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"foreign provenance":      pend(t, predicate(attest.TypeSLSAProvenanceV1, forgedSLSA)),
+		"ct pack builder id only": vec,
+		"foreign SBOM":            pend(t, spdxWithNamespace("https://evil.example/spdx/hidden")),
+		"any predicate type":      pend(t, predicate("https://example.com/scan/v1", `{"passed":true}`)),
+		"checked ones and one other": pend(t, ctPackProvenance, spdxWithNamespace(""),
+			predicate("https://example.com/scan/v1", `{"passed":true}`)),
+	} {
+		for _, stream := range []bool{false, true} {
+			var reopen func() (io.ReadCloser, error)
+			if !stream {
+				reopen = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+			}
+			var out bytes.Buffer
+			_, err := SignBundle(bytes.NewReader(data), "x.ctp", reopen, &out, alice(t), nil)
+			if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "cannot check") || !strings.Contains(exit.HintOf(err), "--sign-pending") {
+				t.Errorf("%s: got %v (code %d), want a usage error asking for --sign-pending", name, err, exit.CodeOf(err))
+			}
+			if out.Len() != 0 {
+				t.Errorf("%s: %d bytes written although not signed", name, out.Len())
+			}
+			out.Reset()
+			res, err := SignBundleWith(bytes.NewReader(data), "x.ctp", reopen, &out, alice(t), nil, Options{SignPending: true})
+			if err != nil {
+				t.Fatalf("%s, --sign-pending: %v", name, err)
+			}
+			if res.Attested == 0 || len(res.Reviewed) != res.Attested {
+				t.Errorf("%s: %d signed, %d reviewed", name, res.Attested, len(res.Reviewed))
+			}
+			if _, _, err := bundle.Check(bytes.NewReader(out.Bytes()), name); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+}
+
+// TestSignPendingCheckedByDefault: the pipeline ct-pack | ct-sbom | ct-sign
+// needs no flag: ct pack's provenance (checked against manifest.toml) and
+// ct-sbom's SBOM of this image are signed, and each is described.
+func TestSignPendingCheckedByDefault(t *testing.T) {
+	data := pend(t, ctPackProvenance, spdxWithNamespace(""))
+	var out bytes.Buffer
+	res, err := SignBundle(bytes.NewReader(data), "x.ctp", nil, &out, alice(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attested != 2 || len(res.Reviewed) != 2 {
+		t.Fatalf("%d signed, reviewed %+v", res.Attested, res.Reviewed)
+	}
+	kinds := res.Reviewed[0].Kind + "," + res.Reviewed[1].Kind
+	if kinds != "ct pack provenance,ct-sbom SBOM" && kinds != "ct-sbom SBOM,ct pack provenance" {
+		t.Errorf("kinds %s", kinds)
+	}
+	for _, r := range res.Reviewed {
+		if r.Unchecked || r.Summary == "" {
+			t.Errorf("%+v", r)
+		}
+	}
+	if !strings.Contains(res.Reviewed[0].Summary+res.Reviewed[1].Summary, "1 packages") {
+		t.Errorf("the SBOM's summary does not count its packages: %+v", res.Reviewed)
+	}
+}
