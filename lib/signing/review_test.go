@@ -136,3 +136,51 @@ func TestSignPendingCheckedByDefault(t *testing.T) {
 		t.Errorf("the SBOM's summary does not count its packages: %+v", res.Reviewed)
 	}
 }
+
+// TestSignPendingSameAsAttestingWithKey: signing a bundle with three
+// pending attestations gives, byte for byte, the bundle made by attesting
+// each with the key and then signing (attestations.md §9.3, determinism),
+// from a file and from a stream, and again on a second run.
+func TestSignPendingSameAsAttestingWithKey(t *testing.T) {
+	preds := []func(m *bundle.Manifest) (string, []byte){ctPackProvenance, spdxWithNamespace(""),
+		predicate("https://example.com/scan/v1", `{"passed":true}`)}
+	pending := pend(t, preds...)
+
+	data, err := os.ReadFile(filepath.Join(vectors, "unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := bundle.Check(bytes.NewReader(data), "unsigned.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range preds {
+		typ, pred := p(m)
+		var out bytes.Buffer
+		if _, err := attest.AddToBundle(bytes.NewReader(data), "in.ctp", &out, attest.AddRequest{Key: alice(t), PredicateType: typ, Predicate: pred}, nil); err != nil {
+			t.Fatal(err)
+		}
+		data = out.Bytes()
+	}
+	var want bytes.Buffer
+	if _, err := SignBundle(bytes.NewReader(data), "k.ctp", nil, &want, alice(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, stream := range []bool{false, true, false} {
+		var reopen func() (io.ReadCloser, error)
+		if !stream {
+			reopen = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pending)), nil }
+		}
+		var got bytes.Buffer
+		res, err := SignBundleWith(bytes.NewReader(pending), "p.ctp", reopen, &got, alice(t), nil, Options{SignPending: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Attested != 3 {
+			t.Errorf("run %d: %d signed", i, res.Attested)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("run %d (stream %v): the signed bundle differs from attesting with the key and signing", i, stream)
+		}
+	}
+}
