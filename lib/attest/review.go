@@ -66,12 +66,14 @@ func ReviewPending(m *bundle.Manifest, list []bundle.Attestation) ([]PendingRevi
 			return nil, exit.Wrap(exit.CodeOf(err), err, "pending attestation %s (%s) does not hold, so it is not signed", a.Digest, a.PredicateType).
 				WithHint("make the attestation again (ct attest, ct-sbom, ct pack) and sign the new bundle")
 		}
-		out = append(out, review(a, st, m))
+		out = append(out, ReviewStatement(a, st, m))
 	}
 	return out, nil
 }
 
-func review(a bundle.Attestation, st *Statement, m *bundle.Manifest) PendingReview {
+// ReviewStatement describes a pending attestation a whose statement st
+// CheckPending accepted for m.
+func ReviewStatement(a bundle.Attestation, st *Statement, m *bundle.Manifest) PendingReview {
 	r := PendingReview{Digest: a.Digest, PredicateType: a.PredicateType, Kind: "other", Unchecked: true,
 		Summary: "a claim ct cannot check"}
 	switch a.PredicateType {
