@@ -102,7 +102,7 @@ func sign(f *flags) error {
 		}
 		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
 			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
-			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested})
+			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested, PendingSigned: pendingSigned(res)})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
@@ -129,4 +129,28 @@ type doc struct {
 	// AttestationsSigned counts the pending attestations signed with the
 	// key (attestations.md §9.3).
 	AttestationsSigned int `json:"attestationsSigned"`
+	// PendingSigned lists them (attestations.md §9.5); never null.
+	PendingSigned []pendingDoc `json:"pendingSigned"`
+}
+
+type pendingDoc struct {
+	Digest        string `json:"digest"`
+	PredicateType string `json:"predicateType"`
+	Kind          string `json:"kind"`
+	Claim         string `json:"claim"`
+	AskedFor      bool   `json:"askedFor"`
+}
+
+// pendingSigned names each signed pending attestation by the signed
+// attestation that replaced it (SignPending keeps the order of the review).
+func pendingSigned(res *signing.Result) []pendingDoc {
+	out := []pendingDoc{}
+	for i, r := range res.Reviewed {
+		d := r.Digest
+		if i < len(res.Signed) {
+			d = res.Signed[i].Digest
+		}
+		out = append(out, pendingDoc{Digest: d, PredicateType: r.PredicateType, Kind: r.Kind, Claim: r.Summary, AskedFor: r.Unchecked})
+	}
+	return out
 }

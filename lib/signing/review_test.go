@@ -127,9 +127,13 @@ func TestSignPendingCheckedByDefault(t *testing.T) {
 	if kinds != "ct pack provenance,ct-sbom SBOM" && kinds != "ct-sbom SBOM,ct pack provenance" {
 		t.Errorf("kinds %s", kinds)
 	}
-	for _, r := range res.Reviewed {
+	for i, r := range res.Reviewed {
 		if r.Unchecked || r.Summary == "" {
 			t.Errorf("%+v", r)
+		}
+		// ct sign --json names each by the attestation that replaced it
+		if i >= len(res.Signed) || res.Signed[i].PredicateType != r.PredicateType {
+			t.Errorf("review %d (%s) and signed %+v are not in the same order", i, r.PredicateType, res.Signed)
 		}
 	}
 	if !strings.Contains(res.Reviewed[0].Summary+res.Reviewed[1].Summary, "1 packages") {

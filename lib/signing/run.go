@@ -155,8 +155,10 @@ type Result struct {
 	KeyID    string
 	// Attested is the number of pending attestations signed with the key.
 	Attested int
-	// Reviewed says what each of them claims (attestations.md §9.5).
+	// Reviewed says what each of them claims (attestations.md §9.5), and
+	// Signed names the attestation that replaced it, in the same order.
 	Reviewed []attest.PendingReview
+	Signed   []attest.Ref
 }
 
 // Run signs the bundle of req. Writing to a file is atomic; signing a file
@@ -180,5 +182,5 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Output: out, Manifest: done.Manifest, Entry: done.Entry, KeyID: req.Key.ID(), Attested: done.Attested, Reviewed: done.Reviewed}, nil
+	return &Result{Output: out, Manifest: done.Manifest, Entry: done.Entry, KeyID: req.Key.ID(), Attested: done.Attested, Reviewed: done.Reviewed, Signed: done.Signed}, nil
 }
