@@ -188,3 +188,54 @@ func TestSignPendingSameAsAttestingWithKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSignPendingVectors: the pending-sign-* vectors of attestations.md
+// §9.5 (tests/vectors/gen-verify/pendingsign.go): "sign: signed" ones are
+// signed without --sign-pending, "sign: refused" ones are refused (exit 64,
+// nothing written), and every one is signed with it.
+func TestSignPendingVectors(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(vectors, "pending-sign-*.expect"))
+	if err != nil || len(files) < 6 {
+		t.Fatalf("found %d pending-sign vectors (%v); regenerate them with: cd tests && go run ./vectors/gen-verify", len(files), err)
+	}
+	seen := map[string]int{}
+	for _, f := range files {
+		exp, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		for _, line := range strings.Split(string(exp), "\n") {
+			if v, ok := strings.CutPrefix(line, "sign: "); ok {
+				want = v
+			}
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".expect")
+		data, err := os.ReadFile(filepath.Join(vectors, name+".ctp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[want]++
+		var out bytes.Buffer
+		res, err := SignBundle(bytes.NewReader(data), name, nil, &out, alice(t), nil)
+		switch want {
+		case "signed":
+			if err != nil || res.Attested != 1 || res.Reviewed[0].Unchecked {
+				t.Errorf("%s: %v, want it signed unasked", name, err)
+			}
+		case "refused":
+			if exit.CodeOf(err) != exit.Usage || out.Len() != 0 {
+				t.Errorf("%s: %v (code %d, %d bytes written), want refused with 64", name, err, exit.CodeOf(err), out.Len())
+			}
+		default:
+			t.Fatalf("%s: sign: %q", name, want)
+		}
+		out.Reset()
+		if _, err := SignBundleWith(bytes.NewReader(data), name, nil, &out, alice(t), nil, Options{SignPending: true}); err != nil {
+			t.Errorf("%s with --sign-pending: %v", name, err)
+		}
+	}
+	if seen["signed"] == 0 || seen["refused"] == 0 {
+		t.Errorf("vectors by outcome: %v", seen)
+	}
+}
