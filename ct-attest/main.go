@@ -122,8 +122,12 @@ func run(f *flags) error {
 		return json.NewEncoder(w).Encode(d)
 	}
 	if !f.Quiet && key == nil {
-		fmt.Fprintf(w, "ct-attest: added pending attestation %s\n", termsafe.Escapef("%s to %s %s (%s), attestation %s; ct sign --sign-pending signs it with its key",
-			f.Type, m.Package.Name, m.Package.Version, res.Output, res.AttestationDigest))
+		next := "the next ct sign signs it with its key"
+		if res.Review == nil || res.Review.Unchecked {
+			next = "ct sign --sign-pending signs it with its key"
+		}
+		fmt.Fprintf(w, "ct-attest: added pending attestation %s\n", termsafe.Escapef("%s to %s %s (%s), attestation %s; %s",
+			f.Type, m.Package.Name, m.Package.Version, res.Output, res.AttestationDigest, next))
 	} else if !f.Quiet {
 		fmt.Fprintf(w, "ct-attest: attested %s\n", termsafe.Escapef("%s %s (%s): %s by %s (%s, %s), attestation %s", m.Package.Name, m.Package.Version,
 			res.Output, f.Type, key.ID(), key.Suite(), key.Fingerprint().Display(), res.AttestationDigest))
