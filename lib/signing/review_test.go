@@ -11,6 +11,7 @@ import (
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/provenance"
 )
 
@@ -237,5 +238,65 @@ func TestSignPendingVectors(t *testing.T) {
 	}
 	if seen["signed"] == 0 || seen["refused"] == 0 {
 		t.Errorf("vectors by outcome: %v", seen)
+	}
+}
+
+// TestSignPendingBesideSigned: a pending statement beside the same
+// statement already signed (ct attest -k) does not give two attestations
+// for one signer: signing with that key only removes the pending one, and
+// the bundle is byte for byte the one without it, signed. Another key adds
+// its own attestation beside the first signer's, so that each signer's
+// attestation is counted for that signer alone.
+func TestSignPendingBesideSigned(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(vectors, "unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := attest.AddRequest{PredicateType: "https://example.com/scan/v1", Predicate: []byte(`{"passed":true}`)}
+	var signedOnly, both bytes.Buffer
+	withKey := scan
+	withKey.Key = alice(t)
+	if _, err := attest.AddToBundle(bytes.NewReader(data), "u.ctp", &signedOnly, withKey, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := attest.AddToBundle(bytes.NewReader(signedOnly.Bytes()), "s.ctp", &both, scan, nil); err != nil {
+		t.Fatal(err)
+	}
+	var want, got bytes.Buffer
+	if _, err := SignBundle(bytes.NewReader(signedOnly.Bytes()), "s.ctp", nil, &want, alice(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := SignBundleWith(bytes.NewReader(both.Bytes()), "b.ctp", nil, &got, alice(t), nil, Options{SignPending: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attested != 1 || !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("alice: %d signed; same bytes as without the pending copy: %v", res.Attested, bytes.Equal(got.Bytes(), want.Bytes()))
+	}
+	bob, err := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "bob", bytes.Repeat([]byte{2}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Reset()
+	res, err = SignBundleWith(bytes.NewReader(both.Bytes()), "b.ctp", nil, &got, bob, nil, Options{SignPending: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := bundle.NewReader(bytes.NewReader(got.Bytes()), "bob.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := br.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	signers := map[string]bool{}
+	for _, a := range br.Attestations() {
+		if a.Pending {
+			t.Fatal("a pending attestation is left")
+		}
+		signers[a.SignerFP] = true
+	}
+	if len(signers) != 2 || !signers[alice(t).Fingerprint().String()] || !signers[bob.Fingerprint().String()] {
+		t.Errorf("signers %v, want alice's and bob's", signers)
 	}
 }
