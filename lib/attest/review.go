@@ -68,6 +68,21 @@ func ReviewPending(m *bundle.Manifest, list []bundle.Attestation) ([]PendingRevi
 		}
 		out = append(out, ReviewStatement(a, st, m))
 	}
+	// ct-sbom adds one SBOM to a bundle: when several claim its namespace,
+	// at most one is ct-sbom's, and a stranger's copy (one hiding a
+	// package, say) would be signed beside it. None is signed unasked.
+	var sboms []int
+	for i, r := range out {
+		if r.Kind == "ct-sbom SBOM" {
+			sboms = append(sboms, i)
+		}
+	}
+	if len(sboms) > 1 {
+		for _, i := range sboms {
+			out[i].Unchecked = true
+			out[i].Summary += fmt.Sprintf("; but %d pending SBOMs claim ct-sbom's namespace, and ct-sbom adds one", len(sboms))
+		}
+	}
 	return out, nil
 }
 

@@ -300,3 +300,21 @@ func TestSignPendingBesideSigned(t *testing.T) {
 		t.Errorf("signers %v, want alice's and bob's", signers)
 	}
 }
+
+// TestSignPendingTwoSBOMsInNamespace: a stranger's bundle that already
+// holds an SBOM in ct-sbom's namespace (one hiding a package, say), run
+// through ct-sbom, has two such SBOMs; ct sign signs neither unasked.
+func TestSignPendingTwoSBOMsInNamespace(t *testing.T) {
+	hiding := func(m *bundle.Manifest) (string, []byte) {
+		return attest.TypeSPDX, []byte(`{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"web","documentNamespace":"` + attest.SBOMNamespace(m) + `","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: ct-sbom"]},"packages":[]}`)
+	}
+	data := pend(t, ctPackProvenance, hiding, spdxWithNamespace(""))
+	var out bytes.Buffer
+	_, err := SignBundle(bytes.NewReader(data), "x.ctp", nil, &out, alice(t), nil)
+	if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "2 pending SBOMs claim ct-sbom's namespace") || out.Len() != 0 {
+		t.Fatalf("got %v (code %d, %d bytes), want refused", err, exit.CodeOf(err), out.Len())
+	}
+	if strings.Contains(err.Error(), "slsa") {
+		t.Errorf("ct pack's provenance named among the refused: %v", err)
+	}
+}
