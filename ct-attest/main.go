@@ -35,8 +35,10 @@ key of its own (a CI system, a scanner).
 
 Without -k the attestation is pending: the statement is stored unsigned, and the next ct sign
 signs it with the key that signs the bundle (one key for the bundle and every attestation in
-it). A pending attestation never counts for require_attestations, and a signed bundle that
-still lists one is malformed (attestations.md §9).
+it), when asked with --sign-pending: ct sign signs unasked only ct pack's provenance and
+ct-sbom's SBOM, the claims it can recognise (attestations.md §9.5). A pending attestation
+never counts for require_attestations, and a signed bundle that still lists one is malformed
+(attestations.md §9).
 
 Attest before signing: the new manifest.toml invalidates every bundle signature, so a signed
 bundle is refused (exit 64) unless --drop-signatures, which drops them and says so; then sign
@@ -48,7 +50,7 @@ line goes to standard error. --json prints a ct.attest/1 document: on standard o
 else on standard error.
 
 Examples:
-  ct-pack docker.io/library/nginx:1.26 | ct-attest --predicate scan.json --type https://example.com/scan/v1 | ct-sign -k release > nginx.ctp
+  ct-pack docker.io/library/nginx:1.26 | ct-attest --predicate scan.json --type https://example.com/scan/v1 | ct-sign -k release --sign-pending > nginx.ctp
   ct-pack docker.io/library/nginx:1.26 | ct-attest --predicate scan.json --type https://example.com/scan/v1 -k ci | ct-sign -k release > nginx.ctp
   ct attest --predicate sbom.spdx.json --type https://spdx.dev/Document -k ci nginx.ctp -o nginx.ctp`,
 	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
@@ -120,8 +122,12 @@ func run(f *flags) error {
 		return json.NewEncoder(w).Encode(d)
 	}
 	if !f.Quiet && key == nil {
-		fmt.Fprintf(w, "ct-attest: added pending attestation %s\n", termsafe.Escapef("%s to %s %s (%s), attestation %s; the next ct sign signs it with its key",
-			f.Type, m.Package.Name, m.Package.Version, res.Output, res.AttestationDigest))
+		next := "the next ct sign signs it with its key"
+		if res.Review == nil || res.Review.Unchecked {
+			next = "ct sign --sign-pending signs it with its key"
+		}
+		fmt.Fprintf(w, "ct-attest: added pending attestation %s\n", termsafe.Escapef("%s to %s %s (%s), attestation %s; %s",
+			f.Type, m.Package.Name, m.Package.Version, res.Output, res.AttestationDigest, next))
 	} else if !f.Quiet {
 		fmt.Fprintf(w, "ct-attest: attested %s\n", termsafe.Escapef("%s %s (%s): %s by %s (%s, %s), attestation %s", m.Package.Name, m.Package.Version,
 			res.Output, f.Type, key.ID(), key.Suite(), key.Fingerprint().Display(), res.AttestationDigest))

@@ -31,7 +31,11 @@ attestationsSigned). So ct-pack IMG | ct-sbom | ct-sign -k KEY gives a bundle wh
 provenance and SBOM are all KEY's. Such a bundle is read twice (a file is opened again, standard
 input is copied to a temporary file under TMPDIR), and a pending attestation that does not hold
 (a statement about another image, provenance that does not describe the bundle) is not signed
-(exit 10).
+(exit 10). ct sign lists each one it signs. Without --sign-pending it signs only those it knows
+a ct stage to write: ct pack's provenance (checked against manifest.toml) and ct-sbom's SBOM of
+the image; any other pending statement (another builder's provenance, another tool's SBOM, any
+other predicate type) is a claim ct cannot check, and the bundle is not signed (exit 64) until
+you look at it (ct explain --attestations) and vouch for it with --sign-pending.
 
 -k, --sign-key KEY is a private key file when KEY has a '/' or names an existing file (./ci.key),
 else a key id or fingerprint (16 or more hex digits) of an own key in the key store: $CT_HOME,
@@ -61,6 +65,7 @@ type flags struct {
 	SignKey        string `short:"k" name:"sign-key" placeholder:"KEY" help:"Signing key: a key id or fingerprint in the key store, or a private key file's path (default: the store's default key)."`
 	Output         string `short:"o" placeholder:"FILE" help:"Write the signed bundle to FILE (atomically; may be BUNDLE itself) instead of standard output."`
 	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
+	SignPending    bool   `name:"sign-pending" help:"Also sign pending attestations ct cannot check (another builder's provenance, another tool's SBOM, any other predicate type): you vouch for them."`
 	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
 	JSON           bool   `name:"json" help:"Print a ct.sign/1 JSON report (to stdout with -o, else to stderr)."`
 }
@@ -81,7 +86,7 @@ func sign(f *flags) error {
 		return err
 	}
 	res, err := signing.Run(ctx, signing.Request{Input: f.Bundle, Output: f.Output,
-		Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet})
+		Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet, SignPending: f.SignPending})
 	if err != nil {
 		return err
 	}
@@ -97,13 +102,16 @@ func sign(f *flags) error {
 		}
 		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
 			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
-			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested})
+			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested, PendingSigned: pendingSigned(res)})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
 			res.Output, key.ID(), key.Suite(), fp.Display()))
 		if res.Attested > 0 {
 			fmt.Fprintf(w, "ct-sign: signed %s with the same key\n", human.Count(res.Attested, "pending attestation"))
+		}
+		for _, r := range res.Reviewed {
+			fmt.Fprintf(w, "ct-sign:   %s\n", termsafe.Escapef("%s: %s", r.PredicateType, r.Summary))
 		}
 	}
 	return nil
@@ -121,4 +129,28 @@ type doc struct {
 	// AttestationsSigned counts the pending attestations signed with the
 	// key (attestations.md §9.3).
 	AttestationsSigned int `json:"attestationsSigned"`
+	// PendingSigned lists them (attestations.md §9.5); never null.
+	PendingSigned []pendingDoc `json:"pendingSigned"`
+}
+
+type pendingDoc struct {
+	Digest        string `json:"digest"`
+	PredicateType string `json:"predicateType"`
+	Kind          string `json:"kind"`
+	Claim         string `json:"claim"`
+	AskedFor      bool   `json:"askedFor"`
+}
+
+// pendingSigned names each signed pending attestation by the signed
+// attestation that replaced it (SignPending keeps the order of the review).
+func pendingSigned(res *signing.Result) []pendingDoc {
+	out := []pendingDoc{}
+	for i, r := range res.Reviewed {
+		d := r.Digest
+		if i < len(res.Signed) {
+			d = res.Signed[i].Digest
+		}
+		out = append(out, pendingDoc{Digest: d, PredicateType: r.PredicateType, Kind: r.Kind, Claim: r.Summary, AskedFor: r.Unchecked})
+	}
+	return out
 }

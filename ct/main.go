@@ -130,7 +130,8 @@ func man(f dispatch.Finder) string {
 		Description: about + `
 
 ct COMMAND ARGS runs the program ct-COMMAND with ARGS, looked up first in the directory of the
-ct executable, then on PATH. Standard input, output, error, signals and the exit status pass
+ct executable, then on PATH (absolute entries only: an empty or relative entry such as . is
+skipped, so a program in the current folder never runs). Standard input, output, error, signals and the exit status pass
 through unchanged. 'ct help' lists the installed commands; 'ct help COMMAND' equals
 'ct COMMAND --help'. The global flags --color and --help may come before the command and are
 passed on to it: ct --color=always verify x.ctp runs ct-verify --color=always x.ctp.

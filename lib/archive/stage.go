@@ -318,6 +318,11 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 			}
 			it.Signatures = append(it.Signatures, bundle.Entry{Name: sn, Data: sb})
 		}
+		if len(it.Signatures) > 0 && m.HasPending() {
+			// attestations.md §9.3: malformed for every reader, whether
+			// or not the import verifies signatures.
+			return nil, malformed(where, "the bundle is signed but still lists %d pending (unsigned) attestation(s); a signer replaces every pending attestation by a signed one before signing", m.PendingCount())
+		}
 		if heads > MaxHeadBytes {
 			return nil, malformed(where, "manifests and signatures exceed %d bytes in all", MaxHeadBytes)
 		}

@@ -29,6 +29,9 @@ type Added struct {
 	EnvelopeDigest    string   // the envelope's, or a pending attestation's statement's
 	Pending           bool     // the attestation is pending (no key): the next ct sign signs it
 	Dropped           []string // fingerprints (entry names) of the signatures dropped
+	// Review is what ct sign will say of a pending attestation, and
+	// whether it signs it only with --sign-pending (attestations.md §9.5).
+	Review *PendingReview
 }
 
 // AddToBundle copies the bundle read from in to out with one more
@@ -69,6 +72,15 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 		return nil, err
 	}
 	res := &Added{Manifest: m2, AttestationDigest: bundle.Digest(am), EnvelopeDigest: bundle.Digest(layer), Pending: req.Key == nil}
+	if res.Pending {
+		a := bundle.Attestation{Digest: res.AttestationDigest, PredicateType: req.PredicateType, Pending: true, EnvelopeData: layer}
+		st, err := CheckPending(a, m2)
+		if err != nil {
+			return nil, err
+		}
+		r := ReviewStatement(a, st, m2)
+		res.Review = &r
+	}
 	if res.Dropped, err = DropSignatures(name, old, req.DropSignatures); err != nil {
 		return nil, err
 	}

@@ -68,18 +68,27 @@ func (f Finder) Lookup(name string) (string, bool) {
 			return p, true
 		}
 	}
-	for _, dir := range filepath.SplitList(f.Path) {
-		if dir == "" {
-			continue
-		}
+	for _, dir := range f.pathDirs() {
 		if p := filepath.Join(dir, Prefix+name); executable(p) {
-			if abs, err := filepath.Abs(p); err == nil {
-				p = abs
-			}
 			return p, true
 		}
 	}
 	return "", false
+}
+
+// pathDirs returns the absolute directories of f.Path. An empty or relative
+// entry ("", ".", "bin") would name a program in the current directory,
+// which may be a stranger's (an unpacked bundle, a download folder): as Go's
+// os/exec refuses such a result (exec.ErrDot), the ct front end and ct pack
+// --sbom skip those entries.
+func (f Finder) pathDirs() []string {
+	var dirs []string
+	for _, dir := range filepath.SplitList(f.Path) {
+		if filepath.IsAbs(dir) {
+			dirs = append(dirs, filepath.Clean(dir))
+		}
+	}
+	return dirs
 }
 
 // List returns every command program, those beside ct first, each name once
@@ -113,8 +122,8 @@ func (f Finder) List() []Command {
 	if f.ExecDir != "" {
 		scan(f.ExecDir, false)
 	}
-	for _, dir := range filepath.SplitList(f.Path) {
-		if dir != "" && dir != f.ExecDir {
+	for _, dir := range f.pathDirs() {
+		if dir != f.ExecDir {
 			scan(dir, true)
 		}
 	}
@@ -212,12 +221,7 @@ func UnknownCommand(name string, f Finder) error {
 
 // Where says where Lookup looks: "in DIR (beside ct) and on PATH (A, B)".
 func (f Finder) Where() string {
-	var dirs []string
-	for _, d := range filepath.SplitList(f.Path) {
-		if d != "" {
-			dirs = append(dirs, d)
-		}
-	}
+	dirs := f.pathDirs()
 	path := "on PATH (empty)"
 	if len(dirs) > 0 {
 		path = "on PATH (" + strings.Join(dirs, ", ") + ")"

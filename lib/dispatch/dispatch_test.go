@@ -77,3 +77,31 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("got %v (hint %q)", err, exit.HintOf(err))
 	}
 }
+
+// TestLookupSkipsRelativePath: a relative or empty PATH entry would run a
+// program from the current directory, which may be a stranger's (ct pack
+// --sbom runs ct-sbom this way): Lookup, List and Where skip it, as Go's
+// os/exec does (exec.ErrDot), and the absolute entry after it is used.
+func TestLookupSkipsRelativePath(t *testing.T) {
+	cwd, abs := t.TempDir(), t.TempDir()
+	mkexe(t, cwd, "ct-sbom", 0o755)
+	mkexe(t, filepath.Join(cwd), "ct-only-here", 0o755)
+	mkexe(t, abs, "ct-sbom", 0o755)
+	t.Chdir(cwd)
+	sep := string(os.PathListSeparator)
+	f := Finder{Path: "." + sep + "" + sep + "./" + sep + abs}
+	if p, ok := f.Lookup("sbom"); !ok || p != filepath.Join(abs, "ct-sbom") {
+		t.Errorf("sbom: %q %v, want the one in the absolute PATH entry %s", p, ok, abs)
+	}
+	if p, ok := f.Lookup("only-here"); ok {
+		t.Errorf("ran %s from the current directory", p)
+	}
+	for _, c := range f.List() {
+		if c.Name == "only-here" {
+			t.Errorf("List names %s from the current directory", c.Path)
+		}
+	}
+	if w := f.Where(); strings.Contains(w, ".,") || !strings.Contains(w, abs) {
+		t.Errorf("Where = %q", w)
+	}
+}

@@ -256,11 +256,17 @@ func attestations(w io.Writer, rep *verify.Report, opts Options) {
 	for _, a := range rep.Attestations {
 		if a.Pending {
 			mark, state := "…", "pending: signed by the next ct sign"
+			if a.Review != nil && a.Review.Unchecked {
+				state = "pending: a claim ct cannot check, signed only by ct sign --sign-pending"
+			}
 			if a.Problem != "" {
 				mark, state = "✗", "pending, INVALID"
 			}
 			fmt.Fprintf(w, "  %s %s\n", paint(opts.Color, map[string]string{"…": "33", "✗": "31"}[mark], mark), esc(a.PredicateType))
 			fmt.Fprintf(w, "    not signed  %s\n", state)
+			if a.Review != nil && a.Problem == "" {
+				fmt.Fprintf(w, "    claims      %s\n", esc(a.Review.Summary))
+			}
 			fmt.Fprintf(w, "    artifact    %s (statement %s)\n", esc(a.Digest), esc(a.Statement))
 			if a.Problem != "" {
 				fmt.Fprintf(w, "    problem     %s\n", escMsg(a.Problem))

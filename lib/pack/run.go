@@ -136,6 +136,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		req.Options.Created = t.UTC()
 	}
+	if req.SBOM && req.Options.AllPlatforms {
+		// ct-sbom catalogues one image and refuses an index (docs/sbom.md):
+		// refuse before the whole index is downloaded and written.
+		return nil, exit.New(exit.Usage, "--sbom and --all-platforms exclude each other: ct-sbom catalogues one image, not a multi-platform index").
+			WithHint("pack one platform with --sbom (--platform OS/ARCH), or the index without --sbom")
+	}
 	if req.Platform != "" {
 		if req.Options.AllPlatforms {
 			return nil, exit.New(exit.Usage, "--platform and --all-platforms exclude each other").

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -67,5 +68,20 @@ func TestRunOutputIsAtomic(t *testing.T) {
 	m, _, err := bundle.Check(f, "x.ctp")
 	if err != nil || m.Image.Digest != res.Manifest.Image.Digest {
 		t.Fatalf("packed bundle: %v", err)
+	}
+}
+
+// TestRunSBOMAllPlatforms: ct-sbom refuses a multi-platform index, so
+// --sbom --all-platforms is refused before anything is downloaded or
+// written (it used to pack the whole index, then fail in ct-sbom).
+func TestRunSBOMAllPlatforms(t *testing.T) {
+	out := t.TempDir()
+	_, err := Run(context.Background(), Request{Source: "oci:" + testLayout(t), Output: filepath.Join(out, "x.ctp"), Quiet: true, SBOM: true,
+		Options: Options{AllPlatforms: true, Tool: bundle.Tool{Name: "test", Version: "1"}}})
+	if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "--all-platforms") {
+		t.Fatalf("got %v (code %d), want a usage error", err, exit.CodeOf(err))
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Fatalf("left %v", ents)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -77,6 +79,14 @@ func writeWithSBOM(ctx context.Context, req Request, plan *Plan, sbomPath string
 	}
 	cmd := exec.CommandContext(ctx, sbomPath, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, os.Stderr
+	// The child's temporary files (ct-sbom unpacks the whole image) go into
+	// this private folder, which is removed whatever happens to the child:
+	// a child killed without a chance to clean up leaves nothing behind.
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	// Interrupted (Ctrl-C, SIGTERM): ask the child to stop as ct-sbom
+	// stops on SIGTERM, and kill it only if it does not.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return exit.Wrap(exit.IO, ctx.Err(), "interrupted")

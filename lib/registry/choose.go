@@ -316,6 +316,27 @@ func (x *examiner) judge(g *group) error {
 		return nil
 	}
 	g.mbytes = mb
+	if g.m.HasPending() {
+		// A signature over a manifest.toml that lists a pending attestation
+		// makes the bundle malformed for every reader (attestations.md
+		// §9.3), --no-verify or not: such an artifact is not used. An
+		// unsigned one (ct push --allow-unsigned) stays a candidate.
+		var keep []candidate
+		for _, c := range g.arts {
+			if len(c.a.Signatures) == 0 {
+				keep = append(keep, c)
+				continue
+			}
+			e := exit.New(exit.Malformed, "the bundle is signed but its manifest.toml still lists %d pending (unsigned) attestation(s); a signer replaces every pending attestation by a signed one before signing", g.m.PendingCount()).
+				At("registry " + x.repo.Name() + "@" + c.digest)
+			x.ignore(c.digest, "", e)
+			g.err = worse(g.err, e)
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		g.arts, g.err = keep, nil
+	}
 	var trustedKeys []verify.TrustedKey
 	if x.verify {
 		trustedKeys = x.vopts.Trusted

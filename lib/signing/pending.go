@@ -20,9 +20,27 @@ type Signed struct {
 	// (attestations.md §9.3); Signed names them.
 	Attested int
 	Signed   []attest.Ref
+	// Reviewed says what each signed pending attestation claims and what
+	// was checked of it, in manifest.toml order (attestations.md §9.5).
+	Reviewed []attest.PendingReview
 }
 
-// SignBundle signs the bundle read from in (named name) with k and writes
+// Options are the choices of SignBundleWith.
+type Options struct {
+	// SignPending signs pending attestations that ct cannot check
+	// (attest.ReviewPending: provenance of another builder, an SBOM not
+	// written by ct-sbom, any other predicate type); without it they are
+	// refused (ct sign --sign-pending, attestations.md §9.5).
+	SignPending bool
+}
+
+// SignBundle is SignBundleWith without options: a pending attestation ct
+// cannot check is refused.
+func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error), out io.Writer, k *keys.PrivateKey, outErr func(error) error) (*Signed, error) {
+	return SignBundleWith(in, name, reopen, out, k, outErr, Options{})
+}
+
+// SignBundleWith signs the bundle read from in (named name) with k and writes
 // it to out. A bundle without pending attestations streams through
 // sig.SignBundle: nothing but the signature entries changes. A bundle with
 // pending attestations is first checked whole, so that their statements
@@ -31,7 +49,7 @@ type Signed struct {
 // is signed (attestations.md §9.3). reopen, when not nil, opens the input
 // again for that second pass (a named file); otherwise the input is copied
 // to a temporary file on the way.
-func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error), out io.Writer, k *keys.PrivateKey, outErr func(error) error) (*Signed, error) {
+func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, error), out io.Writer, k *keys.PrivateKey, outErr func(error) error, opt Options) (*Signed, error) {
 	var head bytes.Buffer
 	br, err := bundle.NewReader(io.TeeReader(in, &head), name)
 	if err != nil {
@@ -74,6 +92,15 @@ func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error),
 	}
 	if _, err := b1.Signatures(); err != nil {
 		return nil, err
+	}
+	reviewed, err := attest.ReviewPending(m, b1.Attestations())
+	if err != nil {
+		return nil, err
+	}
+	if !opt.SignPending {
+		if err := attest.UncheckedError(name, reviewed); err != nil {
+			return nil, err
+		}
 	}
 	m2, fresh, refs, err := attest.SignPending(m, b1.Attestations(), k)
 	if err != nil {
@@ -121,7 +148,7 @@ func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error),
 	if err := bw.Close(); err != nil {
 		return nil, wrapOut(err, outErr)
 	}
-	return &Signed{Manifest: m2, Entry: e, Attested: len(refs), Signed: refs}, nil
+	return &Signed{Manifest: m2, Entry: e, Attested: len(refs), Signed: refs, Reviewed: reviewed}, nil
 }
 
 func wrapOut(err error, outErr func(error) error) error {

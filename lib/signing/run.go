@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
@@ -142,6 +143,8 @@ type Request struct {
 	Stdout *os.File //
 	Key    *keys.PrivateKey
 	Quiet  bool
+	// SignPending signs pending attestations ct cannot check (--sign-pending).
+	SignPending bool
 }
 
 // Result describes a signed bundle.
@@ -152,6 +155,10 @@ type Result struct {
 	KeyID    string
 	// Attested is the number of pending attestations signed with the key.
 	Attested int
+	// Reviewed says what each of them claims (attestations.md §9.5), and
+	// Signed names the attestation that replaced it, in the same order.
+	Reviewed []attest.PendingReview
+	Signed   []attest.Ref
 }
 
 // Run signs the bundle of req. Writing to a file is atomic; signing a file
@@ -169,11 +176,11 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: ct sign -k KEY %s > FILE.ctp"},
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
 			var err error
-			done, err = SignBundle(in, inName, reopen, w, req.Key, werr)
+			done, err = SignBundleWith(in, inName, reopen, w, req.Key, werr, Options{SignPending: req.SignPending})
 			return err
 		})
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Output: out, Manifest: done.Manifest, Entry: done.Entry, KeyID: req.Key.ID(), Attested: done.Attested}, nil
+	return &Result{Output: out, Manifest: done.Manifest, Entry: done.Entry, KeyID: req.Key.ID(), Attested: done.Attested, Reviewed: done.Reviewed, Signed: done.Signed}, nil
 }

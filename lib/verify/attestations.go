@@ -35,6 +35,10 @@ type Attestation struct {
 	// signer may still be untrusted) or pending and well-formed: ct explain
 	// --sbom.
 	Predicate json.RawMessage `json:"-"`
+	// Review is what ct sign would say of a well-formed pending
+	// attestation, and whether it signs it only with --sign-pending
+	// (attestations.md §9.5): for ct explain.
+	Review *attest.PendingReview `json:"-"`
 }
 
 // Display names the attestation for people: its digest and type.
@@ -160,8 +164,12 @@ func checkPending(rep *Report, a bundle.Attestation, imageDigest string, keep bo
 		err = exit.New(exit.Internal, "pending attestation checked without the manifest")
 	} else {
 		var st *attest.Statement
-		if st, err = attest.CheckPending(a, rep.Manifest); err == nil && keep {
-			res.Predicate = st.Predicate
+		if st, err = attest.CheckPending(a, rep.Manifest); err == nil {
+			r := attest.ReviewStatement(a, st, rep.Manifest)
+			res.Review = &r
+			if keep {
+				res.Predicate = st.Predicate
+			}
 		}
 	}
 	if err != nil {

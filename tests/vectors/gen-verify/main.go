@@ -134,6 +134,7 @@ func main() {
 	n += referrerVectors(dir, alice)                             // referrers.go
 	n += pendingVectors(dir, alice)                              // pending.go
 	n += referrerReviewVectors(dir, alice)                       // referrers_review.go
+	n += pendingSignVectors(dir)                                 // pendingsign.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 

@@ -45,7 +45,7 @@ func pendingVectors(dir string, alice *keys.PrivateKey) int {
 	slsa := statementFor(d, attest.TypeSLSAProvenanceV1, vecSLSA)
 	unsigned := pendBundle(m, blobs, slsa, attest.TypeSLSAProvenanceV1, nil, nil)
 	var signed bytes.Buffer
-	res, err := signing.SignBundle(bytes.NewReader(unsigned), "pending-unsigned.ctp", nil, &signed, alice, nil)
+	res, err := signing.SignBundleWith(bytes.NewReader(unsigned), "pending-unsigned.ctp", nil, &signed, alice, nil, signing.Options{SignPending: true})
 	must(err)
 	if res.Attested != 1 {
 		panic("ct sign signed no pending attestation")
