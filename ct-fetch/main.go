@@ -43,6 +43,9 @@ With --create, an image without an attached bundle is packed instead, as ct pack
 after the repository and tag, signed with -k KEY or else the key store's default key; without
 either ct fetch --create refuses (exit 64) unless --no-sign asks for an unsigned bundle. The
 packed bundle is not verified (it comes from the registry, not from a signer), and stderr says so.
+Like every bundle ct pack makes, it carries its SLSA v1 provenance as an attestation
+(docs/spec/provenance.md), signed with the same key, or pending for ct sign with --no-sign;
+--no-provenance leaves it out.
 Docker schema 2 images are converted to OCI media types as ct pack does (ct pack --help).
 
 Without -o the bundle goes to standard output; the status line and --json report then go to
@@ -84,6 +87,7 @@ type flags struct {
 	Platform         string   `placeholder:"OS/ARCH[/VARIANT]" help:"With --create: the platform to pick from an index."`
 	SignKey          string   `short:"k" name:"sign-key" placeholder:"KEY" help:"With --create: sign with this key: a key id or fingerprint in the key store, or a private key file (default: the store's default key)."`
 	NoSign           bool     `help:"With --create: write an unsigned bundle on purpose."`
+	NoProvenance     bool     `name:"no-provenance" help:"With --create: do not put the SLSA v1 provenance attestation into the bundle."`
 	PassphraseFile   string   `placeholder:"FILE" help:"With --create: read the signing key's passphrase from FILE."`
 	InsecureRegistry bool     `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	Quiet            bool     `short:"q" help:"No progress bar and no summary line."`
@@ -96,8 +100,8 @@ func main() {
 		f.JSON = cli.JSON(f.JSON)
 		ctx, stop := cli.Context()
 		defer stop()
-		if !f.Create && (f.AllPlatforms || f.Platform != "" || f.SignKey != "" || f.NoSign || f.PassphraseFile != "") {
-			return exit.New(exit.Usage, "--all-platforms, --platform, -k, --no-sign and --passphrase-file apply only with --create").
+		if !f.Create && (f.AllPlatforms || f.Platform != "" || f.SignKey != "" || f.NoSign || f.PassphraseFile != "" || f.NoProvenance) {
+			return exit.New(exit.Usage, "--all-platforms, --platform, -k, --no-sign, --passphrase-file and --no-provenance apply only with --create").
 				WithHint("ct fetch gets the bundle attached to the image as it was pushed; add --create to pack one when none is attached")
 		}
 		if f.VerifyOnly && (f.Output != "" || f.NoVerify || f.Create) {
@@ -196,7 +200,7 @@ func create(ctx context.Context, f flags, srcOpts source.Options) error {
 	}
 	srcOpts.UserAgent = "ct-fetch/" + cli.Version
 	res, err := pack.Run(ctx, pack.Request{
-		Sign: pack.SignFunc(key), Source: f.Ref, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet, Platform: f.Platform,
+		Sign: pack.SignFunc(key), Key: key, Provenance: !f.NoProvenance, Source: f.Ref, Output: f.Output, Stdout: os.Stdout, Quiet: f.Quiet, Platform: f.Platform,
 		Options: pack.Options{AllPlatforms: f.AllPlatforms, Tool: bundle.Tool{Name: "ct-fetch", Version: cli.Version}},
 		Sources: srcOpts,
 	})
@@ -224,6 +228,13 @@ func create(ctx context.Context, f flags, srcOpts source.Options) error {
 		}
 		fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (packed, %s, not verified)\n",
 			wrote(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), termsafe.Escape(m.Image.Digest), signed)
+		for _, a := range res.Attestations {
+			how := "pending: the next ct sign signs it"
+			if !a.Pending && key != nil {
+				how = "signed by " + key.ID()
+			}
+			fmt.Fprintf(os.Stderr, "ct-fetch: attested %s (%s)\n", a.PredicateType, termsafe.Escape(how))
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -57,6 +58,11 @@ relationships are sorted by SPDX id. See docs/sbom.md.
 
 A multi-platform bundle (ct pack --all-platforms) is refused: pack one platform.
 
+--json prints a ct.sbom/1 report instead of the summary line (docs/json/README.md): what was
+written and where, the package count, the documentNamespace, and for a bundle the attestation's
+digest and whether it is pending or signed by which key. It goes to standard output with -o FILE,
+else to standard error (standard output then carries the bundle or the document).
+
 Examples:
   ct-pack docker.io/library/nginx:1.26 | ct-sbom | ct-sign -k release > nginx.ctp
   ct sbom app.ctp -o app.ctp                       (pending until ct sign)
@@ -77,11 +83,15 @@ type flags struct {
 	DropSignatures bool   `name:"drop-signatures" help:"Attest a signed bundle by dropping its signatures (they would no longer verify); sign it again afterwards."`
 	MaxUnpacked    int64  `name:"max-unpacked" placeholder:"BYTES" default:"34359738368" help:"Refuse an image whose layers unpack to more than BYTES (default 32 GiB)."`
 	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
+	JSON           bool   `name:"json" help:"Print a ct.sbom/1 JSON report (to stdout with -o, else to stderr)."`
 }
 
 func main() {
 	var f flags
-	cli.Main(command, &f, func() error { return cli.Escaped(run(&f)) })
+	cli.Main(command, &f, func() error {
+		f.JSON = cli.JSON(f.JSON)
+		return cli.Escaped(run(&f))
+	})
 }
 
 func run(f *flags) error {
@@ -137,6 +147,19 @@ func run(f *flags) error {
 		fmt.Fprintf(os.Stderr, "ct-sbom: warning: dropped %s that no longer verify (by %s); sign the bundle again\n",
 			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")))
 	}
+	if f.JSON {
+		r := newReport(f, "bundle", made)
+		r.Attestation = res.AttestationDigest
+		r.Pending = res.Pending
+		if key != nil {
+			k := keys.RefOf(key.Public())
+			r.Key = &k
+		}
+		if res.Dropped != nil {
+			r.DroppedSignatures = res.Dropped
+		}
+		return printReport(f, r)
+	}
 	if !f.Quiet {
 		m := res.Manifest
 		how := "pending: the next ct sign signs it with its key"
@@ -185,6 +208,9 @@ func document(ctx context.Context, f *flags, epoch time.Time) error {
 	} else if _, err := os.Stdout.Write(res.Document); err != nil {
 		return exit.Wrap(exit.IO, err, "writing the SBOM to standard output")
 	}
+	if f.JSON {
+		return printReport(f, newReport(f, "spdx", res))
+	}
 	if !f.Quiet {
 		m := res.Manifest
 		fmt.Fprintf(os.Stderr, "ct-sbom: wrote the SPDX SBOM of %s %s (%s) to %s: %s\n",
@@ -192,4 +218,53 @@ func document(ctx context.Context, f *flags, epoch time.Time) error {
 			termsafe.Escape(where), human.Count(res.Packages, "package"))
 	}
 	return nil
+}
+
+// report is the ct.sbom/1 document (docs/json/sbom.schema.json).
+type report struct {
+	Schema            string `json:"schema"`
+	Wrote             string `json:"wrote"`  // "bundle" or "spdx" (--spdx)
+	Output            string `json:"output"` // the path written, or "-"
+	Name              string `json:"name"`
+	Version           string `json:"version"`
+	ImageDigest       string `json:"imageDigest"`
+	PredicateType     string `json:"predicateType"`
+	DocumentNamespace string `json:"documentNamespace"`
+	Packages          int    `json:"packages"`
+	// Attestation, Pending and Key: only for a bundle.
+	Attestation       string       `json:"attestation,omitempty"`
+	Pending           bool         `json:"pending,omitempty"`
+	Key               *keys.KeyRef `json:"key,omitempty"`
+	DroppedSignatures []string     `json:"droppedSignatures"`
+}
+
+func newReport(f *flags, wrote string, made *sbom.Result) report {
+	out := f.Output
+	if out == "" {
+		out = "-"
+	}
+	m := made.Manifest
+	return report{Schema: "ct.sbom/1", Wrote: wrote, Output: out, Name: m.Package.Name, Version: m.Package.Version,
+		ImageDigest: m.Image.Digest, PredicateType: sbom.PredicateType,
+		DocumentNamespace: namespace(made.Document),
+		Packages:          made.Packages, DroppedSignatures: []string{}}
+}
+
+// printReport writes r to stdout when the data went to a file, else to
+// stderr (docs/cli.md "Streams").
+func printReport(f *flags, r report) error {
+	w := os.Stderr
+	if f.Output != "" && f.Output != "-" {
+		w = os.Stdout
+	}
+	return json.NewEncoder(w).Encode(r)
+}
+
+// namespace is the documentNamespace of the document as written.
+func namespace(doc []byte) string {
+	var d struct {
+		DocumentNamespace string `json:"documentNamespace"`
+	}
+	_ = json.Unmarshal(doc, &d)
+	return d.DocumentNamespace
 }

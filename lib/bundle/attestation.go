@@ -204,7 +204,19 @@ func addArtifact(m *Manifest, add []Blob) (*Manifest, error) {
 	}
 	for _, b := range add {
 		if old, ok := m.Blob(b.Digest); ok {
-			return nil, exit.New(exit.Usage, "the bundle already lists blob %s (%s): this attestation is there already", b.Digest, old.Role)
+			if !carriedCopyOf(old.Role, b.Role) {
+				return nil, exit.New(exit.Usage, "the bundle already lists blob %s (%s): this attestation is there already", b.Digest, old.Role)
+			}
+			// The same bytes, carried as a copied artifact of the source
+			// (ct pack --with-referrers of an image whose attestations
+			// ct pushed): a blob is listed once, in its other role
+			// (referrers.md §1), so it becomes the attestation's.
+			for i := range out.Blobs {
+				if out.Blobs[i].Digest == b.Digest {
+					out.Blobs[i] = b
+				}
+			}
+			continue
 		}
 		out.Blobs = append(out.Blobs, b)
 	}
@@ -213,6 +225,22 @@ func addArtifact(m *Manifest, add []Blob) (*Manifest, error) {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// carriedCopyOf reports whether a blob listed in role old, the same bytes
+// as a new attestation's blob of role new, is a copy the bundle carries of
+// the source's (referrers.md §1): a referrer-blob (its envelope, or
+// statement), or a copied referrer manifest that is the attestation manifest
+// itself. Such a blob takes the attestation's role; the copy was a claim
+// nobody checked, the attestation is checked as every other.
+func carriedCopyOf(old, new string) bool {
+	switch old {
+	case RoleReferrerBlob:
+		return true
+	case RoleReferrer:
+		return new == RoleAttestation || new == RolePending
+	}
+	return false
 }
 
 // attestationRoots returns the listed attestation manifests, signed and

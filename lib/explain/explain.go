@@ -213,10 +213,13 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		// checks their form and that the signatures cover them, never
 		// what they claim or who signed them.
 		fmt.Fprintln(w, "carried claims (copied from the source by ct pack --with-referrers; not verified by ct)")
-		for _, b := range carried {
-			what := b.Role + " " + b.Digest
-			if t := bundle.CosignTag(m.Image.Digest, b.Role); t != "" {
-				what += " (tag " + t + ")"
+		for _, c := range rep.Carried {
+			what := c.Role + " " + c.Digest
+			if c.CosignTag != "" {
+				what += " (tag " + c.CosignTag + ")"
+			}
+			if c.ArtifactType != "" { // the source's word, from the bundle
+				what += " " + c.ArtifactType
 			}
 			fmt.Fprintf(w, "  %s\n", esc(what))
 		}

@@ -1,7 +1,6 @@
 package pack
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -205,7 +204,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		}
 		p.add(desc, role, rawOpener(func() ([]byte, error) { return raw, nil }))
 		taken[d] = true
-		out.Copied = append(out.Copied, CopiedReferrer{Role: role, Digest: d, MediaType: mt, ArtifactType: artifactType(raw, role),
+		out.Copied = append(out.Copied, CopiedReferrer{Role: role, Digest: d, MediaType: mt, ArtifactType: bundle.CopiedArtifactType(raw, role),
 			Tag: tag, Blobs: len(blobs), Bytes: desc.Size + size})
 		return "", nil
 	}
@@ -273,26 +272,6 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		return nil, exit.Wrap(exit.Malformed, err, "the copied referrers cannot be described in the bundle").At(ref.Given)
 	}
 	return out, nil
-}
-
-// artifactType is what a copied manifest says it is: its artifactType,
-// else for a referrer its config's media type, as a registry lists it
-// (image-spec); not the listing's word, which the referrers tag schema
-// lets anyone write.
-func artifactType(raw []byte, role string) string {
-	var m struct {
-		ArtifactType string `json:"artifactType"`
-		Config       struct {
-			MediaType string `json:"mediaType"`
-		} `json:"config"`
-	}
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	if m.ArtifactType != "" || role != bundle.RoleReferrer {
-		return m.ArtifactType
-	}
-	return m.Config.MediaType
 }
 
 // isBlobUnknown reports whether a registry said there is no such blob.

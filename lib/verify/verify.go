@@ -213,6 +213,9 @@ type Report struct {
 	// entries (a truncated or malformed bundle): no signature was read, so
 	// an empty Signatures says nothing about whether the bundle is signed.
 	SignaturesChecked bool `json:"signaturesChecked"`
+	// Carried lists the source's supply-chain artifacts the bundle carries
+	// (referrers.md §4): claims, never counted or trusted (carried.go).
+	Carried []Carried `json:"carried"`
 	// Images lists the images of the bundle's graph, when it was read
 	// intact: for ct explain --layers.
 	Images   []Image          `json:"-"`
@@ -305,6 +308,9 @@ func (r *Report) finish() *Report {
 	if r.Attestations == nil {
 		r.Attestations = []Attestation{}
 	}
+	if r.Carried == nil {
+		r.Carried = carried(r.Manifest, nil)
+	}
 	return r
 }
 
@@ -388,6 +394,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		rep.Images = images(m.Image.Digest, mb)
 	}
 	rep.Layers = br.LayerOrder()
+	rep.Carried = carried(m, br.CopiedArtifactTypes())
 	entries, err := br.Signatures()
 	if err != nil {
 		rep.fail("bundle", err)
