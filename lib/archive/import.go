@@ -324,6 +324,16 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 			}
 		}
 	}
+	// A destination that keeps no files (a registry; a dry run without
+	// one) gets the blobs of plain archives read in place: nothing is
+	// staged (archive.md §5, "In place").
+	inPlace := opts.Dest == nil
+	if _, ok := opts.Dest.(*RegistryDest); ok {
+		inPlace = true
+	}
+	for _, a := range archives {
+		inPlace = inPlace && !a.heads.Zstd // one zstd stream: no random access
+	}
 	staged := map[*Item]BlobSource{}
 	var stagedAll Sources
 	for i, a := range archives {
@@ -338,6 +348,17 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		}
 		if _, err := a.f.Seek(0, io.SeekStart); err != nil {
 			return rep, exit.Wrap(exit.IO, pathless(err), "cannot read input").At(a.name)
+		}
+		if inPlace {
+			st, err := StageWith(a.f, a.name, "", StageOptions{Ctx: ctx, Heads: a.heads, Want: func(d string) bool { return want[d] }, Locate: true})
+			if err != nil {
+				return rep, err
+			}
+			for _, it := range a.heads.Items {
+				staged[it] = st.located
+			}
+			stagedAll = append(stagedAll, st.located)
+			continue
 		}
 		dir := filepath.Join(tmp, fmt.Sprint(i))
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -365,8 +386,14 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 	}
 	// Verify everything in full before installing anything.
 	var good []*Item
+	if inPlace {
+		var err error
+		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, fail); err != nil {
+			return rep, err
+		}
+	}
 	for i, it := range items {
-		if !results[i].Valid {
+		if !results[i].Valid || inPlace {
 			continue
 		}
 		if opts.Verify {

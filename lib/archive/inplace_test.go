@@ -1,0 +1,194 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// pushLog is a RegistryDest whose Push records what it was asked to push
+// (lib/archive links no network code; the e2e scripts push to a real
+// registry): enough to see that a refused import pushes nothing.
+func pushLog(pushed *[]string) *RegistryDest {
+	return &RegistryDest{Repo: "registry.invalid/mirror", Push: func(ref string, it *Item) error {
+		*pushed = append(*pushed, ref)
+		// Read every blob as a pusher does.
+		for _, b := range it.Manifest.Blobs {
+			rc, err := it.Open(b.Digest)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return err
+			}
+			rc.Close()
+		}
+		return nil
+	}}
+}
+
+// flipIn changes one byte of the first occurrence of what in the file p.
+func flipIn(t *testing.T, p, what string) {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte(what))
+	if i < 0 {
+		t.Fatalf("%q not in %s", what, p)
+	}
+	b[i] ^= 1
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A registry destination reads a plain archive in place: nothing staged,
+// every bundle pushed, and the reports those of a staged import.
+func TestImportInPlaceRegistry(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	b := signFile(t, makeBundle(t, dir, "b", "layer b"), k)
+	arch := exportTo(t, filepath.Join(dir, "ab.tar"), a, b)
+	staged := watchStaging(t)
+	var pushed []string
+	rep, err := Import(ImportOptions{Inputs: []string{arch}, Dest: pushLog(&pushed), Verify: true, Trust: trusting(k), Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *staged != 0 {
+		t.Fatalf("%d bytes staged for a registry destination", *staged)
+	}
+	if strings.Join(pushed, " ") != "registry.invalid/mirror/a:1 registry.invalid/mirror/b:1" {
+		t.Fatalf("pushed %v", pushed)
+	}
+	// The same checks as a staged import into dir:.
+	ref, err := Import(ImportOptions{Inputs: []string{arch}, Dest: &DirDest{Path: filepath.Join(dir, "d")}, Verify: true, Trust: trusting(k), Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rep.Bundles {
+		got, want := rep.Bundles[i].Report, ref.Bundles[i].Report
+		if len(got.Checks) != len(want.Checks) || !got.ContentChecked {
+			t.Fatalf("in place %+v\nstaged %+v", got.Checks, want.Checks)
+		}
+		// The same checks with the same outcomes; "blobs" comes last, as
+		// from ct verify FILE.
+		seen := map[string]bool{}
+		for _, c := range want.Checks {
+			seen[c.Name+" "+strconv.FormatBool(c.OK)] = true
+		}
+		for _, c := range got.Checks {
+			if !seen[c.Name+" "+strconv.FormatBool(c.OK)] {
+				t.Fatalf("in place %+v, staged %+v", got.Checks, want.Checks)
+			}
+		}
+	}
+}
+
+// A tampered blob fails the import with code 1 and pushes nothing, with or
+// without --no-verify, into a registry or in a dry run; --keep-going pushes
+// only the intact bundle.
+func TestImportInPlaceTamperedPushesNothing(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	b := signFile(t, makeBundle(t, dir, "b", "layer b"), k)
+	arch := exportTo(t, filepath.Join(dir, "ab.tar"), a, b)
+	flipIn(t, arch, "layer b")
+	for _, verifyOn := range []bool{true, false} {
+		var pushed []string
+		_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: pushLog(&pushed), Verify: verifyOn, Trust: trusting(k), Log: io.Discard})
+		if exit.CodeOf(err) != exit.HashMismatch || !strings.Contains(err.Error(), "content has digest") {
+			t.Fatalf("verify %v: %v", verifyOn, err)
+		}
+		if len(pushed) > 0 {
+			t.Fatalf("verify %v: pushed %v", verifyOn, pushed)
+		}
+		rep, err := Import(ImportOptions{Inputs: []string{arch}, DryRun: true, Verify: verifyOn, Trust: trusting(k), Log: io.Discard})
+		if exit.CodeOf(err) != exit.HashMismatch || rep.Code != 1 {
+			t.Fatalf("dry run, verify %v: %v", verifyOn, err)
+		}
+	}
+	var pushed []string
+	rep, err := Import(ImportOptions{Inputs: []string{arch}, Dest: pushLog(&pushed), Verify: true, KeepGoing: true, Trust: trusting(k), Log: io.Discard})
+	if exit.CodeOf(err) != exit.HashMismatch || strings.Join(pushed, " ") != "registry.invalid/mirror/a:1" || rep.Installed != 1 {
+		t.Fatalf("keep going: %v, pushed %v", err, pushed)
+	}
+	if rb := rep.Bundles[1].Report; rb == nil || rb.Valid || rep.Bundles[1].Code != 1 {
+		t.Fatalf("bundle b: %+v", rep.Bundles[1])
+	}
+}
+
+// An untrusted archive pushes nothing and reads no blob (the heads decide).
+func TestImportInPlaceUntrustedPushesNothing(t *testing.T) {
+	dir := t.TempDir()
+	k, other := newKey(t, "alice"), newKey(t, "mallory")
+	var pushed []string
+	_, err := Import(ImportOptions{Inputs: []string{bigArchive(t, dir, k)}, Dest: pushLog(&pushed), Verify: true, Trust: trusting(other), Log: io.Discard})
+	if exit.CodeOf(err) != exit.KeyNotTrusted || len(pushed) > 0 {
+		t.Fatalf("%v, pushed %v", err, pushed)
+	}
+	// Trusted, the same archive is refused as truncated (10) by the
+	// structural pass, before anything is pushed.
+	_, err = Import(ImportOptions{Inputs: []string{bigArchive(t, dir, k)}, Dest: pushLog(&pushed), Verify: true, Trust: trusting(k), Log: io.Discard})
+	if exit.CodeOf(err) != exit.Malformed || len(pushed) > 0 {
+		t.Fatalf("%v, pushed %v", err, pushed)
+	}
+}
+
+// A damaged tail, padding or an extra entry is refused in place as when
+// staging: the structural pass reads every header and the end.
+func TestImportInPlaceStrictTail(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), signFile(t, makeBundle(t, dir, "a", "layer a"), k))
+	raw, _ := os.ReadFile(arch)
+	for name, mutate := range map[string]func([]byte) []byte{
+		"byte after the end": func(b []byte) []byte { return append(b, 0) },
+		"cut end marker":     func(b []byte) []byte { return b[:len(b)-512] },
+		"padding": func(b []byte) []byte {
+			i := bytes.Index(b, []byte("layer a"))
+			b[i+len("layer a")+1] = 1
+			return b
+		},
+	} {
+		p := filepath.Join(dir, "bad.tar")
+		os.WriteFile(p, mutate(append([]byte(nil), raw...)), 0o644)
+		var pushed []string
+		_, err := Import(ImportOptions{Inputs: []string{p}, Dest: pushLog(&pushed), Verify: true, Trust: trusting(k), Log: io.Discard})
+		if exit.CodeOf(err) != exit.Malformed || len(pushed) > 0 {
+			t.Fatalf("%s: %v, pushed %v", name, err, pushed)
+		}
+	}
+}
+
+// A cancelled import into a registry stops with "interrupted", pushes
+// nothing and leaves no staging folder.
+func TestImportInPlaceCancelled(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), signFile(t, makeBundle(t, dir, "a", "layer a"), k))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var pushed []string
+	_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: pushLog(&pushed), Verify: true, Trust: trusting(k), Log: io.Discard, Ctx: ctx})
+	if exit.CodeOf(err) != exit.IO || !strings.Contains(err.Error(), "interrupted") || len(pushed) > 0 {
+		t.Fatalf("%v, pushed %v", err, pushed)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "*"))
+	if len(left) > 0 {
+		t.Fatalf("left %v", left)
+	}
+}
