@@ -388,7 +388,11 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 	var good []*Item
 	if inPlace {
 		var err error
-		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, fail); err != nil {
+		var up *RegistryDest
+		if r, ok := opts.Dest.(*RegistryDest); ok && !opts.DryRun {
+			up = r
+		}
+		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, up, fail); err != nil {
 			return rep, err
 		}
 	}

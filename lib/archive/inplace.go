@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"runtime"
 	"sort"
@@ -342,10 +343,18 @@ func contentErr(d verify.Deferred, h hashed) error {
 // such blob of every item hashed once, in parallel, and each report
 // completed. Without verify (--no-verify) only the digests are checked.
 // It returns the items that passed; fail records the others.
+//
+// With up set (a registry destination with an Upload, not a dry run), the
+// layers and configs of each bundle whose other checks passed are hashed
+// while they are uploaded to its repository (only a blob whose every byte
+// matched is committed there); nothing references them until Install
+// pushes the manifests, after every bundle passed. A blob the registry
+// already has is not uploaded and is hashed here instead.
 func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult, trust verify.Options, verifyOn bool,
-	fail func(i int, vr *verify.Report, err error)) ([]*Item, error) {
+	up *RegistryDest, fail func(i int, vr *verify.Report, err error)) ([]*Item, error) {
 	ips := make([]inPlace, len(items))
 	blobs := map[string]BlobSource{}
+	var uploads []uploadJob
 	for i, it := range items {
 		if !results[i].Valid {
 			continue
@@ -361,8 +370,28 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		if ips[i] = verifyLaidOut(it, trust); ips[i].done {
 			continue
 		}
+		if up != nil && up.Upload != nil && ips[i].rep.Err() == nil && ips[i].sizeErr == nil {
+			for _, d := range ips[i].skipped {
+				uploads = append(uploads, uploadJob{ref: up.Ref(it), src: it.src, b: d.Blob})
+			}
+			continue
+		}
 		for _, d := range ips[i].skipped {
 			blobs[d.Blob.Digest] = it.src
+		}
+	}
+	upSums := map[string]hashed{} // by ref and digest
+	if len(uploads) > 0 {
+		done, err := uploadAll(ctx, up, uploads)
+		if err != nil {
+			return nil, err
+		}
+		for k, j := range uploads {
+			if done[k].n < 0 { // not read: the registry had it
+				blobs[j.b.Digest] = j.src
+				continue
+			}
+			upSums[j.ref+"@"+j.b.Digest] = done[k]
 		}
 	}
 	sums, err := hashAll(ctx, blobs)
@@ -378,7 +407,11 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		if !ip.done {
 			errs := make([]error, len(ip.skipped))
 			for k, d := range ip.skipped {
-				errs[k] = contentErr(d, sums[d.Blob.Digest])
+				h, ok := upSums[up.refOr(it)+"@"+d.Blob.Digest]
+				if !ok {
+					h = sums[d.Blob.Digest]
+				}
+				errs[k] = contentErr(d, h)
 			}
 			if verifyOn {
 				if ip.err = ip.rep.Content(ip.skipped, errs).Err(); ip.err == nil {
@@ -402,4 +435,134 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		good = append(good, it)
 	}
 	return good, nil
+}
+
+// refOr is d.Ref(it), "" without a destination.
+func (d *RegistryDest) refOr(it *Item) string {
+	if d == nil {
+		return ""
+	}
+	return d.Ref(it)
+}
+
+// uploadJob is one blob to upload to the repository of ref.
+type uploadJob struct {
+	ref string
+	src BlobSource
+	b   bundle.Blob
+}
+
+// uploadJobs is how many blobs are uploaded at once (as ct push does).
+const uploadJobs = 4
+
+// uploadAll uploads the jobs, uploadJobs at a time, each hashed while it
+// streams; done[k] is the outcome of the last attempt of job k (n -1 when
+// the registry already had the blob and nothing was read). A registry
+// error ends it (the jobs not yet started are not); a content mismatch or
+// a read error is an outcome, not an error: contentErr words it.
+func uploadAll(ctx context.Context, dest *RegistryDest, jobs []uploadJob) ([]hashed, error) {
+	done := make([]hashed, len(jobs))
+	var mu sync.Mutex
+	var first error
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < uploadJobs && w < len(jobs); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				r, err := uploadOne(ctx, dest, jobs[k])
+				mu.Lock()
+				done[k] = r
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := range jobs {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return done, nil
+}
+
+// uploadOne uploads one blob, hashing it as it streams. The error is the
+// registry's (or the interruption); what the content was is the outcome.
+func uploadOne(ctx context.Context, dest *RegistryDest, j uploadJob) (hashed, error) {
+	ra, off, size, ok := where(j.src, j.b.Digest)
+	if !ok {
+		return hashed{}, exit.New(exit.Internal, "blob %s is not located", j.b.Digest)
+	}
+	var mu sync.Mutex
+	res := hashed{n: -1}
+	open := func() (io.ReadCloser, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
+		}
+		return io.NopCloser(&hashingReader{r: io.NewSectionReader(ra, off, size), ctx: ctx, h: sha256.New(), want: j.b.Digest, size: size,
+			out: func(h hashed) { mu.Lock(); res = h; mu.Unlock() }}), nil
+	}
+	err := dest.Upload(j.ref, j.b, open)
+	mu.Lock()
+	r := res
+	mu.Unlock()
+	switch {
+	case err == nil:
+		return r, nil
+	case ctx.Err() != nil:
+		return r, interrupted(ctx.Err())
+	case r.n >= 0 && (r.err != nil || r.got != j.b.Digest || r.n != j.b.Size):
+		return r, nil // the content ended the upload: an outcome for contentErr
+	}
+	return r, err
+}
+
+// errContent ends an upload whose content does not match its digest.
+var errContent = errors.New("content does not match its digest")
+
+// hashingReader hashes r as it is read; at its end it reports the outcome
+// to out and fails (so that the upload reading it is never committed)
+// when the size or digest differs.
+type hashingReader struct {
+	r    io.Reader
+	ctx  context.Context
+	h    hash.Hash
+	n    int64
+	want string
+	size int64
+	out  func(hashed)
+}
+
+func (c *hashingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		c.out(hashed{n: c.n, err: interrupted(err)})
+		return 0, interrupted(err)
+	}
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if err == io.EOF {
+		got := "sha256:" + hex.EncodeToString(c.h.Sum(nil))
+		c.out(hashed{got: got, n: c.n})
+		if got != c.want || c.n != c.size {
+			return n, errContent
+		}
+		return n, io.EOF
+	}
+	if err != nil {
+		c.out(hashed{n: c.n, err: err})
+	}
+	return n, err
 }

@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/cerro-torre/ct/lib/bundle"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -190,5 +193,91 @@ func TestImportInPlaceCancelled(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(tmp, "*"))
 	if len(left) > 0 {
 		t.Fatalf("left %v", left)
+	}
+}
+
+// uploadLog is pushLog with an Upload that reads each blob as a registry
+// client does (to its end; the reader's error fails the upload) and
+// records the blobs whose upload completed.
+func uploadLog(pushed, uploaded *[]string, mu *sync.Mutex) *RegistryDest {
+	d := pushLog(pushed)
+	d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+		rc, err := open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			return err
+		}
+		mu.Lock()
+		*uploaded = append(*uploaded, ref+"@"+b.Digest)
+		mu.Unlock()
+		return nil
+	}
+	return d
+}
+
+// With an Upload, the layers and configs are hashed while they upload; a
+// tampered one is never uploaded whole, the import fails with 1 and no
+// manifest is pushed; an intact archive uploads each blob once and then
+// pushes.
+func TestImportInPlaceUploadTampered(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), a)
+	var mu sync.Mutex
+	var pushed, uploaded []string
+	if _, err := Import(ImportOptions{Inputs: []string{arch}, Dest: uploadLog(&pushed, &uploaded, &mu), Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	if len(pushed) != 1 || len(uploaded) != 1 { // the layer; the root config is read with the manifests
+		t.Fatalf("pushed %v, uploaded %v", pushed, uploaded)
+	}
+	flipIn(t, arch, "layer a")
+	pushed, uploaded = nil, nil
+	_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: uploadLog(&pushed, &uploaded, &mu), Verify: true, Trust: trusting(k), Log: io.Discard})
+	if exit.CodeOf(err) != exit.HashMismatch || !strings.Contains(err.Error(), "content has digest") || len(pushed) > 0 || len(uploaded) > 0 {
+		t.Fatalf("%v, pushed %v, uploaded %v", err, pushed, uploaded)
+	}
+}
+
+// An import interrupted during the uploads stops with "interrupted" and
+// pushes no manifest.
+func TestImportInPlaceUploadCancelled(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), signFile(t, makeBundle(t, dir, "a", "layer a"), k))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var pushed, uploaded []string
+	d := uploadLog(&pushed, &uploaded, &mu)
+	inner := d.Upload
+	d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+		cancel() // Ctrl-C while the first blob uploads
+		return inner(ref, b, open)
+	}
+	_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, Trust: trusting(k), Log: io.Discard, Ctx: ctx})
+	if exit.CodeOf(err) != exit.IO || !strings.Contains(err.Error(), "interrupted") || len(pushed) > 0 || len(uploaded) > 0 {
+		t.Fatalf("%v, pushed %v, uploaded %v", err, pushed, uploaded)
+	}
+}
+
+// A registry error during the uploads ends the import with it, and no
+// manifest is pushed.
+func TestImportInPlaceUploadRegistryError(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), signFile(t, makeBundle(t, dir, "a", "layer a"), k))
+	var pushed []string
+	d := pushLog(&pushed)
+	d.Upload = func(string, bundle.Blob, func() (io.ReadCloser, error)) error {
+		return exit.New(exit.Network, "the registry refused the upload")
+	}
+	_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, Trust: trusting(k), Log: io.Discard})
+	if exit.CodeOf(err) != exit.Network || len(pushed) > 0 {
+		t.Fatalf("%v, pushed %v", err, pushed)
 	}
 }
