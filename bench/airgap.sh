@@ -114,12 +114,14 @@ row "transfer: ct vs skopeo copy x2 (info)" "$(fmt "$CT_TOTAL" %.3f)" s "skopeo 
 row "registry -> file: ct pack vs crane pull (info)" "$(fmt "$CT_PACK" %.3f)" s "crane pull $(fmt "$CR_PULL" %.3f) s" "$(div "$CT_PACK" "$CR_PULL")" "-" "info"
 row "registry -> file: ct pack vs skopeo pull (info)" "$(fmt "$CT_PACK" %.3f)" s "skopeo pull $(fmt "$SK_PULL" %.3f) s" "$(div "$CT_PACK" "$SK_PULL")" "-" "info"
 row "bundle -> archive: ct export (info)" "$(fmt "$CT_EXPORT" %.3f)" s "-" "-" "-" "info"
-row "file -> registry: ct import vs crane push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$CR_PUSH")" "-" "info"
+r=$(div "$CT_IMPORT" "$CR_PUSH")
+row "file -> registry: ct import vs crane push" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
 row "file -> registry: ct import vs skopeo push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "skopeo push $(fmt "$SK_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$SK_PUSH")" "-" "info"
 row "transfer throughput ct (info)" "$(MBs "$CT_TOTAL")" MB/s "crane $(MBs "$CR_TOTAL") MB/s, skopeo $(MBs "$SK_TOTAL") MB/s" "-" "-" "info"
 row "peak RSS ct pack (info)" "$(awk -v k="$RSS_PACK" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
 row "peak RSS ct export (info)" "$(awk -v k="$RSS_EXPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
-row "peak RSS ct import (info)" "$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+r=$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')
+row "peak RSS ct import" "$r" MiB "-" "-" "< 64 MiB" "$(judge "$r" "<" 64)"
 
 # --- report ---------------------------------------------------------------
 BUSY_END=$(cpu_busy 2)
@@ -130,7 +132,7 @@ report_text() {
 	echo "image: $SIZE, $LAYERS layers ($BYTES bytes of blobs), source digest $WANT"
 	echo "baselines: skopeo $SKOPEO_V, crane $CRANE_V; registry: docker-registry $REG_V (a fresh one per push); $GOV"
 	echo "timer: $TIMER; best of $RUNS rounds (ct, skopeo, crane in turn); totals are the best round's sum"
-	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy)"
+	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	{
 		echo "metric|value|unit|baseline|ratio|target|result"
