@@ -384,34 +384,27 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		}
 		it.src = ctxSource{ctx, Sources{it.src, stagedAll, existing}}
 	}
-	// Verify everything in full before installing anything.
+	// Verify everything in full before installing anything: each bundle
+	// laid out over the files its blobs are in (the archive read in place,
+	// or the staging folder, whose blobs were hashed when staged) and
+	// checked as ct verify FILE checks it, or, when a blob is only a
+	// stream, rebuilt and verified as a stream.
 	var good []*Item
-	if inPlace {
+	if inPlace || opts.Verify {
 		var err error
 		var up *RegistryDest
-		if r, ok := opts.Dest.(*RegistryDest); ok && !opts.DryRun {
+		if r, ok := opts.Dest.(*RegistryDest); ok && inPlace && !opts.DryRun {
 			up = r
 		}
 		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, up, fail); err != nil {
 			return rep, err
 		}
-	}
-	for i, it := range items {
-		if !results[i].Valid || inPlace {
-			continue
-		}
-		if opts.Verify {
-			vr, err := verifyItem(it, trust)
-			results[i].Report = vr
-			if err != nil {
-				if ctx.Err() != nil {
-					return rep, interrupted(ctx.Err())
-				}
-				fail(i, vr, err)
-				continue
+	} else {
+		for i, it := range items {
+			if results[i].Valid {
+				good = append(good, it) // --no-verify: the staging hashed every blob
 			}
 		}
-		good = append(good, it)
 	}
 	report()
 	if decide != nil && !opts.KeepGoing {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -68,8 +69,53 @@ func where(src BlobSource, d string) (ra io.ReaderAt, off, size int64, ok bool) 
 		if s.Has(d) {
 			return s.f, s.off[d], s.size[d], true
 		}
+	case *dirBlobs:
+		if s.Has(d) {
+			return pathReaderAt(s.path(d)), 0, s.size[d], true
+		}
 	}
 	return nil, 0, 0, false
+}
+
+// prehashed reports whether blob d of src was hashed when it was written
+// (a staged blob: kept under a temporary name until its digest matched).
+func prehashed(src BlobSource, d string) bool {
+	switch s := src.(type) {
+	case ctxSource:
+		return prehashed(s.BlobSource, d)
+	case Sources:
+		for _, x := range s {
+			if x != nil && x.Has(d) {
+				return prehashed(x, d)
+			}
+		}
+	case *dirBlobs:
+		return s.Has(d)
+	}
+	return false
+}
+
+// locatable reports whether every blob of it lies in a file section.
+func locatable(it *Item) bool {
+	for _, b := range it.Manifest.Blobs {
+		if _, _, _, ok := where(it.src, b.Digest); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// pathReaderAt reads a file by its path, opening it for each read, so that
+// a layout of many staged blobs holds no file open.
+type pathReaderAt string
+
+func (p pathReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	f, err := os.Open(string(p))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return f.ReadAt(b, off)
 }
 
 // seg is a run of a laid-out bundle: bytes the writer made, or a section
@@ -338,10 +384,14 @@ func contentErr(d verify.Deferred, h hashed) error {
 	return nil
 }
 
-// verifyAllInPlace verifies the items still valid in results, in place:
-// each laid out and verified without its layers and configs, then every
-// such blob of every item hashed once, in parallel, and each report
-// completed. Without verify (--no-verify) only the digests are checked.
+// verifyAllInPlace verifies the items still valid in results over the
+// files their blobs lie in (the archive read in place, bundle files, the
+// staging folder): each laid out and verified without its layers and
+// configs, then every such blob of every item hashed once, in parallel
+// (a staged blob was hashed when it was staged: not again), and each
+// report completed. An item with a blob only a stream gives is rebuilt
+// and verified as a stream (verifyItem). Without verify (--no-verify)
+// only the digests are checked.
 // It returns the items that passed; fail records the others.
 //
 // With up set (a registry destination with an Upload, not a dry run), the
@@ -367,12 +417,19 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 			}
 			continue
 		}
+		if !locatable(it) {
+			// A blob only a stream gives (an existing oci: layout's, hashed
+			// on use): rebuilt and verified as a stream.
+			vr, err := verifyItem(it, trust)
+			ips[i] = inPlace{rep: vr, err: err, done: true}
+			continue
+		}
 		if ips[i] = verifyLaidOut(it, trust); ips[i].done {
 			continue
 		}
 		if up != nil && up.Upload != nil && ips[i].rep.Err() == nil && ips[i].sizeErr == nil {
 			for _, d := range ips[i].skipped {
-				uploads = append(uploads, uploadJob{ref: up.Ref(it), src: it.src, b: d.Blob})
+				uploads = append(uploads, uploadJob{it: it, ref: up.Ref(it), src: it.src, b: d.Blob})
 			}
 			continue
 		}
@@ -392,11 +449,31 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 				continue
 			}
 			upSums[j.ref+"@"+j.b.Digest] = done[k]
+			if h := done[k]; h.err == nil && h.got == j.b.Digest && h.n == j.b.Size {
+				if j.it.uploaded == nil {
+					j.it.uploaded = map[string]bool{}
+				}
+				j.it.uploaded[j.b.Digest] = true
+			}
+		}
+	}
+	known := map[string]hashed{}
+	for d, src := range blobs {
+		if prehashed(src, d) { // staged: hashed when written, not again
+			_, _, size, _ := where(src, d)
+			known[d] = hashed{got: d, n: size}
+			delete(blobs, d)
 		}
 	}
 	sums, err := hashAll(ctx, blobs)
 	if err != nil {
 		return nil, err
+	}
+	for d, h := range known {
+		sums[d] = h
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, interrupted(err)
 	}
 	var good []*Item
 	for i, it := range items {
@@ -447,6 +524,7 @@ func (d *RegistryDest) refOr(it *Item) string {
 
 // uploadJob is one blob to upload to the repository of ref.
 type uploadJob struct {
+	it  *Item
 	ref string
 	src BlobSource
 	b   bundle.Blob

@@ -229,11 +229,21 @@ func TestImportInPlaceUploadTampered(t *testing.T) {
 	arch := exportTo(t, filepath.Join(dir, "a.tar"), a)
 	var mu sync.Mutex
 	var pushed, uploaded []string
-	if _, err := Import(ImportOptions{Inputs: []string{arch}, Dest: uploadLog(&pushed, &uploaded, &mu), Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
+	d := uploadLog(&pushed, &uploaded, &mu)
+	push, marked := d.Push, 0
+	d.Push = func(ref string, it *Item) error {
+		for _, b := range it.Manifest.Blobs {
+			if it.Uploaded(b.Digest) { // the pusher skips it
+				marked++
+			}
+		}
+		return push(ref, it)
+	}
+	if _, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
-	if len(pushed) != 1 || len(uploaded) != 1 { // the layer; the root config is read with the manifests
-		t.Fatalf("pushed %v, uploaded %v", pushed, uploaded)
+	if len(pushed) != 1 || len(uploaded) != 1 || marked != 1 { // the layer; the root config is read with the manifests
+		t.Fatalf("pushed %v, uploaded %v, %d marked uploaded", pushed, uploaded, marked)
 	}
 	flipIn(t, arch, "layer a")
 	pushed, uploaded = nil, nil

@@ -32,7 +32,13 @@ type Item struct {
 	Signatures    []bundle.Entry
 	From          string // the archive or bundle file it came from, for messages
 	src           BlobSource
+	uploaded      map[string]bool // blobs uploaded to its registry ref while hashed, and matching
 }
+
+// Uploaded reports whether blob d was uploaded to the item's registry
+// destination during verification, every byte matching its digest
+// (archive.md §5 "In place"): the pusher need not upload it again.
+func (it *Item) Uploaded(d string) bool { return it.uploaded[d] }
 
 // ModTime is the entry mtime of the bundle.
 func (it *Item) ModTime() time.Time { return time.Unix(it.Entry.MTime, 0).UTC() }
@@ -137,6 +143,7 @@ func (s Sources) File(d string) string {
 type dirBlobs struct {
 	dir  string
 	have map[string]bool
+	size map[string]int64 // of each blob in have
 }
 
 func (d *dirBlobs) path(digest string) string {
@@ -257,7 +264,7 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	if err != nil {
 		return nil, err
 	}
-	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}}}
+	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}, size: map[string]int64{}}}
 	if so.Locate {
 		f, _ := r.(interface {
 			io.ReaderAt
@@ -538,6 +545,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 		return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 	}
 	d.have[b.Digest] = true
+	d.size[b.Digest] = b.Size
 	return nil
 }
 
