@@ -12,8 +12,10 @@ import (
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/verify"
 )
 
 // pushLog is a RegistryDest whose Push records what it was asked to push
@@ -290,4 +292,51 @@ func TestImportInPlaceUploadRegistryError(t *testing.T) {
 	if exit.CodeOf(err) != exit.Network || len(pushed) > 0 {
 		t.Fatalf("%v, pushed %v", err, pushed)
 	}
+}
+
+// FuzzLocate: reading an archive in place (the structural pass, then the
+// ct verify checks on each bundle laid out over it, with the content
+// hashed in place) never panics and classifies every rejection with a
+// reader code, as staging does; what it accepts, staging accepts.
+func FuzzLocate(f *testing.F) {
+	good := exportOne(f, false)
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(bundletest.EditPadding(good, IndexName, 'X'))
+	f.Add(good[:len(good)-512])
+	f.Add(append(bytes.Clone(good), make([]byte, 512)...))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bytes.NewReader(data)
+		heads, err := ReadHeads(r, "fuzz.tar")
+		if err == nil && !heads.Zstd {
+			r.Seek(0, io.SeekStart)
+			var st *Staged
+			if st, err = StageWith(r, "fuzz.tar", "", StageOptions{Heads: heads, Locate: true}); err == nil {
+				res := make([]BundleResult, len(st.Items))
+				for i := range res {
+					res[i].Valid = true
+				}
+				var failed error
+				_, err = verifyAllInPlace(context.Background(), st.Items, res, verify.Options{}, false, nil,
+					func(i int, vr *verify.Report, e error) { failed = e })
+				if err == nil {
+					err = failed
+				}
+				if err == nil {
+					if _, serr := Stage(bytes.NewReader(data), "fuzz.tar", t.TempDir()); serr != nil {
+						t.Fatalf("accepted in place, refused staged: %v", serr)
+					}
+				}
+			}
+		}
+		if err == nil {
+			return
+		}
+		switch c := exit.CodeOf(err); c {
+		case exit.Malformed, exit.HashMismatch, exit.IO:
+		default:
+			t.Fatalf("code %d: %v", c, err)
+		}
+	})
 }
