@@ -147,11 +147,13 @@ if [[ $ONLY != pack ]]; then
 	row "transfer: ct vs skopeo copy x2 (info)" "$(fmt "$CT_TOTAL" %.3f)" s "skopeo $(fmt "$SK_TOTAL" %.3f) s" "$r" "-" "info"
 	row "registry -> file: ct pack vs skopeo pull (info)" "$(fmt "$CT_PACK" %.3f)" s "skopeo pull $(fmt "$SK_PULL" %.3f) s" "$(div "$CT_PACK" "$SK_PULL")" "-" "info"
 	row "bundle -> archive: ct export (info)" "$(fmt "$CT_EXPORT" %.3f)" s "-" "-" "-" "info"
-	row "file -> registry: ct import vs crane push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$CR_PUSH")" "-" "info"
+	r=$(div "$CT_IMPORT" "$CR_PUSH")
+	row "file -> registry: ct import vs crane push" "$(fmt "$CT_IMPORT" %.3f)" s "crane push $(fmt "$CR_PUSH" %.3f) s" "$r" "ratio <= 1.0" "$(judge "$r" "<=" 1.0)"
 	row "file -> registry: ct import vs skopeo push (info)" "$(fmt "$CT_IMPORT" %.3f)" s "skopeo push $(fmt "$SK_PUSH" %.3f) s" "$(div "$CT_IMPORT" "$SK_PUSH")" "-" "info"
 	row "transfer throughput ct (info)" "$(MBs "$CT_TOTAL")" MB/s "crane $(MBs "$CR_TOTAL") MB/s, skopeo $(MBs "$SK_TOTAL") MB/s" "-" "-" "info"
 	row "peak RSS ct export (info)" "$(awk -v k="$RSS_EXPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
-	row "peak RSS ct import (info)" "$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')" MiB "-" "-" "-" "info"
+	r=$(awk -v k="$RSS_IMPORT" 'BEGIN {printf "%.1f", k / 1024}')
+	row "peak RSS ct import" "$r" MiB "-" "-" "< 64 MiB" "$(judge "$r" "<" 64)"
 fi
 
 # --- report ---------------------------------------------------------------

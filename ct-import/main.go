@@ -110,8 +110,9 @@ func main() {
 			return err
 		}
 		if r, ok := dest.(*archive.RegistryDest); ok {
-			r.Push = registrydest.PusherWithNotes(source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx},
-				func(s string) { fmt.Fprintf(os.Stderr, "ct-import: note: %s\n", termsafe.Escape(s)) })
+			so := source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx}
+			r.Push = registrydest.PusherWithNotes(so, func(s string) { fmt.Fprintf(os.Stderr, "ct-import: note: %s\n", termsafe.Escape(s)) })
+			r.Upload = registrydest.Uploader(so)
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()

@@ -324,6 +324,16 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 			}
 		}
 	}
+	// A destination that keeps no files (a registry; a dry run without
+	// one) gets the blobs of plain archives read in place: nothing is
+	// staged (archive.md §5, "In place").
+	inPlace := opts.Dest == nil
+	if _, ok := opts.Dest.(*RegistryDest); ok {
+		inPlace = true
+	}
+	for _, a := range archives {
+		inPlace = inPlace && !a.heads.Zstd // one zstd stream: no random access
+	}
 	staged := map[*Item]BlobSource{}
 	var stagedAll Sources
 	for i, a := range archives {
@@ -338,6 +348,17 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		}
 		if _, err := a.f.Seek(0, io.SeekStart); err != nil {
 			return rep, exit.Wrap(exit.IO, pathless(err), "cannot read input").At(a.name)
+		}
+		if inPlace {
+			st, err := StageWith(a.f, a.name, "", StageOptions{Ctx: ctx, Heads: a.heads, Want: func(d string) bool { return want[d] }, Locate: true})
+			if err != nil {
+				return rep, err
+			}
+			for _, it := range a.heads.Items {
+				staged[it] = st.located
+			}
+			stagedAll = append(stagedAll, st.located)
+			continue
 		}
 		dir := filepath.Join(tmp, fmt.Sprint(i))
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -363,24 +384,27 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		}
 		it.src = ctxSource{ctx, Sources{it.src, stagedAll, existing}}
 	}
-	// Verify everything in full before installing anything.
+	// Verify everything in full before installing anything: each bundle
+	// laid out over the files its blobs are in (the archive read in place,
+	// or the staging folder, whose blobs were hashed when staged) and
+	// checked as ct verify FILE checks it, or, when a blob is only a
+	// stream, rebuilt and verified as a stream.
 	var good []*Item
-	for i, it := range items {
-		if !results[i].Valid {
-			continue
+	if inPlace || opts.Verify {
+		var err error
+		var up *RegistryDest
+		if r, ok := opts.Dest.(*RegistryDest); ok && inPlace && !opts.DryRun {
+			up = r
 		}
-		if opts.Verify {
-			vr, err := verifyItem(it, trust)
-			results[i].Report = vr
-			if err != nil {
-				if ctx.Err() != nil {
-					return rep, interrupted(ctx.Err())
-				}
-				fail(i, vr, err)
-				continue
+		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, up, fail); err != nil {
+			return rep, err
+		}
+	} else {
+		for i, it := range items {
+			if results[i].Valid {
+				good = append(good, it) // --no-verify: the staging hashed every blob
 			}
 		}
-		good = append(good, it)
 	}
 	report()
 	if decide != nil && !opts.KeepGoing {

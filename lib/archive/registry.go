@@ -1,6 +1,9 @@
 package archive
 
 import (
+	"io"
+
+	"github.com/cerro-torre/ct/lib/bundle"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +25,14 @@ type RegistryDest struct {
 	Repo string // REGISTRY/PREFIX, from docker://REGISTRY/PREFIX
 	// Push pushes one verified bundle to ref.
 	Push func(ref string, it *Item) error
+	// Upload, when set, uploads one layer or config blob of the bundle
+	// going to ref ahead of Push, reading it from open (called again when
+	// a retry starts over): ct import, reading an archive in place, hashes
+	// each such blob once, while uploading it, and calls Push (which finds
+	// the blob there) only once every blob of every bundle matched
+	// (archive.md §5, "In place"). open's reader fails at its end when the
+	// digest differs, so such an upload is never committed.
+	Upload func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error
 }
 
 func (d *RegistryDest) String() string { return "docker://" + d.Repo }

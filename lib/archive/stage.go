@@ -32,7 +32,13 @@ type Item struct {
 	Signatures    []bundle.Entry
 	From          string // the archive or bundle file it came from, for messages
 	src           BlobSource
+	uploaded      map[string]bool // blobs uploaded to its registry ref while hashed, and matching
 }
+
+// Uploaded reports whether blob d was uploaded to the item's registry
+// destination during verification, every byte matching its digest
+// (archive.md §5 "In place"): the pusher need not upload it again.
+func (it *Item) Uploaded(d string) bool { return it.uploaded[d] }
 
 // ModTime is the entry mtime of the bundle.
 func (it *Item) ModTime() time.Time { return time.Unix(it.Entry.MTime, 0).UTC() }
@@ -137,6 +143,7 @@ func (s Sources) File(d string) string {
 type dirBlobs struct {
 	dir  string
 	have map[string]bool
+	size map[string]int64 // of each blob in have
 }
 
 func (d *dirBlobs) path(digest string) string {
@@ -168,6 +175,7 @@ type Staged struct {
 	Policy     []byte // policy.json, nil when absent
 	Zstd       bool
 	blobs      *dirBlobs
+	located    *fileBlobs        // StageOptions.Locate: where each blob lies in the archive file
 	headSum    [sha256.Size]byte // of every head entry, name and bytes
 }
 
@@ -188,6 +196,13 @@ type StageOptions struct {
 	// staging with nothing written. One pass over a stream, trust before
 	// disk.
 	AfterHeads func(*Staged) (func(digest string) bool, error)
+	// Locate reads a plain (uncompressed) archive in place instead of
+	// extracting it: r must be an io.ReadSeeker (the archive file, at its
+	// start). Every header, padding and the tail are checked as when
+	// staging, but blob data is seeked past, not read: each wanted blob's
+	// offset is noted (Staged.Located), and its content is NOT checked
+	// here; the caller hashes it (ct import, in place: verifyInPlace).
+	Locate bool
 }
 
 // ReadHeads reads the archive r up to its first blob, enforcing the rules
@@ -229,10 +244,19 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r = ctxReader{ctx, r}
-	o, err := open(r)
-	if err != nil {
-		return nil, err
+	var o *opened
+	var err error
+	if so.Locate {
+		rs, ok := r.(io.ReadSeeker)
+		if !ok {
+			return nil, exit.New(exit.Internal, "archive %s: reading in place needs a file", name)
+		}
+		o = &opened{r: rs} // ustar seeks past blob data; headers are read unbuffered
+	} else {
+		r = ctxReader{ctx, r}
+		if o, err = open(r); err != nil {
+			return nil, err
+		}
 	}
 	defer o.Close()
 	tr := newTarReader(o)
@@ -240,7 +264,16 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	if err != nil {
 		return nil, err
 	}
-	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}}}
+	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}, size: map[string]int64{}}}
+	if so.Locate {
+		f, _ := r.(interface {
+			io.ReaderAt
+		})
+		if f == nil {
+			return nil, exit.New(exit.Internal, "archive %s: reading in place needs a file", name)
+		}
+		st.located = &fileBlobs{ra: f, name: name, off: map[string]int64{}, size: map[string]int64{}}
+	}
 	hs := sha256.New()
 	head := func(name string, b []byte) {
 		fmt.Fprintf(hs, "%s\x00%d\x00", name, len(b))
@@ -392,6 +425,14 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 			return nil, exit.New(exit.HashMismatch, "size %d, %s says %d", h.Size, IndexName, b.Size).At("entry " + b.Path()).
 				WithHint("the archive was altered or damaged in transit; fetch it again")
 		}
+		if so.Locate {
+			// Not read now: the next header is sought past it (its
+			// padding checked); verifyInPlace hashes it, in parallel.
+			if so.Want == nil || so.Want(b.Digest) {
+				st.located.off[b.Digest], st.located.size[b.Digest] = tr.ur.Offset(), b.Size
+			}
+			continue
+		}
 		if so.Want != nil && !so.Want(b.Digest) {
 			if err := hashOnly(b, tr, buf); err != nil {
 				return nil, err
@@ -413,6 +454,9 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	}
 	for _, it := range st.Items {
 		it.src = st.blobs
+		if st.located != nil {
+			it.src = st.located
+		}
 	}
 	return st, nil
 }
@@ -506,6 +550,7 @@ func (d *dirBlobs) write(b IndexBlob, r io.Reader, buf []byte) error {
 		return exit.Wrap(exit.IO, pathless(err), "cannot stage blob").At(p)
 	}
 	d.have[b.Digest] = true
+	d.size[b.Digest] = b.Size
 	return nil
 }
 

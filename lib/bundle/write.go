@@ -167,6 +167,41 @@ func (w *Writer) SkipBlob(digest string) (int64, error) {
 // Offset is the number of bytes of the stream written (or skipped) so far.
 func (w *Writer) Offset() int64 { return w.tw.Offset() }
 
+// WriteUnhashedBlob writes the next blob like WriteBlob, with its size
+// checked, but does not hash it: for a caller that checks the content's
+// digest itself, once, elsewhere (ct import lays out a rebuilt bundle over
+// the blobs of an archive and hashes them in parallel, in place). r is
+// copied with io.Copy, so an r that is an io.WriterTo writes itself.
+func (w *Writer) WriteUnhashedBlob(digest string, r io.Reader) error {
+	b, ok := w.NextBlob()
+	if !ok {
+		return exit.New(exit.Internal, "blob %s written after the last blob", digest)
+	}
+	if b.Digest != digest {
+		return exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
+	}
+	w.next++
+	where := fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, w.next, len(w.m.Blobs))
+	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
+		return writeErr(b.Path(), err)
+	}
+	n, err := io.Copy(w.tw, r)
+	if errors.Is(err, ustar.ErrWriteTooLong) {
+		return exit.New(exit.HashMismatch, "content is longer than the %d bytes manifest.toml says", b.Size).At(where)
+	}
+	if err != nil {
+		var ee *exit.Error
+		if errors.As(err, &ee) {
+			return err
+		}
+		return &readOrWriteError{err: err, where: where}
+	}
+	if n < b.Size {
+		return exit.New(exit.HashMismatch, "content ends after %d bytes, manifest.toml says %d", n, b.Size).At(where)
+	}
+	return nil
+}
+
 // readOrWriteError is returned by WriteBlob when copying failed; Unwrap
 // gives the cause so callers can classify it (ENOSPC, network, …).
 type readOrWriteError struct {

@@ -126,6 +126,11 @@ type Parts struct {
 	ModTime       time.Time
 	// Open returns a blob's content; uploads check its digest again.
 	Open func(b bundle.Blob) (io.ReadCloser, error)
+	// Uploaded, when set, names the layers and configs the caller has
+	// uploaded to the repository already, each checked against its digest
+	// (ct import, reading an archive in place, uploads them while it
+	// hashes them): they are not uploaded again, nor looked up.
+	Uploaded func(digest string) bool
 }
 
 // Push uploads the bundle of req to req.Ref: blobs, then manifests (children
@@ -209,7 +214,9 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	for _, b := range m.Blobs {
 		total += b.Size
 		if !viaManifestAPI(b.Role) {
-			plain = append(plain, b)
+			if p.Uploaded == nil || !p.Uploaded(b.Digest) {
+				plain = append(plain, b)
+			}
 			continue
 		}
 		if b.Role == bundle.RoleAttestation {
@@ -238,7 +245,17 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	if jobs <= 0 {
 		jobs = 4
 	}
-	if err := parallel(len(plain), jobs, func(i int) error {
+	// The bundle artifact's blobs (empty config, manifest.toml, signatures)
+	// go in the same pool: small, and referenced by nothing until the
+	// artifact's manifest is pushed last (step 5).
+	art := []v1.Layer{static.NewLayer(EmptyConfig, types.MediaType(EmptyMediaType)), static.NewLayer(p.ManifestBytes, types.MediaType(ManifestMediaType))}
+	for _, e := range p.Signatures {
+		art = append(art, static.NewLayer(e.Data, types.MediaType(SignatureMediaType)))
+	}
+	if err := parallel(len(plain)+len(art), jobs, func(i int) error {
+		if i >= len(plain) {
+			return pusher.Upload(ctx, repo, art[i-len(plain)])
+		}
 		b := plain[i]
 		l := &partLayer{open: p.Open, b: b, bar: bar, where: blobWhere(p.Name, b)}
 		return pusher.Upload(ctx, repo, l)
@@ -311,24 +328,10 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	}
 	// 5. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
-	raw, art, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.ModTime)
+	// (Its blobs were uploaded with the layers, step 1.)
+	raw, artifact, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.ModTime)
 	if err != nil {
 		return nil, err
-	}
-	uploads := []struct {
-		data []byte
-		mt   string
-	}{{EmptyConfig, EmptyMediaType}, {p.ManifestBytes, ManifestMediaType}}
-	for _, e := range p.Signatures {
-		uploads = append(uploads, struct {
-			data []byte
-			mt   string
-		}{e.Data, SignatureMediaType})
-	}
-	for _, u := range uploads {
-		if err := pusher.Upload(ctx, repo, static.NewLayer(u.data, types.MediaType(u.mt))); err != nil {
-			return nil, classify(err)
-		}
 	}
 	adig := bundle.Digest(raw)
 	// ggcr's Put of a manifest with a subject also maintains the referrers
@@ -343,7 +346,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		res.Attestations = append(res.Attestations, b.Digest)
 	}
 	res.Referrers = append([]PushedReferrer{}, pushedRefs...)
-	for _, sg := range art.Signatures {
+	for _, sg := range artifact.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
 	}
 	return res, nil

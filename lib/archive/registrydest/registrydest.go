@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/cerro-torre/ct/lib/archive"
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -34,7 +35,7 @@ func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it
 		}
 		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
 			Signatures: it.Signatures, ModTime: it.ModTime(),
-			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }}
+			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }, Uploaded: it.Uploaded}
 		res, err := registry.PushParts(ctx, ref, parts, opts, true, 0)
 		if res != nil && note != nil {
 			for _, r := range res.Referrers {
@@ -45,5 +46,31 @@ func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it
 			}
 		}
 		return err
+	}
+}
+
+// Uploader returns the Upload of an archive.RegistryDest: each blob is
+// uploaded to the repository of ref with lib/registry (one client per
+// repository), from the reader open gives (ct import's, which hashes it).
+func Uploader(opts source.Options) func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+	var mu sync.Mutex
+	ups := map[string]*registry.Uploader{}
+	return func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+		ctx := opts.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		mu.Lock()
+		u, ok := ups[ref]
+		if !ok {
+			var err error
+			if u, err = registry.NewUploader(ctx, ref, opts); err != nil {
+				mu.Unlock()
+				return err
+			}
+			ups[ref] = u
+		}
+		mu.Unlock()
+		return u.Upload(b, open)
 	}
 }

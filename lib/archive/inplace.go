@@ -1,0 +1,646 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/verify"
+)
+
+// Verifying in place (archive.md §5, "In place"): for a destination that
+// keeps no files (docker://, or a dry run without one), the blobs of a
+// plain archive are not extracted. A structural pass (StageOptions.Locate)
+// checks every header, padding and the tail and notes where each blob
+// lies; each bundle is then laid out as the bundle writer rebuilds it, its
+// blobs being sections of the archive file, and verified with the ct verify
+// checks on that layout (lib/verify VerifyDeferred: the index and manifest
+// blobs and the root config are read and hashed, layers and configs are
+// sought past); every layer and config is then hashed once, all of them in
+// parallel with positioned reads, and the reports completed. Nothing is
+// written; the registry push reads the same sections of the archive file
+// (and hashes them again while uploading: a file changed after it was
+// verified fails its push).
+
+// fileBlobs are the blobs of a plain archive file, located by a structural
+// pass; their content is checked by verifyInPlace, not by Open.
+type fileBlobs struct {
+	ra   io.ReaderAt
+	name string
+	off  map[string]int64
+	size map[string]int64
+}
+
+func (b *fileBlobs) Has(d string) bool    { _, ok := b.off[d]; return ok }
+func (b *fileBlobs) File(d string) string { return "" }
+func (b *fileBlobs) Open(d string) (io.ReadCloser, error) {
+	if !b.Has(d) {
+		return nil, exit.New(exit.Internal, "blob %s is not in archive %s", d, b.name)
+	}
+	return io.NopCloser(io.NewSectionReader(b.ra, b.off[d], b.size[d])), nil
+}
+
+// where returns the file section holding blob d of a source made of
+// archive files and bundle files (read in place), or ok false.
+func where(src BlobSource, d string) (ra io.ReaderAt, off, size int64, ok bool) {
+	switch s := src.(type) {
+	case ctxSource:
+		return where(s.BlobSource, d)
+	case Sources:
+		for _, x := range s {
+			if x != nil && x.Has(d) {
+				return where(x, d)
+			}
+		}
+	case *fileBlobs:
+		if s.Has(d) {
+			return s.ra, s.off[d], s.size[d], true
+		}
+	case *bundleFile:
+		if s.Has(d) {
+			return s.f, s.off[d], s.size[d], true
+		}
+	case *dirBlobs:
+		if s.Has(d) {
+			return pathReaderAt(s.path(d)), 0, s.size[d], true
+		}
+	}
+	return nil, 0, 0, false
+}
+
+// prehashed reports whether blob d of src was hashed when it was written
+// (a staged blob: kept under a temporary name until its digest matched).
+func prehashed(src BlobSource, d string) bool {
+	switch s := src.(type) {
+	case ctxSource:
+		return prehashed(s.BlobSource, d)
+	case Sources:
+		for _, x := range s {
+			if x != nil && x.Has(d) {
+				return prehashed(x, d)
+			}
+		}
+	case *dirBlobs:
+		return s.Has(d)
+	}
+	return false
+}
+
+// locatable reports whether every blob of it lies in a file section.
+func locatable(it *Item) bool {
+	for _, b := range it.Manifest.Blobs {
+		if _, _, _, ok := where(it.src, b.Digest); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// pathReaderAt reads a file by its path, opening it for each read, so that
+// a layout of many staged blobs holds no file open.
+type pathReaderAt string
+
+func (p pathReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	f, err := os.Open(string(p))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return f.ReadAt(b, off)
+}
+
+// seg is a run of a laid-out bundle: bytes the writer made, or a section
+// of a file.
+type seg struct {
+	start int64
+	data  []byte
+	ra    io.ReaderAt
+	off   int64
+	size  int64
+}
+
+// layout records a bundle written by the bundle writer, keeping each blob
+// as a reference to its file section instead of its bytes.
+type laidOut struct {
+	segs []seg
+	size int64
+	hole int64 // bytes of the current blob still to come through Write
+}
+
+func (l *laidOut) Write(p []byte) (int, error) {
+	if l.hole > 0 {
+		if int64(len(p)) > l.hole {
+			return 0, errors.New("layout: blob overrun")
+		}
+		l.hole -= int64(len(p))
+		return len(p), nil
+	}
+	if k := len(l.segs); k > 0 && l.segs[k-1].ra == nil {
+		l.segs[k-1].data = append(l.segs[k-1].data, p...)
+	} else {
+		l.segs = append(l.segs, seg{start: l.size, data: append([]byte(nil), p...)})
+	}
+	l.size += int64(len(p))
+	return len(p), nil
+}
+
+// zeros stand in for a blob's bytes on their way through the tar writer,
+// which only counts them.
+var zeros = make([]byte, 1<<20)
+
+// section is a blob's content for the bundle writer: it adds itself to
+// the layout as a reference (io.WriterTo) rather than being read.
+type section struct {
+	l    *laidOut
+	ra   io.ReaderAt
+	off  int64
+	size int64
+}
+
+func (s *section) Read([]byte) (int, error) { return 0, errors.New("section: read through WriteTo") }
+func (s *section) WriteTo(w io.Writer) (int64, error) {
+	s.l.segs = append(s.l.segs, seg{start: s.l.size, ra: s.ra, off: s.off, size: s.size})
+	s.l.size += s.size
+	s.l.hole = s.size
+	var n int64
+	for n < s.size {
+		k := int64(len(zeros))
+		if k > s.size-n {
+			k = s.size - n
+		}
+		m, err := w.Write(zeros[:k])
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// layOut lays out the bundle of it as WriteBundle writes it, each blob a
+// section of the file it lies in.
+func layOut(it *Item) (*laidOut, error) {
+	l := &laidOut{}
+	bw, err := bundle.NewWriter(l, it.Manifest, bundle.WriterOptions{ModTime: it.ModTime()})
+	if err != nil {
+		return nil, err
+	}
+	if string(bw.ManifestBytes()) != string(it.ManifestBytes) {
+		return nil, exit.New(exit.Malformed, "manifest.toml does not re-encode to itself").At("bundle " + it.Entry.Ref())
+	}
+	for _, b := range it.Manifest.Blobs {
+		ra, off, size, ok := where(it.src, b.Digest)
+		if !ok {
+			return nil, exit.New(exit.Internal, "blob %s of %s is not located", b.Digest, it.Entry.Ref())
+		}
+		if err := bw.WriteUnhashedBlob(b.Digest, &section{l: l, ra: ra, off: off, size: size}); err != nil {
+			return nil, err
+		}
+	}
+	if err := bw.WriteSignatures(it.Signatures); err != nil {
+		return nil, err
+	}
+	if err := bw.Close(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// layoutReader reads a layout as one seekable stream.
+type layoutReader struct {
+	l   *laidOut
+	pos int64
+}
+
+func (r *layoutReader) Read(p []byte) (int, error) {
+	if r.pos >= r.l.size {
+		return 0, io.EOF
+	}
+	segs := r.l.segs
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].start+segLen(segs[i]) > r.pos })
+	s := segs[i]
+	rel := r.pos - s.start
+	left := segLen(s) - rel
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	var n int
+	var err error
+	if s.ra == nil {
+		n = copy(p, s.data[rel:])
+	} else {
+		n, err = s.ra.ReadAt(p, s.off+rel)
+		if err == io.EOF {
+			if n < len(p) {
+				err = io.ErrUnexpectedEOF // the file shrank after it was checked
+			} else {
+				err = nil
+			}
+		}
+	}
+	r.pos += int64(n)
+	return n, err
+}
+
+func segLen(s seg) int64 {
+	if s.ra == nil {
+		return int64(len(s.data))
+	}
+	return s.size
+}
+
+func (r *layoutReader) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		off += r.pos
+	case io.SeekEnd:
+		off += r.l.size
+	}
+	if off < 0 {
+		return r.pos, errors.New("layout: negative position")
+	}
+	r.pos = off
+	return off, nil
+}
+
+// inPlace is one bundle being verified in place.
+type inPlace struct {
+	rep     *verify.Report
+	skipped []verify.Deferred
+	err     error // final when rep is nil or done
+	done    bool  // the report is final (no content left to hash)
+	sizeErr error // the rebuilt length differs from the index's
+}
+
+// verifyLaidOut runs the ct verify checks on the bundle of it, laid out
+// over its files, leaving the layers' and configs' hashing to hashAll.
+func verifyLaidOut(it *Item, opts verify.Options) inPlace {
+	l, err := layOut(it)
+	if err != nil {
+		return inPlace{err: at(err, "bundle "+it.Entry.Ref()), done: true}
+	}
+	rep, skipped, ok := verify.VerifyDeferred(&layoutReader{l: l}, it.Entry.Ref(), opts)
+	if !ok {
+		return inPlace{rep: rep, err: rep.Err(), done: true}
+	}
+	ip := inPlace{rep: rep, skipped: skipped}
+	if l.size != it.Entry.Size {
+		// As verifyItem: the verifier's verdict first, then the length.
+		ip.sizeErr = exit.New(exit.Malformed, "the rebuilt bundle is %d bytes, the archive index says %d", l.size, it.Entry.Size).
+			At("bundle " + it.Entry.Ref()).WithHint("the archive was altered, or the exported bundle was not byte-reproducible")
+	}
+	return ip
+}
+
+// hashed is the outcome of hashing one blob in place.
+type hashed struct {
+	got string // "sha256:…" of the bytes read
+	n   int64
+	err error // a read error
+}
+
+// hashAll hashes each blob once, in parallel (one worker per core), with
+// positioned reads of the files they lie in, and returns the outcome by
+// digest. It stops early when ctx is cancelled.
+func hashAll(ctx context.Context, blobs map[string]BlobSource) (map[string]hashed, error) {
+	type job struct {
+		d        string
+		ra       io.ReaderAt
+		off, len int64
+	}
+	var jobs []job
+	for d, src := range blobs {
+		ra, off, size, ok := where(src, d)
+		if !ok {
+			return nil, exit.New(exit.Internal, "blob %s is not located", d)
+		}
+		jobs = append(jobs, job{d, ra, off, size})
+	}
+	// Biggest first, so that the last to finish is a small one.
+	sort.Slice(jobs, func(i, j int) bool {
+		if jobs[i].len != jobs[j].len {
+			return jobs[i].len > jobs[j].len
+		}
+		return jobs[i].d < jobs[j].d
+	})
+	out := make(map[string]hashed, len(jobs))
+	var mu sync.Mutex
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(jobs) {
+		workers = len(jobs)
+	}
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 1<<20)
+			h := sha256.New()
+			for j := range next {
+				h.Reset()
+				n, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(j.ra, j.off, j.len)}, buf)
+				r := hashed{n: n, err: err, got: "sha256:" + hex.EncodeToString(h.Sum(nil))}
+				mu.Lock()
+				out[j.d] = r
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, interrupted(err)
+	}
+	return out, nil
+}
+
+// contentErr is the failure of a deferred blob, as ct verify words it.
+func contentErr(d verify.Deferred, h hashed) error {
+	switch {
+	case h.err != nil:
+		return exit.Wrap(exit.IO, h.err, "cannot read blob").At(d.Where)
+	case h.n != d.Blob.Size:
+		return exit.New(exit.Malformed, "archive is truncated inside the blob").At(d.Where)
+	case h.got != d.Blob.Digest:
+		return exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", h.got, d.Blob.Digest).
+			At(d.Where).WithHint("the archive was altered or damaged in transit; fetch it again")
+	}
+	return nil
+}
+
+// verifyAllInPlace verifies the items still valid in results over the
+// files their blobs lie in (the archive read in place, bundle files, the
+// staging folder): each laid out and verified without its layers and
+// configs, then every such blob of every item hashed once, in parallel
+// (a staged blob was hashed when it was staged: not again), and each
+// report completed. An item with a blob only a stream gives is rebuilt
+// and verified as a stream (verifyItem). Without verify (--no-verify)
+// only the digests are checked.
+// It returns the items that passed; fail records the others.
+//
+// With up set (a registry destination with an Upload, not a dry run), the
+// layers and configs of each bundle whose other checks passed are hashed
+// while they are uploaded to its repository (only a blob whose every byte
+// matched is committed there); nothing references them until Install
+// pushes the manifests, after every bundle passed. A blob the registry
+// already has is not uploaded and is hashed here instead.
+func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult, trust verify.Options, verifyOn bool,
+	up *RegistryDest, fail func(i int, vr *verify.Report, err error)) ([]*Item, error) {
+	ips := make([]inPlace, len(items))
+	blobs := map[string]BlobSource{}
+	var uploads []uploadJob
+	for i, it := range items {
+		if !results[i].Valid {
+			continue
+		}
+		if !verifyOn {
+			for j, b := range it.Manifest.Blobs {
+				blobs[b.Digest] = it.src
+				ips[i].skipped = append(ips[i].skipped, verify.Deferred{Blob: b, Index: j,
+					Where: "bundle " + it.Entry.Ref() + ", entry " + b.Path()})
+			}
+			continue
+		}
+		if !locatable(it) {
+			// A blob only a stream gives (an existing oci: layout's, hashed
+			// on use): rebuilt and verified as a stream.
+			vr, err := verifyItem(it, trust)
+			ips[i] = inPlace{rep: vr, err: err, done: true}
+			continue
+		}
+		if ips[i] = verifyLaidOut(it, trust); ips[i].done {
+			continue
+		}
+		if up != nil && up.Upload != nil && ips[i].rep.Err() == nil && ips[i].sizeErr == nil {
+			for _, d := range ips[i].skipped {
+				uploads = append(uploads, uploadJob{it: it, ref: up.Ref(it), src: it.src, b: d.Blob})
+			}
+			continue
+		}
+		for _, d := range ips[i].skipped {
+			blobs[d.Blob.Digest] = it.src
+		}
+	}
+	upSums := map[string]hashed{} // by ref and digest
+	if len(uploads) > 0 {
+		done, err := uploadAll(ctx, up, uploads)
+		if err != nil {
+			return nil, err
+		}
+		for k, j := range uploads {
+			if done[k].n < 0 { // not read: the registry had it
+				blobs[j.b.Digest] = j.src
+				continue
+			}
+			upSums[j.ref+"@"+j.b.Digest] = done[k]
+			if h := done[k]; h.err == nil && h.got == j.b.Digest && h.n == j.b.Size {
+				if j.it.uploaded == nil {
+					j.it.uploaded = map[string]bool{}
+				}
+				j.it.uploaded[j.b.Digest] = true
+			}
+		}
+	}
+	known := map[string]hashed{}
+	for d, src := range blobs {
+		if prehashed(src, d) { // staged: hashed when written, not again
+			_, _, size, _ := where(src, d)
+			known[d] = hashed{got: d, n: size}
+			delete(blobs, d)
+		}
+	}
+	sums, err := hashAll(ctx, blobs)
+	if err != nil {
+		return nil, err
+	}
+	for d, h := range known {
+		sums[d] = h
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, interrupted(err)
+	}
+	var good []*Item
+	for i, it := range items {
+		if !results[i].Valid {
+			continue
+		}
+		ip := ips[i]
+		if !ip.done {
+			errs := make([]error, len(ip.skipped))
+			for k, d := range ip.skipped {
+				h, ok := upSums[up.refOr(it)+"@"+d.Blob.Digest]
+				if !ok {
+					h = sums[d.Blob.Digest]
+				}
+				errs[k] = contentErr(d, h)
+			}
+			if verifyOn {
+				if ip.err = ip.rep.Content(ip.skipped, errs).Err(); ip.err == nil {
+					ip.err = ip.sizeErr
+				}
+			} else {
+				for _, e := range errs {
+					if e != nil && (ip.err == nil || exit.CodeOf(e) == exit.Malformed) {
+						ip.err = e
+					}
+				}
+			}
+		}
+		if ip.rep != nil {
+			results[i].Report = ip.rep
+		}
+		if ip.err != nil {
+			fail(i, ip.rep, ip.err)
+			continue
+		}
+		good = append(good, it)
+	}
+	return good, nil
+}
+
+// refOr is d.Ref(it), "" without a destination.
+func (d *RegistryDest) refOr(it *Item) string {
+	if d == nil {
+		return ""
+	}
+	return d.Ref(it)
+}
+
+// uploadJob is one blob to upload to the repository of ref.
+type uploadJob struct {
+	it  *Item
+	ref string
+	src BlobSource
+	b   bundle.Blob
+}
+
+// uploadJobs is how many blobs are uploaded at once (as ct push does).
+const uploadJobs = 4
+
+// uploadAll uploads the jobs, uploadJobs at a time, each hashed while it
+// streams; done[k] is the outcome of the last attempt of job k (n -1 when
+// the registry already had the blob and nothing was read). A registry
+// error ends it (the jobs not yet started are not); a content mismatch or
+// a read error is an outcome, not an error: contentErr words it.
+func uploadAll(ctx context.Context, dest *RegistryDest, jobs []uploadJob) ([]hashed, error) {
+	done := make([]hashed, len(jobs))
+	var mu sync.Mutex
+	var first error
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < uploadJobs && w < len(jobs); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				r, err := uploadOne(ctx, dest, jobs[k])
+				mu.Lock()
+				done[k] = r
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := range jobs {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return done, nil
+}
+
+// uploadOne uploads one blob, hashing it as it streams. The error is the
+// registry's (or the interruption); what the content was is the outcome.
+func uploadOne(ctx context.Context, dest *RegistryDest, j uploadJob) (hashed, error) {
+	ra, off, size, ok := where(j.src, j.b.Digest)
+	if !ok {
+		return hashed{}, exit.New(exit.Internal, "blob %s is not located", j.b.Digest)
+	}
+	var mu sync.Mutex
+	res := hashed{n: -1}
+	open := func() (io.ReadCloser, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
+		}
+		return io.NopCloser(&hashingReader{r: io.NewSectionReader(ra, off, size), ctx: ctx, h: sha256.New(), want: j.b.Digest, size: size,
+			out: func(h hashed) { mu.Lock(); res = h; mu.Unlock() }}), nil
+	}
+	err := dest.Upload(j.ref, j.b, open)
+	mu.Lock()
+	r := res
+	mu.Unlock()
+	switch {
+	case err == nil:
+		return r, nil
+	case ctx.Err() != nil:
+		return r, interrupted(ctx.Err())
+	case r.n >= 0 && (r.err != nil || r.got != j.b.Digest || r.n != j.b.Size):
+		return r, nil // the content ended the upload: an outcome for contentErr
+	}
+	return r, err
+}
+
+// errContent ends an upload whose content does not match its digest.
+var errContent = errors.New("content does not match its digest")
+
+// hashingReader hashes r as it is read; at its end it reports the outcome
+// to out and fails (so that the upload reading it is never committed)
+// when the size or digest differs.
+type hashingReader struct {
+	r    io.Reader
+	ctx  context.Context
+	h    hash.Hash
+	n    int64
+	want string
+	size int64
+	out  func(hashed)
+}
+
+func (c *hashingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		c.out(hashed{n: c.n, err: interrupted(err)})
+		return 0, interrupted(err)
+	}
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if err == io.EOF {
+		got := "sha256:" + hex.EncodeToString(c.h.Sum(nil))
+		c.out(hashed{got: got, n: c.n})
+		if got != c.want || c.n != c.size {
+			return n, errContent
+		}
+		return n, io.EOF
+	}
+	if err != nil {
+		c.out(hashed{n: c.n, err: err})
+	}
+	return n, err
+}
