@@ -97,22 +97,33 @@ func (w *Writer) NextBlob() (Blob, bool) {
 	return w.m.Blobs[w.next], true
 }
 
+// startBlob checks that digest is the next blob manifest.toml lists and
+// writes its header: the start that WriteBlob, WriteUnhashedBlob and
+// SkipBlob share. where names the blob for errors.
+func (w *Writer) startBlob(digest string) (b Blob, where string, err error) {
+	b, ok := w.NextBlob()
+	if !ok {
+		return b, "", exit.New(exit.Internal, "blob %s written after the last blob", digest)
+	}
+	if b.Digest != digest {
+		return b, "", exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
+	}
+	w.next++
+	where = fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, w.next, len(w.m.Blobs))
+	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
+		return b, where, writeErr(b.Path(), err)
+	}
+	return b, where, nil
+}
+
 // WriteBlob copies the content of the next blob from r, checking its size and
 // digest while it streams. A short, long or wrong source is an
 // exit.HashMismatch error naming the blob; the caller decides how to
 // re-classify it for its source.
 func (w *Writer) WriteBlob(digest string, r io.Reader) error {
-	b, ok := w.NextBlob()
-	if !ok {
-		return exit.New(exit.Internal, "blob %s written after the last blob", digest)
-	}
-	if b.Digest != digest {
-		return exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
-	}
-	w.next++
-	where := fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, w.next, len(w.m.Blobs))
-	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
-		return writeErr(b.Path(), err)
+	b, where, err := w.startBlob(digest)
+	if err != nil {
+		return err
 	}
 	h := sha256.New()
 	n, err := io.CopyBuffer(io.MultiWriter(w.tw, h), io.LimitReader(r, b.Size), w.buf)
@@ -146,16 +157,9 @@ func (w *Writer) WriteBlob(digest string, r io.Reader) error {
 // stream would have, so both ways give the same file. Blobs may be written
 // at their offsets in any order and at the same time (WriteAt).
 func (w *Writer) SkipBlob(digest string) (int64, error) {
-	b, ok := w.NextBlob()
-	if !ok {
-		return 0, exit.New(exit.Internal, "blob %s written after the last blob", digest)
-	}
-	if b.Digest != digest {
-		return 0, exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
-	}
-	w.next++
-	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
-		return 0, writeErr(b.Path(), err)
+	b, _, err := w.startBlob(digest)
+	if err != nil {
+		return 0, err
 	}
 	off := w.tw.Offset()
 	if err := w.tw.Skip(); err != nil {
@@ -173,17 +177,9 @@ func (w *Writer) Offset() int64 { return w.tw.Offset() }
 // the blobs of an archive and hashes them in parallel, in place). r is
 // copied with io.Copy, so an r that is an io.WriterTo writes itself.
 func (w *Writer) WriteUnhashedBlob(digest string, r io.Reader) error {
-	b, ok := w.NextBlob()
-	if !ok {
-		return exit.New(exit.Internal, "blob %s written after the last blob", digest)
-	}
-	if b.Digest != digest {
-		return exit.New(exit.Internal, "blob %s written out of order (expected %s)", digest, b.Digest)
-	}
-	w.next++
-	where := fmt.Sprintf("blob %s (%s, %d of %d)", b.Digest, b.Role, w.next, len(w.m.Blobs))
-	if err := w.tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
-		return writeErr(b.Path(), err)
+	b, where, err := w.startBlob(digest)
+	if err != nil {
+		return err
 	}
 	n, err := io.Copy(w.tw, r)
 	if errors.Is(err, ustar.ErrWriteTooLong) {
