@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"sort"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -119,7 +118,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		// against the digest as it streams.
 		got, err := remote.Get(repo.Digest(d), ropts...)
 		if err != nil {
-			if isNotFound(err) {
+			if source.IsNotFound(err) {
 				// Anyone who can push can list a digest in the tag schema.
 				return "listed, but the registry does not have it", nil
 			}
@@ -173,7 +172,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 				n, err = l.Size() // a HEAD of the blob
 			}
 			if err != nil {
-				if isNotFound(err) || isBlobUnknown(err) {
+				if source.IsNotFound(err) || isBlobUnknown(err) {
 					return fmt.Sprintf("its blob %s is not in the registry", b.Digest), nil
 				}
 				return "", classify(err)
@@ -214,7 +213,7 @@ func (p *Plan) AddReferrers(root *source.Root, opts source.Options) (*Referrers,
 		tag := bundle.CosignTag(m.Image.Digest, role)
 		desc, err := remote.Head(repo.Tag(tag), ropts...)
 		if err != nil {
-			if isNotFound(err) {
+			if source.IsNotFound(err) {
 				continue
 			}
 			return nil, classify(err)
@@ -280,22 +279,6 @@ func isBlobUnknown(err error) bool {
 	if errors.As(err, &te) {
 		for _, d := range te.Errors {
 			if d.Code == transport.BlobUnknownErrorCode {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// isNotFound reports whether a registry said there is no such manifest.
-func isNotFound(err error) bool {
-	var te *transport.Error
-	if errors.As(err, &te) {
-		if te.StatusCode == http.StatusNotFound {
-			return true
-		}
-		for _, d := range te.Errors {
-			if d.Code == transport.ManifestUnknownErrorCode {
 				return true
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"hash"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -21,7 +20,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -301,7 +299,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 			target = repo.Tag(pr.Tag)
 			if d, err := remote.Head(target, ropts...); err == nil && d.Digest.String() != b.Digest {
 				pr.Kept = d.Digest.String()
-			} else if err != nil && !isNotFound(err) {
+			} else if err != nil && !source.IsNotFound(err) {
 				bar.Finish()
 				return nil, classify(err)
 			}
@@ -358,22 +356,6 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 // referrers only when they come that way.
 func viaManifestAPI(role string) bool {
 	return role == bundle.RoleIndex || role == bundle.RoleManifest || role == bundle.RoleAttestation || bundle.IsCopiedManifest(role)
-}
-
-// isNotFound reports whether a registry said there is no such manifest.
-func isNotFound(err error) bool {
-	var te *transport.Error
-	if errors.As(err, &te) {
-		if te.StatusCode == http.StatusNotFound {
-			return true
-		}
-		for _, d := range te.Errors {
-			if d.Code == transport.ManifestUnknownErrorCode {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // checkPushSignatures refuses a bundle whose signature entries do not all

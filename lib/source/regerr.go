@@ -150,3 +150,21 @@ func netReason(err error) error {
 	}
 	return err
 }
+
+// IsNotFound reports whether a registry said there is no such manifest
+// (404, or the MANIFEST_UNKNOWN error code): ct pack --with-referrers and
+// ct push both ask whether a tag or manifest exists.
+func IsNotFound(err error) bool {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		if te.StatusCode == http.StatusNotFound {
+			return true
+		}
+		for _, d := range te.Errors {
+			if d.Code == transport.ManifestUnknownErrorCode {
+				return true
+			}
+		}
+	}
+	return false
+}
