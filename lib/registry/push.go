@@ -178,14 +178,7 @@ func NamesTagOrDigest(ref string) bool {
 
 // PushParts uploads a bundle given by its parts to ref (see Push).
 func PushParts(ctx context.Context, refStr string, p Parts, sources source.Options, quiet bool, jobs int) (*PushResult, error) {
-	ref, err := parseRef(refStr)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkEnv(); err != nil {
-		return nil, err
-	}
-	repo, err := repository(ref, sources)
+	ref, repo, err := destination(refStr, sources)
 	if err != nil {
 		return nil, err
 	}

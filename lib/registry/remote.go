@@ -57,6 +57,23 @@ func repository(ref *source.Ref, opts source.Options) (name.Repository, error) {
 	return repo, nil
 }
 
+// destination parses a push destination and checks the environment: the
+// start ct push and ct import --to docker:// share.
+func destination(refStr string, sources source.Options) (*source.Ref, name.Repository, error) {
+	ref, err := parseRef(refStr)
+	if err != nil {
+		return nil, name.Repository{}, err
+	}
+	if err := checkEnv(); err != nil {
+		return nil, name.Repository{}, err
+	}
+	repo, err := repository(ref, sources)
+	if err != nil {
+		return nil, name.Repository{}, err
+	}
+	return ref, repo, nil
+}
+
 // checkEnv reports an invalid CT_REGISTRY_* setting before anything is
 // sent (the transport would report it on every request).
 func checkEnv() error {

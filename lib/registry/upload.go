@@ -28,14 +28,7 @@ type Uploader struct {
 
 // NewUploader sets up uploads to the repository of refStr.
 func NewUploader(ctx context.Context, refStr string, sources source.Options) (*Uploader, error) {
-	ref, err := parseRef(refStr)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkEnv(); err != nil {
-		return nil, err
-	}
-	repo, err := repository(ref, sources)
+	ref, repo, err := destination(refStr, sources)
 	if err != nil {
 		return nil, err
 	}
