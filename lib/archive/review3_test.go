@@ -1,0 +1,44 @@
+package archive
+
+import (
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// Two archives that both carry a blob (here a layer two bundles share):
+// each bundle is laid out over its own archive's copy, so each copy is
+// hashed. Hashing one copy per digest let bundle a, over a damaged copy,
+// pass unread (VALID in a dry run) on the strength of b's intact copy,
+// and failed b for a's damage when the order was the other way.
+func TestImportInPlaceSameBlobTwoArchives(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "shared layer"), k)
+	b := signFile(t, makeBundle(t, dir, "b", "shared layer"), k)
+	archA := exportTo(t, filepath.Join(dir, "a.tar"), a)
+	archB := exportTo(t, filepath.Join(dir, "b.tar"), b)
+	flipIn(t, archA, "shared layer")
+	for _, inputs := range [][]string{{archA, archB}, {archB, archA}} {
+		for _, verifyOn := range []bool{true, false} {
+			rep, err := Import(ImportOptions{Inputs: inputs, DryRun: true, KeepGoing: true, Verify: verifyOn, Trust: trusting(k), Log: io.Discard})
+			t.Logf("%v %v: %v", inputs, verifyOn, err)
+			if exit.CodeOf(err) != exit.HashMismatch {
+				t.Fatalf("dry run %v, verify %v: %v", inputs, verifyOn, err)
+			}
+			for _, br := range rep.Bundles {
+				t.Logf("  %s valid %v code %d %s", br.Name, br.Valid, br.Code, br.Verdict)
+				if br.Valid && br.Name == "a" {
+					t.Errorf("dry run %v, verify %v: bundle a reported valid over a damaged copy", inputs, verifyOn)
+				}
+			}
+			var pushed []string
+			_, err = Import(ImportOptions{Inputs: inputs, Dest: pushLog(&pushed), KeepGoing: true, Verify: verifyOn, Trust: trusting(k), Log: io.Discard})
+			if exit.CodeOf(err) != exit.HashMismatch || len(pushed) != 1 || pushed[0] != "registry.invalid/mirror/b:1" {
+				t.Errorf("registry %v, verify %v: %v, pushed %v", inputs, verifyOn, err, pushed)
+			}
+		}
+	}
+}
