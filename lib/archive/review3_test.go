@@ -3,9 +3,12 @@ package archive
 import (
 	"io"
 	"path/filepath"
+	"sync"
 	"testing"
 
+	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 )
 
 // Two archives that both carry a blob (here a layer two bundles share):
@@ -38,6 +41,47 @@ func TestImportInPlaceSameBlobTwoArchives(t *testing.T) {
 			_, err = Import(ImportOptions{Inputs: inputs, Dest: pushLog(&pushed), KeepGoing: true, Verify: verifyOn, Trust: trusting(k), Log: io.Discard})
 			if exit.CodeOf(err) != exit.HashMismatch || len(pushed) != 1 || pushed[0] != "registry.invalid/mirror/b:1" {
 				t.Errorf("registry %v, verify %v: %v, pushed %v", inputs, verifyOn, err, pushed)
+			}
+		}
+	}
+}
+
+// Trust is decided before any upload: with an Upload set (the real
+// registry path, not pushLog's), an archive signed by an untrusted key, or
+// one whose manifest blob (read in the first pass) is damaged, opens no
+// blob for upload and pushes nothing, without --keep-going and with it.
+func TestImportInPlaceNothingUploadedBeforeTrust(t *testing.T) {
+	dir := t.TempDir()
+	k, other := newKey(t, "alice"), newKey(t, "mallory")
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), signFile(t, makeBundle(t, dir, "a", "layer a"), k))
+	bad := exportTo(t, filepath.Join(dir, "bad.tar"), signFile(t, makeBundle(t, dir, "b", "layer b"), k))
+	flipIn(t, bad, `"schemaVersion"`) // the image manifest blob
+	for _, tc := range []struct {
+		name  string
+		in    string
+		trust *keys.PrivateKey
+		code  exit.Code
+	}{{"untrusted", arch, other, exit.KeyNotTrusted}, {"damaged manifest", bad, k, exit.HashMismatch}} {
+		for _, keepGoing := range []bool{false, true} {
+			var mu sync.Mutex
+			var pushed []string
+			opened := 0
+			d := pushLog(&pushed)
+			d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+				mu.Lock()
+				opened++
+				mu.Unlock()
+				rc, err := open()
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				_, err = io.Copy(io.Discard, rc)
+				return err
+			}
+			_, err := Import(ImportOptions{Inputs: []string{tc.in}, Dest: d, Verify: true, KeepGoing: keepGoing, Trust: trusting(tc.trust), Log: io.Discard})
+			if exit.CodeOf(err) != tc.code || opened != 0 || len(pushed) != 0 {
+				t.Fatalf("%s, keep going %v: %v (exit %d), %d uploads opened, pushed %v", tc.name, keepGoing, err, exit.CodeOf(err), opened, pushed)
 			}
 		}
 	}
