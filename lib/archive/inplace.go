@@ -416,11 +416,12 @@ func contentErr(d verify.Deferred, h hashed) error {
 //
 // With up set (a registry destination with an Upload, not a dry run), the
 // layers and configs of each bundle whose other checks passed are hashed
-// while they are uploaded to its repository (only a blob whose every byte
+// while they are uploaded to its repository (unless, without keepGoing,
+// another bundle already failed: then nothing is uploaded) (only a blob whose every byte
 // matched is committed there); nothing references them until Install
 // pushes the manifests, after every bundle passed. A blob the registry
 // already has is not uploaded and is hashed here instead.
-func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult, trust verify.Options, verifyOn bool,
+func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult, trust verify.Options, verifyOn, keepGoing bool,
 	up *RegistryDest, fail func(i int, vr *verify.Report, err error)) ([]*Item, error) {
 	ips := make([]inPlace, len(items))
 	blobs := map[copyAt]BlobSource{} // each copy a bundle is laid out over
@@ -455,6 +456,20 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		}
 		for _, d := range ips[i].skipped {
 			blobs[copyOf(it.src, d.Blob.Digest)] = it.src
+		}
+	}
+	// Without --keep-going, a bundle that already failed a check other
+	// than its content refuses the whole import: nothing is uploaded
+	// then; the blobs are hashed in place, for complete reports.
+	if len(uploads) > 0 && !keepGoing {
+		for i := range items {
+			if results[i].Valid && (ips[i].done && ips[i].err != nil || ips[i].rep != nil && (ips[i].rep.Err() != nil || ips[i].sizeErr != nil)) {
+				for _, j := range uploads {
+					blobs[copyOf(j.src, j.b.Digest)] = j.src
+				}
+				uploads = nil
+				break
+			}
 		}
 	}
 	upSums := map[string]hashed{} // by ref and digest

@@ -93,3 +93,51 @@ func TestImportInPlaceNothingUploadedBeforeTrust(t *testing.T) {
 		}
 	}
 }
+
+// Without --keep-going, a bundle that fails a check other than its
+// content (here its image manifest blob is damaged) refuses the import,
+// so the other bundle uploads nothing either: no orphan blobs for an
+// import already refused. With --keep-going the intact one uploads and
+// is pushed.
+func TestImportInPlaceRefusedImportUploadsNothing(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	b := signFile(t, makeBundle(t, dir, "b", "layer b"), k)
+	arch := exportTo(t, filepath.Join(dir, "ab.tar"), a, b)
+	flipIn(t, arch, `"schemaVersion"`) // one bundle's image manifest blob
+	for _, keepGoing := range []bool{false, true} {
+		var mu sync.Mutex
+		var pushed []string
+		opened := 0
+		d := pushLog(&pushed)
+		d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+			rc, err := open()
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			_, err = io.Copy(io.Discard, rc)
+			return err
+		}
+		rep, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, KeepGoing: keepGoing, Trust: trusting(k), Log: io.Discard})
+		if exit.CodeOf(err) != exit.HashMismatch {
+			t.Fatalf("keep going %v: %v", keepGoing, err)
+		}
+		valid := 0
+		for _, br := range rep.Bundles {
+			if br.Valid {
+				valid++
+			}
+		}
+		if !keepGoing && (opened != 0 || len(pushed) != 0 || valid != 1) {
+			t.Fatalf("refused import: %d uploads opened, pushed %v, %d valid", opened, pushed, valid)
+		}
+		if keepGoing && (opened == 0 || len(pushed) != 1 || valid != 1) {
+			t.Fatalf("keep going: %d uploads opened, pushed %v, %d valid", opened, pushed, valid)
+		}
+	}
+}
