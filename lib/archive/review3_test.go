@@ -3,6 +3,7 @@ package archive
 import (
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -139,5 +140,24 @@ func TestImportInPlaceRefusedImportUploadsNothing(t *testing.T) {
 		if keepGoing && (opened == 0 || len(pushed) != 1 || valid != 1) {
 			t.Fatalf("keep going: %d uploads opened, pushed %v, %d valid", opened, pushed, valid)
 		}
+	}
+}
+
+// A zero-byte layer read in place: hashed (to the empty digest), uploaded
+// and pushed like any other; the dry run agrees.
+func TestImportInPlaceZeroByteLayer(t *testing.T) {
+	dir := t.TempDir()
+	k := newKey(t, "alice")
+	arch := exportTo(t, filepath.Join(dir, "e.tar"), signFile(t, makeBundle(t, dir, "e", ""), k))
+	if _, err := Import(ImportOptions{Inputs: []string{arch}, DryRun: true, Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	var mu sync.Mutex
+	var pushed, uploaded []string
+	if _, err := Import(ImportOptions{Inputs: []string{arch}, Dest: uploadLog(&pushed, &uploaded, &mu), Verify: true, Trust: trusting(k), Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	if len(pushed) != 1 || len(uploaded) != 1 || !strings.HasSuffix(uploaded[0], "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") {
+		t.Fatalf("pushed %v, uploaded %v", pushed, uploaded)
 	}
 }
