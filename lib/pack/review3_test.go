@@ -73,3 +73,20 @@ func TestWriteFileHostileTransport(t *testing.T) {
 		t.Fatalf("redirect to the same content: %v", err)
 	}
 }
+
+// A zero-byte layer served with bytes: longer than manifest.toml says,
+// refused before anything is written at its offset (which is the next
+// entry's header).
+func TestWriteFileZeroByteLayerWithContent(t *testing.T) {
+	src, content, hooks := packRegistry(t, 0, 1000)
+	for d, c := range content {
+		if len(c) == 0 {
+			hooks[d] = func(w http.ResponseWriter, r *http.Request, c []byte) { w.Write([]byte("x")) }
+		}
+	}
+	dir, err := runTo(t, context.Background(), src)
+	if exit.CodeOf(err) != exit.HashMismatch {
+		t.Fatalf("exit %d, %v", exit.CodeOf(err), err)
+	}
+	assertEmpty(t, dir)
+}
