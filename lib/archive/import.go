@@ -396,7 +396,7 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		if r, ok := opts.Dest.(*RegistryDest); ok && inPlace && !opts.DryRun {
 			up = r
 		}
-		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, up, fail); err != nil {
+		if good, err = verifyAllInPlace(ctx, items, results, trust, opts.Verify, opts.KeepGoing, up, fail); err != nil {
 			return rep, err
 		}
 	} else {

@@ -308,31 +308,51 @@ type hashed struct {
 	err error // a read error
 }
 
-// hashAll hashes each blob once, in parallel (one worker per core), with
+// copyAt names one copy of a blob: its digest and the file section it lies
+// in. Two inputs may both carry a blob (two archives, an archive and a
+// bundle file): each bundle is laid out over, and so installed from, the
+// copy its own source gives, so each copy is hashed, not one per digest
+// (else a damaged copy passes on the strength of an intact one).
+type copyAt struct {
+	d   string
+	ra  io.ReaderAt // *os.File or pathReaderAt: comparable
+	off int64
+}
+
+// copyOf is the copy of blob d that src gives (ra nil when not located).
+func copyOf(src BlobSource, d string) copyAt {
+	ra, off, _, _ := where(src, d)
+	return copyAt{d: d, ra: ra, off: off}
+}
+
+// hashAll hashes each copy once, in parallel (one worker per core), with
 // positioned reads of the files they lie in, and returns the outcome by
-// digest. It stops early when ctx is cancelled.
-func hashAll(ctx context.Context, blobs map[string]BlobSource) (map[string]hashed, error) {
+// copy. It stops early when ctx is cancelled.
+func hashAll(ctx context.Context, blobs map[copyAt]BlobSource) (map[copyAt]hashed, error) {
 	type job struct {
-		d        string
+		c        copyAt
 		ra       io.ReaderAt
 		off, len int64
 	}
 	var jobs []job
-	for d, src := range blobs {
-		ra, off, size, ok := where(src, d)
+	for c, src := range blobs {
+		ra, off, size, ok := where(src, c.d)
 		if !ok {
-			return nil, exit.New(exit.Internal, "blob %s is not located", d)
+			return nil, exit.New(exit.Internal, "blob %s is not located", c.d)
 		}
-		jobs = append(jobs, job{d, ra, off, size})
+		jobs = append(jobs, job{c, ra, off, size})
 	}
 	// Biggest first, so that the last to finish is a small one.
 	sort.Slice(jobs, func(i, j int) bool {
 		if jobs[i].len != jobs[j].len {
 			return jobs[i].len > jobs[j].len
 		}
-		return jobs[i].d < jobs[j].d
+		if jobs[i].c.d != jobs[j].c.d {
+			return jobs[i].c.d < jobs[j].c.d
+		}
+		return jobs[i].off < jobs[j].off
 	})
-	out := make(map[string]hashed, len(jobs))
+	out := make(map[copyAt]hashed, len(jobs))
 	var mu sync.Mutex
 	workers := runtime.GOMAXPROCS(0)
 	if workers > len(jobs) {
@@ -351,7 +371,7 @@ func hashAll(ctx context.Context, blobs map[string]BlobSource) (map[string]hashe
 				n, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(j.ra, j.off, j.len)}, buf)
 				r := hashed{n: n, err: err, got: "sha256:" + hex.EncodeToString(h.Sum(nil))}
 				mu.Lock()
-				out[j.d] = r
+				out[j.c] = r
 				mu.Unlock()
 			}
 		}()
@@ -396,14 +416,15 @@ func contentErr(d verify.Deferred, h hashed) error {
 //
 // With up set (a registry destination with an Upload, not a dry run), the
 // layers and configs of each bundle whose other checks passed are hashed
-// while they are uploaded to its repository (only a blob whose every byte
+// while they are uploaded to its repository (unless, without keepGoing,
+// another bundle already failed: then nothing is uploaded) (only a blob whose every byte
 // matched is committed there); nothing references them until Install
 // pushes the manifests, after every bundle passed. A blob the registry
 // already has is not uploaded and is hashed here instead.
-func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult, trust verify.Options, verifyOn bool,
+func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult, trust verify.Options, verifyOn, keepGoing bool,
 	up *RegistryDest, fail func(i int, vr *verify.Report, err error)) ([]*Item, error) {
 	ips := make([]inPlace, len(items))
-	blobs := map[string]BlobSource{}
+	blobs := map[copyAt]BlobSource{} // each copy a bundle is laid out over
 	var uploads []uploadJob
 	for i, it := range items {
 		if !results[i].Valid {
@@ -411,7 +432,7 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		}
 		if !verifyOn {
 			for j, b := range it.Manifest.Blobs {
-				blobs[b.Digest] = it.src
+				blobs[copyOf(it.src, b.Digest)] = it.src
 				ips[i].skipped = append(ips[i].skipped, verify.Deferred{Blob: b, Index: j,
 					Where: "bundle " + it.Entry.Ref() + ", entry " + b.Path()})
 			}
@@ -434,7 +455,21 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 			continue
 		}
 		for _, d := range ips[i].skipped {
-			blobs[d.Blob.Digest] = it.src
+			blobs[copyOf(it.src, d.Blob.Digest)] = it.src
+		}
+	}
+	// Without --keep-going, a bundle that already failed a check other
+	// than its content refuses the whole import: nothing is uploaded
+	// then; the blobs are hashed in place, for complete reports.
+	if len(uploads) > 0 && !keepGoing {
+		for i := range items {
+			if results[i].Valid && (ips[i].done && ips[i].err != nil || ips[i].rep != nil && (ips[i].rep.Err() != nil || ips[i].sizeErr != nil)) {
+				for _, j := range uploads {
+					blobs[copyOf(j.src, j.b.Digest)] = j.src
+				}
+				uploads = nil
+				break
+			}
 		}
 	}
 	upSums := map[string]hashed{} // by ref and digest
@@ -445,7 +480,7 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		}
 		for k, j := range uploads {
 			if done[k].n < 0 { // not read: the registry had it
-				blobs[j.b.Digest] = j.src
+				blobs[copyOf(j.src, j.b.Digest)] = j.src
 				continue
 			}
 			upSums[j.ref+"@"+j.b.Digest] = done[k]
@@ -457,20 +492,20 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 			}
 		}
 	}
-	known := map[string]hashed{}
-	for d, src := range blobs {
-		if prehashed(src, d) { // staged: hashed when written, not again
-			_, _, size, _ := where(src, d)
-			known[d] = hashed{got: d, n: size}
-			delete(blobs, d)
+	known := map[copyAt]hashed{}
+	for c, src := range blobs {
+		if prehashed(src, c.d) { // staged: hashed when written, not again
+			_, _, size, _ := where(src, c.d)
+			known[c] = hashed{got: c.d, n: size}
+			delete(blobs, c)
 		}
 	}
 	sums, err := hashAll(ctx, blobs)
 	if err != nil {
 		return nil, err
 	}
-	for d, h := range known {
-		sums[d] = h
+	for c, h := range known {
+		sums[c] = h
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, interrupted(err)
@@ -486,7 +521,10 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 			for k, d := range ip.skipped {
 				h, ok := upSums[up.refOr(it)+"@"+d.Blob.Digest]
 				if !ok {
-					h = sums[d.Blob.Digest]
+					h, ok = sums[copyOf(it.src, d.Blob.Digest)]
+				}
+				if !ok { // never hashed: not a match
+					h = hashed{err: exit.New(exit.Internal, "blob %s was not hashed", d.Blob.Digest)}
 				}
 				errs[k] = contentErr(d, h)
 			}

@@ -318,7 +318,7 @@ func FuzzLocate(f *testing.F) {
 					res[i].Valid = true
 				}
 				var failed error
-				_, err = verifyAllInPlace(context.Background(), st.Items, res, verify.Options{}, false, nil,
+				_, err = verifyAllInPlace(context.Background(), st.Items, res, verify.Options{}, false, false, nil,
 					func(i int, vr *verify.Report, e error) { failed = e })
 				if err == nil {
 					err = failed
