@@ -94,7 +94,8 @@ func main() {
 				return err
 			}
 			defer o.Abort()
-			out, w = o, o
+			// the writeback starts as the archive is written; Commit fsyncs
+			out, w = o, archive.NewWriteback(o.File)
 		}
 		bw := bufio.NewWriterSize(w, 1<<20)
 		res, err := archive.Export(inputs, opts, bw)

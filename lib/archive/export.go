@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,7 +56,8 @@ type head struct {
 // Export writes one archive holding the bundle files inputs to w. It reads
 // each input twice: pass 1 checks its structure and collects heads and blob
 // locations; pass 2 copies each unique blob once, in digest order, hashing it
-// again. Memory does not grow with the blobs.
+// again (on another goroutine, while the next chunk is read and written:
+// hashCopier). Memory does not grow with the blobs.
 func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, error) {
 	if len(inputs) == 0 {
 		return nil, exit.New(exit.Usage, "no bundles to export").WithHint("name bundle files, or a list with --manifest")
@@ -274,7 +274,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			return nil, outErr(err)
 		}
 	}
-	buf := make([]byte, 1<<20)
+	cp := newHashCopier()
 	for _, b := range x.Blobs {
 		if !b.Present {
 			continue
@@ -283,19 +283,17 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 		if err := tw.WriteHeader(b.Path(), ustar.TypeReg, b.Size); err != nil {
 			return nil, outErr(err)
 		}
-		h := sha256.New()
-		n, err := io.CopyBuffer(io.MultiWriter(tw, h), io.NewSectionReader(l.f, l.off, b.Size), buf)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				return nil, exit.Wrap(exit.IO, pathless(err), "cannot read blob %s", b.Digest).At("bundle " + l.name)
-			}
-			return nil, outErr(err)
+		sum, n, rerr, werr := cp.copy(tw, io.NewSectionReader(l.f, l.off, b.Size))
+		if rerr != nil {
+			return nil, exit.Wrap(exit.IO, pathless(rerr), "cannot read blob %s", b.Digest).At("bundle " + l.name)
+		}
+		if werr != nil {
+			return nil, outErr(werr)
 		}
 		if n != b.Size {
 			return nil, exit.New(exit.Malformed, "bundle is truncated inside blob %s", b.Digest).At("bundle " + l.name)
 		}
-		if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest {
+		if got := "sha256:" + hex.EncodeToString(sum); got != b.Digest {
 			return nil, exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", got, b.Digest).
 				At("bundle " + l.name + ", entry " + l.b.Path()).WithHint("the bundle was altered or damaged; fetch it again from its source")
 		}
