@@ -187,6 +187,7 @@ func NewWithLimits(base http.RoundTripper, insecure bool, l Limits) http.RoundTr
 				return next(ctx, network, addr)
 			}
 		}
+		ht.DialContext = bigWrites(ht.DialContext)
 		ht.TLSHandshakeTimeout = l.TLSHandshake
 		ht.ResponseHeaderTimeout = l.ResponseHeader
 		if insecure {
