@@ -13,8 +13,6 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
-	"github.com/cerro-torre/ct/lib/passphrase"
-	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
@@ -79,16 +77,9 @@ func run(f *flags) error {
 	f.JSON = cli.JSON(f.JSON)
 	ctx, stop := cli.Context()
 	defer stop()
-	var key *keys.PrivateKey // nil: a pending attestation (attestations.md §9)
-	if f.SignKey != "" {
-		k, err := signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx})
-		if err != nil {
-			return err
-		}
-		key = k
-	} else if f.PassphraseFile != "" {
-		return exit.New(exit.Usage, "--passphrase-file without -k: a pending attestation is signed by the next ct sign, which takes the passphrase").
-			WithHint("sign now with -k KEY --passphrase-file FILE, or leave both out")
+	key, err := attesting.LoadKey(ctx, f.SignKey, f.PassphraseFile) // nil: a pending attestation (attestations.md §9)
+	if err != nil {
+		return err
 	}
 	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,
 		Key: key, PredicateFile: f.Predicate, PredicateType: f.Type, DropSignatures: f.DropSignatures, Quiet: f.Quiet})

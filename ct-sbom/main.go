@@ -14,8 +14,6 @@ import (
 	"github.com/cerro-torre/ct/lib/attesting"
 	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
-	"github.com/cerro-torre/ct/lib/passphrase"
-	"github.com/cerro-torre/ct/lib/signing"
 
 	"github.com/cerro-torre/ct/ct-sbom/internal/sbom"
 	"github.com/cerro-torre/ct/lib/cli"
@@ -111,14 +109,9 @@ func run(f *flags) error {
 		}
 		return document(ctx, f, epoch)
 	}
-	var key *keys.PrivateKey // nil: a pending attestation (attestations.md §9)
-	if f.SignKey != "" {
-		if key, err = signing.LoadKey(f.SignKey, "", passphrase.Source{File: f.PassphraseFile, Context: ctx}); err != nil {
-			return err
-		}
-	} else if f.PassphraseFile != "" {
-		return exit.New(exit.Usage, "--passphrase-file without -k: a pending attestation is signed by the next ct sign, which takes the passphrase").
-			WithHint("sign now with -k KEY --passphrase-file FILE, or leave both out")
+	key, err := attesting.LoadKey(ctx, f.SignKey, f.PassphraseFile) // nil: a pending attestation (attestations.md §9)
+	if err != nil {
+		return err
 	}
 	var made *sbom.Result
 	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,

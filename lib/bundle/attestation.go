@@ -108,19 +108,8 @@ type artifactManifest struct {
 // the root image of m (attestations.md §4.1). Writers emit exactly these
 // bytes, and readers accept nothing else.
 func AttestationManifest(m *Manifest, envelopeDigest string, envelopeSize int64, predicateType string, s AttestationSigner) ([]byte, error) {
-	if !ValidPredicateType(predicateType) {
-		return nil, exit.New(exit.Usage, "predicate type %q is not 1 to %d printable ASCII characters", predicateType, MaxPredicateTypeLen)
-	}
-	return canon.JSON(artifactManifest{
-		SchemaVersion: 2,
-		MediaType:     MediaTypeManifest,
-		ArtifactType:  ArtifactType,
-		Config:        ociDescriptor{MediaType: MediaTypeEmpty, Digest: EmptyDigest, Size: 2},
-		Layers:        []ociDescriptor{{MediaType: MediaTypeEnvelope, Digest: envelopeDigest, Size: envelopeSize}},
-		Subject:       ociDescriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size},
-		Annotations: map[string]string{AnnoPredicateType: predicateType, AnnoSignerSuite: s.Suite,
-			AnnoSignerFP: s.Fingerprint, AnnoSignerKey: s.PublicKey},
-	})
+	return artifactManifestJSON(m, ArtifactType, ociDescriptor{MediaType: MediaTypeEnvelope, Digest: envelopeDigest, Size: envelopeSize},
+		predicateType, map[string]string{AnnoSignerSuite: s.Suite, AnnoSignerFP: s.Fingerprint, AnnoSignerKey: s.PublicKey})
 }
 
 // PendingManifest returns the canonical JSON of the artifact manifest of a
@@ -128,17 +117,26 @@ func AttestationManifest(m *Manifest, envelopeDigest string, envelopeSize int64,
 // the statement as its layer, artifactType application/vnd.in-toto+json
 // and the predicate-type annotation alone.
 func PendingManifest(m *Manifest, statementDigest string, statementSize int64, predicateType string) ([]byte, error) {
+	return artifactManifestJSON(m, PendingArtifactType, ociDescriptor{MediaType: MediaTypeStatement, Digest: statementDigest, Size: statementSize},
+		predicateType, map[string]string{})
+}
+
+// artifactManifestJSON is the canonical JSON of an artifact manifest about
+// the root image of m with the one layer given, annotated with the predicate
+// type and the extra annotations anno (which it takes over).
+func artifactManifestJSON(m *Manifest, artifactType string, layer ociDescriptor, predicateType string, anno map[string]string) ([]byte, error) {
 	if !ValidPredicateType(predicateType) {
 		return nil, exit.New(exit.Usage, "predicate type %q is not 1 to %d printable ASCII characters", predicateType, MaxPredicateTypeLen)
 	}
+	anno[AnnoPredicateType] = predicateType
 	return canon.JSON(artifactManifest{
 		SchemaVersion: 2,
 		MediaType:     MediaTypeManifest,
-		ArtifactType:  PendingArtifactType,
+		ArtifactType:  artifactType,
 		Config:        ociDescriptor{MediaType: MediaTypeEmpty, Digest: EmptyDigest, Size: 2},
-		Layers:        []ociDescriptor{{MediaType: MediaTypeStatement, Digest: statementDigest, Size: statementSize}},
+		Layers:        []ociDescriptor{layer},
 		Subject:       ociDescriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size},
-		Annotations:   map[string]string{AnnoPredicateType: predicateType},
+		Annotations:   anno,
 	})
 }
 

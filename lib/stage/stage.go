@@ -80,6 +80,12 @@ func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// rw may have read from somewhere other than in (ct sbom spools
+	// standard input to a file and reads that), so a Ctrl-C it never saw
+	// still keeps the output from appearing.
+	if err := ctx.Err(); err != nil {
+		return "", exit.Wrap(exit.IO, err, "interrupted").At(outName).WithHint("nothing was written; run the command again")
+	}
 	if of != nil {
 		if err := of.Commit(); err != nil {
 			return "", err
