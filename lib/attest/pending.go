@@ -25,9 +25,9 @@ func Pend(m *bundle.Manifest, predicateType string, predicate []byte) (*bundle.M
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if len(payload) > bundle.MaxEnvelopeSize {
-		return nil, nil, nil, exit.New(exit.Usage, "the statement would be %d bytes, over the %d-byte limit", len(payload), bundle.MaxEnvelopeSize).
-			WithHint("a predicate must be smaller than about 12 MiB")
+	if len(payload) > bundle.MaxStatementSize {
+		return nil, nil, nil, exit.New(exit.Usage, "the statement would be %d bytes, over the %d-byte limit of a pending statement", len(payload), bundle.MaxStatementSize).
+			WithHint("make the predicate smaller: its statement must fit, signed, in a %d-byte envelope", bundle.MaxEnvelopeSize)
 	}
 	pm, err := bundle.PendingManifest(m, bundle.Digest(payload), int64(len(payload)), predicateType)
 	if err != nil {

@@ -58,14 +58,16 @@ func ReadPredicate(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
-		return nil, exit.New(exit.IO, "not a regular file").At(path)
+		return nil, exit.New(exit.IO, "not a regular file").At(path).
+			WithHint("give --predicate a file holding one JSON object")
 	}
-	data, err := io.ReadAll(io.LimitReader(f, bundle.MaxEnvelopeSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, bundle.MaxStatementSize+1))
 	if err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot read the predicate").At(path)
 	}
-	if len(data) > bundle.MaxEnvelopeSize*3/4 {
-		return nil, exit.New(exit.Usage, "the predicate is %d bytes; an envelope holds at most about 12 MiB of predicate", len(data)).At(path)
+	if len(data) > bundle.MaxStatementSize {
+		return nil, exit.New(exit.Usage, "the predicate is over %d bytes, the most a statement may hold", bundle.MaxStatementSize).At(path).
+			WithHint("a statement must fit, signed, in a %d-byte envelope: make the predicate smaller", bundle.MaxEnvelopeSize)
 	}
 	return data, nil
 }

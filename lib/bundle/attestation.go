@@ -44,9 +44,15 @@ const (
 	AnnoSignerFP      = "dev.cerro-torre.signer.fingerprint"
 	AnnoSignerKey     = "dev.cerro-torre.signer.public-key"
 
-	MaxAttestations         = 64       // attestation manifests in one bundle
-	MaxAttestationManifest  = 16 << 10 // one attestation manifest
-	MaxEnvelopeSize         = 16 << 20 // one DSSE envelope
+	MaxAttestations        = 64       // attestation manifests in one bundle
+	MaxAttestationManifest = 16 << 10 // one attestation manifest
+	MaxEnvelopeSize        = 16 << 20 // one DSSE envelope
+	// MaxStatementSize bounds a pending statement so that the envelope
+	// ct sign makes of it (the statement in base64, 4/3 of it, plus the
+	// signature and framing, under 64 KiB even for CT-SIG-02) fits
+	// MaxEnvelopeSize: a pending attestation a reader accepts can always
+	// be signed (attestations.md §9).
+	MaxStatementSize        = (MaxEnvelopeSize - 64<<10) / 4 * 3
 	MaxEnvelopeTotal        = 64 << 20 // all envelopes of a bundle together
 	MaxPredicateTypeLen     = 1024
 	maxAttestationPublicKey = 4096 // base64 characters: a CT-SIG-02 key is 3500
@@ -284,8 +290,8 @@ func (m *Manifest) validateAttestationBlobs() error {
 			if b.MediaType != MediaTypeStatement {
 				return bad(f+".media_type", "a pending statement has media type %s, not %s", MediaTypeStatement, b.MediaType)
 			}
-			if b.Size > MaxEnvelopeSize {
-				return bad(f+".size", "statement of %d bytes is over the %d-byte limit", b.Size, MaxEnvelopeSize)
+			if b.Size > MaxStatementSize {
+				return bad(f+".size", "statement of %d bytes is over the %d-byte limit", b.Size, MaxStatementSize)
 			}
 			total += b.Size
 		}

@@ -70,3 +70,19 @@ func TestCosignTag(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementLimit: a pending statement is bounded so that its signed
+// envelope fits MaxEnvelopeSize (attestations.md §9): one byte over is
+// malformed, and the limit leaves room for base64 and a CT-SIG-02 signature.
+func TestStatementLimit(t *testing.T) {
+	if MaxStatementSize/3*4+64<<10 > MaxEnvelopeSize {
+		t.Fatalf("MaxStatementSize %d: its envelope would not fit %d bytes", MaxStatementSize, MaxEnvelopeSize)
+	}
+	m, _ := testImage()
+	m.Blobs = append(m.Blobs, Blob{Digest: fmt.Sprintf("sha256:%064x", 0xabc001), Size: MaxStatementSize + 1, MediaType: MediaTypeStatement, Role: RoleStatement})
+	m.SortBlobs()
+	err := m.Validate()
+	if err == nil || !strings.Contains(err.Error(), "statement of 12533761 bytes is over the 12533760-byte limit") {
+		t.Fatalf("got %v", err)
+	}
+}
