@@ -95,7 +95,7 @@ func main() {
 			}
 			defer o.Abort()
 			// the writeback starts as the archive is written; Commit fsyncs
-			out, w = o, archive.NewWriteback(o.File)
+			out, w = o, outfile.NewWriteback(o.File)
 		}
 		bw := bufio.NewWriterSize(w, 1<<20)
 		res, err := archive.Export(inputs, opts, bw)
