@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/archive"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
@@ -95,7 +96,7 @@ func main() {
 			}
 			defer o.Abort()
 			// the writeback starts as the archive is written; Commit fsyncs
-			out, w = o, archive.NewWriteback(o.File)
+			out, w = o, outfile.NewWriteback(o.File)
 		}
 		bw := bufio.NewWriterSize(w, 1<<20)
 		res, err := archive.Export(inputs, opts, bw)
@@ -139,12 +140,13 @@ func main() {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(os.Stderr, "ct-export: warning: %s\n", termsafe.Escape(w))
 		}
-		msg := fmt.Sprintf("%s, %s (%s)", count(res.Bundles, "bundle", "bundles"), count(res.Blobs, "blob", "blobs"), count64(res.BlobBytes, "byte", "bytes"))
+		msg := fmt.Sprintf("%s, %s (%s)", human.Count(res.Bundles, "bundle"), human.Count(res.Blobs, "blob"),
+			fmt.Sprintf("%d %s", res.BlobBytes, human.Noun(int(min(res.BlobBytes, 2)), "byte")))
 		if f.Since != "" {
-			msg += fmt.Sprintf("; delta on %s: %s and %s it holds left out", termsafe.Escape(f.Since), count(res.Skipped, "bundle", "bundles"), count(res.OmittedBlobs, "blob", "blobs"))
+			msg += fmt.Sprintf("; delta on %s: %s and %s it holds left out", termsafe.Escape(f.Since), human.Count(res.Skipped, "bundle"), human.Count(res.OmittedBlobs, "blob"))
 		}
 		if res.Keys > 0 {
-			msg += "; " + count(res.Keys, "public key", "public keys")
+			msg += "; " + human.Count(res.Keys, "public key")
 		}
 		if res.PolicyWritten {
 			msg += "; policy.json"
@@ -156,15 +158,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "ct-export: wrote %s: %s\n", termsafe.Escape(f.Output), msg)
 		return nil
 	})
-}
-
-func count(n int, one, many string) string { return count64(int64(n), one, many) }
-
-func count64(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // pathless drops the operation and path an os error repeats: the message

@@ -8,7 +8,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"runtime"
 	"sort"
 	"sync"
 
@@ -302,11 +301,7 @@ func verifyLaidOut(it *Item, opts verify.Options) inPlace {
 }
 
 // hashed is the outcome of hashing one blob in place.
-type hashed struct {
-	got string // "sha256:…" of the bytes read
-	n   int64
-	err error // a read error
-}
+type hashed = verify.Hashed
 
 // copyAt names one copy of a blob: its digest and the file section it lies
 // in. Two inputs may both carry a blob (two archives, an archive and a
@@ -325,67 +320,28 @@ func copyOf(src BlobSource, d string) copyAt {
 	return copyAt{d: d, ra: ra, off: off}
 }
 
-// hashAll hashes each copy once, in parallel (one worker per core), with
-// positioned reads of the files they lie in, and returns the outcome by
-// copy. It stops early when ctx is cancelled.
+// hashAll hashes each copy once with verify.HashSections (in parallel,
+// one worker per core, positioned reads of the files they lie in run
+// ahead of the hash) and returns the outcome by copy. It stops early
+// when ctx is cancelled.
 func hashAll(ctx context.Context, blobs map[copyAt]BlobSource) (map[copyAt]hashed, error) {
-	type job struct {
-		c        copyAt
-		ra       io.ReaderAt
-		off, len int64
-	}
-	var jobs []job
+	copies := make([]copyAt, 0, len(blobs))
+	secs := make([]verify.Section, 0, len(blobs))
 	for c, src := range blobs {
 		ra, off, size, ok := where(src, c.d)
 		if !ok {
 			return nil, exit.New(exit.Internal, "blob %s is not located", c.d)
 		}
-		jobs = append(jobs, job{c, ra, off, size})
+		copies = append(copies, c)
+		secs = append(secs, verify.Section{RA: ra, Off: off, Len: size})
 	}
-	// Biggest first, so that the last to finish is a small one.
-	sort.Slice(jobs, func(i, j int) bool {
-		if jobs[i].len != jobs[j].len {
-			return jobs[i].len > jobs[j].len
-		}
-		if jobs[i].c.d != jobs[j].c.d {
-			return jobs[i].c.d < jobs[j].c.d
-		}
-		return jobs[i].off < jobs[j].off
-	})
-	out := make(map[copyAt]hashed, len(jobs))
-	var mu sync.Mutex
-	workers := runtime.GOMAXPROCS(0)
-	if workers > len(jobs) {
-		workers = len(jobs)
-	}
-	next := make(chan job)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 1<<20)
-			h := sha256.New()
-			for j := range next {
-				h.Reset()
-				n, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(j.ra, j.off, j.len)}, buf)
-				r := hashed{n: n, err: err, got: "sha256:" + hex.EncodeToString(h.Sum(nil))}
-				mu.Lock()
-				out[j.c] = r
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+	sums := verify.HashSections(ctx, secs)
 	if err := ctx.Err(); err != nil {
 		return nil, interrupted(err)
+	}
+	out := make(map[copyAt]hashed, len(copies))
+	for i, c := range copies {
+		out[c] = sums[i]
 	}
 	return out, nil
 }
@@ -393,12 +349,12 @@ func hashAll(ctx context.Context, blobs map[copyAt]BlobSource) (map[copyAt]hashe
 // contentErr is the failure of a deferred blob, as ct verify words it.
 func contentErr(d verify.Deferred, h hashed) error {
 	switch {
-	case h.err != nil:
-		return exit.Wrap(exit.IO, h.err, "cannot read blob").At(d.Where)
-	case h.n != d.Blob.Size:
+	case h.Err != nil:
+		return exit.Wrap(exit.IO, h.Err, "cannot read blob").At(d.Where)
+	case h.N != d.Blob.Size:
 		return exit.New(exit.Malformed, "archive is truncated inside the blob").At(d.Where)
-	case h.got != d.Blob.Digest:
-		return exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", h.got, d.Blob.Digest).
+	case h.Got != d.Blob.Digest:
+		return exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", h.Got, d.Blob.Digest).
 			At(d.Where).WithHint("the archive was altered or damaged in transit; fetch it again")
 	}
 	return nil
@@ -479,12 +435,12 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 			return nil, err
 		}
 		for k, j := range uploads {
-			if done[k].n < 0 { // not read: the registry had it
+			if done[k].N < 0 { // not read: the registry had it
 				blobs[copyOf(j.src, j.b.Digest)] = j.src
 				continue
 			}
 			upSums[j.ref+"@"+j.b.Digest] = done[k]
-			if h := done[k]; h.err == nil && h.got == j.b.Digest && h.n == j.b.Size {
+			if h := done[k]; h.Err == nil && h.Got == j.b.Digest && h.N == j.b.Size {
 				if j.it.uploaded == nil {
 					j.it.uploaded = map[string]bool{}
 				}
@@ -496,7 +452,7 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 	for c, src := range blobs {
 		if prehashed(src, c.d) { // staged: hashed when written, not again
 			_, _, size, _ := where(src, c.d)
-			known[c] = hashed{got: c.d, n: size}
+			known[c] = hashed{Got: c.d, N: size}
 			delete(blobs, c)
 		}
 	}
@@ -524,7 +480,7 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 					h, ok = sums[copyOf(it.src, d.Blob.Digest)]
 				}
 				if !ok { // never hashed: not a match
-					h = hashed{err: exit.New(exit.Internal, "blob %s was not hashed", d.Blob.Digest)}
+					h = hashed{Err: exit.New(exit.Internal, "blob %s was not hashed", d.Blob.Digest)}
 				}
 				errs[k] = contentErr(d, h)
 			}
@@ -622,7 +578,7 @@ func uploadOne(ctx context.Context, dest *RegistryDest, j uploadJob) (hashed, er
 		return hashed{}, exit.New(exit.Internal, "blob %s is not located", j.b.Digest)
 	}
 	var mu sync.Mutex
-	res := hashed{n: -1}
+	res := hashed{N: -1}
 	open := func() (io.ReadCloser, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, interrupted(err)
@@ -639,7 +595,7 @@ func uploadOne(ctx context.Context, dest *RegistryDest, j uploadJob) (hashed, er
 		return r, nil
 	case ctx.Err() != nil:
 		return r, interrupted(ctx.Err())
-	case r.n >= 0 && (r.err != nil || r.got != j.b.Digest || r.n != j.b.Size):
+	case r.N >= 0 && (r.Err != nil || r.Got != j.b.Digest || r.N != j.b.Size):
 		return r, nil // the content ended the upload: an outcome for contentErr
 	}
 	return r, err
@@ -663,7 +619,7 @@ type hashingReader struct {
 
 func (c *hashingReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
-		c.out(hashed{n: c.n, err: interrupted(err)})
+		c.out(hashed{N: c.n, Err: interrupted(err)})
 		return 0, interrupted(err)
 	}
 	n, err := c.r.Read(p)
@@ -671,14 +627,14 @@ func (c *hashingReader) Read(p []byte) (int, error) {
 	c.n += int64(n)
 	if err == io.EOF {
 		got := "sha256:" + hex.EncodeToString(c.h.Sum(nil))
-		c.out(hashed{got: got, n: c.n})
+		c.out(hashed{Got: got, N: c.n})
 		if got != c.want || c.n != c.size {
 			return n, errContent
 		}
 		return n, io.EOF
 	}
 	if err != nil {
-		c.out(hashed{n: c.n, err: err})
+		c.out(hashed{N: c.n, Err: err})
 	}
 	return n, err
 }

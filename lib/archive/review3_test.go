@@ -71,25 +71,12 @@ func TestImportInPlaceNothingUploadedBeforeTrust(t *testing.T) {
 		code  exit.Code
 	}{{"untrusted", arch, other, exit.KeyNotTrusted}, {"damaged manifest", bad, k, exit.HashMismatch}} {
 		for _, keepGoing := range []bool{false, true} {
-			var mu sync.Mutex
 			var pushed []string
-			opened := 0
 			d := pushLog(&pushed)
-			d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
-				mu.Lock()
-				opened++
-				mu.Unlock()
-				rc, err := open()
-				if err != nil {
-					return err
-				}
-				defer rc.Close()
-				_, err = io.Copy(io.Discard, rc)
-				return err
-			}
+			opened := countUploads(d)
 			_, err := Import(ImportOptions{Inputs: []string{tc.in}, Dest: d, Verify: true, KeepGoing: keepGoing, Trust: trusting(tc.trust), Log: io.Discard})
-			if exit.CodeOf(err) != tc.code || opened != 0 || len(pushed) != 0 {
-				t.Fatalf("%s, keep going %v: %v (exit %d), %d uploads opened, pushed %v", tc.name, keepGoing, err, exit.CodeOf(err), opened, pushed)
+			if exit.CodeOf(err) != tc.code || *opened != 0 || len(pushed) != 0 {
+				t.Fatalf("%s, keep going %v: %v (exit %d), %d uploads opened, pushed %v", tc.name, keepGoing, err, exit.CodeOf(err), *opened, pushed)
 			}
 		}
 	}
@@ -108,22 +95,9 @@ func TestImportInPlaceRefusedImportUploadsNothing(t *testing.T) {
 	arch := exportTo(t, filepath.Join(dir, "ab.tar"), a, b)
 	flipIn(t, arch, `"schemaVersion"`) // one bundle's image manifest blob
 	for _, keepGoing := range []bool{false, true} {
-		var mu sync.Mutex
 		var pushed []string
-		opened := 0
 		d := pushLog(&pushed)
-		d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
-			mu.Lock()
-			opened++
-			mu.Unlock()
-			rc, err := open()
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			_, err = io.Copy(io.Discard, rc)
-			return err
-		}
+		opened := countUploads(d)
 		rep, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, KeepGoing: keepGoing, Trust: trusting(k), Log: io.Discard})
 		if exit.CodeOf(err) != exit.HashMismatch {
 			t.Fatalf("keep going %v: %v", keepGoing, err)
@@ -134,11 +108,11 @@ func TestImportInPlaceRefusedImportUploadsNothing(t *testing.T) {
 				valid++
 			}
 		}
-		if !keepGoing && (opened != 0 || len(pushed) != 0 || valid != 1) {
-			t.Fatalf("refused import: %d uploads opened, pushed %v, %d valid", opened, pushed, valid)
+		if !keepGoing && (*opened != 0 || len(pushed) != 0 || valid != 1) {
+			t.Fatalf("refused import: %d uploads opened, pushed %v, %d valid", *opened, pushed, valid)
 		}
-		if keepGoing && (opened == 0 || len(pushed) != 1 || valid != 1) {
-			t.Fatalf("keep going: %d uploads opened, pushed %v, %d valid", opened, pushed, valid)
+		if keepGoing && (*opened == 0 || len(pushed) != 1 || valid != 1) {
+			t.Fatalf("keep going: %d uploads opened, pushed %v, %d valid", *opened, pushed, valid)
 		}
 	}
 }
@@ -160,4 +134,24 @@ func TestImportInPlaceZeroByteLayer(t *testing.T) {
 	if len(pushed) != 1 || len(uploaded) != 1 || !strings.HasSuffix(uploaded[0], "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") {
 		t.Fatalf("pushed %v, uploaded %v", pushed, uploaded)
 	}
+}
+
+// countUploads sets d.Upload to read every blob it is given, as an
+// uploader does, and returns the count of uploads opened.
+func countUploads(d *RegistryDest) *int {
+	var mu sync.Mutex
+	opened := new(int)
+	d.Upload = func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+		mu.Lock()
+		*opened++
+		mu.Unlock()
+		rc, err := open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.Copy(io.Discard, rc)
+		return err
+	}
+	return opened
 }

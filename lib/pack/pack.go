@@ -54,7 +54,7 @@ type Plan struct {
 	RawBlob func(ctx context.Context, digest string) (io.ReadCloser, error)
 	open    map[string]func() (io.ReadCloser, error)
 	// writeback: WriteFile starts the disk writeback of each blob as it
-	// arrives (the output is fsynced at the end; startWriteback).
+	// arrives (the output is fsynced at the end; outfile.StartWriteback).
 	writeback bool
 }
 

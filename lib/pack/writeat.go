@@ -15,6 +15,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/source"
 )
 
@@ -116,7 +117,7 @@ func (p *Plan) fetchAt(ctx context.Context, f *os.File, offs []int64, workers in
 		go func() {
 			defer close(wbDone)
 			for r := range wb {
-				startWriteback(f, r[0], r[1])
+				outfile.StartWriteback(f, r[0], r[1])
 			}
 		}()
 	} else {
@@ -176,7 +177,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 }
 
 // writebackChunk is how much of a blob is written before its writeback to
-// disk is started (startWriteback).
+// disk is started (outfile.StartWriteback).
 const writebackChunk = 8 << 20
 
 // verifiedDigest is implemented by a blob reader that checks the blob's

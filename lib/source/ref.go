@@ -89,10 +89,7 @@ func usageErr(given, format string, args ...any) *exit.Error {
 
 // quoteShort quotes s for messages, cutting very long input.
 func quoteShort(s string) string {
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return `"` + strings.ToValidUTF8(s, "?") + `"`
+	return `"` + strings.ToValidUTF8(bound(s), "?") + `"`
 }
 
 // Parse parses a SOURCE string without any I/O. Errors are exit.Usage.

@@ -81,6 +81,7 @@ func detailText(d any, known string) string {
 	return ""
 }
 
+// bound cuts s at 200 bytes for a message.
 func bound(s string) string {
 	if len(s) > 200 {
 		return s[:200] + "…"

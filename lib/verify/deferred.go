@@ -10,9 +10,10 @@ import (
 // Deferred is a layer or config blob that VerifyDeferred did not hash: the
 // caller hashes it and hands the outcome to Report.Content.
 type Deferred struct {
-	Blob  bundle.Blob
-	Index int    // position in manifest.toml
-	Where string // for messages: bundle, entry, position, role
+	Blob   bundle.Blob
+	Index  int    // position in manifest.toml
+	Where  string // for messages: bundle, entry, position, role
+	Offset int64  // where its content starts in the reader VerifyDeferred read
 }
 
 // VerifyDeferred is VerifyFile with the hashing left to the caller: one
@@ -30,7 +31,7 @@ type Deferred struct {
 func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, skipped []Deferred, done bool) {
 	opts.SkipContent = true
 	opts.onSkip = func(b bundle.Blob, i int, off int64, where string) {
-		skipped = append(skipped, Deferred{Blob: b, Index: i, Where: where})
+		skipped = append(skipped, Deferred{Blob: b, Index: i, Where: where, Offset: off})
 	}
 	rep = Verify(rd, name, opts)
 	rep.ContentChecked = true

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -123,14 +124,14 @@ func TestHashAhead(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 300000) // 4.8 MB: several ring turns
 	for _, n := range []int{0, 1, 1 << 20, len(data)} {
 		h := sha256.New()
-		got, err := hashAhead(h, iotest.HalfReader(bytes.NewReader(data[:n])))
+		got, err := hashAhead(context.Background(), h, iotest.HalfReader(bytes.NewReader(data[:n])))
 		if err != nil || got != int64(n) || !bytes.Equal(h.Sum(nil), sha256Of(data[:n])) {
 			t.Fatalf("%d bytes: hashed %d, %v", n, got, err)
 		}
 	}
 	boom := errors.New("disk on fire")
 	h := sha256.New()
-	got, err := hashAhead(h, &failAfter{data, 3 << 20, boom})
+	got, err := hashAhead(context.Background(), h, &failAfter{data, 3 << 20, boom})
 	if err != boom || got != 3<<20 {
 		t.Fatalf("failing source: %d bytes, %v", got, err)
 	}

@@ -4,6 +4,4 @@ package pack
 
 import "os"
 
-func startWriteback(f *os.File, off, n int64) {}
-
 func holesCheap(f *os.File) bool { return true }

@@ -1,4 +1,4 @@
-package archive
+package outfile
 
 import (
 	"os"
@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startWriteback asks the kernel to start writing [off, off+n) of f to disk
+// StartWriteback asks the kernel to start writing [off, off+n) of f to disk
 // now, without waiting (sync_file_range SYNC_FILE_RANGE_WRITE). It is only a
 // hint: errors are ignored (the final fsync reports real ones).
-func startWriteback(f *os.File, off, n int64) {
+func StartWriteback(f *os.File, off, n int64) {
 	unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }
