@@ -3,6 +3,7 @@ package deps
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,11 @@ func TestOnlySBOMLinksSyft(t *testing.T) {
 		list := deps(t, bin)
 		if len(list) < 20 {
 			t.Fatalf("%s: only %d dependencies listed; the check is not looking at the binary", bin, len(list))
+		}
+		if bin == "./ct-witness" {
+			// ct-witness keeps its state with the witness's own sqlite
+			// persistence: the one other binary that links the driver.
+			list = slices.DeleteFunc(slices.Clone(list), func(d string) bool { return strings.HasPrefix(d, "modernc.org/") })
 		}
 		if d := linksSyft(list); d != "" {
 			t.Errorf("%s links %s: only ct-sbom may link syft and its dependencies", bin, d)

@@ -1,0 +1,18 @@
+module github.com/cerro-torre/ct/ct-log
+
+go 1.26.0
+
+require github.com/cerro-torre/ct/lib v0.0.0
+
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/alecthomas/kong v1.17.0 // indirect
+	github.com/cloudflare/circl v1.6.5 // indirect
+	github.com/gowebpki/jcs v1.0.2 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+)
+
+replace github.com/cerro-torre/ct/lib => ../lib
