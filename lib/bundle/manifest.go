@@ -25,6 +25,7 @@ const (
 	BlobsDir       = "blobs/"
 	BlobsSHA256Dir = "blobs/sha256/"
 	SignaturesDir  = "signatures/"
+	ProofsDir      = "transparency/" // transparency log proofs, after the signatures (log.md §4)
 )
 
 // Blob roles.

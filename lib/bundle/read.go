@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +25,13 @@ const MaxSignatureSize = 16 << 10
 
 // MaxSignatures bounds the number of entries under signatures/.
 const MaxSignatures = 256
+
+// MaxProofSize bounds one entry under transparency/ and MaxProofs their
+// number (log.md §4; lib/tlog uses the same limits).
+const (
+	MaxProofSize = 16 << 10
+	MaxProofs    = 256
+)
 
 // Reader reads a bundle in one pass. NewReader consumes and checks the
 // entries before the blobs; NextBlob then yields each blob as a reader that
@@ -47,6 +55,7 @@ type Reader struct {
 	cur      *blobReader
 	meta     map[string][]byte // index and manifest blobs, kept for the closure check
 	sigs     []Entry
+	proofs   []Entry // transparency/…, after the signatures (log.md §4)
 	done     bool
 	mtime    int64 // of manifest.toml; every entry must carry it
 	// mismatches counts blobs whose content or size did not match.
@@ -632,6 +641,7 @@ func (r *Reader) Signatures() ([]Entry, error) {
 		return nil, exit.New(exit.Internal, "Signatures called before the last blob was read")
 	}
 	sawDir := false
+	var proofs *proofSection
 	for {
 		hdr, err := r.tr.Next()
 		if err == io.EOF {
@@ -643,11 +653,23 @@ func (r *Reader) Signatures() ([]Entry, error) {
 		if err := r.checkHeader(hdr); err != nil {
 			return nil, err
 		}
+		if proofs == nil && strings.HasPrefix(hdr.Name, ProofsDir) {
+			if len(r.sigs) == 0 {
+				return nil, r.fail(exit.Malformed, hdr.Name, "a transparency proof in a bundle without signatures (a proof entry proves a signature entry, log.md §4)")
+			}
+			proofs = &proofSection{}
+		}
+		if proofs != nil {
+			if err := r.proofEntry(proofs, hdr); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if !strings.HasPrefix(hdr.Name, SignaturesDir) {
 			if strings.HasPrefix(hdr.Name, BlobsSHA256Dir) {
 				return nil, r.fail(exit.Malformed, hdr.Name, "extra blob not listed in manifest.toml, or a duplicate")
 			}
-			return nil, r.fail(exit.Malformed, hdr.Name, "unexpected entry after the blobs (only signatures/… may follow)")
+			return nil, r.fail(exit.Malformed, hdr.Name, "unexpected entry after the blobs (only signatures/… and then transparency/… may follow)")
 		}
 		if len(r.sigs) >= MaxSignatures {
 			return nil, r.fail(exit.Malformed, hdr.Name, "more than %d signature entries", MaxSignatures)
@@ -686,6 +708,9 @@ func (r *Reader) Signatures() ([]Entry, error) {
 	if sawDir && len(r.sigs) == 0 {
 		return nil, r.fail(exit.Malformed, SignaturesDir, "a %s directory entry with no signature after it (a writer writes neither)", SignaturesDir)
 	}
+	if proofs != nil && len(r.proofs) == 0 {
+		return nil, r.fail(exit.Malformed, ProofsDir, "a %s directory entry with no proof after it (a writer writes neither)", ProofsDir)
+	}
 	// A signature over a manifest.toml that lists a pending attestation
 	// signs an unsigned claim (attestations.md §9.3): the first signing
 	// step replaces every pending attestation before it signs.
@@ -704,6 +729,93 @@ func (r *Reader) Signatures() ([]Entry, error) {
 }
 
 const endOfArchive = "end of archive"
+
+// Proofs returns the transparency proof entries (transparency/…, log.md §4)
+// that Signatures read after the signature entries. Their names are checked:
+// each proves a signature entry the bundle has, in sorted order, at most one
+// per signature and log. Their content is lib/tlog's to parse and verify:
+// they are not covered by manifest.toml, and authenticate themselves.
+func (r *Reader) Proofs() []Entry { return r.proofs }
+
+// proofSection is the state of reading the transparency/ entries.
+type proofSection struct{ sawDir bool }
+
+// proofEntry checks one entry of the transparency/ section (bundle.md §2,
+// log.md §4): the directory entry first, then files named
+// transparency/<64 hex>.<16 hex>.proof, sorted, each naming the fingerprint
+// of a signature entry, within the size and count limits.
+func (r *Reader) proofEntry(ps *proofSection, hdr *ustar.Header) error {
+	if !strings.HasPrefix(hdr.Name, ProofsDir) {
+		if strings.HasPrefix(hdr.Name, SignaturesDir) {
+			return r.fail(exit.Malformed, hdr.Name, "signature entry after the transparency proofs (signatures come first)")
+		}
+		return r.fail(exit.Malformed, hdr.Name, "unexpected entry after the transparency proofs (nothing may follow them)")
+	}
+	if hdr.Typeflag == ustar.TypeDir {
+		if hdr.Name != ProofsDir || ps.sawDir {
+			return r.fail(exit.Malformed, hdr.Name, "unexpected directory entry")
+		}
+		ps.sawDir = true
+		return nil
+	}
+	if !ps.sawDir {
+		return r.fail(exit.Malformed, hdr.Name, "proof entry without the %s directory entry before it (the writer writes it first)", ProofsDir)
+	}
+	fp, ok := ProofFingerprint(hdr.Name)
+	if !ok {
+		return r.fail(exit.Malformed, hdr.Name, "a proof entry is named transparency/<64 lowercase hex>.<16 lowercase hex>.proof")
+	}
+	if !r.hasSignature(SignaturesDir + fp + ".sig") {
+		return r.fail(exit.Malformed, hdr.Name, "proof of a signature the bundle does not have (no entry %s%s.sig)", SignaturesDir, fp)
+	}
+	if n := len(r.proofs); n > 0 {
+		if prev := r.proofs[n-1].Name; hdr.Name == prev {
+			return r.fail(exit.Malformed, hdr.Name, "duplicate entry")
+		} else if hdr.Name < prev {
+			return r.fail(exit.Malformed, hdr.Name, "proof entries out of order: it follows %s (writers sort them bytewise)", prev)
+		}
+	}
+	if len(r.proofs) >= MaxProofs {
+		return r.fail(exit.Malformed, hdr.Name, "more than %d proof entries", MaxProofs)
+	}
+	if hdr.Size > MaxProofSize {
+		return r.fail(exit.Malformed, hdr.Name, "%d bytes, over the %d-byte limit", hdr.Size, MaxProofSize)
+	}
+	b := make([]byte, hdr.Size)
+	if _, err := io.ReadFull(r.tr, b); err != nil {
+		return r.tarErr(err, hdr.Name)
+	}
+	r.proofs = append(r.proofs, Entry{Name: hdr.Name, Data: b})
+	return nil
+}
+
+func (r *Reader) hasSignature(name string) bool {
+	i := sort.Search(len(r.sigs), func(i int) bool { return r.sigs[i].Name >= name })
+	return i < len(r.sigs) && r.sigs[i].Name == name
+}
+
+// ProofFingerprint returns the fingerprint (64 hex) a proof entry's name
+// carries, and whether name has the form transparency/<64 hex>.<16 hex>.proof.
+func ProofFingerprint(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, ProofsDir)
+	if ok {
+		rest, ok = strings.CutSuffix(rest, ".proof")
+	}
+	fp, logID, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || len(fp) != 64 || len(logID) != 16 || !lowerHex(fp) || !lowerHex(logID) {
+		return "", false
+	}
+	return fp, true
+}
+
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Check reads a whole bundle from r, verifying everything the format
 // promises without signatures or trust, and returns its manifest and
@@ -975,7 +1087,8 @@ func quoteOrNone(s string) string {
 }
 
 // Rewrite copies the bundle read from in to out, checking it fully on the
-// way, and replaces its signature entries with what sigs returns. sigs is
+// way, and replaces its signature entries with what sigs returns. The
+// transparency proofs of the signatures that remain are kept (KeepProofs). sigs is
 // called after the last blob with the manifest, its canonical bytes and the
 // existing signature entries. Every entry before the signatures is copied
 // byte for byte (same headers, same mtime), so signing changes nothing but
@@ -1024,6 +1137,9 @@ func Rewrite(in io.Reader, name string, out io.Writer, sigs func(m *Manifest, ma
 		return nil, err
 	}
 	if err := bw.WriteSignatures(entries); err != nil {
+		return nil, wrapOut(err, outErr)
+	}
+	if err := bw.WriteProofs(KeepProofs(br.proofs, entries)); err != nil {
 		return nil, wrapOut(err, outErr)
 	}
 	if err := bw.Close(); err != nil {

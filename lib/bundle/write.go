@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Writer struct {
 	manifest []byte
 	next     int
 	buf      []byte
+	sigNames []string // written by WriteSignatures, for WriteProofs
 }
 
 // WriterOptions tunes a Writer.
@@ -241,8 +243,68 @@ func (w *Writer) WriteSignatures(entries []Entry) error {
 		if err := w.file(e.Name, int64(len(e.Data)), bytes.NewReader(e.Data)); err != nil {
 			return err
 		}
+		w.sigNames = append(w.sigNames, e.Name)
 	}
 	return nil
+}
+
+// WriteProofs writes the transparency proof entries (log.md §4) after the
+// signatures: the directory entry transparency/, then the entries sorted by
+// name. Each must prove a signature entry written by WriteSignatures. Call
+// it at most once, after WriteSignatures and before Close; with no entries
+// it writes nothing. Proofs are not covered by manifest.toml: adding them
+// changes no signature.
+func (w *Writer) WriteProofs(entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if len(entries) > MaxProofs {
+		return exit.New(exit.Usage, "%d transparency proofs, more than the %d a bundle may carry", len(entries), MaxProofs)
+	}
+	sorted := append([]Entry(nil), entries...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for i, e := range sorted {
+		fp, ok := ProofFingerprint(e.Name)
+		if !ok || len(e.Data) > MaxProofSize {
+			return exit.New(exit.Internal, "invalid proof entry %q", e.Name)
+		}
+		if !slices.Contains(w.sigNames, SignaturesDir+fp+".sig") {
+			return exit.New(exit.Internal, "proof entry %q proves no signature of the bundle", e.Name)
+		}
+		if i > 0 && sorted[i-1].Name == e.Name {
+			return exit.New(exit.Internal, "duplicate proof entry %q", e.Name)
+		}
+	}
+	if err := w.tw.WriteHeader(ProofsDir, ustar.TypeDir, 0); err != nil {
+		return writeErr(ProofsDir, err)
+	}
+	for _, e := range sorted {
+		if err := w.file(e.Name, int64(len(e.Data)), bytes.NewReader(e.Data)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// KeepProofs returns the proofs among proofs that prove one of the
+// signature entries sigs: what stays valid when a bundle's signatures are
+// replaced (a signature by the same key over the same manifest is the same
+// signature, signatures.md §3.2, so its proof still holds).
+func KeepProofs(proofs, sigs []Entry) []Entry {
+	var out []Entry
+	for _, p := range proofs {
+		fp, ok := ProofFingerprint(p.Name)
+		if !ok {
+			continue
+		}
+		for _, s := range sigs {
+			if s.Name == SignaturesDir+fp+".sig" {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Close checks that every blob was written and ends the tar stream. It does
