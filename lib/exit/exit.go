@@ -29,6 +29,8 @@ const (
 	KeyNotTrusted      Code = 3
 	PolicyRejected     Code = 4
 	MissingAttestation Code = 5
+	LogProofMissing    Code = 6
+	LogProofInvalid    Code = 7
 	Malformed          Code = 10
 	IO                 Code = 11
 	Network            Code = 12
@@ -53,6 +55,8 @@ var Codes = []Info{
 	{KeyNotTrusted, "key-not-trusted", "key not trusted", "signatures verify but no signer is trusted"},
 	{PolicyRejected, "policy-rejected", "policy rejection", "the trust policy refuses the signer, registry, suite, threshold or pin"},
 	{MissingAttestation, "missing-attestation", "missing attestation", "the policy requires an attestation the bundle lacks"},
+	{LogProofMissing, "log-proof-missing", "log proof missing", "the policy requires transparency log proofs or witness cosignatures the bundle lacks"},
+	{LogProofInvalid, "log-proof-invalid", "log proof invalid", "a transparency log proof, checkpoint signature or cosignature in the bundle does not verify"},
 	{Malformed, "malformed", "malformed input", "not a tar, truncated, non-canonical manifest, unknown format, duplicate or unsafe entries, an image its manifest misdescribes, an invalid key file, corrupt source archive"},
 	{IO, "io", "I/O error", "a file cannot be read or written, the disk is full, a local source lacks the named image"},
 	{Network, "network", "network or registry error", "registry unreachable, TLS failure, authentication refused, image not found in the registry"},

@@ -111,12 +111,13 @@ type ParsedCheckpoint struct {
 // before the blank line) without verifying signatures. It checks the shape
 // tlog-checkpoint requires, and that the note has at least one signature line.
 func ReadCheckpointBody(cp []byte) (*ParsedCheckpoint, error) {
-	body, sigs, ok := bytes.Cut(cp, []byte("\n\n"))
-	if !ok || len(sigs) == 0 {
-		return nil, errString("checkpoint is not a signed note: no signature lines")
+	// As note.Open splits a note: the text ends at the last blank line.
+	split := bytes.LastIndex(cp, []byte("\n\n"))
+	if split < 0 || split+2 == len(cp) || cp[len(cp)-1] != '\n' {
+		return nil, errString("checkpoint is not a signed note: no signature lines after a blank line")
 	}
 	var c f_log.Checkpoint
-	if _, err := c.Unmarshal(append(bytes.Clone(body), '\n')); err != nil {
+	if _, err := c.Unmarshal(bytes.Clone(cp[:split+1])); err != nil {
 		return nil, errString("checkpoint body: " + err.Error())
 	}
 	return &ParsedCheckpoint{Origin: c.Origin, Size: c.Size, Hash: c.Hash}, nil
