@@ -59,6 +59,9 @@ func LoadLogs(path string) ([]Log, error) {
 // is the origin. Errors are exit.Malformed naming file:line.
 func ParseLogs(data []byte, name string) ([]Log, error) {
 	at := func(line int) string { return fmt.Sprintf("%s:%d", name, line) }
+	if md, err := toml.Decode(string(data), &map[string]any{}); err == nil && len(md.Keys()) == 0 {
+		return nil, exit.New(exit.Malformed, "no [[log]] table: the witness would cosign nothing").At(at(1)).WithHint("%s", logsHint)
+	}
 	if _, err := canon.CanonicalizeTOML(data); err != nil {
 		line := 1
 		if ce, ok := err.(*canon.Error); ok && ce.Line > 0 {

@@ -15,6 +15,7 @@ import (
 	psql "github.com/transparency-dev/witness/persistence/sqlite"
 	"github.com/transparency-dev/witness/witness"
 	"golang.org/x/mod/sumdb/note"
+	"k8s.io/klog/v2"
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
@@ -206,6 +207,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Run starts a witness and serves until ctx is done (SIGTERM, SIGINT),
 // then shuts it down. ready, if set, is called once listening.
 func Run(ctx context.Context, o Options, ready func(addr string)) error {
+	if o.Log != nil {
+		LibraryLogTo(o.Log)
+	}
 	s, err := Start(ctx, o)
 	if err != nil {
 		return err
@@ -331,4 +335,25 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// LibraryLogTo sends the witness library's own log (klog: among others its
+// "INCONSISTENT CHECKPOINTS!" report of a fork, which quotes both
+// checkpoints) to w, with control characters escaped line by line.
+func LibraryLogTo(w io.Writer) {
+	klog.LogToStderr(false)
+	klog.SetOutput(escapingWriter{w})
+}
+
+type escapingWriter struct{ w io.Writer }
+
+func (e escapingWriter) Write(p []byte) (int, error) {
+	lines := strings.Split(string(p), "\n")
+	for i, l := range lines {
+		lines[i] = termsafe.EscapeControls(l)
+	}
+	if _, err := io.WriteString(e.w, strings.Join(lines, "\n")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
