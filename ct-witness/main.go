@@ -99,7 +99,16 @@ func (c *serveCmd) Run(f *flags) error {
 func main() {
 	var f flags
 	ctx := cli.Parse(command, &f, os.Args[1:])
-	if err := ctx.Run(&f); err != nil {
+	var err error
+	switch ctx.Command() {
+	case "serve":
+		// Called directly, not through kong's ctx.Run: that wraps the error
+		// with errors.Join, which hides its hint from exit.HintOf.
+		err = f.Serve.Run(&f)
+	default:
+		err = exit.New(exit.Usage, "unknown command %q", ctx.Command())
+	}
+	if err != nil {
 		cli.Fail(command.Name, cli.Escaped(err))
 	}
 }

@@ -33,7 +33,7 @@ type logsFile struct {
 	} `toml:"log"`
 }
 
-const logsHint = `each log is a table [[log]] with origin = "ORIGIN" and key = "VKEY", the log's note verifier key (ct-log prints it)`
+const logsHint = `each log is a table [[log]] with origin = "ORIGIN" and key = "VKEY", the log's note verifier key ORIGIN+HASH+BASE64, as the log's operator publishes it`
 
 // LoadLogs reads and checks the logs file at path (docs/witness.md).
 func LoadLogs(path string) ([]Log, error) {
@@ -108,7 +108,7 @@ func ParseLogs(data []byte, name string) ([]Log, error) {
 		v, err := note.NewVerifier(l.Key)
 		if err != nil {
 			return nil, exit.Wrap(exit.Malformed, err, "log %q: key is not a note verifier key", l.Origin).At(at(line)).
-				WithHint("key takes the log's verifier key NAME+HASH+BASE64 (Ed25519), as ct-log serve --print-vkey prints it")
+				WithHint("key takes the log's note verifier key ORIGIN+HASH+BASE64 (Ed25519), as the log's operator publishes it")
 		}
 		if v.Name() != l.Origin {
 			return nil, exit.New(exit.Malformed, "log %q: key is named %q, not the origin", l.Origin, v.Name()).At(at(line)).
