@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/go-logr/stdr"
 	"github.com/transparency-dev/witness/config"
 	psql "github.com/transparency-dev/witness/persistence/sqlite"
 	"github.com/transparency-dev/witness/witness"
@@ -337,12 +339,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// LibraryLogTo sends the witness library's own log (klog: among others its
-// "INCONSISTENT CHECKPOINTS!" report of a fork, which quotes both
-// checkpoints) to w, with control characters escaped line by line.
+// LibraryLogTo sends the libraries' own logs to w, with control characters
+// escaped line by line: klog (among others the witness's "INCONSISTENT
+// CHECKPOINTS!" report of a fork, which quotes both checkpoints), and the
+// standard log and slog default loggers (the witness's HTTP handler reports
+// unexpected errors there). These are process-wide settings.
 func LibraryLogTo(w io.Writer) {
-	klog.LogToStderr(false)
-	klog.SetOutput(escapingWriter{w})
+	ew := escapingWriter{w}
+	log.SetOutput(ew)
+	klog.SetLoggerWithOptions(stdr.New(log.New(ew, "", log.LstdFlags)),
+		klog.WriteKlogBuffer(func(b []byte) { ew.Write(b) }))
 }
 
 type escapingWriter struct{ w io.Writer }

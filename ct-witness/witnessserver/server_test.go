@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	f_log "github.com/transparency-dev/formats/log"
@@ -19,6 +21,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/merkle/testonly"
 	"golang.org/x/mod/sumdb/note"
+	"k8s.io/klog/v2"
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
@@ -402,4 +405,53 @@ func TestParseLogs(t *testing.T) {
 			t.Errorf("%s: %v, want exit.Malformed containing %q", name, err, c.want)
 		}
 	}
+}
+
+// The witness library's report of a fork reaches the operator's log, with
+// control characters escaped. (Process-wide: restored afterwards.)
+func TestLibraryLog(t *testing.T) {
+	var buf syncBuffer
+	LibraryLogTo(&buf)
+	t.Cleanup(func() {
+		klog.ClearLogger()
+		log.SetOutput(os.Stderr)
+	})
+	f := newFixture(t)
+	s := f.start(t, Options{Log: &buf})
+	cp := f.checkpoint(t, f.logSigner, origin, 2, tree(2, "a").Hash())
+	if code, body := post(t, s, addBody(0, nil, cp)); code != 200 {
+		t.Fatalf("first checkpoint: %d %q", code, body)
+	}
+	fork := f.checkpoint(t, f.logSigner, origin, 2, tree(2, "b").Hash())
+	if code, body := post(t, s, addBody(2, nil, fork)); code != 422 {
+		t.Fatalf("fork: %d %q", code, body)
+	}
+	klog.Errorf("evil \x1b[2J text")
+	klog.Flush()
+	out := buf.String()
+	for _, want := range []string{"INCONSISTENT CHECKPOINTS!", origin + ": refused (422)", origin + ": cosigned", "evil"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsRune(out, 0x1b) {
+		t.Errorf("log holds a raw ESC:\n%q", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
