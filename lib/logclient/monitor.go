@@ -68,9 +68,9 @@ type WatchedKey struct {
 
 // MonitorOptions says which log to follow and what to look for.
 type MonitorOptions struct {
-	URL        string   // tlog-tiles base URL
-	Origin     string   // the log's origin; "" = the log key's name
-	LogKey     string   // the log's note verifier key
+	URL        string // tlog-tiles base URL
+	Origin     string // the log's origin; "" = the log key's name
+	LogKey     string // the log's note verifier key
 	Watch      []WatchedKey
 	Witnesses  []string // cosignature/v1 verifier keys
 	Quorum     int      // valid distinct cosignatures required (0: none)
