@@ -456,7 +456,11 @@ func (m *monitor) consistent(ctx context.Context, prev *f_log.Checkpoint, prevRa
 	}
 	p, err := pb.ConsistencyProof(ctx, small.Size, large.Size)
 	if err != nil {
-		e := m.tiles.fail(err, fmt.Sprintf("cannot read the consistency proof from size %d to %d", small.Size, large.Size))
+		what := fmt.Sprintf("cannot read the consistency proof from size %d to %d", small.Size, large.Size)
+		if cp.Size < prev.Size {
+			what = fmt.Sprintf("the log serves a checkpoint of size %d, older than the one of size %d it served before, and %s", cp.Size, prev.Size, what)
+		}
+		e := m.tiles.fail(err, what)
 		if e.Code != exit.Malformed {
 			return false, e
 		}

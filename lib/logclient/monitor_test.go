@@ -78,7 +78,8 @@ type server struct {
 	dir       string
 	entries   string // folder entry bundles come from; "" = dir
 	cosigners []note.Signer
-	corrupt   bool // flip a byte in the last cosignature
+	corrupt   bool   // flip a byte in the last cosignature
+	old       []byte // serve this checkpoint instead of dir's
 	logV      note.Verifier
 	url       string
 }
@@ -101,7 +102,7 @@ func startServer(t *testing.T, dir string, logV note.Verifier) *server {
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	dir, entries, cosigners, corrupt := s.dir, s.entries, s.cosigners, s.corrupt
+	dir, entries, cosigners, corrupt, old := s.dir, s.entries, s.cosigners, s.corrupt, s.old
 	s.mu.Unlock()
 	p := r.URL.Path
 	if r.Method != http.MethodGet || strings.Contains(p, "..") || !(p == "/checkpoint" || strings.HasPrefix(p, "/tile/")) {
@@ -115,6 +116,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.NotFound(w, r)
 		return
+	}
+	if p == "/checkpoint" && old != nil {
+		data = old
 	}
 	if p == "/checkpoint" && len(cosigners) > 0 {
 		n, err := note.Open(data, note.VerifierList(s.logV))
@@ -286,6 +290,41 @@ func TestMonitorReportsWatchedKeyIncrementally(t *testing.T) {
 	wantCode(t, r, MonitorSigned)
 	if len(r.Signed) != 3 || r.Signed[2].Index != 4 || r.Signed[0].Signature != "unchecked" || len(r.Forged) != 0 {
 		t.Fatalf("by fingerprint: %+v", r)
+	}
+}
+
+// An older checkpoint (a lagging cache) that is consistent with the stored
+// one is no alarm, and the state does not go back.
+func TestMonitorOlderCheckpoint(t *testing.T) {
+	fx := newFixture(t)
+	lg := newTestLog(t, fx.signer)
+	lg.add(t, leaf(t, fx.bob, "m0"), leaf(t, fx.bob, "m1"))
+	old, err := os.ReadFile(filepath.Join(lg.dir, "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg.add(t, leaf(t, fx.bob, "m2"), leaf(t, fx.bob, "m3"), leaf(t, fx.bob, "m4"))
+	srv := startServer(t, lg.dir, fx.logV)
+	o := fx.opts(srv.url, withKey(fx.alice))
+	wantCode(t, run(t, o), MonitorOK)
+	srv.set(func(s *server) { s.old = old })
+	r := run(t, o)
+	wantCode(t, r, MonitorOK)
+	if r.Checkpoint.Size != 2 || r.Previous.Size != 5 || r.Scanned.Entries != 0 {
+		t.Fatalf("older checkpoint: %+v", r)
+	}
+	// An older checkpoint from a fork is caught by the same proof.
+	other := newTestLog(t, fx.signer)
+	other.add(t, leaf(t, fx.bob, "m0"), leaf(t, fx.bob, "X"))
+	forked, err := os.ReadFile(filepath.Join(other.dir, "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.set(func(s *server) { s.old = forked })
+	r = run(t, o)
+	wantCode(t, r, MonitorInconsistent)
+	if r.Problems[0].Kind != "inconsistent" || r.StateAdvanced {
+		t.Fatalf("older forked checkpoint: %+v", r)
 	}
 }
 
