@@ -47,11 +47,8 @@ func ResolveWatched(spec, storeDir string) (WatchedKey, error) {
 	}
 	k, err := s.Find(spec)
 	if err != nil {
-		var xe *exit.Error
-		if e, ok := err.(*exit.Error); ok {
-			xe = e
+		if xe, ok := err.(*exit.Error); ok {
 			xe.Msg = "--key " + termsafe.Escape(spec) + ": " + xe.Msg
-			return WatchedKey{}, xe
 		}
 		return WatchedKey{}, err
 	}
