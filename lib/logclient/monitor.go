@@ -49,7 +49,7 @@ const MonitorExitText = `Exit status (ct log monitor; for cron: 2 ranks before 1
     2  the log is inconsistent: a fork (same size, other root), a consistency proof that fails, or entries that are not the ones its checkpoint commits to; both checkpoints are kept as evidence in the state folder and the state does not advance
     3  the checkpoint has fewer valid witness cosignatures than --quorum
    10  malformed data from the log (a checkpoint that does not parse or is not signed by --log-key, an oversized or unparseable tile or entry bundle)
-   11  the state folder cannot be read or written
+   11  the state folder cannot be read or written, or another run holds its lock
    12  the log cannot be reached (connection refused, timeout, HTTP error)
    64  usage error
    70  internal error`
@@ -292,6 +292,11 @@ func (m *monitor) run(ctx context.Context) error {
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return exit.Wrap(exit.IO, err, "cannot create the monitor state folder").At(m.dir)
 	}
+	unlock, err := lockState(m.dir, m.o.Origin)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := loadState(m.dir, m.o.Origin)
 	if err != nil {
 		return err

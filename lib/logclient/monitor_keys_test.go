@@ -62,3 +62,20 @@ func TestResolveWatched(t *testing.T) {
 		t.Fatal("an unknown name resolved")
 	}
 }
+
+func TestMonitorStateLock(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := lockState(dir, testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockState(dir, testOrigin); exit.CodeOf(err) != exit.IO {
+		t.Fatalf("second lock: %v", err)
+	}
+	unlock()
+	unlock2, err := lockState(dir, testOrigin)
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	unlock2()
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/sys/unix"
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
@@ -137,4 +138,25 @@ func writeEvidence(dir, origin string, now time.Time, kind string, stored, serve
 		return files, err
 	}
 	return files, nil
+}
+
+// lockState takes the exclusive lock of origin's state (flock on
+// <logid16>.lock, which stays), so that two runs (cron overlapping a slow
+// run) never interleave reading and writing the state. A held lock is
+// exit.IO: the other run is still going.
+func lockState(dir, origin string) (func(), error) {
+	name := filepath.Join(dir, logID16(origin)+".lock")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "cannot open the monitor's lock file").At(name)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, exit.New(exit.IO, "another ct log monitor is running on this state").At(name).
+				WithHint("let it finish; if it hangs, stop it (runs are bounded by --max-entries)")
+		}
+		return nil, exit.Wrap(exit.IO, err, "cannot lock the monitor state").At(name)
+	}
+	return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN); f.Close() }, nil
 }
