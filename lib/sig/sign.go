@@ -60,9 +60,27 @@ func Verify(e *Entry, pub *keys.PublicKey, manifest []byte) error {
 	return verify(e, pub, true, manifest)
 }
 
+// VerifyDigest checks e against the trusted public key pub when only the
+// manifest's digest is known, not its bytes: e.ManifestDigest is taken as
+// given (signatures.md §3.1 signs the digest, so this is the same check
+// as Verify minus the manifest hashing). A transparency log monitor uses
+// it: a log leaf carries the digest, the suite, the fingerprint and the
+// signature, and the owner supplies the public key. e.PublicKey is
+// ignored. Failures are exit.SignatureInvalid.
+func VerifyDigest(e *Entry, pub *keys.PublicKey) error {
+	c := *e
+	c.PublicKey = pub
+	return verifyDigest(&c, pub, true, e.ManifestDigest)
+}
+
 // verify checks e with pub; if trusted, pub came from the caller and must
 // also be the key e carries.
 func verify(e *Entry, pub *keys.PublicKey, trusted bool, manifest []byte) error {
+	return verifyDigest(e, pub, trusted, ManifestDigest(manifest))
+}
+
+// verifyDigest is verify for a manifest with digest d.
+func verifyDigest(e *Entry, pub *keys.PublicKey, trusted bool, d Digest) error {
 	where := e.Name()
 	bad := func(format string, args ...any) *exit.Error {
 		return exit.New(exit.SignatureInvalid, format, args...).At(where)
@@ -90,7 +108,6 @@ func verify(e *Entry, pub *keys.PublicKey, trusted bool, manifest []byte) error 
 	if trusted && !pub.Equal(e.PublicKey) {
 		return bad("signed by a different key than the trusted one: the entry does not carry key %s (%s)", pub.ID(), pub.Fingerprint().Display())
 	}
-	d := ManifestDigest(manifest)
 	if e.ManifestDigest != d {
 		return bad("signature covers manifest %s, but this manifest is %s", e.ManifestDigest, d).
 			WithHint("the bundle was changed after it was signed, or the signature belongs to another bundle")

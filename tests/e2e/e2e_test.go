@@ -159,6 +159,7 @@ func TestScripts(t *testing.T) {
 			"debian":      cmdDebian,                           // debian.go
 			"uniqimage":   cmdUniqImage, "regblob": cmdRegBlob, // verifyonly.go
 			"waitfile": cmdWaitFile, // waitfile.go
+			"tlogfixture": cmdTLogFixture, // tlogfixture.go
 		},
 		RequireExplicitExec: true,
 	})
