@@ -35,3 +35,12 @@ func TestErrorSaysThePathOnce(t *testing.T) {
 		}
 	}
 }
+
+// kong's ctx.Run joins a command's error with errors.Join: its hint must
+// still reach the user.
+func TestHintThroughJoin(t *testing.T) {
+	err := errors.Join(New(Network, "down").WithHint("start it"))
+	if HintOf(err) != "start it" || CodeOf(err) != Network {
+		t.Fatalf("hint %q, code %d", HintOf(err), CodeOf(err))
+	}
+}
