@@ -189,7 +189,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	}
 	bar := progress.New(total, "fetching "+m.Package.Name, req.Quiet)
 	cw := &progress.Counter{W: tmp}
-	err = rebuild(ctx, cw, m, g.mtime, sigs, repo, ropts, classify, bar)
+	err = rebuild(ctx, cw, m, g.mtime, sigs, g.proofs, repo, ropts, classify, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, outErr(err)
@@ -236,7 +236,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 // blob from the registry (manifests by the manifests endpoint, other blobs by
 // the blobs endpoint), each checked against manifest.toml while it streams,
 // then the signatures.
-func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Time, sigs []bundle.Entry, repo name.Repository,
+func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Time, sigs, proofs []bundle.Entry, repo name.Repository,
 	ropts []remote.Option, classify func(error) error, bar *progress.Bar) error {
 	bw, err := bundle.NewWriter(w, m, bundle.WriterOptions{ModTime: mtime})
 	if err != nil {
@@ -280,6 +280,9 @@ func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Ti
 		}
 	}
 	if err := bw.WriteSignatures(sigs); err != nil {
+		return err
+	}
+	if err := bw.WriteProofs(proofs); err != nil {
 		return err
 	}
 	return bw.Close()

@@ -11,7 +11,7 @@ import (
 // strangers. Any bytes in: a parsed artifact or a malformed error, never a
 // panic; whatever parses is rebuilt to the same bytes.
 func FuzzParseArtifact(f *testing.F) {
-	good, _, err := BuildArtifact(testSubject, []byte("format = 1\n"), testSigs(), time.Unix(1700000000, 0))
+	good, _, err := BuildArtifact(testSubject, []byte("format = 1\n"), testSigs(), nil, time.Unix(1700000000, 0))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -117,6 +117,22 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 			sp.add(make([]byte, (ustar.BlockSize-int64(len(e.Data))%ustar.BlockSize)%ustar.BlockSize))
 		}
 	}
+	if len(g.proofs) > 0 { // after the signatures (bundle.md §6.1), sorted by chooseProofs
+		h, err := ustar.Encode(bundle.ProofsDir, ustar.TypeDir, 0, mtime)
+		if err != nil {
+			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the proofs")
+		}
+		sp.add(h)
+		for _, e := range g.proofs {
+			h, err := ustar.Encode(e.Name, ustar.TypeReg, int64(len(e.Data)), mtime)
+			if err != nil {
+				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out proof entry %s", e.Name)
+			}
+			sp.add(h)
+			sp.add(e.Data)
+			sp.add(make([]byte, (ustar.BlockSize-int64(len(e.Data))%ustar.BlockSize)%ustar.BlockSize))
+		}
+	}
 	sp.add(make([]byte, 2*ustar.BlockSize))
 
 	name := repo.Name() + "@" + rootDigest
