@@ -158,6 +158,7 @@ func TestScripts(t *testing.T) {
 			"dsse":        cmdDSSE,                             // dsse.go
 			"debian":      cmdDebian,                           // debian.go
 			"uniqimage":   cmdUniqImage, "regblob": cmdRegBlob, // verifyonly.go
+			"add-proof": cmdAddProof, // addproof.go
 		},
 		RequireExplicitExec: true,
 	})
