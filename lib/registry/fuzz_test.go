@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +19,13 @@ func FuzzParseArtifact(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add(good[:len(good)/2])
+	// With proof layers (registry.md §2): the generator's vectors.
+	vecs, _ := filepath.Glob("../../tests/vectors/registry/*.json")
+	for _, v := range vecs {
+		if b, err := os.ReadFile(v); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
