@@ -165,6 +165,18 @@ func (a *Artifact) hasSignature(name string) bool {
 	return i < len(a.Signatures) && a.Signatures[i].Name == name
 }
 
+// ProofCount is ", N transparency proof(s)" for status lines after the
+// signature count, or "" when there are none.
+func ProofCount(proofs []string) string {
+	if len(proofs) == 0 {
+		return ""
+	}
+	if len(proofs) == 1 {
+		return ", 1 transparency proof"
+	}
+	return fmt.Sprintf(", %d transparency proofs", len(proofs))
+}
+
 // Layers returns the layer descriptors as written (manifest.toml first).
 func (a *Artifact) Layers() []Descriptor { return a.layers }
 

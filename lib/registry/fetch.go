@@ -46,9 +46,10 @@ type FetchResult struct {
 	ManifestDigest string    `json:"manifestDigest,omitempty"`
 	Name           string    `json:"name,omitempty"`
 	Version        string    `json:"version,omitempty"`
-	Artifacts      []string  `json:"artifacts"`  // the artifacts whose signatures were used
-	Signatures     []string  `json:"signatures"` // the signature entries of the bundle
-	Ignored        []Ignored `json:"ignored"`    // attached artifacts and signatures not used, and why
+	Artifacts      []string  `json:"artifacts"`        // the artifacts whose signatures were used
+	Signatures     []string  `json:"signatures"`       // the signature entries of the bundle
+	Proofs         []string  `json:"proofs,omitempty"` // its transparency proof entries (bundle.md §6.1)
+	Ignored        []Ignored `json:"ignored"`          // attached artifacts and signatures not used, and why
 	Bytes          int64     `json:"bytes"`
 	Verified       bool      `json:"verified"`
 	// Created is set when no bundle was attached and ct fetch --create
@@ -204,6 +205,9 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		res.Signatures = append(res.Signatures, s.Name)
 	}
 	sort.Strings(res.Signatures)
+	for _, p := range g.proofs {
+		res.Proofs = append(res.Proofs, p.Name)
+	}
 
 	var rep *verify.Report
 	if !req.NoVerify {

@@ -54,6 +54,7 @@ type PushResult struct {
 	Blobs          int      `json:"blobs"`
 	Bytes          int64    `json:"bytes"`
 	Signatures     []string `json:"signatures"`
+	Proofs         []string `json:"proofs,omitempty"` // transparency proof entries attached (bundle.md §6.1)
 	// Attestations are the digests of the bundle's attestation manifests,
 	// pushed as referrers of the image (manifest.toml order).
 	Attestations []string `json:"attestations"`
@@ -345,6 +346,9 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	res.Referrers = append([]PushedReferrer{}, pushedRefs...)
 	for _, sg := range artifact.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
+	}
+	for _, p := range artifact.Proofs {
+		res.Proofs = append(res.Proofs, p.Name)
 	}
 	return res, nil
 }

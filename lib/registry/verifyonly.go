@@ -55,6 +55,9 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 		res.Signatures = append(res.Signatures, s.Name)
 	}
 	sort.Strings(res.Signatures)
+	for _, p := range g.proofs {
+		res.Proofs = append(res.Proofs, p.Name)
+	}
 
 	sp := &sparse{}
 	var prefix prefixRecorder
