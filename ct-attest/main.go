@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/human"
 	"os"
 	"strings"
@@ -87,8 +88,8 @@ func run(f *flags) error {
 		return err
 	}
 	if len(res.Dropped) > 0 {
-		fmt.Fprintf(os.Stderr, "ct-attest: warning: dropped %s that no longer verify (by %s); sign the bundle again\n",
-			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")))
+		fmt.Fprintf(os.Stderr, "ct-attest: warning: dropped %s that no longer verify (by %s)%s; sign the bundle again\n",
+			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")), attest.ProofsNote(res.DroppedProofs))
 	}
 	m := res.Manifest
 	w := os.Stderr
@@ -105,7 +106,7 @@ func run(f *flags) error {
 		}
 		d := doc{Schema: "ct.attest/1", Bundle: bundle, Name: m.Package.Name, Version: m.Package.Version,
 			ImageDigest: m.Image.Digest, Attestation: res.AttestationDigest, PredicateType: f.Type,
-			Pending: res.Pending, DroppedSignatures: res.Dropped}
+			Pending: res.Pending, DroppedSignatures: res.Dropped, DroppedProofs: res.DroppedProofs}
 		if key != nil {
 			r := keys.RefOf(key.Public())
 			d.Key = &r
@@ -138,4 +139,5 @@ type doc struct {
 	Pending           bool         `json:"pending,omitempty"` // no -k: signed by the next ct sign
 	Key               *keys.KeyRef `json:"key,omitempty"`     // absent when pending
 	DroppedSignatures []string     `json:"droppedSignatures"`
+	DroppedProofs     []string     `json:"droppedProofs,omitempty"` // transparency proofs dropped with them
 }

@@ -140,7 +140,7 @@ func main() {
 		if !f.JSON && !f.Quiet && res.VerifyOnly {
 			fmt.Fprintf(os.Stderr, "ct-fetch: verified %s@%s: %s %s (%s; %s read, %s not downloaded)\n",
 				termsafe.Escape(res.Repository), res.ImageDigest, termsafe.Escape(res.Name), termsafe.Escape(res.Version),
-				human.Count(len(res.Signatures), "signature"), human.Count(int(res.Bytes), "byte"), human.Count(len(res.NotDownloaded), "blob"))
+				human.Count(len(res.Signatures), "signature")+registry.ProofCount(res.Proofs), human.Count(int(res.Bytes), "byte"), human.Count(len(res.NotDownloaded), "blob"))
 			return nil
 		}
 		if !f.JSON && !f.Quiet {
@@ -150,7 +150,7 @@ func main() {
 			}
 			fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (%s, %d bytes, %s)\n",
 				wrote(res.Path), termsafe.Escape(res.Name), termsafe.Escape(res.Version), res.ImageDigest,
-				human.Count(len(res.Signatures), "signature"), res.Bytes, state)
+				human.Count(len(res.Signatures), "signature")+registry.ProofCount(res.Proofs), res.Bytes, state)
 		}
 		return nil
 	})

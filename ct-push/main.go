@@ -101,7 +101,7 @@ func main() {
 			}
 			fmt.Fprintf(os.Stderr, "ct-push: pushed %s %s to %s; bundle attached as %s (%s)%s\n",
 				termsafe.Escape(res.Name), termsafe.Escape(res.Version), termsafe.Escape(at), res.ArtifactDigest,
-				human.Count(len(res.Signatures), "signature"), att)
+				human.Count(len(res.Signatures), "signature")+registry.ProofCount(res.Proofs), att)
 			for _, r := range res.Referrers {
 				if r.Kept != "" {
 					fmt.Fprintf(os.Stderr, "ct-push: note: tag %s already holds %s; kept it (it may carry the destination's own signatures), so the bundle's %s %s is stored by digest only, untagged\n",

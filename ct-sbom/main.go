@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/attesting"
 	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
@@ -137,8 +138,8 @@ func run(f *flags) error {
 		return err
 	}
 	if len(res.Dropped) > 0 {
-		fmt.Fprintf(os.Stderr, "ct-sbom: warning: dropped %s that no longer verify (by %s); sign the bundle again\n",
-			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")))
+		fmt.Fprintf(os.Stderr, "ct-sbom: warning: dropped %s that no longer verify (by %s)%s; sign the bundle again\n",
+			human.Count(len(res.Dropped), "signature"), termsafe.Escape(strings.Join(res.Dropped, ", ")), attest.ProofsNote(res.DroppedProofs))
 	}
 	if f.JSON {
 		r := newReport(f, "bundle", made)
@@ -151,6 +152,7 @@ func run(f *flags) error {
 		if res.Dropped != nil {
 			r.DroppedSignatures = res.Dropped
 		}
+		r.DroppedProofs = res.DroppedProofs
 		return printReport(f, r)
 	}
 	if !f.Quiet {
@@ -229,6 +231,7 @@ type report struct {
 	Pending           bool         `json:"pending,omitempty"`
 	Key               *keys.KeyRef `json:"key,omitempty"`
 	DroppedSignatures []string     `json:"droppedSignatures"`
+	DroppedProofs     []string     `json:"droppedProofs,omitempty"` // transparency proofs dropped with them
 }
 
 func newReport(f *flags, wrote string, made *sbom.Result) report {

@@ -294,7 +294,7 @@ func TestCanonicalSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, _ := f.Stat()
-	if n, ok := CanonicalSize(it.Manifest, it.ManifestBytes, nil); !ok || n != fi.Size() {
+	if n, ok := CanonicalSize(it.Manifest, it.ManifestBytes, nil, nil); !ok || n != fi.Size() {
 		t.Fatalf("CanonicalSize %d, file %d", n, fi.Size())
 	}
 	// zero padding after the end-of-archive marker is not the writer's

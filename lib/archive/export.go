@@ -48,9 +48,10 @@ type located struct {
 }
 
 type head struct {
-	ib   IndexBundle
-	mb   []byte
-	sigs []bundle.Entry
+	ib     IndexBundle
+	mb     []byte
+	sigs   []bundle.Entry
+	proofs []bundle.Entry // transparency/… (bundle.md §6.1), sorted by the bundle reader
 }
 
 // Export writes one archive holding the bundle files inputs to w. It reads
@@ -135,6 +136,10 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			}
 		}
 		sort.Strings(ib.Signatures)
+		proofs := br.Proofs()
+		for _, p := range proofs {
+			ib.Proofs = append(ib.Proofs, p.Name)
+		}
 		// size is what import rebuilds: the file's own length, since the
 		// bundle reader accepts only the writer's exact bytes, with
 		// nothing after the end-of-archive marker (bundle.md §1).
@@ -142,8 +147,9 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			return nil, exit.New(exit.Usage, "entry mtime before 1970 cannot be carried").At("bundle " + in)
 		}
 		if old, ok := heads[md]; ok {
-			if old.ib.MTime != ib.MTime || fmt.Sprint(old.ib.Signatures) != fmt.Sprint(ib.Signatures) || old.ib.Size != ib.Size {
-				return nil, exit.New(exit.Usage, "two different files of the same bundle %s (%s): other signatures or mtime", ib.Ref(), md).
+			if old.ib.MTime != ib.MTime || fmt.Sprint(old.ib.Signatures) != fmt.Sprint(ib.Signatures) ||
+				fmt.Sprint(old.ib.Proofs) != fmt.Sprint(ib.Proofs) || old.ib.Size != ib.Size {
+				return nil, exit.New(exit.Usage, "two different files of the same bundle %s (%s): other signatures, transparency proofs or mtime", ib.Ref(), md).
 					At("bundle " + in).WithHint("export one of them; co-sign to merge signatures")
 			}
 			continue
@@ -152,7 +158,7 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 			skipped++
 			continue
 		}
-		heads[md] = &head{ib: ib, mb: br.ManifestBytes(), sigs: sigs}
+		heads[md] = &head{ib: ib, mb: br.ManifestBytes(), sigs: sigs, proofs: proofs}
 		for _, l := range locs {
 			if _, ok := where[l.b.Digest]; !ok {
 				where[l.b.Digest] = l
@@ -263,6 +269,11 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 				return nil, outErr(err)
 			}
 		}
+		for _, p := range h.proofs { // sorted by name, as the index lists them
+			if err := writeFile(tw, ib.Dir()+p.Name, p.Data); err != nil {
+				return nil, outErr(err)
+			}
+		}
 	}
 	for i, k := range x.Keys {
 		if err := writeFile(tw, k.Path(), keyFiles[i]); err != nil {
@@ -341,10 +352,10 @@ func at(err error, where string) error {
 }
 
 // CanonicalSize is the length of the bundle the bundle writer produces from
-// m (canonical bytes mb) and signature entries of the given sizes: what
-// ct import rebuilds. ok is false when a blob needs a pax header (≥ 8 GiB),
+// m (canonical bytes mb), signature entries and transparency proof entries
+// (bundle.md §6.1) of the given sizes: what ct import rebuilds. ok is false when a blob needs a pax header (≥ 8 GiB),
 // whose length this function does not model.
-func CanonicalSize(m *bundle.Manifest, mb []byte, sigSizes []int64) (size int64, ok bool) {
+func CanonicalSize(m *bundle.Manifest, mb []byte, sigSizes, proofSizes []int64) (size int64, ok bool) {
 	entry := func(n int64) int64 { return 512 + (n+511)/512*512 }
 	sb, err1 := bundle.SummaryBytes(m, mb)
 	ib, err2 := bundle.IndexBytes(m)
@@ -362,6 +373,12 @@ func CanonicalSize(m *bundle.Manifest, mb []byte, sigSizes []int64) (size int64,
 		size += 512
 	}
 	for _, n := range sigSizes {
+		size += entry(n)
+	}
+	if len(proofSizes) > 0 {
+		size += 512 // the transparency/ directory entry
+	}
+	for _, n := range proofSizes {
 		size += entry(n)
 	}
 	return size + 1024, true

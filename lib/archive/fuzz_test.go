@@ -2,6 +2,8 @@ package archive
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,6 +63,13 @@ func FuzzStage(f *testing.F) {
 			f.Add(bundletest.InsertPAX(good, IndexName, "comment=x"))
 			f.Add(good[:len(good)-512])
 			f.Add(append(bytes.Clone(good), make([]byte, 512)...))
+		}
+	}
+	// Archives with transparency proofs and their near misses (tests/vectors/archive).
+	vecs, _ := filepath.Glob("../../tests/vectors/archive/*.tar")
+	for _, v := range vecs {
+		if b, err := os.ReadFile(v); err == nil {
+			f.Add(b)
 		}
 	}
 	f.Add([]byte{})

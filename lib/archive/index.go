@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -33,6 +34,7 @@ const (
 	KeyExt       = ".pub"
 	sigDir       = "signatures/"
 	sigExt       = ".sig"
+	proofDir     = "transparency/"
 	manifestLeaf = "manifest.toml"
 )
 
@@ -58,7 +60,7 @@ type Index struct {
 }
 
 // IndexBundle describes one bundle of the archive: enough, with its
-// manifest.toml, signature entries and blobs, to rebuild the .ctp byte for byte.
+// manifest.toml, signature entries, proof entries and blobs, to rebuild the .ctp byte for byte.
 type IndexBundle struct {
 	Name           string   `toml:"name"`
 	Version        string   `toml:"version"`
@@ -66,6 +68,7 @@ type IndexBundle struct {
 	ImageDigest    string   `toml:"image_digest"`
 	MTime          int64    `toml:"mtime"`
 	Signatures     []string `toml:"signatures,omitempty"`
+	Proofs         []string `toml:"proofs,omitempty"` // transparency/… entries (bundle.md §6.1), after the signatures
 	Size           int64    `toml:"size"`
 }
 
@@ -102,6 +105,7 @@ func (k IndexKey) Path() string { return KeysDir + k.Fingerprint + KeyExt }
 var (
 	reHex64  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	reSigEnt = regexp.MustCompile(`^signatures/[0-9a-f]{64}\.sig$`)
+	rePrfEnt = regexp.MustCompile(`^transparency/[0-9a-f]{64}\.[0-9a-f]{16}\.proof$`)
 )
 
 func bad(format string, args ...any) *exit.Error {
@@ -162,6 +166,21 @@ func (x *Index) Validate() error {
 			}
 			if j > 0 && b.Signatures[j-1] >= s {
 				return bad("%s.signatures: not sorted, or a duplicate (%s)", f, s)
+			}
+		}
+		if len(b.Proofs) > bundle.MaxProofs {
+			return bad("%s.proofs: more than %d", f, bundle.MaxProofs)
+		}
+		for j, p := range b.Proofs {
+			if !rePrfEnt.MatchString(p) {
+				return bad("%s.proofs[%d]: %q is not transparency/<64 hex>.<16 hex>.proof", f, j, p)
+			}
+			if j > 0 && b.Proofs[j-1] >= p {
+				return bad("%s.proofs: not sorted, or a duplicate (%s)", f, p)
+			}
+			fp, _ := bundle.ProofFingerprint(p)
+			if !slices.Contains(b.Signatures, sigDir+fp+sigExt) {
+				return bad("%s.proofs[%d]: %s proves no signature of the bundle (%s is not in its signatures)", f, j, p, sigDir+fp+sigExt)
 			}
 		}
 		if i > 0 && x.Bundles[i-1].ManifestDigest >= b.ManifestDigest {

@@ -208,6 +208,9 @@ func layOut(it *Item) (*laidOut, error) {
 	if err := bw.WriteSignatures(it.Signatures); err != nil {
 		return nil, err
 	}
+	if err := bw.WriteProofs(it.Proofs); err != nil {
+		return nil, err
+	}
 	if err := bw.Close(); err != nil {
 		return nil, err
 	}

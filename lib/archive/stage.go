@@ -17,6 +17,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // MaxHeadBytes bounds the manifests and signature entries of one archive
@@ -30,7 +31,8 @@ type Item struct {
 	Manifest      *bundle.Manifest
 	ManifestBytes []byte
 	Signatures    []bundle.Entry
-	From          string // the archive or bundle file it came from, for messages
+	Proofs        []bundle.Entry // transparency/… entries (bundle.md §6.1), sorted
+	From          string         // the archive or bundle file it came from, for messages
 	src           BlobSource
 	uploaded      map[string]bool // blobs uploaded to its registry ref while hashed, and matching
 }
@@ -93,6 +95,9 @@ func (it *Item) WriteBundle(w io.Writer) error {
 		}
 	}
 	if err := bw.WriteSignatures(it.Signatures); err != nil {
+		return err
+	}
+	if err := bw.WriteProofs(it.Proofs); err != nil {
 		return err
 	}
 	return bw.Close()
@@ -351,6 +356,23 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 			}
 			it.Signatures = append(it.Signatures, bundle.Entry{Name: sn, Data: sb})
 		}
+		for _, pn := range ib.Proofs {
+			pb, err := small(ib.Dir()+pn, bundle.MaxProofSize)
+			if err != nil {
+				return nil, err
+			}
+			heads += int64(len(pb))
+			if heads > MaxHeadBytes {
+				return nil, malformed(where, "manifests, signatures and proofs exceed %d bytes in all", MaxHeadBytes)
+			}
+			// Parsed strictly here (log.md §4), not verified: ct import
+			// carries proofs as ct export does, and a proof that does not
+			// parse is a damaged archive whether or not it is checked.
+			if _, err := tlog.ParseProof(pn, pb); err != nil {
+				return nil, at(err, "archive bundle "+ib.Dir())
+			}
+			it.Proofs = append(it.Proofs, bundle.Entry{Name: pn, Data: pb})
+		}
 		if len(it.Signatures) > 0 && m.HasPending() {
 			// attestations.md §9.3: malformed for every reader, whether
 			// or not the import verifies signatures.
@@ -599,16 +621,21 @@ func OpenBundle(f *os.File, name string) (*Item, error) {
 	m := br.Manifest()
 	ib := IndexBundle{Name: m.Package.Name, Version: m.Package.Version, ManifestDigest: bundle.Digest(br.ManifestBytes()),
 		ImageDigest: m.Image.Digest, MTime: br.ModTime().Unix(), Size: fi.Size()}
-	var sizes []int64
+	var sizes, psizes []int64
 	for _, s := range sigs {
 		ib.Signatures = append(ib.Signatures, s.Name)
 		sizes = append(sizes, int64(len(s.Data)))
 	}
+	proofs := br.Proofs()
+	for _, p := range proofs {
+		ib.Proofs = append(ib.Proofs, p.Name)
+		psizes = append(psizes, int64(len(p.Data)))
+	}
 	// The rebuilt bundle is the file without what the bundle reader lets
 	// follow the end-of-archive marker (the padding ct verify accepts too),
 	// as ct export computes it (§4).
-	if n, ok := CanonicalSize(m, br.ManifestBytes(), sizes); ok && n <= fi.Size() {
+	if n, ok := CanonicalSize(m, br.ManifestBytes(), sizes, psizes); ok && n <= fi.Size() {
 		ib.Size = n
 	}
-	return &Item{Entry: ib, Manifest: m, ManifestBytes: br.ManifestBytes(), Signatures: sigs, From: name, src: src}, nil
+	return &Item{Entry: ib, Manifest: m, ManifestBytes: br.ManifestBytes(), Signatures: sigs, Proofs: proofs, From: name, src: src}, nil
 }

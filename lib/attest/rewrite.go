@@ -8,6 +8,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
 )
 
@@ -29,6 +30,7 @@ type Added struct {
 	EnvelopeDigest    string   // the envelope's, or a pending attestation's statement's
 	Pending           bool     // the attestation is pending (no key): the next ct sign signs it
 	Dropped           []string // fingerprints (entry names) of the signatures dropped
+	DroppedProofs     []string // transparency proof entries dropped with them (bundle.md §6.1)
 	// Review is what ct sign will say of a pending attestation, and
 	// whether it signs it only with --sign-pending (attestations.md §9.5).
 	Review *PendingReview
@@ -81,13 +83,24 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 		r := ReviewStatement(a, st, m2)
 		res.Review = &r
 	}
-	if res.Dropped, err = DropSignatures(name, old, req.DropSignatures); err != nil {
+	if res.Dropped, res.DroppedProofs, err = DropSignatures(name, old, br.Proofs(), req.DropSignatures); err != nil {
 		return nil, err
 	}
 	if err := bw.Close(); err != nil {
 		return nil, wrapOut(err, outErr)
 	}
 	return res, nil
+}
+
+// ProofsNote is what ct attest and ct sbom add to their "dropped N
+// signatures" warning when transparency proofs went with them: the proofs
+// are evidence about the dropped signatures only, so they are invalid
+// without them (bundle.md §6.1), and the new signatures need logging anew.
+func ProofsNote(dropped []string) string {
+	if len(dropped) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %s of them (log the new signatures: ct sign --log URL, or ct log submit)", human.Count(len(dropped), "transparency log proof"))
 }
 
 func wrapOut(err error, outErr func(error) error) error {
@@ -99,21 +112,29 @@ func wrapOut(err error, outErr func(error) error) error {
 }
 
 // DropSignatures applies attestations.md §6 to a bundle named name with
-// the signature entries sigs, about to get a new attestation: a signed
-// bundle is refused (exit.Usage) unless drop, and then the fingerprints
-// (entry names) of the signatures dropped are returned. Every stage that
-// adds an attestation (ct attest, ct sbom) decides through it.
-func DropSignatures(name string, sigs []bundle.Entry, drop bool) ([]string, error) {
+// the signature entries sigs and transparency proof entries proofs, about
+// to get a new attestation: a signed bundle is refused (exit.Usage) unless
+// drop, and then the fingerprints (entry names) of the signatures dropped
+// and the names of the proofs dropped with them are returned (a proof of
+// a signature the bundle no longer has is invalid, bundle.md §6.1). Every
+// stage that adds an attestation (ct attest, ct sbom) decides through it.
+func DropSignatures(name string, sigs, proofs []bundle.Entry, drop bool) (who, droppedProofs []string, err error) {
 	if len(sigs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var who []string
 	for _, e := range sigs {
 		who = append(who, strings.TrimSuffix(strings.TrimPrefix(e.Name, bundle.SignaturesDir), ".sig"))
 	}
+	for _, p := range proofs {
+		droppedProofs = append(droppedProofs, p.Name)
+	}
+	logged := ""
+	if len(proofs) > 0 {
+		logged = fmt.Sprintf(", and %d transparency log proof(s) of them would be dropped", len(proofs))
+	}
 	if !drop {
-		return nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify", name, len(sigs), strings.Join(who, ", ")).
+		return nil, nil, exit.New(exit.Usage, "bundle %s is signed (%d signature(s): %s); adding an attestation changes manifest.toml, so those signatures would no longer verify%s", name, len(sigs), strings.Join(who, ", "), logged).
 			WithHint("attest before signing: ct-pack IMG | ct-sbom | ct-sign -k KEY (ct-pack without -k leaves the bundle unsigned in a pipe), or pass --drop-signatures and have every signer sign again")
 	}
-	return who, nil
+	return who, droppedProofs, nil
 }

@@ -173,6 +173,6 @@ func precheck(path, name string, drop bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = attest.DropSignatures(name, sigs, drop)
+	_, _, err = attest.DropSignatures(name, sigs, br.Proofs(), drop)
 	return err
 }

@@ -205,6 +205,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 			fmt.Fprintf(w, "    problem     %s\n", escMsg(s.Problem))
 		}
 	}
+	proofs(w, rep)
 	if opts.Attestations {
 		attestations(w, rep, opts)
 	}
@@ -355,4 +356,27 @@ func rank(code int) int {
 		return 99
 	}
 	return code
+}
+
+// proofs shows the transparency log proof entries (bundle.md §6.1) as
+// claims: explain reads them with the signatures, at the end of the file,
+// and checks nothing in them; ct verify does, against the logs and
+// witnesses its policy trusts (log.md).
+func proofs(w io.Writer, rep *verify.Report) {
+	if len(rep.Proofs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "transparency log proofs (claims, checked by ct verify, not by ct explain)\n")
+	for _, p := range rep.Proofs {
+		fp := p.Fingerprint
+		if len(fp) > 16 {
+			fp = fp[:16] + "…"
+		}
+		if p.Error != "" {
+			fmt.Fprintf(w, "  ✗ signer %s: unreadable proof entry: %s\n", esc(fp), escMsg(p.Error))
+			continue
+		}
+		fmt.Fprintf(w, "  - log %s: signer %s at index %d of %d, %s\n", esc(p.Origin), esc(fp), p.Index, p.TreeSize,
+			human.Count(p.Cosignatures, "cosignature line"))
+	}
 }

@@ -20,6 +20,7 @@ const (
 	ArtifactType          = "application/vnd.cerro-torre.bundle.v1"
 	ManifestMediaType     = "application/vnd.cerro-torre.manifest.v1+toml"
 	SignatureMediaType    = "application/vnd.cerro-torre.signature.v1+toml"
+	ProofMediaType        = "application/vnd.cerro-torre.proof.v1+toml" // a transparency proof entry (bundle.md §6.1)
 	OCIManifestMediaType  = "application/vnd.oci.image.manifest.v1+json"
 	OCIIndexMediaType     = "application/vnd.oci.image.index.v1+json"
 	EmptyMediaType        = "application/vnd.oci.empty.v1+json"
@@ -30,6 +31,7 @@ const (
 	maxMTime              = 253402300799
 	manifestTitle         = bundle.ManifestName
 	signatureEntryDirName = bundle.SignaturesDir
+	proofEntryDirName     = bundle.ProofsDir
 )
 
 // EmptyConfig is the content of the OCI empty descriptor.
@@ -56,18 +58,20 @@ type artifactManifest struct {
 }
 
 // Artifact is what a bundle artifact says: the image it is attached to, the
-// manifest.toml blob, the signature blobs by entry name, and the entry mtime.
+// manifest.toml blob, the signature blobs by entry name, the transparency
+// proof blobs by entry name, and the entry mtime.
 type Artifact struct {
 	Subject    Descriptor
 	Manifest   Descriptor   // the manifest.toml layer (no annotations)
 	Signatures []SigLayer   // sorted by Name
+	Proofs     []SigLayer   // transparency/… entries, sorted by Name, each proving one of Signatures
 	ModTime    time.Time    // the bundle's entry mtime, whole seconds
 	layers     []Descriptor // as written
 }
 
-// SigLayer is one signature entry stored as a layer.
+// SigLayer is one signature or proof entry stored as a layer.
 type SigLayer struct {
-	Name string // the bundle entry name, signatures/<…>
+	Name string // the bundle entry name, signatures/<…> or transparency/<…>
 	Descriptor
 }
 
@@ -75,10 +79,10 @@ var reTitle = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$`)
 var reMTime = regexp.MustCompile(`^(0|[1-9][0-9]{0,11})$`)
 
 // BuildArtifact returns the artifact manifest bytes for a bundle whose
-// manifest.toml has descriptor manifest, with the given signature entries,
-// attached to subject. The bytes are canonical JSON (RFC 8785): a function of
+// manifest.toml has descriptor manifest, with the given signature entries
+// and transparency proof entries (bundle.md §6.1), attached to subject. The bytes are canonical JSON (RFC 8785): a function of
 // the arguments only.
-func BuildArtifact(subject Descriptor, manifest []byte, sigs []bundle.Entry, mtime time.Time) ([]byte, *Artifact, error) {
+func BuildArtifact(subject Descriptor, manifest []byte, sigs, proofs []bundle.Entry, mtime time.Time) ([]byte, *Artifact, error) {
 	a := &Artifact{
 		Subject:  Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
 		Manifest: Descriptor{MediaType: ManifestMediaType, Digest: bundle.Digest(manifest), Size: int64(len(manifest))},
@@ -87,6 +91,10 @@ func BuildArtifact(subject Descriptor, manifest []byte, sigs []bundle.Entry, mti
 	for _, e := range sigs {
 		a.Signatures = append(a.Signatures, SigLayer{Name: e.Name, Descriptor: Descriptor{
 			MediaType: SignatureMediaType, Digest: bundle.Digest(e.Data), Size: int64(len(e.Data))}})
+	}
+	for _, e := range proofs {
+		a.Proofs = append(a.Proofs, SigLayer{Name: e.Name, Descriptor: Descriptor{
+			MediaType: ProofMediaType, Digest: bundle.Digest(e.Data), Size: int64(len(e.Data))}})
 	}
 	b, err := a.Encode()
 	return b, a, err
@@ -121,6 +129,25 @@ func (a *Artifact) Encode() ([]byte, error) {
 		layers = append(layers, Descriptor{MediaType: SignatureMediaType, Digest: s.Digest, Size: s.Size,
 			Annotations: map[string]string{TitleAnnotation: title}})
 	}
+	sort.Slice(a.Proofs, func(i, j int) bool { return a.Proofs[i].Name < a.Proofs[j].Name })
+	if len(a.Proofs) > bundle.MaxProofs {
+		return nil, exit.New(exit.Malformed, "%d transparency proofs, more than %d", len(a.Proofs), bundle.MaxProofs)
+	}
+	for i, p := range a.Proofs {
+		title, _ := strings.CutPrefix(p.Name, proofEntryDirName)
+		fp, ok := bundle.ProofFingerprint(p.Name)
+		if !ok {
+			return nil, exit.New(exit.Malformed, "%q is not a transparency proof entry name (transparency/<64 hex>.<16 hex>.proof)", p.Name)
+		}
+		if !a.hasSignature(signatureEntryDirName + fp + ".sig") {
+			return nil, exit.New(exit.Malformed, "proof entry %q proves no signature of the artifact", p.Name)
+		}
+		if i > 0 && a.Proofs[i-1].Name == p.Name {
+			return nil, exit.New(exit.Malformed, "duplicate proof entry %q", p.Name)
+		}
+		layers = append(layers, Descriptor{MediaType: ProofMediaType, Digest: p.Digest, Size: p.Size,
+			Annotations: map[string]string{TitleAnnotation: title}})
+	}
 	a.layers = layers
 	return canon.JSON(artifactManifest{
 		SchemaVersion: 2,
@@ -131,6 +158,23 @@ func (a *Artifact) Encode() ([]byte, error) {
 		Subject:       &a.Subject,
 		Annotations:   map[string]string{MTimeAnnotation: strconv.FormatInt(secs, 10)},
 	})
+}
+
+func (a *Artifact) hasSignature(name string) bool {
+	i := sort.Search(len(a.Signatures), func(i int) bool { return a.Signatures[i].Name >= name })
+	return i < len(a.Signatures) && a.Signatures[i].Name == name
+}
+
+// ProofCount is ", N transparency proof(s)" for status lines after the
+// signature count, or "" when there are none.
+func ProofCount(proofs []string) string {
+	if len(proofs) == 0 {
+		return ""
+	}
+	if len(proofs) == 1 {
+		return ", 1 transparency proof"
+	}
+	return fmt.Sprintf(", %d transparency proofs", len(proofs))
 }
 
 // Layers returns the layer descriptors as written (manifest.toml first).
@@ -174,8 +218,8 @@ func ParseArtifact(raw []byte, where string) (*Artifact, error) {
 	if len(m.Layers) == 0 {
 		return nil, bad("no layers: manifest.toml is missing")
 	}
-	if len(m.Layers) > 1+bundle.MaxSignatures {
-		return nil, bad("%d layers, more than 1 + %d signatures", len(m.Layers), bundle.MaxSignatures)
+	if len(m.Layers) > 1+bundle.MaxSignatures+bundle.MaxProofs {
+		return nil, bad("%d layers, more than 1 + %d signatures + %d proofs", len(m.Layers), bundle.MaxSignatures, bundle.MaxProofs)
 	}
 	a := &Artifact{Subject: *m.Subject, ModTime: time.Unix(secs, 0).UTC()}
 	for i, l := range m.Layers {
@@ -193,8 +237,22 @@ func ParseArtifact(raw []byte, where string) (*Artifact, error) {
 			a.Manifest = Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}
 			continue
 		}
+		if l.MediaType == ProofMediaType {
+			name := proofEntryDirName + title
+			if _, ok := bundle.ProofFingerprint(name); !ok {
+				return nil, bad("layer %d: invalid proof title %q (<64 hex>.<16 hex>.proof)", i, title)
+			}
+			if l.Size > bundle.MaxProofSize {
+				return nil, bad("layer %d: proof of %d bytes (limit %d)", i, l.Size, bundle.MaxProofSize)
+			}
+			a.Proofs = append(a.Proofs, SigLayer{Name: name, Descriptor: Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}})
+			continue
+		}
 		if l.MediaType != SignatureMediaType {
 			return nil, bad("layer %d: unknown media type %q", i, l.MediaType)
+		}
+		if len(a.Proofs) > 0 {
+			return nil, bad("layer %d: a signature after a proof (signatures come first)", i)
 		}
 		if !reTitle.MatchString(title) {
 			return nil, bad("layer %d: invalid signature title %q", i, title)
@@ -211,7 +269,7 @@ func ParseArtifact(raw []byte, where string) (*Artifact, error) {
 		return nil, bad("%v", err)
 	}
 	if !bytes.Equal(want, raw) {
-		return nil, bad("not in canonical form (signatures sorted by name, canonical JSON)")
+		return nil, bad("not in canonical form (signatures, then proofs, each sorted by name; canonical JSON)")
 	}
 	return a, nil
 }

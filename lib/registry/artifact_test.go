@@ -21,13 +21,13 @@ func testSigs() []bundle.Entry {
 
 func TestBuildArtifactDeterministic(t *testing.T) {
 	mt := []byte("format = 1\n")
-	a1, _, err := BuildArtifact(testSubject, mt, testSigs(), time.Unix(1700000000, 0))
+	a1, _, err := BuildArtifact(testSubject, mt, testSigs(), nil, time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rev := testSigs()
 	rev[0], rev[1] = rev[1], rev[0]
-	a2, _, err := BuildArtifact(testSubject, mt, rev, time.Unix(1700000000, 0))
+	a2, _, err := BuildArtifact(testSubject, mt, rev, nil, time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestBuildArtifactDeterministic(t *testing.T) {
 }
 
 func TestParseArtifactStrict(t *testing.T) {
-	good, _, err := BuildArtifact(testSubject, []byte("format = 1\n"), testSigs(), time.Unix(0, 0))
+	good, _, err := BuildArtifact(testSubject, []byte("format = 1\n"), testSigs(), nil, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestParseArtifactStrict(t *testing.T) {
 }
 
 func TestBuildArtifactRejectsBadNames(t *testing.T) {
-	_, _, err := BuildArtifact(testSubject, []byte("x"), []bundle.Entry{{Name: "signatures/a/b.sig", Data: []byte("x")}}, time.Unix(0, 0))
+	_, _, err := BuildArtifact(testSubject, []byte("x"), []bundle.Entry{{Name: "signatures/a/b.sig", Data: []byte("x")}}, nil, time.Unix(0, 0))
 	if err == nil {
 		t.Fatal("a signature name with a slash was accepted")
 	}

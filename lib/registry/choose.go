@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/policy"
 	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/tlog"
 	"github.com/cerro-torre/ct/lib/verify"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -83,6 +85,7 @@ type group struct {
 	m      *bundle.Manifest
 	mtime  time.Time
 	sigs   []bundle.Entry // kept, by name
+	proofs []bundle.Entry // transparency proofs of kept signatures, by name (bundle.md §6.1)
 	used   []string       // the artifacts whose signatures are kept
 	err    error          // why the group as a whole is not used
 }
@@ -109,6 +112,8 @@ type examiner struct {
 	// a trusted key's fingerprint; past MaxUntrustedSignatureReads they are
 	// not downloaded (registry.md §4, cost bound).
 	strangers int
+	// proofReads counts the proof layers read, to MaxProofReads.
+	proofReads int
 }
 
 // MaxUntrustedSignatureReads bounds the signature layers named after keys
@@ -348,7 +353,7 @@ func (x *examiner) judge(g *group) error {
 	// still choose it (it changes the tar entries' times, nothing signed;
 	// registry.md §4).
 	var trusted, others []sigCheck
-	most := -1
+	most, best := -1, ""
 	for _, c := range g.arts {
 		var mine, rest []sigCheck
 		var why error
@@ -391,7 +396,7 @@ func (x *examiner) judge(g *group) error {
 		}
 		g.used = append(g.used, c.digest)
 		if len(mine) > most {
-			most, g.mtime = len(mine), c.a.ModTime
+			most, g.mtime, best = len(mine), c.a.ModTime, c.digest
 		}
 		trusted = append(trusted, mine...)
 		others = append(others, rest...)
@@ -458,6 +463,67 @@ func (x *examiner) judge(g *group) error {
 	for _, sc := range kept {
 		g.sigs = append(g.sigs, sc.entry)
 	}
+	return x.chooseProofs(g, best)
+}
+
+// MaxProofReads bounds the proof layers one fetch downloads (at most 16 KiB
+// each, registry.md §3 step 6): as many as a bundle may carry.
+const MaxProofReads = bundle.MaxProofs
+
+// chooseProofs keeps, for g's merged signatures, the transparency proofs
+// the used artifacts carry (registry.md §3 step 6): a proof is taken from
+// an artifact only when that artifact's signature layer of the same
+// fingerprint is the very signature kept (a proof is of one signature's
+// bytes), first from the artifact best (the one whose mtime is used), then
+// the others in digest order, the first winning a name. Each is parsed
+// strictly (log.md §4); one that does not parse is ignored. Proofs are not
+// verified here: ct verify judges them on the rebuilt bundle.
+func (x *examiner) chooseProofs(g *group, best string) error {
+	keptSig := map[string]string{} // signature entry name -> digest of the kept bytes
+	for _, e := range g.sigs {
+		keptSig[e.Name] = bundle.Digest(e.Data)
+	}
+	order := make([]candidate, 0, len(g.arts))
+	for _, c := range g.arts {
+		if c.digest == best {
+			order = append([]candidate{c}, order...)
+		} else if slices.Contains(g.used, c.digest) {
+			order = append(order, c)
+		}
+	}
+	have := map[string]bool{}
+	for _, c := range order {
+		sigDigest := map[string]string{}
+		for _, s := range c.a.Signatures {
+			sigDigest[s.Name] = s.Digest
+		}
+		for _, p := range c.a.Proofs {
+			fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
+			sn := bundle.SignaturesDir + fp + ".sig"
+			if have[p.Name] || keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
+				continue // another artifact's proof of the same name won, or its signature is not the one kept
+			}
+			if x.proofReads == MaxProofReads || len(g.proofs) == bundle.MaxProofs {
+				x.ignore(c.digest, p.Name, exit.New(exit.Malformed, "not read: %d proof layers were read already", MaxProofReads))
+				continue
+			}
+			x.proofReads++
+			data, err := x.read(p.Descriptor, bundle.MaxProofSize)
+			if err == nil {
+				_, err = tlog.ParseProof(p.Name, data)
+			}
+			if err != nil {
+				if fatal(err, err) {
+					return err
+				}
+				x.ignore(c.digest, p.Name, err)
+				continue
+			}
+			have[p.Name] = true
+			g.proofs = append(g.proofs, bundle.Entry{Name: p.Name, Data: data})
+		}
+	}
+	sort.Slice(g.proofs, func(i, j int) bool { return g.proofs[i].Name < g.proofs[j].Name })
 	return nil
 }
 

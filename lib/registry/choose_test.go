@@ -93,7 +93,7 @@ func partsOf(t *testing.T, path string) Parts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Parts{Name: path, Manifest: br.Manifest(), ManifestBytes: br.ManifestBytes(), Signatures: sigs, ModTime: br.ModTime(),
+	return Parts{Name: path, Manifest: br.Manifest(), ManifestBytes: br.ManifestBytes(), Signatures: sigs, Proofs: br.Proofs(), ModTime: br.ModTime(),
 		Open: func(b bundle.Blob) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(blobs[b.Digest])), nil }}
 }
 

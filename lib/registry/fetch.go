@@ -46,9 +46,10 @@ type FetchResult struct {
 	ManifestDigest string    `json:"manifestDigest,omitempty"`
 	Name           string    `json:"name,omitempty"`
 	Version        string    `json:"version,omitempty"`
-	Artifacts      []string  `json:"artifacts"`  // the artifacts whose signatures were used
-	Signatures     []string  `json:"signatures"` // the signature entries of the bundle
-	Ignored        []Ignored `json:"ignored"`    // attached artifacts and signatures not used, and why
+	Artifacts      []string  `json:"artifacts"`        // the artifacts whose signatures were used
+	Signatures     []string  `json:"signatures"`       // the signature entries of the bundle
+	Proofs         []string  `json:"proofs,omitempty"` // its transparency proof entries (bundle.md §6.1)
+	Ignored        []Ignored `json:"ignored"`          // attached artifacts and signatures not used, and why
 	Bytes          int64     `json:"bytes"`
 	Verified       bool      `json:"verified"`
 	// Created is set when no bundle was attached and ct fetch --create
@@ -189,7 +190,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	}
 	bar := progress.New(total, "fetching "+m.Package.Name, req.Quiet)
 	cw := &progress.Counter{W: tmp}
-	err = rebuild(ctx, cw, m, g.mtime, sigs, repo, ropts, classify, bar)
+	err = rebuild(ctx, cw, m, g.mtime, sigs, g.proofs, repo, ropts, classify, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, outErr(err)
@@ -204,6 +205,9 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		res.Signatures = append(res.Signatures, s.Name)
 	}
 	sort.Strings(res.Signatures)
+	for _, p := range g.proofs {
+		res.Proofs = append(res.Proofs, p.Name)
+	}
 
 	var rep *verify.Report
 	if !req.NoVerify {
@@ -236,7 +240,7 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 // blob from the registry (manifests by the manifests endpoint, other blobs by
 // the blobs endpoint), each checked against manifest.toml while it streams,
 // then the signatures.
-func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Time, sigs []bundle.Entry, repo name.Repository,
+func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Time, sigs, proofs []bundle.Entry, repo name.Repository,
 	ropts []remote.Option, classify func(error) error, bar *progress.Bar) error {
 	bw, err := bundle.NewWriter(w, m, bundle.WriterOptions{ModTime: mtime})
 	if err != nil {
@@ -280,6 +284,9 @@ func rebuild(ctx context.Context, w io.Writer, m *bundle.Manifest, mtime time.Ti
 		}
 	}
 	if err := bw.WriteSignatures(sigs); err != nil {
+		return err
+	}
+	if err := bw.WriteProofs(proofs); err != nil {
 		return err
 	}
 	return bw.Close()

@@ -54,6 +54,7 @@ type PushResult struct {
 	Blobs          int      `json:"blobs"`
 	Bytes          int64    `json:"bytes"`
 	Signatures     []string `json:"signatures"`
+	Proofs         []string `json:"proofs,omitempty"` // transparency proof entries attached (bundle.md §6.1)
 	// Attestations are the digests of the bundle's attestation manifests,
 	// pushed as referrers of the image (manifest.toml order).
 	Attestations []string `json:"attestations"`
@@ -80,6 +81,7 @@ type scanned struct {
 	manifest []byte
 	mtime    int64
 	sigs     []bundle.Entry
+	proofs   []bundle.Entry   // transparency/… (bundle.md §6.1)
 	off      map[string]int64 // every blob's offset in the file
 }
 
@@ -108,6 +110,7 @@ func scan(f *os.File, name string) (*scanned, error) {
 	if s.sigs, err = br.Signatures(); err != nil {
 		return nil, err
 	}
+	s.proofs = br.Proofs()
 	mt := br.ModTime()
 	s.mtime = mt.Unix()
 	return s, nil
@@ -121,6 +124,7 @@ type Parts struct {
 	Manifest      *bundle.Manifest
 	ManifestBytes []byte
 	Signatures    []bundle.Entry
+	Proofs        []bundle.Entry // transparency proof entries (bundle.md §6.1): layers of the artifact
 	ModTime       time.Time
 	// Open returns a blob's content; uploads check its digest again.
 	Open func(b bundle.Blob) (io.ReadCloser, error)
@@ -155,7 +159,7 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 		// what ct fetch REPO:VERSION finds again.
 		ref, fromVersion = ref+":"+s.m.Package.Version, true
 	}
-	res, err := PushParts(ctx, ref, Parts{Name: name, Manifest: s.m, ManifestBytes: s.manifest, Signatures: s.sigs,
+	res, err := PushParts(ctx, ref, Parts{Name: name, Manifest: s.m, ManifestBytes: s.manifest, Signatures: s.sigs, Proofs: s.proofs,
 		ModTime: time.Unix(s.mtime, 0),
 		Open: func(b bundle.Blob) (io.ReadCloser, error) {
 			return io.NopCloser(io.NewSectionReader(f, s.off[b.Digest], b.Size)), nil
@@ -243,6 +247,9 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	for _, e := range p.Signatures {
 		art = append(art, static.NewLayer(e.Data, types.MediaType(SignatureMediaType)))
 	}
+	for _, e := range p.Proofs {
+		art = append(art, static.NewLayer(e.Data, types.MediaType(ProofMediaType)))
+	}
 	if err := parallel(len(plain)+len(art), jobs, func(i int) error {
 		if i >= len(plain) {
 			return pusher.Upload(ctx, repo, art[i-len(plain)])
@@ -320,7 +327,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	// 5. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
 	// (Its blobs were uploaded with the layers, step 1.)
-	raw, artifact, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.ModTime)
+	raw, artifact, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.Proofs, p.ModTime)
 	if err != nil {
 		return nil, err
 	}
@@ -339,6 +346,9 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	res.Referrers = append([]PushedReferrer{}, pushedRefs...)
 	for _, sg := range artifact.Signatures {
 		res.Signatures = append(res.Signatures, sg.Name)
+	}
+	for _, p := range artifact.Proofs {
+		res.Proofs = append(res.Proofs, p.Name)
 	}
 	return res, nil
 }

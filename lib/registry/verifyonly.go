@@ -55,6 +55,9 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 		res.Signatures = append(res.Signatures, s.Name)
 	}
 	sort.Strings(res.Signatures)
+	for _, p := range g.proofs {
+		res.Proofs = append(res.Proofs, p.Name)
+	}
 
 	sp := &sparse{}
 	var prefix prefixRecorder
@@ -111,6 +114,22 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 			h, err := ustar.Encode(e.Name, ustar.TypeReg, int64(len(e.Data)), mtime)
 			if err != nil {
 				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out signature entry %s", e.Name)
+			}
+			sp.add(h)
+			sp.add(e.Data)
+			sp.add(make([]byte, (ustar.BlockSize-int64(len(e.Data))%ustar.BlockSize)%ustar.BlockSize))
+		}
+	}
+	if len(g.proofs) > 0 { // after the signatures (bundle.md §6.1), sorted by chooseProofs
+		h, err := ustar.Encode(bundle.ProofsDir, ustar.TypeDir, 0, mtime)
+		if err != nil {
+			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the proofs")
+		}
+		sp.add(h)
+		for _, e := range g.proofs {
+			h, err := ustar.Encode(e.Name, ustar.TypeReg, int64(len(e.Data)), mtime)
+			if err != nil {
+				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out proof entry %s", e.Name)
 			}
 			sp.add(h)
 			sp.add(e.Data)

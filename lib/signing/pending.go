@@ -135,6 +135,10 @@ func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, err
 	if err := attest.CopyBlobs(b2, bw, m2, fresh, outErr); err != nil {
 		return nil, err
 	}
+	// No signature and hence no transparency proof is dropped here: the
+	// bundle reader refuses a signed bundle that lists a pending
+	// attestation (attestations.md §9.3), and a proof needs a signature
+	// (bundle.md §6.1).
 	if _, err := b2.Signatures(); err != nil {
 		return nil, err
 	}

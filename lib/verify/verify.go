@@ -216,6 +216,8 @@ type Report struct {
 	// Carried lists the source's supply-chain artifacts the bundle carries
 	// (referrers.md §4): claims, never counted or trusted (carried.go).
 	Carried []Carried `json:"carried"`
+	// Proofs lists the transparency proof entries as claims (proofclaims.go).
+	Proofs []ProofClaim `json:"proofs,omitempty"`
 	// Images lists the images of the bundle's graph, when it was read
 	// intact: for ct explain --layers.
 	Images   []Image          `json:"-"`
@@ -400,6 +402,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		rep.fail("bundle", err)
 		return rep.finish()
 	}
+	rep.Proofs = proofClaims(br.Proofs())
 	checkSignatures(rep, entries, br.ManifestBytes(), opts)
 	if br.GraphSkipped() != "" && hasAttestations(m) {
 		rep.skip("attestations", "not checked: blob %s does not match its digest (verify.md §2)", br.GraphSkipped())

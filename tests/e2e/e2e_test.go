@@ -160,6 +160,7 @@ func TestScripts(t *testing.T) {
 			"uniqimage":   cmdUniqImage, "regblob": cmdRegBlob, // verifyonly.go
 			"waitfile":    cmdWaitFile,    // waitfile.go
 			"tlogfixture": cmdTLogFixture, // tlogfixture.go
+			"add-proof":   cmdAddProof,    // addproof.go
 		},
 		RequireExplicitExec: true,
 	})

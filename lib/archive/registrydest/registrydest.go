@@ -34,7 +34,7 @@ func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it
 			ctx = context.Background()
 		}
 		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
-			Signatures: it.Signatures, ModTime: it.ModTime(),
+			Signatures: it.Signatures, Proofs: it.Proofs, ModTime: it.ModTime(),
 			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }, Uploaded: it.Uploaded}
 		res, err := registry.PushParts(ctx, ref, parts, opts, true, 0)
 		if res != nil && note != nil {

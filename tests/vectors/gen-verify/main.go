@@ -135,6 +135,8 @@ func main() {
 	n += pendingVectors(dir, alice)                              // pending.go
 	n += referrerReviewVectors(dir, alice)                       // referrers_review.go
 	n += pendingSignVectors(dir)                                 // pendingsign.go
+	n += archiveProofVectors(dir, alice)                         // archiveproofs.go: tests/vectors/archive
+	n += registryProofVectors(dir, alice)                        // registryproofs.go: tests/vectors/registry
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 

@@ -1,0 +1,78 @@
+package explain
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/tlog/tlogtest"
+	"github.com/cerro-torre/ct/lib/verify"
+)
+
+// ct explain shows a bundle's transparency proofs as claims (origin
+// escaped, index, tree size, cosignature lines), in text and in JSON,
+// read with the signatures and without content (the fast path), and says
+// that ct verify checks them.
+func TestProofClaims(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(vectors, "valid.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := func(b byte) *keys.PrivateKey {
+		k, err := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "k", bytes.Repeat([]byte{b}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	hostile := "evil.example/log\x1b]0;owned\x07"
+	if data, err = tlogtest.AddProofFile(data, "log.example/ct", seed(1), seed(2), seed(3)); err != nil {
+		t.Fatal(err)
+	}
+	if data, err = tlogtest.AddProofFile(data, hostile, seed(4)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "logged.ctp")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := verify.VerifyPath(path, verify.Options{}, verify.PathOptions{SkipContent: true}) // as ct explain reads
+	if rep.ContentChecked {
+		t.Fatal("content was read")
+	}
+	if len(rep.Proofs) != 2 {
+		t.Fatalf("%d proof claims", len(rep.Proofs))
+	}
+	var out bytes.Buffer
+	Text(&out, rep, Options{})
+	s := out.String()
+	noControl(t, s)
+	for _, want := range []string{
+		"transparency log proofs (claims, checked by ct verify, not by ct explain)",
+		"log log.example/ct: signer eee7c1b1fe9d6e41… at index 1 of 2, 2 cosignature lines",
+		`log evil.example/log\x1b]0;owned\x07: signer`, "of 2, 0 cosignature lines",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	js, _ := json.Marshal(rep)
+	var back struct {
+		Proofs []verify.ProofClaim `json:"proofs"`
+	}
+	json.Unmarshal(js, &back)
+	got := map[string]int{}
+	for _, p := range back.Proofs {
+		got[p.Origin] = p.Cosignatures
+		if p.Index != 1 || p.TreeSize != 2 || p.Error != "" || len(p.Fingerprint) != 64 {
+			t.Errorf("JSON claim %+v", p)
+		}
+	}
+	if len(got) != 2 || got["log.example/ct"] != 2 || got[hostile] != 0 {
+		t.Fatalf("JSON proofs: %+v", back.Proofs)
+	}
+}

@@ -1,0 +1,141 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/tlog/tlogtest"
+)
+
+// loggedBundle is signedBundle with a real proof of its signature in two logs.
+func loggedBundle(t *testing.T) (string, *keys.PrivateKey, *bundle.Manifest) {
+	t.Helper()
+	path, k, m := signedBundle(t)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, _ := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "log", bytes.Repeat([]byte{8}, 32))
+	for _, origin := range []string{"log1.example/ct", "log2.example/ct"} {
+		if data, err = tlogtest.AddProofFile(data, origin, lk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, k, m
+}
+
+// The bundle artifact carries the proofs as layers of their own media type
+// (registry.md §2), and ct push then ct fetch gives back the bundle byte for
+// byte with them; --verify-only reads them too. A stranger's copy of the
+// artifact with a garbage proof changes nothing.
+func TestPushFetchKeepsProofs(t *testing.T) {
+	_, host := newRecorder(t)
+	path, alice, m := loggedBundle(t)
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	genuine := partsOf(t, path)
+	if len(genuine.Proofs) != 2 {
+		t.Fatalf("partsOf: %d proofs", len(genuine.Proofs))
+	}
+	// A stranger's copy whose first proof is garbage
+	// and with an extra (well-named) garbage proof of another log.
+	bad := genuine
+	bad.Proofs = []bundle.Entry{{Name: genuine.Proofs[0].Name, Data: []byte("garbage")}, genuine.Proofs[1],
+		{Name: bundle.ProofsDir + strings.TrimSuffix(strings.TrimPrefix(genuine.Signatures[0].Name, bundle.SignaturesDir), ".sig") + ".0000000000000000.proof", Data: []byte("junk")}}
+	mustPushParts(t, ref, bad)
+
+	out := filepath.Join(t.TempDir(), "back.ctp")
+	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: trusting(alice)})
+	if err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	a, _ := os.ReadFile(path)
+	b, _ := os.ReadFile(out)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the fetched bundle is not the one pushed (%d and %d bytes)", len(a), len(b))
+	}
+	reasons := ""
+	for _, ig := range res.Ignored {
+		reasons += ig.Artifact + " " + ig.Entry + ": " + ig.Reason + "\n"
+	}
+	if !strings.Contains(reasons, ".0000000000000000.proof") {
+		t.Errorf("the garbage proof is not reported:\n%s", reasons)
+	}
+	// --verify-only lays out the same entries (proofs included) and passes.
+	if _, rep, err := Fetch(ctx, FetchRequest{Ref: ref, VerifyOnly: true, Quiet: true, Verify: trusting(alice)}); err != nil {
+		t.Fatalf("--verify-only: %v (%+v)", err, rep)
+	}
+	_ = m
+}
+
+// ParseArtifact's proof rules (registry.md §2).
+func TestArtifactProofs(t *testing.T) {
+	sigs := testSigs()
+	fp := strings.TrimSuffix(strings.TrimPrefix(sigs[0].Name, bundle.SignaturesDir), ".sig")
+	proof := func(fp, log string) bundle.Entry {
+		return bundle.Entry{Name: bundle.ProofsDir + fp + "." + log + ".proof", Data: []byte("p" + log)}
+	}
+	good, a, err := BuildArtifact(testSubject, []byte("format = 1\n"), sigs, []bundle.Entry{proof(fp, "00000000000000b2"), proof(fp, "00000000000000a1")}, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Proofs) != 2 || a.Proofs[0].Name > a.Proofs[1].Name {
+		t.Fatalf("proofs %v", a.Proofs)
+	}
+	back, err := ParseArtifact(good, "x")
+	if err != nil || len(back.Proofs) != 2 {
+		t.Fatalf("parse: %v %v", back, err)
+	}
+	for name, ps := range map[string][]bundle.Entry{
+		"no such signature": {proof(strings.Repeat("0", 64), "00000000000000a1")},
+		"bad name":          {{Name: bundle.ProofsDir + fp + ".proof", Data: []byte("x")}},
+		"duplicate":         {proof(fp, "00000000000000a1"), proof(fp, "00000000000000a1")},
+	} {
+		if _, _, err := BuildArtifact(testSubject, []byte("format = 1\n"), sigs, ps, time.Unix(0, 0)); exit.CodeOf(err) != exit.Malformed {
+			t.Errorf("build, %s: %v", name, err)
+		}
+	}
+	s := string(good)
+	i := strings.Index(s, ProofMediaType)
+	j := strings.LastIndex(s, SignatureMediaType)
+	if i < 0 || j < 0 || i < j {
+		t.Fatalf("proof layers do not follow the signatures:\n%s", s)
+	}
+	big := strings.Replace(s, `"mediaType":"`+ProofMediaType+`","size":17}`, `"mediaType":"`+ProofMediaType+`","size":16385}`, 1)
+	cases := map[string]string{
+		"oversize proof":   big,
+		"unknown type":     strings.Replace(s, ProofMediaType, "application/vnd.cerro-torre.proof.v2+toml", 1),
+		"bad title":        strings.Replace(s, `"`+fp+`.00000000000000a1.proof"`, `"`+fp+`.proof"`, 1),
+		"unsorted proofs":  swapFirst(s, "00000000000000a1", "00000000000000b2"),
+		"proof of nothing": strings.ReplaceAll(s, fp+".00000000000000a1", strings.Repeat("0", 64)+".00000000000000a1"),
+	}
+	for name, c := range cases {
+		if c == s {
+			t.Fatalf("%s: the case changed nothing", name)
+		}
+		if _, err := ParseArtifact([]byte(c), "x"); exit.CodeOf(err) != exit.Malformed {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// swapFirst exchanges the first occurrences of a and b in s.
+func swapFirst(s, a, b string) string {
+	s = strings.Replace(s, a, "\x00", 1)
+	s = strings.Replace(s, b, a, 1)
+	return strings.Replace(s, "\x00", b, 1)
+}
