@@ -27,6 +27,7 @@ type flags struct {
 	Serve   serveCmd   `cmd:"" help:"Run a log server (Tessera, C2SP tlog-tiles) on 127.0.0.1."`
 	Submit  submitCmd  `cmd:"" help:"Record a bundle's signatures in logs and add the proofs to it."`
 	Monitor monitorCmd `cmd:"" help:"Follow a log: check its consistency and report a key's signatures."`
+	Strip   stripCmd   `cmd:"" help:"Remove a bundle's transparency proofs: the bytes it had when signed."`
 }
 
 func main() {

@@ -235,8 +235,6 @@ func startLog(t *testing.T, k *keys.PrivateKey, origin string, quorum int, witne
 	return l
 }
 
-
-
 type recorder struct {
 	h    http.Header
 	code int

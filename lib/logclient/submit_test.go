@@ -3,6 +3,9 @@ package logclient
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +208,95 @@ func TestSubmitNoLogKey(t *testing.T) {
 	_, _, err := submit(t, nil, Options{Logs: []string{"http://127.0.0.1:1"}})
 	if exit.CodeOf(err) != exit.Usage || !strings.Contains(exit.HintOf(err), "--print-vkey") {
 		t.Fatalf("no key: %v (hint %q)", err, exit.HintOf(err))
+	}
+}
+
+// Run writes a file in place atomically: a failed submission leaves the
+// file as it was and no temporary file beside it; a good one replaces it.
+// From standard input to standard output, a failure writes nothing.
+func TestRunInPlaceAndStdout(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	log := startLogWithWitnesses(t, "log.test/ct", 0)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.ctp")
+	if err := os.WriteFile(path, signed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	down := Options{Logs: []string{downURL(t)}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Poll: 20 * time.Millisecond}
+	good := Options{Logs: []string{log.url}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Poll: 20 * time.Millisecond}
+	req := Request{Input: path, Output: path, Quiet: true}
+	if _, _, err := Run(context.Background(), req, down); exit.CodeOf(err) != exit.Network {
+		t.Fatalf("log down: %v", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, signed) {
+		t.Fatal("a failed submission changed the file")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("files left in the folder: %v", ents)
+	}
+	if _, name, err := Run(context.Background(), req, good); err != nil || name != path {
+		t.Fatalf("in place: %q, %v", name, err)
+	}
+	logged, _ := os.ReadFile(path)
+	if got := checkProofs(t, logged, map[string]string{log.origin: log.vkey}, nil, 0); len(got) != 1 {
+		t.Fatalf("proofs in place: %v", got)
+	}
+
+	// Standard input to standard output.
+	os.WriteFile(filepath.Join(dir, "signed.ctp"), signed, 0o644)
+	in, _ := os.Open(filepath.Join(dir, "signed.ctp"))
+	defer in.Close()
+	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
+	defer stdout.Close()
+	if _, _, err := Run(context.Background(), Request{Input: "-", Stdin: in, Stdout: stdout, Quiet: true}, down); exit.CodeOf(err) != exit.Network {
+		t.Fatalf("stdin, log down: %v", err)
+	}
+	if st, _ := stdout.Stat(); st.Size() != 0 {
+		t.Fatalf("a failed submission wrote %d bytes to standard output", st.Size())
+	}
+	in.Seek(0, 0)
+	if _, _, err := Run(context.Background(), Request{Input: "-", Stdin: in, Stdout: stdout, Quiet: true}, good); err != nil {
+		t.Fatal(err)
+	}
+	piped, _ := os.ReadFile(stdout.Name())
+	if got := checkProofs(t, piped, map[string]string{log.origin: log.vkey}, nil, 0); len(got) != 1 {
+		t.Fatalf("proofs from stdin to stdout: %v", got)
+	}
+
+	// Strip in place: the signed bytes again.
+	if n, _, err := StripRun(context.Background(), Request{Input: path, Output: path, Quiet: true}); err != nil || n != 1 {
+		t.Fatalf("strip: %d, %v", n, err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, signed) {
+		t.Fatal("strip in place did not give back the signed bytes")
+	}
+}
+
+// The transparency section of a policy gives the keys; a log's origin is
+// read from its checkpoint.
+func TestSubmitPolicy(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	log := startLogWithWitnesses(t, "log.test/ct", 1, "w1.test")
+	pol := filepath.Join(t.TempDir(), "policy.json")
+	doc := fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":%q,"key":%q}],"witnesses":[{"name":"w1.test","key":%q}],"logs_required":1,"witness_quorum":1}}`,
+		log.origin, log.vkey, log.witnessKeys[0])
+	if err := os.WriteFile(pol, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := Flags{Log: []string{log.url}, Policy: pol, Quorum: -1, Timeout: 20 * time.Second}
+	opt, err := f.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := submit(t, signed, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProofs(t, out, map[string]string{log.origin: log.vkey}, log.witnessKeys, 1)
+
+	// Flags without a log key: refused, with where to get it.
+	f = Flags{Log: []string{log.url}, Quorum: -1}
+	if _, err := f.Options(); exit.CodeOf(err) != exit.Usage {
+		t.Fatalf("no key: %v", err)
 	}
 }
