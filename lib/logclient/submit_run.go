@@ -194,3 +194,19 @@ func SubmitDoc(bundle string, res *Result) SubmitDocument {
 	}
 	return d
 }
+
+// Then is the step ct sign --log runs after signing (signing.Request.Then):
+// it submits the signed bundle read from in and writes it with its proofs
+// to out (through a temporary file when out is not an output file, so that
+// a failed submission writes nothing); res receives the result.
+func Then(ctx context.Context, opt Options, res *Result) func(in io.Reader, name string, out io.Writer, werr func(error) error) error {
+	return func(in io.Reader, name string, out io.Writer, werr func(error) error) error {
+		return Spooled(out, werr, func(w io.Writer) error {
+			r, err := Submit(ctx, in, name, w, opt, werr)
+			if r != nil {
+				*res = *r
+			}
+			return err
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/tlog"
 )
 
@@ -298,5 +299,39 @@ func TestSubmitPolicy(t *testing.T) {
 	f = Flags{Log: []string{log.url}, Quorum: -1}
 	if _, err := f.Options(); exit.CodeOf(err) != exit.Usage {
 		t.Fatalf("no key: %v", err)
+	}
+}
+
+// ct sign --log: the signature is made, submitted and written once; with
+// the log down nothing is written.
+func TestSignThenSubmit(t *testing.T) {
+	alice := newKey(t, "alice")
+	unsigned := signedBundle(t)
+	log := startLogWithWitnesses(t, "log.test/ct", 1, "w1.test")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "app.ctp")
+	os.WriteFile(in, unsigned, 0o644)
+	out := filepath.Join(dir, "signed.ctp")
+	for _, u := range []string{downURL(t), log.url} {
+		opt := Options{Logs: []string{u}, Trust: Trust{LogKeys: []string{log.vkey}, Witnesses: log.witnessKeys, Quorum: 1}, Paired: true, Poll: 20 * time.Millisecond}
+		var res Result
+		_, err := signing.Run(context.Background(), signing.Request{Input: in, Output: out, Key: alice, Quiet: true, Then: Then(context.Background(), opt, &res)})
+		if u != log.url {
+			if exit.CodeOf(err) != exit.Network {
+				t.Fatalf("log down: %v", err)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Fatal("ct sign --log with the log down wrote the output")
+			}
+			continue
+		}
+		if err != nil || len(res.Outcomes) != 1 {
+			t.Fatalf("sign --log: %+v, %v", res, err)
+		}
+	}
+	data, _ := os.ReadFile(out)
+	got := checkProofs(t, data, map[string]string{log.origin: log.vkey}, log.witnessKeys, 1)
+	if len(got[alice.Fingerprint().String()]) != 1 {
+		t.Fatalf("proofs: %v", got)
 	}
 }
