@@ -158,6 +158,7 @@ func TestScripts(t *testing.T) {
 			"dsse":        cmdDSSE,                             // dsse.go
 			"debian":      cmdDebian,                           // debian.go
 			"uniqimage":   cmdUniqImage, "regblob": cmdRegBlob, // verifyonly.go
+			"waitfile": cmdWaitFile, // waitfile.go
 		},
 		RequireExplicitExec: true,
 	})
