@@ -173,6 +173,16 @@ func HintOf(err error) string {
 		if e, ok := err.(*Error); ok && e.Hint != "" {
 			return e.Hint
 		}
+		// errors.Join (kong's Context.Run joins a command's error):
+		// the first hint among the joined errors.
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				if h := HintOf(e); h != "" {
+					return h
+				}
+			}
+			return ""
+		}
 		err = errors.Unwrap(err)
 	}
 	return ""
