@@ -307,10 +307,16 @@ func (s *logSubmitter) run(ctx context.Context, jobs []job, existing map[string]
 	var todo []job
 	for _, j := range jobs {
 		if p, ok := existing[tlog.ProofName(j.entry.Fingerprint, s.origin)]; ok {
-			if r, err := tlog.Verify(p, j.leaf, s.trust); err == nil && r.LogTrusted && len(r.Witnesses) >= s.opt.Trust.Quorum {
+			r, err := tlog.Verify(p, j.leaf, s.trust)
+			switch {
+			case err == nil && r.LogTrusted && len(r.Witnesses) >= s.opt.Trust.Quorum:
 				s.status("signature %s: already in log %s at index %d (proof kept; the log was not asked)", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin), p.Index)
 				outcomes = append(outcomes, Outcome{Fingerprint: j.entry.Fingerprint, Log: s.url, Origin: s.origin, Index: p.Index, TreeSize: r.Size, Witnesses: r.Witnesses, Kept: true})
 				continue
+			case err != nil:
+				s.status("signature %s: the bundle's proof from log %s does not verify; it is replaced", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin))
+			default:
+				s.status("signature %s: the bundle's proof from log %s has %d of the %d witness cosignatures needed; it is replaced", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin), len(r.Witnesses), s.opt.Trust.Quorum)
 			}
 		}
 		todo = append(todo, j)
@@ -375,6 +381,8 @@ func (s *logSubmitter) run(ctx context.Context, jobs []job, existing map[string]
 		s.status("signature %s: in log %s at index %d, checkpoint of size %d%s", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin), idx[i], size, w)
 		outcomes = append(outcomes, Outcome{Fingerprint: j.entry.Fingerprint, Log: s.url, Origin: s.origin, Index: idx[i], TreeSize: size, Witnesses: r.Witnesses})
 	}
+	// In the order of the signature entries (sorted by fingerprint).
+	slices.SortStableFunc(outcomes, func(a, b Outcome) int { return bytes.Compare(a.Fingerprint[:], b.Fingerprint[:]) })
 	return proofs, outcomes, nil
 }
 
