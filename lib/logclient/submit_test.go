@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -333,5 +334,36 @@ func TestSignThenSubmit(t *testing.T) {
 	got := checkProofs(t, data, map[string]string{log.origin: log.vkey}, log.witnessKeys, 1)
 	if len(got[alice.Fingerprint().String()]) != 1 {
 		t.Fatalf("proofs: %v", got)
+	}
+}
+
+// A hostile log: an endless checkpoint is cut at the bound, and a redirect
+// of /add to another host is not followed; both are exit 12 naming why.
+func TestSubmitHostileLog(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	log := startLogWithWitnesses(t, "log.test/ct", 0) // for its key only
+	other := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the redirect was followed to %s", r.URL)
+	}))
+	hostile := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/add":
+			fmt.Fprint(w, "0\n")
+		case "/checkpoint":
+			w.Write(bytes.Repeat([]byte("a"), 1<<20))
+		}
+	}))
+	_, _, err := submit(t, signed, Options{Logs: []string{hostile}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Timeout: 500 * time.Millisecond})
+	t.Log(err)
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "answer over 65536 bytes") {
+		t.Fatalf("endless checkpoint: %v", err)
+	}
+	redirect := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	_, _, err = submit(t, signed, Options{Logs: []string{redirect}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Timeout: 2 * time.Second})
+	t.Log(err)
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "redirect to another host") {
+		t.Fatalf("redirect: %v", err)
 	}
 }
