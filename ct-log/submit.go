@@ -35,7 +35,8 @@ A log that answers with a checkpoint or proof that does not verify gets nothing 
 exit 12, naming the log, what arrived and what was awaited.
 
 Submitting again is idempotent: a signature that already has a proof from the log that verifies
-and meets the quorum is kept, and the log is not asked.
+and meets the quorum is kept, and the log is not asked (with a --policy that trusts several logs,
+each log's /checkpoint is read once to learn its origin).
 
 The bundle is written back to BUNDLE in place (atomically: a temporary file, synced and renamed),
 or to -o FILE; with BUNDLE - it is read from standard input and written to standard output, but

@@ -124,7 +124,8 @@ func sign(f *flags) error {
 		}
 		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
 			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
-			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested, PendingSigned: pendingSigned(res)})
+			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested, PendingSigned: pendingSigned(res),
+			LogProofs: logclient.SubmitDoc(bundle, &logged).Proofs})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
@@ -153,6 +154,9 @@ type doc struct {
 	AttestationsSigned int `json:"attestationsSigned"`
 	// PendingSigned lists them (attestations.md §9.5); never null.
 	PendingSigned []pendingDoc `json:"pendingSigned"`
+	// LogProofs are the transparency proofs of --log (as ct.log-submit/1's
+	// proofs); never null.
+	LogProofs []logclient.ProofReport `json:"logProofs"`
 }
 
 type pendingDoc struct {

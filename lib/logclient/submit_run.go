@@ -39,6 +39,9 @@ func (f *Flags) Options() (Options, error) {
 			return o, err
 		}
 		o.Trust = t
+		// One log, and the policy trusts one: no need to ask the log its
+		// origin (so that submitting again asks it nothing).
+		o.Paired = len(t.LogKeys) == 1 && len(f.Log) == 1
 	} else {
 		o.Trust = Trust{LogKeys: f.LogKey, Witnesses: f.Witness, Quorum: f.Quorum}
 		if f.Quorum < 0 {
