@@ -155,8 +155,8 @@ type doc struct {
 	// PendingSigned lists them (attestations.md §9.5); never null.
 	PendingSigned []pendingDoc `json:"pendingSigned"`
 	// LogProofs are the transparency proofs of --log (as ct.log-submit/1's
-	// proofs); never null.
-	LogProofs []logclient.ProofReport `json:"logProofs"`
+	// proofs); present with --log only.
+	LogProofs []logclient.ProofReport `json:"logProofs,omitempty"`
 }
 
 type pendingDoc struct {
