@@ -315,6 +315,8 @@ func (s *logSubmitter) run(ctx context.Context, jobs []job, existing map[string]
 				continue
 			case err != nil:
 				s.status("signature %s: the bundle's proof from log %s does not verify; it is replaced", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin))
+			case !r.LogTrusted:
+				s.status("signature %s: the bundle's proof from log %s is not signed by the log key given; it is replaced", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin))
 			default:
 				s.status("signature %s: the bundle's proof from log %s has %d of the %d witness cosignatures needed; it is replaced", j.entry.Fingerprint.Short(), termsafe.Escape(s.origin), len(r.Witnesses), s.opt.Trust.Quorum)
 			}

@@ -367,3 +367,31 @@ func TestSubmitHostileLog(t *testing.T) {
 		t.Fatalf("redirect: %v", err)
 	}
 }
+
+// A proof the bundle has for the log's origin that the given log key did
+// not sign (another log claiming the origin) is replaced, not kept.
+func TestSubmitReplacesUntrustedProof(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	impostor := startLogWithWitnesses(t, "log.test/ct", 0)
+	genuine := startLogWithWitnesses(t, "log.test/ct", 0)
+	first, _, err := submit(t, signed, Options{Logs: []string{impostor.url}, Trust: Trust{LogKeys: []string{impostor.vkey}}, Paired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	out, res, err := submit(t, first, Options{Logs: []string{genuine.url}, Trust: Trust{LogKeys: []string{genuine.vkey}}, Paired: true,
+		Status: func(l string) { lines = append(lines, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outcomes) != 1 || res.Outcomes[0].Kept || genuine.adds.Load() != 1 {
+		t.Fatalf("outcomes %+v, %d adds", res.Outcomes, genuine.adds.Load())
+	}
+	if len(lines) != 2 || !strings.Contains(lines[0], "not signed by the log key given; it is replaced") {
+		t.Fatalf("status %q", lines)
+	}
+	checkProofs(t, out, map[string]string{genuine.origin: genuine.vkey}, nil, 0)
+	if !bytes.Equal(strip(t, out), signed) {
+		t.Fatal("strip after replacing")
+	}
+}
