@@ -218,6 +218,11 @@ func (opt *Options) submitAll(ctx context.Context, name string, sigs, old []bund
 		err      error
 	}
 	runs := make([]logRun, len(opt.Logs))
+	// The first log to fail decides, and stops the others.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var first error
 	var wg sync.WaitGroup
 	for i, l := range opt.Logs {
 		wg.Add(1)
@@ -228,19 +233,30 @@ func (opt *Options) submitAll(ctx context.Context, name string, sigs, old []bund
 				v, _ := note.NewVerifier(opt.Trust.LogKeys[i])
 				s.origin = v.Name()
 			}
-			runs[i].proofs, runs[i].outcomes, runs[i].err = s.run(ctx, jobs, existing)
+			runs[i].proofs, runs[i].outcomes, runs[i].err = s.run(lctx, jobs, existing)
+			if runs[i].err != nil {
+				mu.Lock()
+				if first == nil {
+					first = runs[i].err
+					cancel()
+				}
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, exit.Wrap(exit.IO, err, "interrupted").WithHint("nothing was written; run the command again")
+	}
+	if first != nil {
+		return nil, nil, first
+	}
 	var outcomes []Outcome
 	all := map[string][]byte{}
 	for _, p := range old {
 		all[p.Name] = p.Data
 	}
 	for _, r := range runs {
-		if r.err != nil {
-			return nil, outcomes, r.err
-		}
 		outcomes = append(outcomes, r.outcomes...)
 		for n, d := range r.proofs {
 			all[n] = d

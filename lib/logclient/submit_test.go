@@ -395,3 +395,17 @@ func TestSubmitReplacesUntrustedProof(t *testing.T) {
 		t.Fatal("strip after replacing")
 	}
 }
+
+// Two logs, one down: its failure decides (exit 12 naming it) and stops
+// the wait for the other, whose witness never cosigns.
+func TestSubmitOneLogDownStopsTheOther(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	slow := startLogWithWitnesses(t, "slow.test/ct", 1, "silent:w.test")
+	dead := startLogWithWitnesses(t, "dead.test/ct", 0)
+	u := downURL(t)
+	_, _, err := submit(t, signed, Options{Logs: []string{slow.url, u}, Trust: Trust{LogKeys: []string{slow.vkey, dead.vkey}, Witnesses: slow.witnessKeys, Quorum: 1},
+		Paired: true, Timeout: time.Hour})
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), u) {
+		t.Fatalf("one log down: %v, want 12 naming %s", err, u)
+	}
+}
