@@ -17,7 +17,7 @@ var command = cli.Command{
 sign in secret: ct verify can require proof that each signature is in a log the verifier trusts,
 cosigned by witnesses, and the key's owner runs ct log monitor to see everything the key signed.
 docs/spec/log.md.`,
-	ExitCodes: []exit.Code{exit.Malformed, exit.IO, exit.Network},
+	ExitCodes: []exit.Code{exit.LogProofInvalid, exit.Malformed, exit.IO, exit.Network},
 }
 
 type flags struct {
@@ -27,6 +27,7 @@ type flags struct {
 	Serve   serveCmd   `cmd:"" help:"Run a log server (Tessera, C2SP tlog-tiles) on 127.0.0.1."`
 	Submit  submitCmd  `cmd:"" help:"Record a bundle's signatures in logs and add the proofs to it."`
 	Monitor monitorCmd `cmd:"" help:"Follow a log: check its consistency and report a key's signatures."`
+	Strip   stripCmd   `cmd:"" help:"Remove a bundle's transparency proofs: the bytes it had when signed."`
 }
 
 func main() {

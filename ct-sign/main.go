@@ -10,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/logclient"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/termsafe"
@@ -50,12 +51,18 @@ The signed bundle goes to -o FILE or standard output; the status line and progre
 standard error. --json prints a ct.sign/1 document: on standard output with -o, else on
 standard error.
 
+Transparency logs: --log URL (repeatable) records the new signature in each log and adds the
+proofs (docs/spec/log.md) before the output is written, once: the flags --log-key, --witness,
+--quorum, --policy and --timeout are those of ct log submit, which says what they mean. A log that
+is down or too slow is exit 12, a proof that does not verify exit 7; nothing is written then.
+
 Examples:
   ct-pack docker.io/library/nginx:1.26 | ct-sign -k release > nginx.ctp
   ct-pack docker.io/library/nginx:1.26 | ct-sbom | ct-sign -k release > nginx.ctp
   ct sign -k 7f3a:91c2:0b4e:55d1 nginx.ctp -o nginx.ctp      # co-sign in place
-  ct sign --sign-key ./ci.key --passphrase-file /run/secrets/ci-pass app.ctp -o app.signed.ctp`,
-	ExitCodes: []exit.Code{exit.HashMismatch, exit.Malformed, exit.IO, exit.Cancelled},
+  ct sign --sign-key ./ci.key --passphrase-file /run/secrets/ci-pass app.ctp -o app.signed.ctp
+  ct sign -k release app.ctp -o app.ctp --log https://log.example/ct --log-key "$(cat log.vkey)"`,
+	ExitCodes: []exit.Code{exit.HashMismatch, exit.LogProofInvalid, exit.Malformed, exit.IO, exit.Network, exit.Cancelled},
 }
 
 type flags struct {
@@ -68,6 +75,9 @@ type flags struct {
 	SignPending    bool   `name:"sign-pending" help:"Also sign pending attestations ct cannot check (another builder's provenance, another tool's SBOM, any other predicate type): you vouch for them."`
 	Quiet          bool   `short:"q" help:"No progress bar and no summary line."`
 	JSON           bool   `name:"json" help:"Print a ct.sign/1 JSON report (to stdout with -o, else to stderr)."`
+	// --log URL… submits the new signature to transparency logs before the
+	// output is written (the flags of ct log submit).
+	logclient.Flags
 }
 
 func main() {
@@ -85,8 +95,20 @@ func sign(f *flags) error {
 	if err != nil {
 		return err
 	}
-	res, err := signing.Run(ctx, signing.Request{Input: f.Bundle, Output: f.Output,
-		Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet, SignPending: f.SignPending})
+	req := signing.Request{Input: f.Bundle, Output: f.Output,
+		Stdin: os.Stdin, Stdout: os.Stdout, Key: key, Quiet: f.Quiet, SignPending: f.SignPending}
+	var logged logclient.Result
+	if len(f.Log) > 0 {
+		opt, err := f.Flags.Options()
+		if err != nil {
+			return err
+		}
+		if !f.Quiet {
+			opt.Status = func(line string) { fmt.Fprintln(os.Stderr, "ct-sign: "+line) }
+		}
+		req.Then = logclient.Then(ctx, opt, &logged)
+	}
+	res, err := signing.Run(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -102,7 +124,8 @@ func sign(f *flags) error {
 		}
 		return json.NewEncoder(w).Encode(doc{Schema: "ct.sign/1", Bundle: bundle, Name: m.Package.Name,
 			Version: m.Package.Version, ImageDigest: m.Image.Digest, ManifestDigest: res.Entry.ManifestDigest.String(),
-			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested, PendingSigned: pendingSigned(res)})
+			Key: keys.RefOf(key.Public()), AttestationsSigned: res.Attested, PendingSigned: pendingSigned(res),
+			LogProofs: logclient.SubmitDoc(bundle, &logged).Proofs})
 	}
 	if !f.Quiet {
 		fmt.Fprintf(w, "ct-sign: signed %s\n", termsafe.Escapef("%s %s (%s) with %s (%s, %s)", m.Package.Name, m.Package.Version,
@@ -131,6 +154,9 @@ type doc struct {
 	AttestationsSigned int `json:"attestationsSigned"`
 	// PendingSigned lists them (attestations.md §9.5); never null.
 	PendingSigned []pendingDoc `json:"pendingSigned"`
+	// LogProofs are the transparency proofs of --log (as ct.log-submit/1's
+	// proofs); present with --log only.
+	LogProofs []logclient.ProofReport `json:"logProofs,omitempty"`
 }
 
 type pendingDoc struct {

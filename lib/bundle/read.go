@@ -1095,6 +1095,17 @@ func quoteOrNone(s string) string {
 // the signatures. Errors are classified as by Reader; errors writing out are
 // passed through outErr.
 func Rewrite(in io.Reader, name string, out io.Writer, sigs func(m *Manifest, manifest []byte, old []Entry) ([]Entry, error), outErr func(error) error) (*Manifest, error) {
+	return RewriteProofs(in, name, out, sigs, func(_ *Manifest, entries, proofs []Entry) ([]Entry, error) {
+		return KeepProofs(proofs, entries), nil
+	}, outErr)
+}
+
+// RewriteProofs is Rewrite with the transparency proofs chosen by proofs,
+// which is called after sigs with the new signature entries and the proofs
+// the bundle had (ct log submit adds proofs, ct log strip removes them).
+// Each proof it returns must prove one of the new signature entries.
+func RewriteProofs(in io.Reader, name string, out io.Writer, sigs func(m *Manifest, manifest []byte, old []Entry) ([]Entry, error),
+	proofs func(m *Manifest, entries, old []Entry) ([]Entry, error), outErr func(error) error) (*Manifest, error) {
 	br, err := NewReader(in, name)
 	if err != nil {
 		return nil, err
@@ -1139,7 +1150,11 @@ func Rewrite(in io.Reader, name string, out io.Writer, sigs func(m *Manifest, ma
 	if err := bw.WriteSignatures(entries); err != nil {
 		return nil, wrapOut(err, outErr)
 	}
-	if err := bw.WriteProofs(KeepProofs(br.proofs, entries)); err != nil {
+	keep, err := proofs(br.m, entries, br.proofs)
+	if err != nil {
+		return nil, err
+	}
+	if err := bw.WriteProofs(keep); err != nil {
 		return nil, wrapOut(err, outErr)
 	}
 	if err := bw.Close(); err != nil {

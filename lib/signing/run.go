@@ -145,6 +145,10 @@ type Request struct {
 	Quiet  bool
 	// SignPending signs pending attestations ct cannot check (--sign-pending).
 	SignPending bool
+	// Then, when set, takes the signed bundle (spooled to a temporary
+	// file) and writes the output in its place: ct sign --log submits
+	// the new signature before the output is written, once.
+	Then func(in io.Reader, name string, out io.Writer, werr func(error) error) error
 }
 
 // Result describes a signed bundle.
@@ -176,8 +180,28 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: ct sign -k KEY %s > FILE.ctp"},
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
 			var err error
-			done, err = SignBundleWith(in, inName, reopen, w, req.Key, werr, Options{SignPending: req.SignPending})
-			return err
+			if req.Then == nil {
+				done, err = SignBundleWith(in, inName, reopen, w, req.Key, werr, Options{SignPending: req.SignPending})
+				return err
+			}
+			spool, err := os.CreateTemp("", "ct-sign-*.ctp")
+			if err != nil {
+				return exit.Wrap(exit.IO, err, "cannot create a temporary file for the signed bundle").
+					WithHint("set TMPDIR to a writable folder with room for the bundle")
+			}
+			defer os.Remove(spool.Name())
+			defer spool.Close()
+			spoolErr := func(err error) error {
+				return exit.Wrap(exit.IO, err, "cannot write the signed bundle to a temporary file").At(spool.Name()).
+					WithHint("set TMPDIR to a writable folder with room for the bundle")
+			}
+			if done, err = SignBundleWith(in, inName, reopen, spool, req.Key, spoolErr, Options{SignPending: req.SignPending}); err != nil {
+				return err
+			}
+			if _, err := spool.Seek(0, io.SeekStart); err != nil {
+				return spoolErr(err)
+			}
+			return req.Then(spool, inName, w, werr)
 		})
 	if err != nil {
 		return nil, err
