@@ -105,8 +105,8 @@ func startWitness(t *testing.T, name string, silent bool, logVKeys ...string) *t
 	return &testWitness{name: name, vkey: vkey, url: listen(t, mux)}
 }
 
-// testLog is a running log.
-type testLog struct {
+// submitLog is a running log.
+type submitLog struct {
 	origin, vkey, url string
 	requests          atomic.Int64 // every HTTP request it served
 	adds              atomic.Int64 // POST /add
@@ -116,7 +116,7 @@ type testLog struct {
 
 // startLogWithWitnesses starts a log named origin whose checkpoints need
 // quorum of the named witnesses (a name "silent:NAME" never cosigns).
-func startLogWithWitnesses(t *testing.T, origin string, quorum int, names ...string) *testLog {
+func startLogWithWitnesses(t *testing.T, origin string, quorum int, names ...string) *submitLog {
 	t.Helper()
 	k := newKey(t, "log")
 	vkey, err := tlog.LogVerifierKey(k.Public(), origin)
@@ -136,7 +136,7 @@ func startLogWithWitnesses(t *testing.T, origin string, quorum int, names ...str
 	return l
 }
 
-func startLog(t *testing.T, k *keys.PrivateKey, origin string, quorum int, witnesses ...*testWitness) *testLog {
+func startLog(t *testing.T, k *keys.PrivateKey, origin string, quorum int, witnesses ...*testWitness) *submitLog {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	signer, err := tlog.LogSigner(k, origin)
@@ -185,7 +185,7 @@ func startLog(t *testing.T, k *keys.PrivateKey, origin string, quorum int, witne
 		shutdown(sctx)
 		cancel()
 	})
-	l := &testLog{origin: origin, vkey: vkey}
+	l := &submitLog{origin: origin, vkey: vkey}
 	files := http.FileServer(http.Dir(dir))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /add", func(w http.ResponseWriter, r *http.Request) {
