@@ -225,10 +225,10 @@ func (p *parser) witnesses(at string) ([]Witness, error) {
 // isCosigV1 reports whether vkey is a note verifier key of type 0x04
 // (cosignature/v1, C2SP tlog-cosignature).
 func isCosigV1(vkey string) bool {
-	i := strings.LastIndexByte(vkey, '+')
-	if i < 0 {
+	parts := strings.SplitN(vkey, "+", 3) // name, hash, base64 (which may hold '+')
+	if len(parts) != 3 {
 		return false
 	}
-	b, err := base64.StdEncoding.DecodeString(vkey[i+1:])
+	b, err := base64.StdEncoding.DecodeString(parts[2])
 	return err == nil && len(b) > 0 && b[0] == 0x04
 }

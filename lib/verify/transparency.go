@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -157,7 +158,11 @@ func checkTransparency(rep *Report, counted []policy.Signature, opts Options) {
 			case ProofUnderQuorum:
 				seen = append(seen, fmt.Sprintf("log %q cosigned by %d of %d required witnesses%s", lp.Origin, len(lp.Witnesses), tp.WitnessQuorum, names(lp.Witnesses)))
 			case ProofUntrustedLog:
-				seen = append(seen, fmt.Sprintf("log %q not trusted by the policy", lp.Origin))
+				if slices.ContainsFunc(tp.Logs, func(l policy.Log) bool { return l.Origin == lp.Origin }) {
+					seen = append(seen, fmt.Sprintf("log %q: checkpoint not signed by the key the policy trusts for it", lp.Origin))
+				} else {
+					seen = append(seen, fmt.Sprintf("log %q not trusted by the policy", lp.Origin))
+				}
 			case ProofInvalid:
 				seen = append(seen, fmt.Sprintf("log %q: proof invalid", lp.Origin))
 			}

@@ -135,6 +135,7 @@ func main() {
 	n += pendingVectors(dir, alice)                              // pending.go
 	n += referrerReviewVectors(dir, alice)                       // referrers_review.go
 	n += pendingSignVectors(dir)                                 // pendingsign.go
+	n += logVectors(dir, m, blobs, alice, mallory)               // log.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 
