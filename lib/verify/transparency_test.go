@@ -75,3 +75,27 @@ func TestTransparencyReport(t *testing.T) {
 		t.Fatalf("forged: %d %v", rep.Code, rep.Err())
 	}
 }
+
+// TestPrecedenceWithLogs checks the order of verify.md §2 with the log
+// codes: 10 and 11, then 1, 2, 7, 3, 4, 6, 5, whatever order the failures
+// came in, and that the rule's text in verify.md says the same.
+func TestPrecedenceWithLogs(t *testing.T) {
+	order := []exit.Code{exit.Malformed, exit.HashMismatch, exit.SignatureInvalid, exit.LogProofInvalid,
+		exit.KeyNotTrusted, exit.PolicyRejected, exit.LogProofMissing, exit.MissingAttestation}
+	for i := range order {
+		r := &Report{}
+		for j := len(order) - 1; j >= i; j-- { // worst last: the order of arrival must not matter
+			r.fail("c", exit.New(order[j], "code %d", order[j]))
+		}
+		if got := exit.CodeOf(r.Err()); got != order[i] {
+			t.Errorf("failures %v: decided by %d, want %d", order[i:], got, order[i])
+		}
+	}
+	spec, err := os.ReadFile("../../docs/spec/verify.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(spec), "**10 and 11,\nthen 1, 2, 7, 3, 4, 6, 5**") {
+		t.Error("verify.md §2 does not state the order 10 and 11, then 1, 2, 7, 3, 4, 6, 5")
+	}
+}
