@@ -322,6 +322,38 @@ func logVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, alice, 
 			f.Checkpoint = []string{strings.Repeat("QUFB", 1024), strings.Repeat("QUFB", 1024), strings.Repeat("QUFB", 1024), strings.Repeat("QUFB", 1024), "QUFB"}
 		})},
 
+		{"log-entry-missing-field", mal, pol, "the index line removed", raw(pb.Name(), bytes.Replace(encodeFile(fileOf(pb)), []byte("index = 1\n"), nil, 1))},
+		{"log-entry-name-uppercase", mal, pol, "the entry name's fingerprint in uppercase hex", func() []byte {
+			es := entries(bundleWith(pa, pb))
+			for i := range es {
+				if es[i].Name == pb.Name() { // "EEE7…" still sorts before pa's "eee7…"
+					es[i].Name = pb.Name()[:13] + strings.ToUpper(pb.Name()[13:77]) + pb.Name()[77:]
+				}
+			}
+			return bundletest.Build(es)
+		}()},
+		{"log-entry-origin-plus", mal, pol, "origin \"log+b.example\" (a '+'), named after it", func() []byte {
+			f := fileOf(pb)
+			f.Origin = "log+b.example"
+			return raw(strings.Replace(pb.Name(), tlog.LogID(logB.origin), tlog.LogID(f.Origin), 1), encodeFile(f))
+		}()},
+		{"log-entry-checkpoint-body", mal, pol, "the checkpoint's size line is not decimal", rawFile(func(f *proofFile) {
+			f.Checkpoint = chunked(bytes.Replace(pb.Checkpoint, []byte("\n3\n"), []byte("\nthree\n"), 1))
+		})},
+		{"log-entry-checkpoint-too-large", mal, pol, "a checkpoint of 8,193 bytes or more (an extension line of 8,192 bytes)", rawFile(func(f *proofFile) {
+			f.Checkpoint = chunked(bytes.Replace(pb.Checkpoint, []byte("\n\n"), []byte("\n"+strings.Repeat("x", 8192)+"\n\n"), 1))
+		})},
+		{"log-entry-no-signature", mal, pol, "a proof of mallory's signature in a bundle signed by alice only", func() []byte {
+			es := entries(bundleWith(pa))
+			e := proofEntry(&moved)
+			for i := range es {
+				if strings.HasPrefix(es[i].Name, tlog.ProofDir) && !es[i].Dir { // mallory's fingerprint sorts first
+					return bundletest.Build(append(append(bundletest.Clone(es[:i]), bundletest.Entry{Name: e.Name, Data: e.Data}), es[i:]...))
+				}
+			}
+			panic("no proof entry")
+		}()},
+
 		// Forgeries: 7, with or without a policy.
 		{"log-forged-path", inv, pol, "one hash of log-b.example's inclusion proof replaced", bundleWith(pa, &forgedPath)},
 		{"log-forged-path-no-policy", inv, "", "one hash of log-b.example's inclusion proof replaced; no policy (a forgery is checkable without trusted keys)", bundleWith(pa, &forgedPath)},
@@ -387,3 +419,13 @@ func hexLines(b []byte) string {
 func b64(b []byte) string             { return base64.StdEncoding.EncodeToString(b) }
 func b64url(b []byte) string          { return base64.URLEncoding.EncodeToString(b) }
 func b64dec(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// chunked cuts b's base64 into the 4,096-character chunks of log.md §4.2.
+func chunked(b []byte) []string {
+	t := b64(b)
+	var out []string
+	for len(t) > 4096 {
+		out, t = append(out, t[:4096]), t[4096:]
+	}
+	return append(out, t)
+}
