@@ -42,6 +42,8 @@ Examples:
   ct policy init strict.json          (on a terminal: asks)
   ct policy add-signer 6e33:ce9e:16e3:3e7d
   ct policy add-registry 'oci-archive:*' --file strict.json
+  ct policy add-log log-a.example 'log-a.example+987be1f5+AduZ…' --require 1
+  ct policy add-witness 'w1.example+8c410d4b+BMBQ…' --quorum 1
   ct policy show
   ct policy show --json | jq .signers
   ct policy check strict.json && ct verify nginx.ctp --policy strict.json`,
@@ -56,6 +58,8 @@ type flags struct {
 	Init        initCmd     `cmd:"" help:"Write a new policy: asks on a terminal, takes flags otherwise."`
 	AddSigner   signerCmd   `cmd:"" name:"add-signer" help:"Add a signer to signers.allowed."`
 	AddRegistry registryCmd `cmd:"" name:"add-registry" help:"Add a source pattern to registries.allowed."`
+	AddLog      logCmd      `cmd:"" name:"add-log" help:"Trust a transparency log: add it to transparency.logs."`
+	AddWitness  witnessCmd  `cmd:"" name:"add-witness" help:"Trust a witness: add its key to transparency.witnesses."`
 	Show        showCmd     `cmd:"" help:"Explain a policy: who counts, how many, from where, which suites, pins."`
 	Check       checkCmd    `cmd:"" help:"Check a policy as ct verify reads it (errors at FILE:LINE:COLUMN)."`
 }
@@ -77,6 +81,19 @@ type signerCmd struct {
 type registryCmd struct {
 	Pattern string `arg:"" name:"PATTERN" help:"A source pattern: REGISTRY/REPOSITORY with wildcards (docker.io/library/*), *, or oci:*, oci-archive:*, docker-archive:*."`
 	File    string `placeholder:"FILE" help:"The policy to edit (default: config.toml's policy, else ./policy.json)."`
+}
+
+type logCmd struct {
+	Origin  string `arg:"" name:"ORIGIN" help:"The log's origin, the first line of its checkpoints."`
+	Key     string `arg:"" name:"VKEY" help:"The log's note verifier key, ORIGIN+HASH+BASE64 (log.md §3)."`
+	Require *int   `placeholder:"N" help:"Also set transparency.logs_required: distinct trusted logs each counted signature must be in."`
+	File    string `placeholder:"FILE" help:"The policy to edit (default: config.toml's policy, else ./policy.json)."`
+}
+
+type witnessCmd struct {
+	Key    string `arg:"" name:"VKEY" help:"The witness's cosignature/v1 verifier key, NAME+HASH+BASE64 (log.md §3)."`
+	Quorum *int   `placeholder:"N" help:"Also set transparency.witness_quorum: distinct trusted witnesses cosigning each counted log proof."`
+	File   string `placeholder:"FILE" help:"The policy to edit (default: config.toml's policy, else ./policy.json)."`
 }
 
 type showCmd struct {
@@ -117,6 +134,10 @@ func run(f *flags, cmd string) error {
 		file, err = orDefault(f.AddSigner.File, st)
 	case "add-registry":
 		file, err = orDefault(f.AddRegistry.File, st)
+	case "add-log":
+		file, err = orDefault(f.AddLog.File, st)
+	case "add-witness":
+		file, err = orDefault(f.AddWitness.File, st)
 	case "show":
 		file, err = orDefault(f.Show.File, st)
 	case "check":
@@ -181,6 +202,29 @@ func run(f *flags, cmd string) error {
 			return err
 		}
 		return edit(f, file, p, policyedit.AddRegistry(p, f.AddRegistry.Pattern), "registries.allowed", f.AddRegistry.Pattern, st)
+	case "add-log":
+		p, _, err := policyedit.Read(file)
+		if err != nil {
+			return err
+		}
+		changed, err := policyedit.AddLog(p, f.AddLog.Origin, f.AddLog.Key)
+		if err != nil {
+			return err
+		}
+		if n := f.AddLog.Require; n != nil && *n != p.Transparency.LogsRequired {
+			p.Transparency.LogsRequired, changed = *n, true
+		}
+		return edit(f, file, p, changed, "transparency", f.AddLog.Origin, st)
+	case "add-witness":
+		p, _, err := policyedit.Read(file)
+		if err != nil {
+			return err
+		}
+		changed := policyedit.AddWitness(p, f.AddWitness.Key)
+		if n := f.AddWitness.Quorum; n != nil && *n != p.Transparency.WitnessQuorum {
+			p.Transparency.WitnessQuorum, changed = *n, true
+		}
+		return edit(f, file, p, changed, "transparency", f.AddWitness.Key, st)
 	case "show":
 		p, canonical, err := policyedit.Read(file)
 		if err != nil {

@@ -129,8 +129,24 @@ func signers(rep *verify.Report) string {
 	var s []string
 	for _, g := range rep.Signatures {
 		if g.Trusted {
-			s = append(s, g.String())
+			s = append(s, g.String()+logged(g))
 		}
 	}
 	return strings.Join(s, ", ")
+}
+
+// logged says in which trusted logs a signature is witnessed (log.md §5):
+// ` [logged: "log-a.example" (3 witnesses)]`; origins come from the
+// bundle and are escaped with the rest of the line.
+func logged(g verify.Signer) string {
+	var l []string
+	for _, p := range g.Logs {
+		if p.Status == verify.ProofWitnessed || p.Status == verify.ProofUnderQuorum {
+			l = append(l, fmt.Sprintf("%q (%d witnesses)", p.Origin, len(p.Witnesses)))
+		}
+	}
+	if len(l) == 0 {
+		return ""
+	}
+	return " [logged: " + strings.Join(l, ", ") + "]"
 }

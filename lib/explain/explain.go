@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"github.com/cerro-torre/ct/lib/human"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -203,6 +204,24 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 		}
 		if s.Problem != "" {
 			fmt.Fprintf(w, "    problem     %s\n", escMsg(s.Problem))
+		}
+		for _, l := range s.Logs { // log.md §5; the origin comes from the bundle
+			ws := ""
+			if len(l.Witnesses) > 0 {
+				ws = " (" + strings.Join(l.Witnesses, ", ") + ")"
+			}
+			var state string
+			switch l.Status {
+			case verify.ProofWitnessed:
+				state = fmt.Sprintf("trusted log, cosigned by %d trusted witness(es)%s", len(l.Witnesses), ws)
+			case verify.ProofUnderQuorum:
+				state = fmt.Sprintf("trusted log, cosigned by only %d trusted witness(es)%s: under the policy's quorum", len(l.Witnesses), ws)
+			case verify.ProofUntrustedLog:
+				state = "a claim: the policy does not trust this log (or its key)"
+			default:
+				state = "INVALID: the proof does not verify"
+			}
+			fmt.Fprintf(w, "    logged      %s leaf %d of %d: %s\n", esc(strconv.Quote(l.Origin)), l.Index, l.TreeSize, esc(state))
 		}
 	}
 	proofs(w, rep)

@@ -51,6 +51,9 @@ type Result struct {
 	Code   exit.Code `json:"code"`   // exit.OK, exit.PolicyRejected or exit.MissingAttestation
 	Policy string    `json:"policy"` // the policy's Name
 	Checks []Check   `json:"checks"` // one per rule the policy sets, in policy.md §6 order
+	// Counted are the signatures the signer rules count (policy.md §6),
+	// in input order: the ones transparency.logs_required applies to.
+	Counted []Signature `json:"-"`
 }
 
 // Check is the verdict of one rule.
@@ -87,6 +90,7 @@ func (p *Policy) Evaluate(in Input) *Result {
 	e := &evaluation{p: p, res: &Result{Policy: p.Name}}
 	e.registries(m.Source)
 	counted := e.signers(in.Signatures)
+	e.res.Counted = counted
 	e.pin(m, in.ManifestDigest, counted)
 	if len(p.RequireAttestations) > 0 && !in.HeadsOnly {
 		e.attestations(in.Attestations)

@@ -295,8 +295,10 @@ func (p *parser) policy() (*Policy, error) {
 			pol.Pin, err = p.pins()
 		case "require_attestations":
 			pol.RequireAttestations, err = p.requirements(at)
+		case "transparency":
+			pol.Transparency, err = p.transparency(at)
 		default:
-			return p.unknown(at, off, "version, signers, registries, suites, pin, require_attestations")
+			return p.unknown(at, off, "version, signers, registries, suites, pin, require_attestations, transparency")
 		}
 		return err
 	})

@@ -22,6 +22,7 @@ type Policy struct {
 	Suites              *Suites        `json:"suites,omitempty"`
 	Pin                 map[string]Pin `json:"pin,omitempty"` // by package name
 	RequireAttestations []Requirement  `json:"require_attestations,omitempty"`
+	Transparency        *Transparency  `json:"transparency,omitempty"` // transparency.go
 
 	// Name is the name given to Parse (usually the file path), for messages.
 	Name string `json:"-"`

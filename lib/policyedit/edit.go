@@ -196,3 +196,39 @@ func storedByFingerprint(st *keys.Store, fp keys.Fingerprint) *keys.StoredKey {
 	}
 	return nil
 }
+
+// AddLog adds a trusted log (policy.md §4.6) to transparency.logs,
+// creating the section (logs_required 0), and reports whether p changed. A
+// log already trusted under another key is an exit.Usage error: changing
+// a log's key is a decision to make in the file, not a side effect.
+func AddLog(p *policy.Policy, origin, vkey string) (bool, error) {
+	if p.Transparency == nil {
+		p.Transparency = &policy.Transparency{}
+	}
+	for _, l := range p.Transparency.Logs {
+		if l.Origin == origin {
+			if l.Key == vkey {
+				return false, nil
+			}
+			return false, exit.New(exit.Usage, "log %q is already trusted with key %s", origin, l.Key).At(p.Name).
+				WithHint("to change a log's key, edit transparency.logs in the file")
+		}
+	}
+	p.Transparency.Logs = append(p.Transparency.Logs, policy.Log{Origin: origin, Key: vkey})
+	return true, nil
+}
+
+// AddWitness adds a trusted witness key to transparency.witnesses, creating
+// the section (logs_required 0), and reports whether p changed.
+func AddWitness(p *policy.Policy, vkey string) bool {
+	if p.Transparency == nil {
+		p.Transparency = &policy.Transparency{}
+	}
+	for _, w := range p.Transparency.Witnesses {
+		if w.Key == vkey {
+			return false
+		}
+	}
+	p.Transparency.Witnesses = append(p.Transparency.Witnesses, policy.Witness{Key: vkey})
+	return true
+}

@@ -23,7 +23,10 @@ type Show struct {
 	Suites              ShowSuites     `json:"suites"`
 	Pins                []ShowPin      `json:"pins"`
 	RequireAttestations []string       `json:"requireAttestations"`
-	Warnings            []string       `json:"warnings"` // rules naming keys the store does not trust
+	// Transparency is the policy's transparency section (policy.md §4.6);
+	// absent when the policy has none.
+	Transparency *ShowTransparency `json:"transparency,omitempty"`
+	Warnings     []string          `json:"warnings"` // rules naming keys the store does not trust
 }
 
 // ShowSigners is who counts and how many.
@@ -52,6 +55,21 @@ type ShowRegistries struct {
 type ShowSuites struct {
 	AnySuite bool     `json:"anySuite"` // suites.allowed is not set
 	Allowed  []string `json:"allowed"`
+}
+
+// ShowTransparency is which logs and witnesses are trusted and how many
+// each counted signature needs.
+type ShowTransparency struct {
+	Logs          []ShowLog `json:"logs"`
+	Witnesses     []string  `json:"witnesses"` // witness names, from their keys
+	LogsRequired  int       `json:"logsRequired"`
+	WitnessQuorum int       `json:"witnessQuorum"`
+}
+
+// ShowLog is one trusted log.
+type ShowLog struct {
+	Origin string `json:"origin"`
+	Key    string `json:"key"`
 }
 
 // ShowPin is what one package must be.
@@ -109,6 +127,17 @@ func Describe(p *policy.Policy, canonical bool, t Trust) *Show {
 			a += " signed by " + strings.Join(r.Signers, " or ")
 		}
 		s.RequireAttestations = append(s.RequireAttestations, a)
+	}
+	if tp := p.Transparency; tp != nil {
+		st := &ShowTransparency{Logs: []ShowLog{}, Witnesses: []string{}, LogsRequired: tp.LogsRequired, WitnessQuorum: tp.WitnessQuorum}
+		for _, l := range tp.Logs {
+			st.Logs = append(st.Logs, ShowLog{Origin: l.Origin, Key: l.Key})
+		}
+		for _, w := range tp.Witnesses {
+			name, _, _ := strings.Cut(w.Key, "+")
+			st.Witnesses = append(st.Witnesses, name)
+		}
+		s.Transparency = st
 	}
 	for _, w := range t.Warnings(p) {
 		s.Warnings = append(s.Warnings, w.Msg)
@@ -188,6 +217,22 @@ func (s *Show) Text() string {
 	if len(s.RequireAttestations) > 0 {
 		row("attestations:", "%s (required, each valid and by a trusted key; else exit 5)", escJoin(s.RequireAttestations))
 	}
+	if t := s.Transparency; t != nil {
+		var origins []string
+		for _, l := range t.Logs {
+			origins = append(origins, l.Origin)
+		}
+		if t.LogsRequired == 0 {
+			row("logs:", "none required; trusted: %s", orNone(escJoin(origins)))
+		} else {
+			row("logs:", "each counted signature in %d of: %s (else exit 6)", t.LogsRequired, escJoin(origins))
+		}
+		if t.WitnessQuorum == 0 {
+			row("witnesses:", "no quorum; trusted: %s", orNone(escJoin(t.Witnesses)))
+		} else {
+			row("witnesses:", "%d of %s cosigning each such log's checkpoint", t.WitnessQuorum, escJoin(t.Witnesses))
+		}
+	}
 	return b.String()
 }
 
@@ -214,4 +259,11 @@ func escJoin(list []string) string {
 		out[i] = termsafe.Escape(s)
 	}
 	return strings.Join(out, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

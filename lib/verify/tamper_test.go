@@ -335,7 +335,7 @@ func FuzzVerify(f *testing.F) {
 		rep := Verify(bytes.NewReader(data), "fuzz.ctp", opts)
 		consistent(t, "fuzz", rep) // the report never contradicts itself
 		switch exit.Code(rep.Code) {
-		case exit.OK, exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.Malformed:
+		case exit.OK, exit.HashMismatch, exit.SignatureInvalid, exit.KeyNotTrusted, exit.Malformed, exit.LogProofInvalid:
 		default:
 			t.Fatalf("undefined outcome %d: %v", rep.Code, rep.Err())
 		}

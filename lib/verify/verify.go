@@ -7,9 +7,10 @@
 // in it (lib/sig), trust by fingerprint against the key store and --key
 // files, and the trust policy (lib/policy). Nothing is accepted early. When
 // several problems exist, the exit code is decided by the rule of verify.md
-// §2: the order 10 and 11, 1, 2, 3, 4, 5 (a broken container outranks a
-// wrong byte, which outranks a bad signature, which outranks an untrusted
-// signer, then policy, then attestations), and among equals the first in
+// §2: the order 10 and 11, 1, 2, 7, 3, 4, 6, 5 (a broken container
+// outranks a wrong byte, which outranks a bad signature or a forged log
+// proof, which outrank an untrusted signer, then policy, then missing log
+// proofs, then attestations), and among equals the first in
 // stream order. A check that cannot run (the image graph, when a blob it
 // reads failed its hash) is reported as skipped, never as passed.
 //
@@ -148,6 +149,9 @@ type Signer struct {
 	Trusted      bool
 	TrustSource  string
 	Problem      string
+	// Logs lists the transparency proofs of this signature the bundle
+	// carries (log.md §5), in entry order.
+	Logs []LogProof
 }
 
 // KeyRef is a key as every ct JSON document names it (docs/cli.md).
@@ -158,18 +162,19 @@ type KeyRef struct {
 }
 
 type signerJSON struct {
-	Key          KeyRef `json:"key"`
-	ClaimedKeyID string `json:"claimedKeyId"`
-	Valid        bool   `json:"valid"`
-	Trusted      bool   `json:"trusted"`
-	TrustSource  string `json:"trustSource,omitempty"`
-	Problem      string `json:"problem,omitempty"`
+	Key          KeyRef     `json:"key"`
+	ClaimedKeyID string     `json:"claimedKeyId"`
+	Valid        bool       `json:"valid"`
+	Trusted      bool       `json:"trusted"`
+	TrustSource  string     `json:"trustSource,omitempty"`
+	Problem      string     `json:"problem,omitempty"`
+	Logs         []LogProof `json:"logs,omitempty"`
 }
 
 // MarshalJSON writes the signer in the ct.verify/1 shape.
 func (s Signer) MarshalJSON() ([]byte, error) {
 	return json.Marshal(signerJSON{Key: KeyRef{KeyID: s.KeyID, Suite: s.Suite, Fingerprint: s.Fingerprint},
-		ClaimedKeyID: s.ClaimedKeyID, Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource, Problem: s.Problem})
+		ClaimedKeyID: s.ClaimedKeyID, Valid: s.Valid, Trusted: s.Trusted, TrustSource: s.TrustSource, Problem: s.Problem, Logs: s.Logs})
 }
 
 // String names the signer for people: "alice (CT-SIG-01, FINGERPRINT)" for
@@ -222,8 +227,11 @@ type Report struct {
 	// intact: for ct explain --layers.
 	Images   []Image          `json:"-"`
 	Manifest *bundle.Manifest `json:"-"`
-	errs     []error
-	errPos   []int // for each of errs: the blob's position in manifest.toml, or -1
+	// sigEntries are the readable signature entries, by key, for the
+	// transparency proofs (transparency.go).
+	sigEntries map[keys.Fingerprint]*sig.Entry
+	errs       []error
+	errPos     []int // for each of errs: the blob's position in manifest.toml, or -1
 }
 
 // SchemaID names the report's JSON kind (docs/json/verify.schema.json).
@@ -231,7 +239,7 @@ const SchemaID = "ct.verify/1"
 
 // rank orders exit codes by precedence: lower decides.
 var rank = map[exit.Code]int{exit.Malformed: 0, exit.IO: 0, exit.HashMismatch: 1, exit.SignatureInvalid: 2,
-	exit.KeyNotTrusted: 3, exit.PolicyRejected: 4, exit.MissingAttestation: 5}
+	exit.LogProofInvalid: 3, exit.KeyNotTrusted: 4, exit.PolicyRejected: 5, exit.LogProofMissing: 6, exit.MissingAttestation: 7}
 
 func (r *Report) ok(name, format string, args ...any) {
 	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: fmt.Sprintf(format, args...)})
@@ -404,12 +412,13 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 	}
 	rep.Proofs = proofClaims(br.Proofs())
 	checkSignatures(rep, entries, br.ManifestBytes(), opts)
+	checkProofs(rep, br.Proofs(), rep.sigEntries, opts)
 	if br.GraphSkipped() != "" && hasAttestations(m) {
 		rep.skip("attestations", "not checked: blob %s does not match its digest (verify.md §2)", br.GraphSkipped())
 	}
 	checkAttestations(rep, br.Attestations(), m.Image.Digest, opts)
 	if opts.Policy != nil {
-		checkPolicy(rep, opts, false)
+		checkTransparency(rep, checkPolicy(rep, opts, false), opts)
 	}
 	return rep.finish()
 }
@@ -452,6 +461,10 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 			continue
 		}
 		fp := se.Fingerprint
+		if rep.sigEntries == nil {
+			rep.sigEntries = map[keys.Fingerprint]*sig.Entry{}
+		}
+		rep.sigEntries[fp] = se
 		s := Signer{ClaimedKeyID: se.KeyID, Fingerprint: fp.String(), Display: fp.Display(), Suite: se.Suite}
 		if err := sig.VerifySelf(se, manifest); err != nil {
 			s.Problem = err.Error()
@@ -507,7 +520,8 @@ func checkSignatures(rep *Report, entries []bundle.Entry, manifest []byte, opts 
 // checkPolicy evaluates the policy on what rep holds; headsOnly says the
 // attestations were not read yet (VerifyHead), so require_attestations waits
 // for the full verification.
-func checkPolicy(rep *Report, opts Options, headsOnly bool) {
+// It returns the signatures the policy counts.
+func checkPolicy(rep *Report, opts Options, headsOnly bool) []policy.Signature {
 	rep.Policy = opts.PolicyName
 	in := policy.Input{Manifest: rep.Manifest, ManifestDigest: rep.ManifestDigest, HeadsOnly: headsOnly}
 	for _, s := range rep.Signatures {
@@ -544,4 +558,5 @@ func checkPolicy(rep *Report, opts Options, headsOnly bool) {
 		}
 		rep.fail("policy", err)
 	}
+	return res.Counted
 }

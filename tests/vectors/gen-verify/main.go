@@ -3,8 +3,8 @@
 // naming the outcome a conforming verifier reaches when it trusts only
 // trusted.pub (docs/spec/verify.md):
 //
-//	expect: valid | hash-mismatch | signature-invalid | key-not-trusted | policy-rejected | malformed
-//	code: 0 | 1 | 2 | 3 | 4 | 10
+//	expect: valid | hash-mismatch | signature-invalid | key-not-trusted | policy-rejected | missing-attestation | log-proof-missing | log-proof-invalid | malformed
+//	code: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 10
 //	case: what was done to the bundle
 //	policy: a policy.json the verifier also applies (only some vectors)
 //
@@ -137,6 +137,7 @@ func main() {
 	n += pendingSignVectors(dir)                                 // pendingsign.go
 	n += archiveProofVectors(dir, alice)                         // archiveproofs.go: tests/vectors/archive
 	n += registryProofVectors(dir, alice)                        // registryproofs.go: tests/vectors/registry
+	n += logVectors(dir, m, blobs, alice, mallory)               // log.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 

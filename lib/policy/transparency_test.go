@@ -1,0 +1,95 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/tlog"
+)
+
+func noteKeys(t *testing.T) (logA, logB, w1, w2 string) {
+	k := func(b byte) *keys.PublicKey {
+		pk, err := keys.NewPrivateKeyFromSeed("CT-SIG-01", "k", bytes.Repeat([]byte{b}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pk.Public()
+	}
+	var err error
+	must := func(s string, e error) string {
+		if e != nil {
+			err = e
+		}
+		return s
+	}
+	logA = must(tlog.LogVerifierKey(k(1), "log-a.example"))
+	logB = must(tlog.LogVerifierKey(k(2), "log-b.example"))
+	w1 = must(tlog.WitnessVerifierKey(k(3), "w1"))
+	w2 = must(tlog.WitnessVerifierKey(k(4), "w2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+func TestParseTransparency(t *testing.T) {
+	logA, logB, w1, w2 := noteKeys(t)
+	in := fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q},{"key":%q,"origin":"log-b.example"}],
+"witnesses":[{"key":%q},{"key":%q}],"logs_required":2,"witness_quorum":1}}`, logA, logB, w1, w2)
+	p, err := Parse([]byte(in), "p.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Transparency{Logs: []Log{{"log-a.example", logA}, {"log-b.example", logB}}, Witnesses: []Witness{{w1}, {w2}},
+		LogsRequired: 2, WitnessQuorum: 1}
+	if !reflect.DeepEqual(p.Transparency, want) {
+		t.Fatalf("got %+v, want %+v", p.Transparency, want)
+	}
+	if tr, err := p.Transparency.Trust(); err != nil || tr == nil {
+		t.Fatalf("Trust: %v", err)
+	}
+	// Marshalling gives a file that parses back to an equal policy.
+	out, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Parse(out, "p.json")
+	if err != nil || !reflect.DeepEqual(q, p) {
+		t.Fatalf("round trip: %v\n%s", err, out)
+	}
+	// logs_required 0 without a quorum: trust only.
+	if _, err := Parse([]byte(fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"logs_required":0}}`, logA)), "p.json"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct{ name, in, where, msg string }{
+		{"unknown field", `{"version":1,"transparency":{"logs_required":0,"quorum":1}}`, "1:48", "transparency.quorum: unknown field"},
+		{"required missing", `{"version":1,"transparency":{}}`, "1:29", "transparency.logs_required: missing"},
+		{"required over logs", `{"version":1,"transparency":{"logs_required":1}}`, "1:46", "only 0 logs are trusted"},
+		{"quorum over witnesses", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"logs_required":1,"witness_quorum":1}}`, logA), "1:", "only 0 witnesses"},
+		{"quorum without logs", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q}],"logs_required":0,"witness_quorum":1}}`, w1), "1:", "logs_required is 0"},
+		{"duplicate origin", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q},{"origin":"log-a.example","key":%q}],"logs_required":1}}`, logA, logA), "1:", "listed twice"},
+		{"key of other origin", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-b.example","key":%q}],"logs_required":1}}`, logA), "1:", "named after its origin"},
+		{"log key not a key", `{"version":1,"transparency":{"logs":[{"origin":"o","key":"nope"}],"logs_required":1}}`, "1:", "not a note verifier key"},
+		{"witness key is a log key", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q}],"logs_required":0}}`, logA), "1:", "not a cosignature/v1"},
+		{"witness twice", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q},{"key":%q}],"logs_required":0}}`, w2, w2), "1:", "listed twice"},
+		{"witness unknown field", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q,"name":"w"}],"logs_required":0}}`, w2), "1:", "witnesses[0].name: unknown field"},
+		{"log missing key", `{"version":1,"transparency":{"logs":[{"origin":"o"}],"logs_required":1}}`, "1:", "logs[0].key: missing"},
+		{"logs not array", `{"version":1,"transparency":{"logs":{},"logs_required":1}}`, "1:", "expected an array"},
+		{"negative", `{"version":1,"transparency":{"logs_required":-1}}`, "1:", "not a non-negative integer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in), "p.json")
+			e, ok := err.(*exit.Error)
+			if !ok || e.Code != exit.Usage || !strings.HasPrefix(e.Where, "p.json:"+tc.where) || !strings.Contains(e.Msg, tc.msg) {
+				t.Fatalf("got %v (%#v), want p.json:%s… %q", err, err, tc.where, tc.msg)
+			}
+		})
+	}
+}
