@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"github.com/cerro-torre/ct/lib/human"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -221,7 +220,7 @@ func Text(w io.Writer, rep *verify.Report, opts Options) {
 			default:
 				state = "INVALID: the proof does not verify"
 			}
-			fmt.Fprintf(w, "    logged      %s leaf %d of %d: %s\n", esc(strconv.Quote(l.Origin)), l.Index, l.TreeSize, esc(state))
+			fmt.Fprintf(w, "    logged      \"%s\" leaf %d of %d: %s\n", esc(l.Origin), l.Index, l.TreeSize, esc(state))
 		}
 	}
 	proofs(w, rep)
@@ -377,15 +376,21 @@ func rank(code int) int {
 	return code
 }
 
-// proofs shows the transparency log proof entries (bundle.md §6.1) as
-// claims: explain reads them with the signatures, at the end of the file,
-// and checks nothing in them; ct verify does, against the logs and
-// witnesses its policy trusts (log.md).
+// proofs shows the transparency log proof entries (bundle.md §6.1) that
+// could not be read. Readable ones are shown under the signature they prove
+// ("logged" lines), with what the verifier's trust makes of them; an
+// unreadable one proves nothing and belongs to no signer's line.
 func proofs(w io.Writer, rep *verify.Report) {
-	if len(rep.Proofs) == 0 {
+	bad := 0
+	for _, p := range rep.Proofs {
+		if p.Error != "" {
+			bad++
+		}
+	}
+	if bad == 0 {
 		return
 	}
-	fmt.Fprintf(w, "transparency log proofs (claims, checked by ct verify, not by ct explain)\n")
+	fmt.Fprintf(w, "unreadable transparency log proofs\n")
 	for _, p := range rep.Proofs {
 		fp := p.Fingerprint
 		if len(fp) > 16 {
@@ -395,7 +400,5 @@ func proofs(w io.Writer, rep *verify.Report) {
 			fmt.Fprintf(w, "  ✗ signer %s: unreadable proof entry: %s\n", esc(fp), escMsg(p.Error))
 			continue
 		}
-		fmt.Fprintf(w, "  - log %s: signer %s at index %d of %d, %s\n", esc(p.Origin), esc(fp), p.Index, p.TreeSize,
-			human.Count(p.Cosignatures, "cosignature line"))
 	}
 }
