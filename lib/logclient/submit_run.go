@@ -1,9 +1,8 @@
 package logclient
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"github.com/cerro-torre/ct/lib/policy"
 	"io"
 	"os"
 	"time"
@@ -55,25 +54,11 @@ func (f *Flags) Options() (Options, error) {
 // PolicyTrust reads the transparency section of a policy.json (policy.md):
 // the trusted logs' keys, the witnesses' keys and the witness quorum.
 func PolicyTrust(path string) (Trust, error) {
-	data, err := os.ReadFile(path)
+	// The same parser as ct verify's (lib/policy, policy.md §4.6), so a
+	// policy submit accepts is one verify reads the same way.
+	p, err := policy.Load(path)
 	if err != nil {
-		return Trust{}, exit.Wrap(exit.IO, err, "cannot read policy").At(path)
-	}
-	var p struct {
-		Transparency *struct {
-			Logs []struct {
-				Origin string `json:"origin"`
-				Key    string `json:"key"`
-			} `json:"logs"`
-			Witnesses []struct {
-				Name string `json:"name"`
-				Key  string `json:"key"`
-			} `json:"witnesses"`
-			WitnessQuorum int `json:"witness_quorum"`
-		} `json:"transparency"`
-	}
-	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&p); err != nil {
-		return Trust{}, exit.Wrap(exit.Malformed, err, "not a policy").At(path)
+		return Trust{}, err
 	}
 	if p.Transparency == nil || len(p.Transparency.Logs) == 0 {
 		return Trust{}, exit.New(exit.Usage, "the policy has no transparency section listing logs").At(path).WithHint("%s", KeyHint)

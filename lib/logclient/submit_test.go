@@ -280,7 +280,7 @@ func TestSubmitPolicy(t *testing.T) {
 	signed := signedBundle(t, newKey(t, "alice"))
 	log := startLogWithWitnesses(t, "log.test/ct", 1, "w1.test")
 	pol := filepath.Join(t.TempDir(), "policy.json")
-	doc := fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":%q,"key":%q}],"witnesses":[{"name":"w1.test","key":%q}],"logs_required":1,"witness_quorum":1}}`,
+	doc := fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":%q,"key":%q}],"witnesses":[{"key":%q}],"logs_required":1,"witness_quorum":1}}`,
 		log.origin, log.vkey, log.witnessKeys[0])
 	if err := os.WriteFile(pol, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
