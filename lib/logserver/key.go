@@ -45,6 +45,10 @@ func VerifierKey(name, origin string, pass passphrase.Source) (string, error) {
 		pub = k.Public()
 	}
 	v, err := tlog.LogVerifierKey(pub, origin)
+	if err == nil {
+		// note.NewEd25519VerifierKey does not check the name; NewVerifier does.
+		_, err = note.NewVerifier(v)
+	}
 	if err != nil {
 		return "", exit.Wrap(exit.Usage, err, "no log verifier key").At(name).
 			WithHint("log keys are CT-SIG-01 (ct keygen --suite CT-SIG-01); the origin must be a valid note key name")
