@@ -39,7 +39,7 @@ command -v dpkg-query >/dev/null 2>&1 || need+=(dpkg)
 # on 127.0.0.1 (mariadb-install-db + mariadbd in a temporary folder) for
 # ct-log serve --storage mysql. The package may start a system service;
 # the test never uses it.
-command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
+[ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -87,4 +87,4 @@ node --version
 PATH="$PATH:$gobin" oras version | sed -n 1p
 PATH="$PATH:$gobin" cosign version 2>&1 | sed -n "s/^GitVersion: */cosign /p"
 mmdebstrap --version
-mariadbd --version
+/usr/sbin/mariadbd --version 2>/dev/null || mariadbd --version

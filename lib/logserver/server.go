@@ -177,6 +177,9 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 			return nil, exit.Wrap(exit.IO, err, "cannot open the POSIX log").At(c.Dir)
 		}
 	case StorageMySQL:
+		if c.CheckpointInterval < time.Second {
+			return nil, exit.New(exit.Usage, "--checkpoint-interval %v is under 1s, the least Tessera's MySQL driver takes", c.CheckpointInterval)
+		}
 		if c.MySQLDSN == "" {
 			return nil, exit.New(exit.Usage, "MySQL storage needs --mysql-dsn DSN or CT_LOG_MYSQL_DSN").
 				WithHint("a go-sql-driver/mysql DSN, e.g. 'ctlog:PASS@tcp(127.0.0.1:3306)/ctlog'; create the tables with Tessera's storage/mysql/schema.sql first (docs/log-server.md)")
