@@ -274,8 +274,12 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		s.done <- err
 	}()
 	go func() {
+		// Stop taking requests; Wait's stop lets those in flight finish
+		// (an added entry gets its index) before Tessera shuts down.
 		<-ctx.Done()
-		s.srv.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.srv.Shutdown(sctx)
 	}()
 	ok = true
 	return s, nil
