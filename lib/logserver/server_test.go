@@ -404,3 +404,45 @@ func TestInFlightLimit(t *testing.T) {
 	}
 	get(t, base+"checkpoint", 200)
 }
+
+// TestStartRefuses: configurations that cannot work are usage errors (64)
+// that say which flag, before anything is created or listened on.
+func TestStartRefuses(t *testing.T) {
+	_, wv := witnessKey(t)
+	w, err := ParseWitness(wv + "=http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "log")
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{}, "POSIX storage needs --dir"},
+		{Config{Dir: dir, Witnesses: []Witness{w}, Quorum: 2}, "--quorum 2 with 1 witnesses"},
+		{Config{Dir: dir, CheckpointInterval: time.Hour}, "--checkpoint-interval 1h0m0s is over 10m"},
+		{Config{Storage: "s3"}, `unknown --storage "s3"`},
+		{Config{Storage: StorageMySQL, CheckpointInterval: time.Second}, "MySQL storage needs --mysql-dsn"},
+		{Config{Storage: StorageMySQL, MySQLDSN: "u@tcp(127.0.0.1:1)/d", CheckpointInterval: 100 * time.Millisecond}, "under 1s"},
+		{Config{Storage: StorageMySQL, MySQLDSN: "not a dsn", CheckpointInterval: time.Second}, "DSN does not parse"},
+	} {
+		c.cfg.Origin, c.cfg.Signer, c.cfg.Log = testOrigin, mustSigner(t), io.Discard
+		s, err := Start(context.Background(), c.cfg)
+		if err == nil {
+			s.Close()
+			s.Wait()
+			t.Errorf("%+v started", c.cfg)
+			continue
+		}
+		if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v (exit %d)", c.want, err, exit.CodeOf(err))
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("a refused configuration created %s", dir)
+	}
+	// A key named other than the origin cannot sign its checkpoints.
+	if _, err := Start(context.Background(), Config{Dir: dir, Origin: "other.example/log", Signer: mustSigner(t)}); exit.CodeOf(err) != exit.Usage {
+		t.Errorf("key named after another origin: %v", err)
+	}
+}
