@@ -163,13 +163,25 @@ func CodeOf(err error) Code {
 	return Internal
 }
 
-// HintOf returns the first non-empty hint in err's chain.
+// HintOf returns the first non-empty hint in err's chain, looking into
+// joined errors too (errors.Join: kong's Context.Run joins the command's
+// error with its AfterRun hooks' one), in the order errors.As does.
 func HintOf(err error) string {
-	for err != nil {
-		if e, ok := err.(*Error); ok && e.Hint != "" {
-			return e.Hint
+	if err == nil {
+		return ""
+	}
+	if e, ok := err.(*Error); ok && e.Hint != "" {
+		return e.Hint
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return HintOf(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if h := HintOf(e); h != "" {
+				return h
+			}
 		}
-		err = errors.Unwrap(err)
 	}
 	return ""
 }
