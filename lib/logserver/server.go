@@ -25,6 +25,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 // Storage drivers ct-log serve builds in.
@@ -312,7 +313,7 @@ func Run(ctx context.Context, c Config) error {
 	if w == nil {
 		w = os.Stderr
 	}
-	fmt.Fprintf(w, "ct-log: serving %s (%s storage) on http://%s/\n", c.Origin, storageName(c.Storage), s.Addr)
+	fmt.Fprintf(w, "ct-log: serving %s (%s storage) on http://%s/\n", termsafe.Escape(c.Origin), storageName(c.Storage), s.Addr)
 	return s.Wait()
 }
 
