@@ -35,6 +35,11 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 command -v dpkg-query >/dev/null 2>&1 || need+=(dpkg)
+# mariadb-server: a private MariaDB that lib/logserver's MySQL test starts
+# on 127.0.0.1 (mariadb-install-db + mariadbd in a temporary folder) for
+# ct-log serve --storage mysql. The package may start a system service;
+# the test never uses it.
+[ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -64,6 +69,13 @@ if ! command -v cosign >/dev/null 2>&1 && [ ! -x "$gobin/cosign" ]; then
   echo "installing: cosign v2.6.5 (go install; slow the first time)"
   GOWORK=off go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
 fi
+# Tessera's fsck, a tool we did not write, checks a log served by ct-log
+# (tests/e2e log_serve). Its binary is called fsck like util-linux's: the
+# test takes the one in GOPATH/bin that has --storage_url.
+if [ ! -x "$gobin/fsck" ] || ! "$gobin/fsck" --help 2>&1 | grep -q storage_url; then
+  echo "installing: tessera fsck v1.0.4 (go install)"
+  GOWORK=off go install github.com/transparency-dev/tessera/cmd/fsck@v1.0.4
+fi
 # The Debian package starts a registry service on :5000 on some systems; the
 # tests start their own on a free 127.0.0.1 port, so it is not needed.
 go version
@@ -75,3 +87,4 @@ node --version
 PATH="$PATH:$gobin" oras version | sed -n 1p
 PATH="$PATH:$gobin" cosign version 2>&1 | sed -n "s/^GitVersion: */cosign /p"
 mmdebstrap --version
+/usr/sbin/mariadbd --version 2>/dev/null || mariadbd --version

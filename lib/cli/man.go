@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -31,6 +32,7 @@ type Page struct {
 type PageCommand struct {
 	Usage   string // "list", "import [OPTIONS] FILE"
 	Help    string
+	Detail  string // the subcommand's Help() (kong.HelpProvider), if any: the Detail format
 	Options []PageOption
 }
 
@@ -81,9 +83,25 @@ func PageOf(cmd Command, root *kong.Node) Page {
 	for _, c := range subs {
 		u := c.Name + " " + usageOf(c)
 		p.Synopsis = append(p.Synopsis, "[OPTIONS] "+u)
-		p.Commands = append(p.Commands, PageCommand{Usage: u, Help: c.Help, Options: optionsOf(c.Flags)})
+		p.Commands = append(p.Commands, PageCommand{Usage: u, Help: c.Help, Detail: detailOf(c), Options: optionsOf(c.Flags)})
 	}
 	return p
+}
+
+// detailOf is the detailed help a subcommand's struct gives with a Help()
+// method (kong.HelpProvider, shown by NAME SUB --help), for its man page.
+func detailOf(n *kong.Node) string {
+	if !n.Target.IsValid() {
+		return ""
+	}
+	v := n.Target
+	if v.Kind() != reflect.Pointer && v.CanAddr() {
+		v = v.Addr()
+	}
+	if hp, ok := v.Interface().(kong.HelpProvider); ok {
+		return strings.TrimSpace(hp.Help())
+	}
+	return ""
 }
 
 func allCodes(codes []exit.Code) []exit.Code {
@@ -174,8 +192,11 @@ func (p Page) Render() string {
 			w(".TP")
 			w(`\fB%s\fR`, strings.Replace(synopsisWords(c.Usage), " ", `\fR `, 1))
 			w("%s", Escape(c.Help))
-			if len(c.Options) > 0 {
+			if c.Detail != "" || len(c.Options) > 0 {
 				w(".RS")
+				if c.Detail != "" {
+					b.WriteString(text(c.Detail))
+				}
 				options(&b, c.Options)
 				w(".RE")
 			}
