@@ -14,12 +14,13 @@ import (
 )
 
 // The monitor's exit codes 1-3 mean something else than the suite's; they
-// go into the page's description (ct-log --help, man ct-log).
+// are in its own help (Help below), which the man page shows under the
+// monitor command, once.
 func init() {
 	command.Detail += "\n\nct log monitor URL --log-key VKEY --key KEY… follows a log from cron: it checks the log's checkpoint " +
 		"(signature, witness cosignatures, consistency with what it saw before, kept in --state) and reports every new entry " +
-		"signed by a watched key. State: $XDG_STATE_HOME/cerro/monitor, else ~/.local/state/cerro/monitor. docs/spec/log.md, Monitoring.\n\n" +
-		logclient.MonitorExitText
+		"signed by a watched key, with its own exit codes for cron (ct log monitor --help). State: $XDG_STATE_HOME/cerro/monitor, " +
+		"else ~/.local/state/cerro/monitor. docs/spec/log.md §6.2."
 }
 
 type monitorCmd struct {

@@ -51,8 +51,7 @@ const MonitorExitText = `Exit status (ct log monitor; for cron: 2 ranks before 1
    10  malformed data from the log (a checkpoint that does not parse or is not signed by --log-key, an oversized or unparseable tile or entry bundle)
    11  the state folder cannot be read or written, or another run holds its lock
    12  the log cannot be reached (connection refused, timeout, HTTP error)
-   64  usage error
-   70  internal error`
+   64, 70  as every ct command (the exit table below)`
 
 // DefaultMaxEntries bounds the entries one run scans; the rest is scanned
 // by the next runs.
