@@ -186,3 +186,51 @@ func mustCosigV(t *testing.T, vkey string) note.Verifier {
 	}
 	return v
 }
+
+// Whether a checkpoint is well formed must not depend on what the verifier
+// trusts: note.Open rejects these notes in Verify when the log is trusted,
+// so ReadCheckpointBody (ParseProof, EncodeProof) rejects them always.
+func TestCheckpointNoteSyntax(t *testing.T) {
+	logKey := key(t, 1)
+	origin := "example.com/log"
+	leaf := []byte("CT-LOG-V1\x00a leaf")
+	good := twoLeafProof(t, origin, logKey, leaf, key(t, 2))
+	if _, err := ReadCheckpointBody(good.Checkpoint); err != nil {
+		t.Fatal(err)
+	}
+	sep := bytes.LastIndex(good.Checkpoint, []byte("\n\n"))
+	body, sigs := good.Checkpoint[:sep+1], good.Checkpoint[sep+2:]
+	manySigs := bytes.Repeat([]byte("— x AAAAAAAA\n"), 101)
+	for name, cp := range map[string][]byte{
+		"control character":        append(append(bytes.Clone(body), "ext\x01\n\n"...), sigs...),
+		"invalid UTF-8":            append(append(bytes.Clone(body), "ext\xff\n\n"...), sigs...),
+		"signature line no dash":   append(append(bytes.Clone(body), '\n'), append([]byte("- x AAAAAAAA\n"), sigs...)...),
+		"signature not base64":     append(append(bytes.Clone(body), '\n'), append([]byte("— x not-base64\n"), sigs...)...),
+		"signature name with plus": append(append(bytes.Clone(body), '\n'), append([]byte("— x+y AAAAAAAA\n"), sigs...)...),
+		"101 signature lines":      append(append(bytes.Clone(body), '\n'), manySigs...),
+		"root hash of 31 bytes": func() []byte {
+			n, err := note.Sign(&note.Note{Text: string(f_log.Checkpoint{Origin: origin, Size: 2, Hash: make([]byte, 31)}.Marshal())}, mustLogSigner(t, logKey, origin))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}(),
+	} {
+		if _, err := ReadCheckpointBody(cp); err == nil {
+			t.Errorf("%s: ReadCheckpointBody accepted %q", name, cp)
+		}
+		p := *good
+		p.Checkpoint = cp
+		if _, _, err := EncodeProof(&p); exit.CodeOf(err) != exit.Malformed {
+			t.Errorf("%s: EncodeProof: got %v, want malformed", name, err)
+		}
+	}
+}
+
+func mustLogSigner(t *testing.T, k *keys.PrivateKey, origin string) note.Signer {
+	s, err := LogSigner(k, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
