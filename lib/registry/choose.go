@@ -491,6 +491,30 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 			order = append(order, c)
 		}
 	}
+	// A proof is taken only if it verifies (log.md §5.1) for the kept
+	// signature, as the verification of the rebuilt bundle will check it:
+	// with the policy's trusted logs and witnesses, or the Merkle path
+	// alone. So a stranger's copy of a genuine artifact with a forged
+	// proof (which would fail ct verify with 7) is ignored, like a
+	// signature that does not verify, and cannot change the verdict.
+	var trust *tlog.Trust
+	if x.verify && x.vopts.Policy != nil {
+		t, err := x.vopts.Policy.Transparency.Trust()
+		if err != nil { // lib/policy parsed these keys already
+			return exit.Wrap(exit.Usage, err, "the policy's transparency keys do not parse")
+		}
+		trust = t
+	}
+	leaves := map[string][]byte{} // signature entry name -> leaf of the kept signature
+	for _, e := range g.sigs {
+		se, err := sig.ParseEntry(e.Name, e.Data)
+		if err != nil {
+			continue // kept signatures parse; a proof of one that does not is ignored below
+		}
+		if leaf, err := (&tlog.Leaf{Suite: se.Suite, Fingerprint: se.Fingerprint, ManifestDigest: se.ManifestDigest, Signature: se.Signature}).Encode(); err == nil {
+			leaves[e.Name] = leaf
+		}
+	}
 	have := map[string]bool{}
 	for _, c := range order {
 		sigDigest := map[string]string{}
@@ -509,11 +533,19 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 			}
 			x.proofReads++
 			data, err := x.read(p.Descriptor, bundle.MaxProofSize)
+			fetchErr := err
 			if err == nil {
-				_, err = tlog.ParseProof(p.Name, data)
+				var pr *tlog.Proof
+				if pr, err = tlog.ParseProof(p.Name, data); err == nil {
+					if leaf, ok := leaves[sn]; !ok {
+						err = exit.New(exit.Malformed, "proof of a signature entry that does not parse")
+					} else {
+						_, err = tlog.Verify(pr, leaf, trust)
+					}
+				}
 			}
 			if err != nil {
-				if fatal(err, err) {
+				if fetchErr != nil && fatal(err, err) {
 					return err
 				}
 				x.ignore(c.digest, p.Name, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/tlog"
 	"github.com/cerro-torre/ct/lib/tlog/tlogtest"
 )
 
@@ -138,4 +140,71 @@ func swapFirst(s, a, b string) string {
 	s = strings.Replace(s, a, "\x00", 1)
 	s = strings.Replace(s, b, a, 1)
 	return strings.Replace(s, "\x00", b, 1)
+}
+
+// A stranger's copy of the genuine artifact with proofs that parse but do
+// not verify (an inclusion path altered, of a log the genuine artifact also
+// has, and of a log it has not) cannot change the verdict: fetch ignores
+// them as it ignores signatures that do not verify (registry.md §3 step 6),
+// and gives back the genuine bundle byte for byte. Before, the forged
+// proofs were merged and the fetched bundle failed ct verify with 7.
+func TestFetchIgnoresForgedProofs(t *testing.T) {
+	_, host := newRecorder(t)
+	path, alice, _ := loggedBundle(t)
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	genuine := partsOf(t, path)
+	forge := func(e bundle.Entry) bundle.Entry {
+		p, err := tlog.ParseProof(e.Name, e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.InclusionProof[0] = bytes.Clone(p.InclusionProof[0])
+		p.InclusionProof[0][0] ^= 1
+		name, data, err := tlog.EncodeProof(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bundle.Entry{Name: name, Data: data}
+	}
+	// A proof of a third log, forged.
+	data, _ := os.ReadFile(path)
+	lk, _ := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "log", bytes.Repeat([]byte{8}, 32))
+	data, err := tlogtest.AddProofFile(data, "log3.example/ct", lk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := filepath.Join(t.TempDir(), "third.ctp")
+	os.WriteFile(third, data, 0o644)
+	var log3 bundle.Entry
+	for _, e := range partsOf(t, third).Proofs {
+		if strings.Contains(e.Name, tlog.LogID("log3.example/ct")) {
+			log3 = forge(e)
+		}
+	}
+	bad := genuine
+	bad.Proofs = []bundle.Entry{forge(genuine.Proofs[0]), forge(genuine.Proofs[1]), log3}
+	sort.Slice(bad.Proofs, func(i, j int) bool { return bad.Proofs[i].Name < bad.Proofs[j].Name })
+	mustPushParts(t, ref, bad)
+
+	out := filepath.Join(t.TempDir(), "back.ctp")
+	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: trusting(alice)})
+	if err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	a, _ := os.ReadFile(path)
+	b, _ := os.ReadFile(out)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the fetched bundle is not the one pushed (%d and %d bytes)", len(a), len(b))
+	}
+	reasons := ""
+	for _, ig := range res.Ignored {
+		reasons += ig.Entry + ": " + ig.Reason + "\n"
+	}
+	if !strings.Contains(reasons, log3.Name) || !strings.Contains(reasons, "inclusion proof") {
+		t.Errorf("the forged proof of log3 is not reported:\n%s", reasons)
+	}
 }
