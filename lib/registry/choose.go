@@ -475,9 +475,11 @@ const MaxProofReads = bundle.MaxProofs
 // an artifact only when that artifact's signature layer of the same
 // fingerprint is the very signature kept (a proof is of one signature's
 // bytes), first from the artifact best (the one whose mtime is used), then
-// the others in digest order, the first winning a name. Each is parsed
-// strictly (log.md §4); one that does not parse is ignored. Proofs are not
-// verified here: ct verify judges them on the rebuilt bundle.
+// the others in digest order. Each is parsed strictly (log.md §4) and
+// verified for the kept signature (log.md §5.1, with the policy's trust);
+// one that does not parse or verify is ignored. Of several verifying proofs
+// of one name the strongest wins, the first among equals. Whether the
+// proofs meet the policy, ct verify judges on the rebuilt bundle.
 func (x *examiner) chooseProofs(g *group, best string) error {
 	keptSig := map[string]string{} // signature entry name -> digest of the kept bytes
 	for _, e := range g.sigs {
@@ -515,7 +517,14 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 			leaves[e.Name] = leaf
 		}
 	}
-	have := map[string]bool{}
+	// Among verifying proofs of one name, the strongest wins (a trusted
+	// log's checkpoint before a claim, then more trusted witnesses), the
+	// first in the order above among equals: so a stranger's copy whose
+	// proof is the genuine one with cosignature lines removed (still
+	// valid, under the quorum) cannot displace the genuine proof.
+	have := map[string]int{}  // entry name -> index in g.proofs
+	score := map[string]int{} // entry name -> strength of the proof taken
+	takenDigest := map[string]string{}
 	for _, c := range order {
 		sigDigest := map[string]string{}
 		for _, s := range c.a.Signatures {
@@ -524,23 +533,28 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 		for _, p := range c.a.Proofs {
 			fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
 			sn := bundle.SignaturesDir + fp + ".sig"
-			if have[p.Name] || keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
-				continue // another artifact's proof of the same name won, or its signature is not the one kept
+			_, taken := have[p.Name]
+			if keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
+				continue // its signature is not the one kept
 			}
-			if x.proofReads == MaxProofReads || len(g.proofs) == bundle.MaxProofs {
+			if taken && takenDigest[p.Name] == p.Descriptor.Digest {
+				continue // the same bytes as the proof taken
+			}
+			if x.proofReads == MaxProofReads || !taken && len(g.proofs) == bundle.MaxProofs {
 				x.ignore(c.digest, p.Name, exit.New(exit.Malformed, "not read: %d proof layers were read already", MaxProofReads))
 				continue
 			}
 			x.proofReads++
 			data, err := x.read(p.Descriptor, bundle.MaxProofSize)
 			fetchErr := err
+			var res *tlog.Result
 			if err == nil {
 				var pr *tlog.Proof
 				if pr, err = tlog.ParseProof(p.Name, data); err == nil {
 					if leaf, ok := leaves[sn]; !ok {
 						err = exit.New(exit.Malformed, "proof of a signature entry that does not parse")
 					} else {
-						_, err = tlog.Verify(pr, leaf, trust)
+						res, err = tlog.Verify(pr, leaf, trust)
 					}
 				}
 			}
@@ -551,7 +565,18 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 				x.ignore(c.digest, p.Name, err)
 				continue
 			}
-			have[p.Name] = true
+			strength := 0
+			if res.LogTrusted {
+				strength = 1 + len(res.Witnesses)
+			}
+			if taken {
+				if strength > score[p.Name] {
+					g.proofs[have[p.Name]].Data = data
+					score[p.Name], takenDigest[p.Name] = strength, p.Descriptor.Digest
+				}
+				continue
+			}
+			have[p.Name], score[p.Name], takenDigest[p.Name] = len(g.proofs), strength, p.Descriptor.Digest
 			g.proofs = append(g.proofs, bundle.Entry{Name: p.Name, Data: data})
 		}
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
 	"github.com/cerro-torre/ct/lib/tlog"
 	"github.com/cerro-torre/ct/lib/tlog/tlogtest"
 )
@@ -206,5 +208,80 @@ func TestFetchIgnoresForgedProofs(t *testing.T) {
 	}
 	if !strings.Contains(reasons, log3.Name) || !strings.Contains(reasons, "inclusion proof") {
 		t.Errorf("the forged proof of log3 is not reported:\n%s", reasons)
+	}
+}
+
+// A stranger's copy of the genuine artifact whose proof is the genuine
+// log's, valid but with fewer witness cosignatures (under the policy's
+// quorum), cannot displace the genuine witnessed proof of the same name,
+// even when the copy is the artifact read first (the lowest digest among
+// artifacts with as many trusted signatures): the stronger verifying proof
+// wins (registry.md §3 step 6), and the fetch passes with the genuine
+// proof. Before, the first artifact's proof won and the fetch failed
+// with 6.
+func TestFetchKeepsStrongestProof(t *testing.T) {
+	_, host := newRecorder(t)
+	path, alice, _ := signedBundle(t)
+	signed, _ := os.ReadFile(path)
+	seed := func(b byte) *keys.PrivateKey {
+		k, err := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "k", bytes.Repeat([]byte{b}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	lk, w1, w2 := seed(0x21), seed(0x22), seed(0x23)
+	const origin = "log1.example/ct"
+	strong, err := tlogtest.AddProofFile(signed, origin, lk, w1, w2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weak, err := tlogtest.AddProofFile(signed, origin, lk, w1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, strong, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	weakPath := filepath.Join(t.TempDir(), "weak.ctp")
+	os.WriteFile(weakPath, weak, 0o644)
+
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Copies with other mtimes: other artifact digests, some lower than
+	// the genuine one's (so read first).
+	genuine := partsOf(t, path)
+	for i := 1; i <= 8; i++ {
+		c := partsOf(t, weakPath)
+		c.ModTime = genuine.ModTime.Add(time.Duration(i) * time.Second)
+		mustPushParts(t, ref, c)
+	}
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil { // the tag back on the genuine one
+		t.Fatal(err)
+	}
+	vk := func(s string, err error) string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	pol, err := policy.Parse([]byte(fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":%q,"key":%q}],"witnesses":[{"key":%q},{"key":%q}],"logs_required":1,"witness_quorum":2}}`,
+		origin, vk(tlog.LogVerifierKey(lk.Public(), origin)), vk(tlog.WitnessVerifierKey(w1.Public(), "w1")), vk(tlog.WitnessVerifierKey(w2.Public(), "w2")))), "p.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := trusting(alice)
+	opts.Policy, opts.PolicyName = pol, "p.json"
+	out := filepath.Join(t.TempDir(), "back.ctp")
+	if _, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: opts}); err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	// (The entry times may be a copy's: the mtime is not signed.)
+	got, want := partsOf(t, out).Proofs, genuine.Proofs
+	if len(got) != 1 || len(want) != 1 || !bytes.Equal(got[0].Data, want[0].Data) {
+		t.Fatalf("the fetched proof is not the genuine witnessed one")
 	}
 }
