@@ -180,7 +180,12 @@ func checkTransparency(rep *Report, counted []policy.Signature, opts Options) {
 	if len(short) == 0 {
 		return
 	}
-	hint := fmt.Sprintf("submit the bundle to logs the policy trusts and wait for %d witness cosignature(s): ct log submit BUNDLE --log URL (log.md §6); or change transparency in %s", tp.WitnessQuorum, opts.PolicyName)
+	var trusted []string
+	for _, l := range tp.Logs {
+		trusted = append(trusted, fmt.Sprintf("%q", l.Origin))
+	}
+	hint := fmt.Sprintf("submit the bundle to logs the policy trusts and wait for %d witness cosignature(s): ct log submit BUNDLE --log URL (log.md §6); or change transparency in %s (it trusts the logs %s)",
+		tp.WitnessQuorum, opts.PolicyName, strings.Join(trusted, ", "))
 	rep.fail("policy transparency", exit.New(exit.LogProofMissing, "%s", strings.Join(short, "; and ")).
 		At("policy "+opts.PolicyName+", rule transparency.logs_required").WithHint("%s", hint))
 }
