@@ -4,8 +4,9 @@ package main
 // checkpoint that is not a signed note is malformed whatever the verifier
 // trusts (before, it was malformed only under a policy that trusts its
 // log), a root hash of 31 bytes is malformed rather than a forgery, and the
-// precedence of a bad signature (2) over a forged proof (7) and of a forged
-// proof (7) over an untrusted signer (3).
+// precedence of a bad signature (2) over a forged proof (7), of a forged
+// proof (7) over an untrusted signer (3) and a policy rejection (4), and of
+// a missing proof (6) over a missing attestation (5).
 
 import (
 	"bytes"
@@ -93,6 +94,19 @@ func logReviewVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, a
 	mForged := logA.prove(mfp, mleaf, ws...)
 	mForged.InclusionProof = [][]byte{bytes.Repeat([]byte{0xaa}, 32), mForged.InclusionProof[1], mForged.InclusionProof[2]}
 
+	// log-policy.json plus another rule: for the precedence of 6 over 5
+	// and of 7 over 4.
+	base, err := os.ReadFile(filepath.Join(dir, pol))
+	must(err)
+	withRule := func(name, rule string) string {
+		must(os.WriteFile(filepath.Join(dir, name), bytes.Replace(base, []byte("{\n"), []byte("{\n  "+rule+",\n"), 1), 0o644))
+		return name
+	}
+	polAttest := withRule("log-policy-attest.json", `"require_attestations": ["spdx"]`)
+	polDenied := withRule("log-policy-denied.json", `"signers": {"denied": ["alice"]}`)
+	forgedB := *pb
+	forgedB.InclusionProof = [][]byte{bytes.Repeat([]byte{0xaa}, 32), pb.InclusionProof[1]}
+
 	type vec struct {
 		name, expect, policy, what string
 		data                       []byte
@@ -103,9 +117,11 @@ func logReviewVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, a
 		{"log-entry-checkpoint-root-31", "malformed", pol, "log-b.example's checkpoint, signed and cosigned, has a root hash of 31 bytes", withCheckpoint(root31)},
 		{"log-valid-proof-bad-signature", "signature-invalid", pol, "alice's signature has one bit flipped; valid proofs of that (bad) signature in both logs: the log does not judge signatures", flipped(logA.prove(fp, flippedLeaf, ws...), logB.prove(fp, flippedLeaf, ws...))},
 		{"log-forged-path-bad-signature", "signature-invalid", pol, "alice's signature has one bit flipped, the proofs are of the original signature (so they do not verify): 2 ranks before 7", flipped(pa, pb)},
+		{"log-missing-no-attestation", "log-proof-missing", polAttest, "no proof and no attestation; the policy requires 2 logs and an spdx attestation: 6 ranks before 5", writeLogged(m, blobs, signed)},
+		{"log-forged-path-denied-signer", "log-proof-invalid", polDenied, "log-b.example's inclusion proof altered; the policy denies alice: 7 ranks before 4", writeLogged(m, blobs, signed, proofEntry(pa), proofEntry(&forgedB))},
 		{"log-forged-path-untrusted-signer", "log-proof-invalid", "", "signed by mallory only (not trusted), with a forged proof of mallory's signature: 7 ranks before 3", writeLogged(m, blobs, []*keys.PrivateKey{mallory}, proofEntry(mForged))},
 	}
-	codes := map[string]int{"malformed": 10, "signature-invalid": 2, "log-proof-invalid": 7}
+	codes := map[string]int{"malformed": 10, "signature-invalid": 2, "log-proof-invalid": 7, "log-proof-missing": 6}
 	for _, v := range vs {
 		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
 		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
