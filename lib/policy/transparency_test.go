@@ -82,6 +82,7 @@ func TestParseTransparency(t *testing.T) {
 		{"witness key under two names", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q},{"key":%q}],"logs_required":0}}`, w2, witnessKey(t, 4, "w2b")), "1:", "same public key"},
 		{"witness key hash wrong", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q}],"logs_required":0}}`, strings.Replace(w2, "w2+", "w2b+", 1)), "1:", "key hash"},
 		{"log key as a witness", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"witnesses":[{"key":%q}],"logs_required":0}}`, logA, witnessKey(t, 1, "w-self")), "1:", "same public key"},
+		{"quorum over witness names", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"witnesses":[{"key":%q},{"key":%q}],"logs_required":1,"witness_quorum":2}}`, logA, w2, witnessKey(t, 5, "w2")), "1:", "only 1 witnesses are trusted"},
 		{"witness unknown field", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q,"name":"w"}],"logs_required":0}}`, w2), "1:", "witnesses[0].name: unknown field"},
 		{"log missing key", `{"version":1,"transparency":{"logs":[{"origin":"o"}],"logs_required":1}}`, "1:", "logs[0].key: missing"},
 		{"logs not array", `{"version":1,"transparency":{"logs":{},"logs_required":1}}`, "1:", "expected an array"},
