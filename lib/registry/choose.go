@@ -525,63 +525,87 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 	have := map[string]int{}  // entry name -> index in g.proofs
 	score := map[string]int{} // entry name -> strength of the proof taken
 	takenDigest := map[string]string{}
-	for _, c := range order {
-		sigDigest := map[string]string{}
-		for _, s := range c.a.Signatures {
-			sigDigest[s.Name] = s.Digest
+	// Proofs of logs the policy trusts are read first, in a pass of their
+	// own: the read bound cannot be spent by a stranger's proof layers of
+	// other (made-up) log ids before the ones that count are read.
+	trustedIDs := map[string]bool{}
+	if trust != nil && x.vopts.Policy != nil && x.vopts.Policy.Transparency != nil {
+		for _, l := range x.vopts.Policy.Transparency.Logs {
+			trustedIDs[tlog.LogID(l.Origin)] = true
 		}
-		for _, p := range c.a.Proofs {
-			fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
-			sn := bundle.SignaturesDir + fp + ".sig"
-			_, taken := have[p.Name]
-			if keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
-				continue // its signature is not the one kept
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, c := range order {
+			sigDigest := map[string]string{}
+			for _, s := range c.a.Signatures {
+				sigDigest[s.Name] = s.Digest
 			}
-			if taken && takenDigest[p.Name] == p.Descriptor.Digest {
-				continue // the same bytes as the proof taken
-			}
-			if x.proofReads == MaxProofReads || !taken && len(g.proofs) == bundle.MaxProofs {
-				x.ignore(c.digest, p.Name, exit.New(exit.Malformed, "not read: %d proof layers were read already", MaxProofReads))
-				continue
-			}
-			x.proofReads++
-			data, err := x.read(p.Descriptor, bundle.MaxProofSize)
-			fetchErr := err
-			var res *tlog.Result
-			if err == nil {
-				var pr *tlog.Proof
-				if pr, err = tlog.ParseProof(p.Name, data); err == nil {
-					if leaf, ok := leaves[sn]; !ok {
-						err = exit.New(exit.Malformed, "proof of a signature entry that does not parse")
-					} else {
-						res, err = tlog.Verify(pr, leaf, trust)
+			for _, p := range c.a.Proofs {
+				fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
+				if trustedIDs[proofLogID(p.Name)] != (pass == 0) {
+					continue // read in the other pass
+				}
+				sn := bundle.SignaturesDir + fp + ".sig"
+				_, taken := have[p.Name]
+				if keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
+					continue // its signature is not the one kept
+				}
+				if taken && takenDigest[p.Name] == p.Descriptor.Digest {
+					continue // the same bytes as the proof taken
+				}
+				if x.proofReads == MaxProofReads || !taken && len(g.proofs) == bundle.MaxProofs {
+					x.ignore(c.digest, p.Name, exit.New(exit.Malformed, "not read: %d proof layers were read already", MaxProofReads))
+					continue
+				}
+				x.proofReads++
+				data, err := x.read(p.Descriptor, bundle.MaxProofSize)
+				fetchErr := err
+				var res *tlog.Result
+				if err == nil {
+					var pr *tlog.Proof
+					if pr, err = tlog.ParseProof(p.Name, data); err == nil {
+						if leaf, ok := leaves[sn]; !ok {
+							err = exit.New(exit.Malformed, "proof of a signature entry that does not parse")
+						} else {
+							res, err = tlog.Verify(pr, leaf, trust)
+						}
 					}
 				}
-			}
-			if err != nil {
-				if fetchErr != nil && fatal(err, err) {
-					return err
+				if err != nil {
+					if fetchErr != nil && fatal(err, err) {
+						return err
+					}
+					x.ignore(c.digest, p.Name, err)
+					continue
 				}
-				x.ignore(c.digest, p.Name, err)
-				continue
-			}
-			strength := 0
-			if res.LogTrusted {
-				strength = 1 + len(res.Witnesses)
-			}
-			if taken {
-				if strength > score[p.Name] {
-					g.proofs[have[p.Name]].Data = data
-					score[p.Name], takenDigest[p.Name] = strength, p.Descriptor.Digest
+				strength := 0
+				if res.LogTrusted {
+					strength = 1 + len(res.Witnesses)
 				}
-				continue
+				if taken {
+					if strength > score[p.Name] {
+						g.proofs[have[p.Name]].Data = data
+						score[p.Name], takenDigest[p.Name] = strength, p.Descriptor.Digest
+					}
+					continue
+				}
+				have[p.Name], score[p.Name], takenDigest[p.Name] = len(g.proofs), strength, p.Descriptor.Digest
+				g.proofs = append(g.proofs, bundle.Entry{Name: p.Name, Data: data})
 			}
-			have[p.Name], score[p.Name], takenDigest[p.Name] = len(g.proofs), strength, p.Descriptor.Digest
-			g.proofs = append(g.proofs, bundle.Entry{Name: p.Name, Data: data})
 		}
 	}
 	sort.Slice(g.proofs, func(i, j int) bool { return g.proofs[i].Name < g.proofs[j].Name })
 	return nil
+}
+
+// proofLogID returns the log id (16 hex) of a proof entry name
+// transparency/<64 hex>.<16 hex>.proof.
+func proofLogID(name string) string {
+	rest := strings.TrimSuffix(name, ".proof")
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		return rest[i+1:]
+	}
+	return ""
 }
 
 // read downloads a small blob of a candidate, once per digest.

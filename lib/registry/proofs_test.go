@@ -285,3 +285,60 @@ func TestFetchKeepsStrongestProof(t *testing.T) {
 		t.Fatalf("the fetched proof is not the genuine witnessed one")
 	}
 }
+
+// Proofs of logs the policy trusts are read before the others: a
+// stranger's copies of the genuine artifact, read first, carrying 256 junk
+// proof layers of made-up log ids, cannot spend the read bound
+// (MaxProofReads) before the genuine proof of the trusted log is read.
+// Before, the genuine proof went unread and the fetch failed with 6.
+func TestFetchReadsTrustedLogProofsFirst(t *testing.T) {
+	_, host := newRecorder(t)
+	path, alice, _ := signedBundle(t)
+	signed, _ := os.ReadFile(path)
+	lk, err := keys.NewPrivateKeyFromSeed(keys.SuiteEd25519, "k", bytes.Repeat([]byte{0x31}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const origin = "log1.example/ct"
+	logged, err := tlogtest.AddProofFile(signed, origin, lk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, logged, 0o644)
+	ref := host + "/r/app:1"
+	ctx := context.Background()
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	genuine := partsOf(t, path)
+	fp := strings.TrimSuffix(strings.TrimPrefix(genuine.Signatures[0].Name, bundle.SignaturesDir), ".sig")
+	for i := 1; i <= 4; i++ {
+		c := genuine
+		c.ModTime = genuine.ModTime.Add(time.Duration(i) * time.Second)
+		c.Proofs = nil
+		for j := 0; j < bundle.MaxProofs; j++ {
+			c.Proofs = append(c.Proofs, bundle.Entry{Name: fmt.Sprintf("%s%s.%04x%012x.proof", bundle.ProofsDir, fp, i, j), Data: []byte(fmt.Sprintf("junk %d %d", i, j))})
+		}
+		mustPushParts(t, ref, c)
+	}
+	if _, err := Push(ctx, PushRequest{Bundle: path, Ref: ref, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	lvk, err := tlog.LogVerifierKey(lk.Public(), origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Parse([]byte(fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":%q,"key":%q}],"logs_required":1}}`, origin, lvk)), "p.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := trusting(alice)
+	opts.Policy, opts.PolicyName = pol, "p.json"
+	out := filepath.Join(t.TempDir(), "back.ctp")
+	if _, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: opts}); err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	if got := partsOf(t, out).Proofs; len(got) != 1 || !bytes.Equal(got[0].Data, genuine.Proofs[0].Data) {
+		t.Fatalf("the fetched bundle lacks the genuine proof (%d proofs)", len(got))
+	}
+}
