@@ -57,6 +57,7 @@ func logReviewVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, a
 	body, sigLines := pb.Checkpoint[:sep+1], pb.Checkpoint[sep+2:]
 	escExt := append(append(bytes.Clone(body), "ext \x1b[2J\n\n"...), sigLines...)
 	dashLine := append(append(bytes.Clone(body), '\n'), append([]byte("- w9.example AAAAAAAA\n"), sigLines...)...)
+	sigs101 := append(append(bytes.Clone(body), '\n'), append(bytes.Repeat([]byte("— w9.example AAAAAAAA\n"), 100), sigLines...)...)
 	root31, err := note.Sign(&note.Note{Text: string(f_log.Checkpoint{Origin: logB.origin, Size: 3, Hash: bytes.Repeat([]byte{7}, 31)}.Marshal())},
 		append([]note.Signer{logB.signer}, ws...)...)
 	must(err)
@@ -114,6 +115,7 @@ func logReviewVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, a
 	vs := []vec{
 		{"log-entry-checkpoint-control-char", "malformed", "", "an extension line with an ESC control character in log-b.example's checkpoint; no policy (a checkpoint must be a signed note whoever is trusted)", withCheckpoint(escExt)},
 		{"log-entry-checkpoint-sig-line", "malformed", "", "a signature line starting with '-' instead of '—' in log-b.example's checkpoint; no policy", withCheckpoint(dashLine)},
+		{"log-entry-checkpoint-101-sigs", "malformed", "", "log-b.example's checkpoint with 100 more signature lines (of an unknown key) before its own 4: over the 100 lines a signed note may have; no policy", withCheckpoint(sigs101)},
 		{"log-entry-checkpoint-root-31", "malformed", pol, "log-b.example's checkpoint, signed and cosigned, has a root hash of 31 bytes", withCheckpoint(root31)},
 		{"log-valid-proof-bad-signature", "signature-invalid", pol, "alice's signature has one bit flipped; valid proofs of that (bad) signature in both logs: the log does not judge signatures", flipped(logA.prove(fp, flippedLeaf, ws...), logB.prove(fp, flippedLeaf, ws...))},
 		{"log-forged-path-bad-signature", "signature-invalid", pol, "alice's signature has one bit flipped, the proofs are of the original signature (so they do not verify): 2 ranks before 7", flipped(pa, pb)},
