@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
 	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // ExportOptions says what goes into an archive besides the bundles.
@@ -138,6 +139,16 @@ func Export(inputs []string, opts ExportOptions, w io.Writer) (*ExportResult, er
 		sort.Strings(ib.Signatures)
 		proofs := br.Proofs()
 		for _, p := range proofs {
+			// Parsed as every archive reader parses it (§3): an entry
+			// that does not parse would make an archive that no import
+			// accepts, found out only on the far side of the air gap.
+			if _, err := tlog.ParseProof(p.Name, p.Data); err != nil {
+				err = at(err, "bundle "+in)
+				if e, ok := err.(*exit.Error); ok {
+					err = e.WithHint("remove the bundle's proofs (ct log strip) and submit it again (ct log submit)")
+				}
+				return nil, err
+			}
 			ib.Proofs = append(ib.Proofs, p.Name)
 		}
 		// size is what import rebuilds: the file's own length, since the

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/tlog"
@@ -222,3 +223,44 @@ func TestProofsRejected(t *testing.T) {
 }
 
 func hex16(i int) string { return strings.Repeat("0", 12) + hex4(i) }
+
+// ct export parses each proof entry as every archive reader does (archive.md
+// §3): a bundle whose proof does not parse is refused at export, naming the
+// bundle and the entry, instead of making an archive that no import
+// accepts.
+func TestExportRefusesUnparsableProof(t *testing.T) {
+	dir := t.TempDir()
+	a := withProof(t, signFile(t, makeBundle(t, dir, "a", "layer a"), newKey(t, "alice")), "example.com/log1")
+	data, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := bundletest.Entries(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := ""
+	for i, e := range es {
+		if strings.HasPrefix(e.Name, tlog.ProofDir) && !e.Dir {
+			es[i].Data = bytes.Replace(e.Data, []byte("format = 1\n"), []byte("format = 2\n"), 1)
+			name = e.Name
+		}
+	}
+	if name == "" {
+		t.Fatal("no proof entry")
+	}
+	bad := filepath.Join(dir, "bad.ctp")
+	if err := os.WriteFile(bad, bundletest.Build(es), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The bundle reader takes it (it checks proof names, not contents)...
+	if n := len(proofsOf(t, bad)); n != 1 {
+		t.Fatalf("%d proofs", n)
+	}
+	// ...the export does not.
+	var out bytes.Buffer
+	_, err = Export([]string{bad}, ExportOptions{}, &out)
+	if exit.CodeOf(err) != exit.Malformed || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), name) {
+		t.Fatalf("export of a bundle with an unparsable proof: %v", err)
+	}
+}

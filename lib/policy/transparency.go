@@ -87,8 +87,15 @@ func (p *parser) transparency(at string) (*Transparency, error) {
 		return nil, p.errAt(reqOff, "%s.logs_required: %d, but only %d logs are trusted", at, t.LogsRequired, len(t.Logs)).
 			WithHint("add the logs to %s.logs, or lower logs_required", at)
 	}
-	if t.WitnessQuorum > len(t.Witnesses) {
-		return nil, p.errAt(quorumOff, "%s.witness_quorum: %d, but only %d witnesses are trusted", at, t.WitnessQuorum, len(t.Witnesses)).
+	// Witnesses count by name (log.md §5.1: two keys of one name, a key
+	// rotation, are one witness), so the quorum is of distinct names.
+	names := map[string]bool{}
+	for _, w := range t.Witnesses {
+		name, _, _ := strings.Cut(w.Key, "+")
+		names[name] = true
+	}
+	if t.WitnessQuorum > len(names) {
+		return nil, p.errAt(quorumOff, "%s.witness_quorum: %d, but only %d witnesses are trusted (witnesses count by name: keys of one name are one witness)", at, t.WitnessQuorum, len(names)).
 			WithHint("add the witnesses to %s.witnesses, or lower witness_quorum", at)
 	}
 	if t.LogsRequired == 0 && t.WitnessQuorum > 0 {

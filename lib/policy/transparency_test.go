@@ -79,6 +79,10 @@ func TestParseTransparency(t *testing.T) {
 		{"log key not a key", `{"version":1,"transparency":{"logs":[{"origin":"o","key":"nope"}],"logs_required":1}}`, "1:", "not a note verifier key"},
 		{"witness key is a log key", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q}],"logs_required":0}}`, logA), "1:", "not a cosignature/v1"},
 		{"witness twice", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q},{"key":%q}],"logs_required":0}}`, w2, w2), "1:", "listed twice"},
+		{"witness key under two names", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q},{"key":%q}],"logs_required":0}}`, w2, witnessKey(t, 4, "w2b")), "1:", "same public key"},
+		{"witness key hash wrong", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q}],"logs_required":0}}`, strings.Replace(w2, "w2+", "w2b+", 1)), "1:", "key hash"},
+		{"log key as a witness", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"witnesses":[{"key":%q}],"logs_required":0}}`, logA, witnessKey(t, 1, "w-self")), "1:", "same public key"},
+		{"quorum over witness names", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"witnesses":[{"key":%q},{"key":%q}],"logs_required":1,"witness_quorum":2}}`, logA, w2, witnessKey(t, 5, "w2")), "1:", "only 1 witnesses are trusted"},
 		{"witness unknown field", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q,"name":"w"}],"logs_required":0}}`, w2), "1:", "witnesses[0].name: unknown field"},
 		{"log missing key", `{"version":1,"transparency":{"logs":[{"origin":"o"}],"logs_required":1}}`, "1:", "logs[0].key: missing"},
 		{"logs not array", `{"version":1,"transparency":{"logs":{},"logs_required":1}}`, "1:", "expected an array"},
@@ -92,4 +96,18 @@ func TestParseTransparency(t *testing.T) {
 			}
 		})
 	}
+}
+
+// witnessKey is the witness vkey named name of noteKeys' seed b (1 is
+// log-a.example's key).
+func witnessKey(t *testing.T, b byte, name string) string {
+	pk, err := keys.NewPrivateKeyFromSeed("CT-SIG-01", "k", bytes.Repeat([]byte{b}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := tlog.WitnessVerifierKey(pk.Public(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -475,9 +475,11 @@ const MaxProofReads = bundle.MaxProofs
 // an artifact only when that artifact's signature layer of the same
 // fingerprint is the very signature kept (a proof is of one signature's
 // bytes), first from the artifact best (the one whose mtime is used), then
-// the others in digest order, the first winning a name. Each is parsed
-// strictly (log.md §4); one that does not parse is ignored. Proofs are not
-// verified here: ct verify judges them on the rebuilt bundle.
+// the others in digest order. Each is parsed strictly (log.md §4) and
+// verified for the kept signature (log.md §5.1, with the policy's trust);
+// one that does not parse or verify is ignored. Of several verifying proofs
+// of one name the strongest wins, the first among equals. Whether the
+// proofs meet the policy, ct verify judges on the rebuilt bundle.
 func (x *examiner) chooseProofs(g *group, best string) error {
 	keptSig := map[string]string{} // signature entry name -> digest of the kept bytes
 	for _, e := range g.sigs {
@@ -491,40 +493,119 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 			order = append(order, c)
 		}
 	}
-	have := map[string]bool{}
-	for _, c := range order {
-		sigDigest := map[string]string{}
-		for _, s := range c.a.Signatures {
-			sigDigest[s.Name] = s.Digest
+	// A proof is taken only if it verifies (log.md §5.1) for the kept
+	// signature, as the verification of the rebuilt bundle will check it:
+	// with the policy's trusted logs and witnesses, or the Merkle path
+	// alone. So a stranger's copy of a genuine artifact with a forged
+	// proof (which would fail ct verify with 7) is ignored, like a
+	// signature that does not verify, and cannot change the verdict.
+	var trust *tlog.Trust
+	if x.verify && x.vopts.Policy != nil {
+		t, err := x.vopts.Policy.Transparency.Trust()
+		if err != nil { // lib/policy parsed these keys already
+			return exit.Wrap(exit.Usage, err, "the policy's transparency keys do not parse")
 		}
-		for _, p := range c.a.Proofs {
-			fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
-			sn := bundle.SignaturesDir + fp + ".sig"
-			if have[p.Name] || keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
-				continue // another artifact's proof of the same name won, or its signature is not the one kept
+		trust = t
+	}
+	leaves := map[string][]byte{} // signature entry name -> leaf of the kept signature
+	for _, e := range g.sigs {
+		se, err := sig.ParseEntry(e.Name, e.Data)
+		if err != nil {
+			continue // kept signatures parse; a proof of one that does not is ignored below
+		}
+		if leaf, err := (&tlog.Leaf{Suite: se.Suite, Fingerprint: se.Fingerprint, ManifestDigest: se.ManifestDigest, Signature: se.Signature}).Encode(); err == nil {
+			leaves[e.Name] = leaf
+		}
+	}
+	// Among verifying proofs of one name, the strongest wins (a trusted
+	// log's checkpoint before a claim, then more trusted witnesses), the
+	// first in the order above among equals: so a stranger's copy whose
+	// proof is the genuine one with cosignature lines removed (still
+	// valid, under the quorum) cannot displace the genuine proof.
+	have := map[string]int{}  // entry name -> index in g.proofs
+	score := map[string]int{} // entry name -> strength of the proof taken
+	takenDigest := map[string]string{}
+	// Proofs of logs the policy trusts are read first, in a pass of their
+	// own: the read bound cannot be spent by a stranger's proof layers of
+	// other (made-up) log ids before the ones that count are read.
+	trustedIDs := map[string]bool{}
+	if trust != nil && x.vopts.Policy != nil && x.vopts.Policy.Transparency != nil {
+		for _, l := range x.vopts.Policy.Transparency.Logs {
+			trustedIDs[tlog.LogID(l.Origin)] = true
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, c := range order {
+			sigDigest := map[string]string{}
+			for _, s := range c.a.Signatures {
+				sigDigest[s.Name] = s.Digest
 			}
-			if x.proofReads == MaxProofReads || len(g.proofs) == bundle.MaxProofs {
-				x.ignore(c.digest, p.Name, exit.New(exit.Malformed, "not read: %d proof layers were read already", MaxProofReads))
-				continue
-			}
-			x.proofReads++
-			data, err := x.read(p.Descriptor, bundle.MaxProofSize)
-			if err == nil {
-				_, err = tlog.ParseProof(p.Name, data)
-			}
-			if err != nil {
-				if fatal(err, err) {
-					return err
+			for _, p := range c.a.Proofs {
+				fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
+				if trustedIDs[proofLogID(p.Name)] != (pass == 0) {
+					continue // read in the other pass
 				}
-				x.ignore(c.digest, p.Name, err)
-				continue
+				sn := bundle.SignaturesDir + fp + ".sig"
+				_, taken := have[p.Name]
+				if keptSig[sn] == "" || keptSig[sn] != sigDigest[sn] {
+					continue // its signature is not the one kept
+				}
+				if taken && takenDigest[p.Name] == p.Descriptor.Digest {
+					continue // the same bytes as the proof taken
+				}
+				if x.proofReads == MaxProofReads || !taken && len(g.proofs) == bundle.MaxProofs {
+					x.ignore(c.digest, p.Name, exit.New(exit.Malformed, "not read: %d proof layers were read already", MaxProofReads))
+					continue
+				}
+				x.proofReads++
+				data, err := x.read(p.Descriptor, bundle.MaxProofSize)
+				fetchErr := err
+				var res *tlog.Result
+				if err == nil {
+					var pr *tlog.Proof
+					if pr, err = tlog.ParseProof(p.Name, data); err == nil {
+						if leaf, ok := leaves[sn]; !ok {
+							err = exit.New(exit.Malformed, "proof of a signature entry that does not parse")
+						} else {
+							res, err = tlog.Verify(pr, leaf, trust)
+						}
+					}
+				}
+				if err != nil {
+					if fetchErr != nil && fatal(err, err) {
+						return err
+					}
+					x.ignore(c.digest, p.Name, err)
+					continue
+				}
+				strength := 0
+				if res.LogTrusted {
+					strength = 1 + len(res.Witnesses)
+				}
+				if taken {
+					if strength > score[p.Name] {
+						g.proofs[have[p.Name]].Data = data
+						score[p.Name], takenDigest[p.Name] = strength, p.Descriptor.Digest
+					}
+					continue
+				}
+				have[p.Name], score[p.Name], takenDigest[p.Name] = len(g.proofs), strength, p.Descriptor.Digest
+				g.proofs = append(g.proofs, bundle.Entry{Name: p.Name, Data: data})
 			}
-			have[p.Name] = true
-			g.proofs = append(g.proofs, bundle.Entry{Name: p.Name, Data: data})
 		}
 	}
 	sort.Slice(g.proofs, func(i, j int) bool { return g.proofs[i].Name < g.proofs[j].Name })
 	return nil
+}
+
+// proofLogID returns the log id (16 hex) of a proof entry name
+// transparency/<64 hex>.<16 hex>.proof.
+func proofLogID(name string) string {
+	rest := strings.TrimSuffix(name, ".proof")
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		return rest[i+1:]
+	}
+	return ""
 }
 
 // read downloads a small blob of a candidate, once per digest.

@@ -2,10 +2,14 @@ package tlog
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 )
 
 // exampleProof is the proof entry of log.md §4.2 and its name.
@@ -42,6 +46,21 @@ func FuzzParseProof(f *testing.F) {
 		if _, err := Verify(p, []byte("CT-LOG-V1\x00leaf"), nil); err != nil && exit.CodeOf(err) != exit.LogProofInvalid && exit.CodeOf(err) != exit.Malformed {
 			t.Fatalf("Verify: code %d: %v", exit.CodeOf(err), err)
 		}
+		// Well formed whatever is trusted (log.md §4.3 rule 12): opening
+		// the checkpoint with the origin's key, as Verify does when the
+		// log is trusted, finds no syntax error.
+		if vkey, err := LogVerifierKey(fuzzLogKey.Public(), p.Origin); err == nil {
+			v, err := note.NewVerifier(vkey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = note.Open(p.Checkpoint, note.VerifierList(v))
+			var inv *note.InvalidSignatureError
+			var unv *note.UnverifiedNoteError
+			if err != nil && !errors.As(err, &inv) && !errors.As(err, &unv) {
+				t.Fatalf("accepted a checkpoint that note.Open rejects: %v\n%q", err, p.Checkpoint)
+			}
+		}
 	})
 }
 
@@ -70,3 +89,11 @@ func FuzzParseLeaf(f *testing.F) {
 		}
 	})
 }
+
+var fuzzLogKey = func() *keys.PrivateKey {
+	k, err := keys.NewPrivateKeyFromSeed("CT-SIG-01", "k", bytes.Repeat([]byte{0x77}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()

@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strings"
 
 	f_log "github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -116,9 +119,25 @@ func ReadCheckpointBody(cp []byte) (*ParsedCheckpoint, error) {
 	if split < 0 || split+2 == len(cp) || cp[len(cp)-1] != '\n' {
 		return nil, errString("checkpoint is not a signed note: no signature lines after a blank line")
 	}
+	// The whole note must be a signed note (C2SP signed-note: UTF-8 without
+	// control characters, signature lines "— <name> <base64>", at most 100
+	// of them), whoever the verifier trusts: note.Open with no known key
+	// checks exactly that and reports a well-formed note as unverified.
+	// Otherwise an entry would be well formed with no policy and malformed
+	// (note.Open in Verify) with one.
+	var unverified *note.UnverifiedNoteError
+	if _, err := note.Open(cp, nil); !errors.As(err, &unverified) {
+		return nil, errString("checkpoint is not a signed note (C2SP signed-note)")
+	}
 	var c f_log.Checkpoint
 	if _, err := c.Unmarshal(bytes.Clone(cp[:split+1])); err != nil {
 		return nil, errString("checkpoint body: " + err.Error())
+	}
+	// f_log accepts a root hash of any length: a tlog-tiles log's is a
+	// SHA-256 hash. Another length would only fail the inclusion proof,
+	// and be reported as a forgery (7) rather than as malformed.
+	if len(c.Hash) != sha256.Size {
+		return nil, errString(fmt.Sprintf("checkpoint body: root hash of %d bytes, not 32", len(c.Hash)))
 	}
 	return &ParsedCheckpoint{Origin: c.Origin, Size: c.Size, Hash: c.Hash}, nil
 }

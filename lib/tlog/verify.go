@@ -1,10 +1,13 @@
 package tlog
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	f_note "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/proof"
@@ -24,11 +27,40 @@ type Trust struct {
 
 // NewTrust parses trusted logs (origin -> log vkey, tlog.LogVerifierKey's
 // form; the key's name must be the origin) and witness vkeys (cosignature/v1,
-// tlog.WitnessVerifierKey's form). Two witnesses with the same name and key
-// hash are refused: a cosignature must count once.
+// tlog.WitnessVerifierKey's form). Each public key may appear once in all
+// (log.md §5.1): a cosignature/v1 signature does not cover the witness's
+// name, so one key listed under two names would count one cosignature
+// twice, and a log's key listed as a witness would let the log cosign its
+// own checkpoints. Two logs whose log ids collide (a bundle holds one proof
+// per log id) and two keys with the same name and key hash (signed-note
+// lines name a key by those alone) are refused too.
 func NewTrust(logs map[string]string, witnesses []string) (*Trust, error) {
 	t := &Trust{logs: map[string]note.Verifier{}}
-	for origin, vkey := range logs {
+	pubs := map[string]string{}   // raw public key -> who holds it
+	ids := map[string]string{}    // name+hash -> who
+	logIDs := map[string]string{} // log id -> origin
+	claim := func(who, name string, hash uint32, vkey string) error {
+		pub := vkeyPublic(vkey)
+		if other, ok := pubs[pub]; ok && other == who {
+			return fmt.Errorf("%s listed twice", who)
+		}
+		if other, ok := pubs[pub]; ok {
+			return fmt.Errorf("%s has the same public key as %s; each trusted log and witness needs its own key, or one party counts twice", who, other)
+		}
+		id := fmt.Sprintf("%s+%08x", name, hash)
+		if other, ok := ids[id]; ok {
+			return fmt.Errorf("%s and %s are both named %s (name and key hash): a signature line could not tell them apart", who, other, id)
+		}
+		pubs[pub], ids[id] = who, who
+		return nil
+	}
+	origins := make([]string, 0, len(logs))
+	for origin := range logs {
+		origins = append(origins, origin)
+	}
+	sort.Strings(origins) // the same error for the same input
+	for _, origin := range origins {
+		vkey := logs[origin]
 		v, err := note.NewVerifier(vkey)
 		if err != nil {
 			return nil, fmt.Errorf("log %q: key %q is not a note verifier key: %v", origin, vkey, err)
@@ -36,22 +68,50 @@ func NewTrust(logs map[string]string, witnesses []string) (*Trust, error) {
 		if v.Name() != origin {
 			return nil, fmt.Errorf("log %q: key is named %q; a log's key is named after its origin", origin, v.Name())
 		}
+		if other, ok := logIDs[logIDOf(origin)]; ok {
+			return nil, fmt.Errorf("logs %q and %q have the same log id %s (log.md §3): a bundle could not carry proofs of both", other, origin, LogID(origin))
+		}
+		logIDs[logIDOf(origin)] = origin
+		if err := claim(fmt.Sprintf("log %q", origin), v.Name(), v.KeyHash(), vkey); err != nil {
+			return nil, err
+		}
 		t.logs[origin] = v
 	}
-	seen := map[string]bool{}
 	for _, vkey := range witnesses {
 		v, err := f_note.NewVerifierForCosignatureV1(vkey)
 		if err != nil {
 			return nil, fmt.Errorf("witness key %q is not a cosignature/v1 verifier key: %v", vkey, err)
 		}
-		id := fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
-		if seen[id] {
-			return nil, fmt.Errorf("witness %s listed twice", id)
+		// f_note recomputes the key hash and ignores the one written:
+		// a key whose written hash is wrong was damaged or hand-edited.
+		if h, err := strconv.ParseUint(strings.SplitN(vkey, "+", 3)[1], 16, 32); err != nil || uint32(h) != v.KeyHash() {
+			return nil, fmt.Errorf("witness key %q: its key hash is not %08x, the hash of its name and key", vkey, v.KeyHash())
 		}
-		seen[id] = true
+		if err := claim(fmt.Sprintf("witness %s+%08x", v.Name(), v.KeyHash()), v.Name(), v.KeyHash(), vkey); err != nil {
+			return nil, err
+		}
 		t.witnesses = append(t.witnesses, v)
 	}
 	return t, nil
+}
+
+// logIDOf is LogID; a test replaces it to make two origins collide.
+var logIDOf = LogID
+
+// vkeyPublic returns the public key bytes of a parsed note verifier key
+// "<name>+<hash>+<base64(alg || key)>", without the algorithm byte, so that
+// the same Ed25519 key as a log key (0x01) and as a witness key (0x04)
+// compares equal.
+func vkeyPublic(vkey string) string {
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		return vkey
+	}
+	b, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(b) < 2 {
+		return vkey
+	}
+	return string(b[1:])
 }
 
 // Result is what Verify established about one proof.

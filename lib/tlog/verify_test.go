@@ -2,9 +2,14 @@ package tlog
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"strconv"
+	"strings"
 	"testing"
 
 	f_log "github.com/transparency-dev/formats/log"
+	f_note "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
 
@@ -97,4 +102,135 @@ func TestVerify(t *testing.T) {
 	if _, err := NewTrust(nil, []string{wk(w1, "w1"), wk(w1, "w1")}); err == nil {
 		t.Error("duplicate witness accepted")
 	}
+}
+
+// renameCosig copies the cosignature line of witness from in cp under the
+// name to (key hash recomputed for to): what anyone can do, since a
+// cosignature/v1 signature does not cover the witness's name.
+func renameCosig(t *testing.T, cp []byte, from, to string, k *keys.PrivateKey) []byte {
+	vf, _ := WitnessVerifierKey(k.Public(), from)
+	vt, _ := WitnessVerifierKey(k.Public(), to)
+	hf, ht := vkeyHash(t, vf), vkeyHash(t, vt)
+	i := bytes.LastIndex(cp, []byte("\n\n")) + 2
+	for _, line := range strings.Split(strings.TrimSuffix(string(cp[i:]), "\n"), "\n") {
+		parts := strings.Fields(line)
+		if parts[1] != from {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(parts[2])
+		if err != nil || binary.BigEndian.Uint32(b) != hf {
+			continue
+		}
+		binary.BigEndian.PutUint32(b, ht)
+		return append(bytes.Clone(cp), []byte("— "+to+" "+base64.StdEncoding.EncodeToString(b)+"\n")...)
+	}
+	t.Fatalf("no cosignature of %s", from)
+	return nil
+}
+
+func vkeyHash(t *testing.T, vkey string) uint32 {
+	h, err := strconv.ParseUint(strings.Split(vkey, "+")[1], 16, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint32(h)
+}
+
+// One key must not count as two witnesses (or as a witness of its own log):
+// the policy's quorum is of independent parties.
+func TestTrustOneKeyOnce(t *testing.T) {
+	logKey, w1, w2 := key(t, 1), key(t, 2), key(t, 3)
+	origin := "example.com/log"
+	leaf := []byte("CT-LOG-V1\x00a leaf")
+	lvk, _ := LogVerifierKey(logKey.Public(), origin)
+	wk := func(k *keys.PrivateKey, name string) string { s, _ := WitnessVerifierKey(k.Public(), name); return s }
+
+	// The attack: w1 cosigned once; its line, renamed "w1b", verifies under
+	// the same key listed as "w1b", so a quorum of 2 would be met by one
+	// witness.
+	p := twoLeafProof(t, origin, logKey, leaf, w1)
+	p.Checkpoint = renameCosig(t, p.Checkpoint, "w1", "w1b", w1)
+	if _, err := note.Open(p.Checkpoint, note.VerifierList(mustCosigV(t, wk(w1, "w1")), mustCosigV(t, wk(w1, "w1b")))); err != nil {
+		t.Fatalf("the renamed cosignature should verify under the renamed key (the premise of the attack): %v", err)
+	}
+	if _, err := NewTrust(map[string]string{origin: lvk}, []string{wk(w1, "w1"), wk(w1, "w1b")}); err == nil || !strings.Contains(err.Error(), "same public key") {
+		t.Fatalf("one witness key under two names: got %v, want a refusal", err)
+	}
+	// The log's own key as a witness: the log could cosign itself.
+	if _, err := NewTrust(map[string]string{origin: lvk}, []string{wk(logKey, "w-self"), wk(w2, "w2")}); err == nil || !strings.Contains(err.Error(), "same public key") {
+		t.Fatalf("the log's key as a witness: got %v, want a refusal", err)
+	}
+	// One key for two logs: two "distinct" logs run by one key holder.
+	lvk2, _ := LogVerifierKey(logKey.Public(), "example.com/other")
+	if _, err := NewTrust(map[string]string{origin: lvk, "example.com/other": lvk2}, nil); err == nil || !strings.Contains(err.Error(), "same public key") {
+		t.Fatalf("one key for two logs: got %v, want a refusal", err)
+	}
+	// Two logs whose 64-bit log ids collide (2^32 work to find).
+	defer func(f func(string) string) { logIDOf = f }(logIDOf)
+	logIDOf = func(string) string { return "0123456789abcdef" }
+	lvk3, _ := LogVerifierKey(key(t, 5).Public(), "example.com/other")
+	if _, err := NewTrust(map[string]string{origin: lvk, "example.com/other": lvk3}, nil); err == nil || !strings.Contains(err.Error(), "same log id") {
+		t.Fatalf("colliding log ids: got %v, want a refusal", err)
+	}
+	logIDOf = LogID
+	// Distinct keys are fine.
+	if _, err := NewTrust(map[string]string{origin: lvk, "example.com/other": lvk3}, []string{wk(w1, "w1"), wk(w2, "w2")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustCosigV(t *testing.T, vkey string) note.Verifier {
+	v, err := f_note.NewVerifierForCosignatureV1(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Whether a checkpoint is well formed must not depend on what the verifier
+// trusts: note.Open rejects these notes in Verify when the log is trusted,
+// so ReadCheckpointBody (ParseProof, EncodeProof) rejects them always.
+func TestCheckpointNoteSyntax(t *testing.T) {
+	logKey := key(t, 1)
+	origin := "example.com/log"
+	leaf := []byte("CT-LOG-V1\x00a leaf")
+	good := twoLeafProof(t, origin, logKey, leaf, key(t, 2))
+	if _, err := ReadCheckpointBody(good.Checkpoint); err != nil {
+		t.Fatal(err)
+	}
+	sep := bytes.LastIndex(good.Checkpoint, []byte("\n\n"))
+	body, sigs := good.Checkpoint[:sep+1], good.Checkpoint[sep+2:]
+	manySigs := bytes.Repeat([]byte("— x AAAAAAAA\n"), 101)
+	for name, cp := range map[string][]byte{
+		"control character":        append(append(bytes.Clone(body), "ext\x01\n\n"...), sigs...),
+		"invalid UTF-8":            append(append(bytes.Clone(body), "ext\xff\n\n"...), sigs...),
+		"signature line no dash":   append(append(bytes.Clone(body), '\n'), append([]byte("- x AAAAAAAA\n"), sigs...)...),
+		"signature not base64":     append(append(bytes.Clone(body), '\n'), append([]byte("— x not-base64\n"), sigs...)...),
+		"signature name with plus": append(append(bytes.Clone(body), '\n'), append([]byte("— x+y AAAAAAAA\n"), sigs...)...),
+		"101 signature lines":      append(append(bytes.Clone(body), '\n'), manySigs...),
+		"root hash of 31 bytes": func() []byte {
+			n, err := note.Sign(&note.Note{Text: string(f_log.Checkpoint{Origin: origin, Size: 2, Hash: make([]byte, 31)}.Marshal())}, mustLogSigner(t, logKey, origin))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}(),
+	} {
+		if _, err := ReadCheckpointBody(cp); err == nil {
+			t.Errorf("%s: ReadCheckpointBody accepted %q", name, cp)
+		}
+		p := *good
+		p.Checkpoint = cp
+		if _, _, err := EncodeProof(&p); exit.CodeOf(err) != exit.Malformed {
+			t.Errorf("%s: EncodeProof: got %v, want malformed", name, err)
+		}
+	}
+}
+
+func mustLogSigner(t *testing.T, k *keys.PrivateKey, origin string) note.Signer {
+	s, err := LogSigner(k, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -59,7 +59,7 @@ func BenchmarkLogProofs(b *testing.B) {
 		for b.Loop() {
 			r := &Report{Schema: SchemaID, Bundle: "log-valid.ctp", Signatures: append([]Signer(nil), rep.Signatures...)}
 			r.Signatures[0].Logs = nil
-			checkProofs(r, proofs, rep.sigEntries, opts)
+			checkProofs(r, parseProofs(proofs), rep.sigEntries, opts)
 			if len(r.errs) > 0 || len(r.Signatures[0].Logs) != 2 || r.Signatures[0].Logs[1].Status != ProofWitnessed {
 				b.Fatalf("proofs: %v", r.Err())
 			}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
@@ -43,7 +42,7 @@ const (
 // the bundle does not have, is exit.Malformed; a proof that does not verify
 // is exit.LogProofInvalid, whatever the policy. Each proof is recorded on
 // its signer.
-func checkProofs(rep *Report, proofs []bundle.Entry, sigs map[keys.Fingerprint]*sig.Entry, opts Options) {
+func checkProofs(rep *Report, proofs []parsedProof, sigs map[keys.Fingerprint]*sig.Entry, opts Options) {
 	if len(proofs) == 0 {
 		return
 	}
@@ -61,9 +60,9 @@ func checkProofs(rep *Report, proofs []bundle.Entry, sigs map[keys.Fingerprint]*
 		quorum = tp.WitnessQuorum
 	}
 	where := "bundle " + rep.Bundle
-	for _, e := range proofs {
+	for _, pp := range proofs {
+		e, p, err := pp.entry, pp.proof, pp.err
 		name := "proof " + strings.TrimPrefix(e.Name, tlog.ProofDir)
-		p, err := tlog.ParseProof(e.Name, e.Data)
 		if err != nil {
 			rep.fail(name, locate(err, where, e.Name).WithHint("the entry was damaged or written by a non-conforming tool; remove it (ct log strip) and submit the bundle again (ct log submit)"))
 			continue
@@ -181,7 +180,12 @@ func checkTransparency(rep *Report, counted []policy.Signature, opts Options) {
 	if len(short) == 0 {
 		return
 	}
-	hint := fmt.Sprintf("submit the bundle to logs the policy trusts and wait for %d witness cosignature(s): ct log submit BUNDLE --log URL (log.md §6); or change transparency in %s", tp.WitnessQuorum, opts.PolicyName)
+	var trusted []string
+	for _, l := range tp.Logs {
+		trusted = append(trusted, fmt.Sprintf("%q", l.Origin))
+	}
+	hint := fmt.Sprintf("submit the bundle to logs the policy trusts and wait for %d witness cosignature(s): ct log submit BUNDLE --log URL (log.md §6); or change transparency in %s (it trusts the logs %s)",
+		tp.WitnessQuorum, opts.PolicyName, strings.Join(trusted, ", "))
 	rep.fail("policy transparency", exit.New(exit.LogProofMissing, "%s", strings.Join(short, "; and ")).
 		At("policy "+opts.PolicyName+", rule transparency.logs_required").WithHint("%s", hint))
 }

@@ -45,8 +45,8 @@ func TestTransparencyReport(t *testing.T) {
 	if exit.CodeOf(err) != exit.LogProofMissing || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "rule transparency.logs_required") {
 		t.Fatalf("got %v, want code 6 and %q", err, want)
 	}
-	if !strings.Contains(exit.HintOf(err), "ct log submit") {
-		t.Errorf("hint %q does not say what to do", exit.HintOf(err))
+	if h := exit.HintOf(err); !strings.Contains(h, "ct log submit") || !strings.Contains(h, `it trusts the logs "log-a.example", "log-b.example"`) {
+		t.Errorf("hint %q does not say what to do and which logs count", exit.HintOf(err))
 	}
 
 	rep = logVector(t, "log-valid", "log-policy.json")

@@ -410,9 +410,10 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 		rep.fail("bundle", err)
 		return rep.finish()
 	}
-	rep.Proofs = proofClaims(br.Proofs())
+	proofs := parseProofs(br.Proofs())
+	rep.Proofs = proofClaims(proofs)
 	checkSignatures(rep, entries, br.ManifestBytes(), opts)
-	checkProofs(rep, br.Proofs(), rep.sigEntries, opts)
+	checkProofs(rep, proofs, rep.sigEntries, opts)
 	if br.GraphSkipped() != "" && hasAttestations(m) {
 		rep.skip("attestations", "not checked: blob %s does not match its digest (verify.md §2)", br.GraphSkipped())
 	}

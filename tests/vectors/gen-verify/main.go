@@ -138,6 +138,7 @@ func main() {
 	n += archiveProofVectors(dir, alice)                         // archiveproofs.go: tests/vectors/archive
 	n += registryProofVectors(dir, alice)                        // registryproofs.go: tests/vectors/registry
 	n += logVectors(dir, m, blobs, alice, mallory)               // log.go
+	n += logReviewVectors(dir, m, blobs, alice, mallory)         // logreview.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 
