@@ -21,7 +21,7 @@ const (
 	// ChunkLen is the length of every base64 string in the signature and
 	// public_key arrays but the last (3072 bytes each), which keeps every
 	// string within canonical TOML's 4096-byte limit.
-	ChunkLen = 4096
+	ChunkLen = canon.ChunkLen
 )
 
 // Entry is one signature in a bundle. It is self-contained: it carries the
@@ -59,36 +59,6 @@ type entryFile struct {
 }
 
 var b64 = base64.StdEncoding
-
-// chunk splits the standard base64 of b into strings of ChunkLen characters
-// (the last may be shorter). Used for signature and public_key.
-func chunk(b []byte) []string {
-	s := b64.EncodeToString(b)
-	var out []string
-	for len(s) > ChunkLen {
-		out = append(out, s[:ChunkLen])
-		s = s[ChunkLen:]
-	}
-	return append(out, s)
-}
-
-// unchunk reverses chunk and accepts only its output.
-func unchunk(parts []string) ([]byte, bool) {
-	if len(parts) == 0 {
-		return nil, false
-	}
-	for i, p := range parts {
-		if len(p) == 0 || len(p) > ChunkLen || i < len(parts)-1 && len(p) != ChunkLen {
-			return nil, false
-		}
-	}
-	s := strings.Join(parts, "")
-	b, err := b64.Strict().DecodeString(s)
-	if err != nil || b64.EncodeToString(b) != s {
-		return nil, false
-	}
-	return b, true
-}
 
 func malformed(name, format string, args ...any) *exit.Error {
 	return exit.New(exit.Malformed, format, args...).At(name)
@@ -158,8 +128,8 @@ func EncodeEntry(e *Entry) (name string, data []byte, err error) {
 		Format:         EntryFormat,
 		KeyID:          e.KeyID,
 		ManifestDigest: e.ManifestDigest.String(),
-		PublicKey:      chunk(e.PublicKey.Bytes()),
-		Signature:      chunk(e.Signature),
+		PublicKey:      canon.ChunkBase64(e.PublicKey.Bytes()),
+		Signature:      canon.ChunkBase64(e.Signature),
 		Suite:          e.Suite,
 	})
 	if err != nil {
@@ -221,11 +191,11 @@ func ParseEntry(name string, data []byte) (*Entry, error) {
 	if e.ManifestDigest, ok = parseDigest(f.ManifestDigest); !ok {
 		return nil, malformed(name, "manifest_digest %q is not sha256: and 64 lowercase hex digits", f.ManifestDigest)
 	}
-	pub, ok := unchunk(f.PublicKey)
+	pub, ok := canon.UnchunkBase64(f.PublicKey)
 	if !ok {
 		return nil, malformed(name, "public_key is not canonical chunked base64 (strings of %d characters, the last 1 to %d, together standard padded base64)", ChunkLen, ChunkLen)
 	}
-	if e.Signature, ok = unchunk(f.Signature); !ok {
+	if e.Signature, ok = canon.UnchunkBase64(f.Signature); !ok {
 		return nil, malformed(name, "signature is not canonical chunked base64 (strings of %d characters, the last 1 to %d, together standard padded base64)", ChunkLen, ChunkLen)
 	}
 	if err := checkShape(name, e); err != nil {

@@ -427,13 +427,13 @@ func TestParseEntryRejects(t *testing.T) {
 func TestChunking(t *testing.T) {
 	for _, n := range []int{1, 64, 3071, 3072, 3073, 4627, 4691, 6144, 6145} {
 		b := seed(n, 7)
-		parts := chunk(b)
+		parts := canon.ChunkBase64(b)
 		for i, p := range parts {
 			if len(p) > ChunkLen || i < len(parts)-1 && len(p) != ChunkLen {
 				t.Fatalf("%d: chunk %d is %d", n, i, len(p))
 			}
 		}
-		got, ok := unchunk(parts)
+		got, ok := canon.UnchunkBase64(parts)
 		if !ok || !bytes.Equal(got, b) {
 			t.Fatalf("%d: round trip", n)
 		}

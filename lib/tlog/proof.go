@@ -26,7 +26,7 @@ const (
 	MaxCheckpoint = 8 * 1024        // bytes: the signed checkpoint note it carries
 	MaxProofDepth = 64              // hashes in an inclusion proof (a tree of up to 2^64 leaves)
 	MaxProofs     = 256             // proof entries in one bundle
-	chunkLen      = 4096            // as signatures.md §4.2
+
 )
 
 // Proof is one proof entry: evidence that the signature by Fingerprint is
@@ -70,33 +70,6 @@ type proofFile struct {
 }
 
 var b64 = base64.StdEncoding
-
-func chunk(b []byte) []string {
-	s := b64.EncodeToString(b)
-	var out []string
-	for len(s) > chunkLen {
-		out = append(out, s[:chunkLen])
-		s = s[chunkLen:]
-	}
-	return append(out, s)
-}
-
-func unchunk(parts []string) ([]byte, bool) {
-	if len(parts) == 0 {
-		return nil, false
-	}
-	for i, p := range parts {
-		if len(p) == 0 || len(p) > chunkLen || i < len(parts)-1 && len(p) != chunkLen {
-			return nil, false
-		}
-	}
-	s := strings.Join(parts, "")
-	b, err := b64.Strict().DecodeString(s)
-	if err != nil || b64.EncodeToString(b) != s {
-		return nil, false
-	}
-	return b, true
-}
 
 func malformed(name, format string, args ...any) *exit.Error {
 	return exit.New(exit.Malformed, format, args...).At(name)
@@ -186,7 +159,7 @@ func EncodeProof(p *Proof) (name string, data []byte, err error) {
 		hashes[i] = b64.EncodeToString(h)
 	}
 	data, err = canon.MarshalTOML(&proofFile{
-		Checkpoint:     chunk(p.Checkpoint),
+		Checkpoint:     canon.ChunkBase64(p.Checkpoint),
 		Fingerprint:    p.Fingerprint.String(),
 		Format:         ProofFormat,
 		InclusionProof: hashes,
@@ -245,7 +218,7 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 	if LogID(f.Origin) != logID {
 		return nil, malformed(name, "entry name does not match origin %q (its log id is %s)", f.Origin, LogID(f.Origin))
 	}
-	cp, ok := unchunk(f.Checkpoint)
+	cp, ok := canon.UnchunkBase64(f.Checkpoint)
 	if !ok {
 		return nil, malformed(name, "checkpoint is not canonical chunked base64")
 	}
