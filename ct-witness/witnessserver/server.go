@@ -82,7 +82,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
 	}
-	p, closeDB, err := psql.New(ctx, psql.Opts{Path: o.DB})
+	// One connection: the witness library reads and then writes a log's
+	// checkpoint in one transaction, and two such transactions on two
+	// connections (two logs pushing at once) make sqlite answer
+	// SQLITE_BUSY at once (busy_timeout cannot help a read that becomes a
+	// write), which the library turns into 429: a Tessera log does not
+	// retry it and publishes without this witness's cosignature. Over one
+	// connection database/sql queues the transactions instead; each is a
+	// few milliseconds (TestConcurrentLogs).
+	p, closeDB, err := psql.New(ctx, psql.Opts{Path: o.DB, MaxOpenConns: 1})
 	if err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot open the witness state").At(o.DB).
 			WithHint("--db names an sqlite file the witness may create and write; its folder must exist")

@@ -455,3 +455,76 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestConcurrentLogs: a witness is shared by several logs, which push their
+// checkpoints at the same moments (a signer submits to all of them at
+// once). Each must be cosigned: the sqlite state must not answer a
+// checkpoint of one log with 429 because another log's update holds the
+// database (SQLITE_BUSY, which the witness library maps to pushback, and
+// which a Tessera log does not retry: it would publish the checkpoint
+// without this witness's cosignature).
+func TestConcurrentLogs(t *testing.T) {
+	f := newFixture(t)
+	const nLogs, rounds = 8, 6
+	type logKey struct {
+		origin string
+		signer note.Signer
+	}
+	var ls []logKey
+	var toml strings.Builder
+	for i := 0; i < nLogs; i++ {
+		o := fmt.Sprintf("log%d.test/ct", i)
+		k := newKey(t, fmt.Sprintf("log%d", i))
+		s, err := tlog.LogSigner(k, o)
+		must(t, err)
+		v, err := tlog.LogVerifierKey(k.Public(), o)
+		must(t, err)
+		ls = append(ls, logKey{o, s})
+		fmt.Fprintf(&toml, "[[log]]\norigin = %q\nkey = %q\n\n", o, v)
+	}
+	must(t, os.WriteFile(f.logsFile, []byte(toml.String()), 0o644))
+	s := f.start(t, Options{})
+
+	var wg sync.WaitGroup
+	errs := make(chan error, nLogs*rounds)
+	for _, l := range ls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := tree(0, l.origin)
+			for r := 1; r <= rounds; r++ {
+				tr.AppendData([]byte(fmt.Sprintf("%s leaf %d", l.origin, r)))
+				var proof [][]byte
+				if r > 1 {
+					p, err := tr.ConsistencyProof(uint64(r-1), uint64(r))
+					if err != nil {
+						errs <- err
+						return
+					}
+					proof = p
+				}
+				cp, err := note.Sign(&note.Note{Text: string(f_log.Checkpoint{Origin: l.origin, Size: uint64(r), Hash: tr.Hash()}.Marshal())}, l.signer)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp, err := http.Post("http://"+s.Addr()+"/add-checkpoint", "text/plain", addBody(uint64(r-1), proof, cp))
+				if err != nil {
+					errs <- err
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("%s size %d: %d %q, want 200", l.origin, r, resp.StatusCode, body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

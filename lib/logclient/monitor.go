@@ -473,7 +473,7 @@ func (m *monitor) consistent(ctx context.Context, prev *f_log.Checkpoint, prevRa
 		return evidence("inconsistent", fmt.Sprintf("the log cannot prove that size %d is consistent with size %d: %v", small.Size, large.Size, err))
 	}
 	if err := proof.VerifyConsistency(h, small.Size, large.Size, p, small.Hash, large.Hash); err != nil {
-		return evidence("inconsistent", fmt.Sprintf("the consistency proof from size %d to %d does not verify: the log rewrote its history (%v)", small.Size, large.Size, err))
+		return evidence("inconsistent", fmt.Sprintf("the consistency proof from size %d to %d does not verify: the log rewrote its history (%s)", small.Size, large.Size, proofFailure(err)))
 	}
 	return true, nil
 }
@@ -581,7 +581,7 @@ func (m *monitor) scan(ctx context.Context, cp *f_log.Checkpoint, cpRaw []byte, 
 			return mismatch(fmt.Sprintf("the log cannot prove entries %d to %d are in its checkpoint of size %d: %v", from, to-1, cp.Size, err))
 		}
 		if err := proof.VerifyConsistency(rfc6962.DefaultHasher, to, cp.Size, p, root, cp.Hash); err != nil {
-			return mismatch(fmt.Sprintf("entries %d to %d the log serves are not the ones its checkpoint of size %d commits to: %v", from, to-1, cp.Size, err))
+			return mismatch(fmt.Sprintf("entries %d to %d the log serves are not the ones its checkpoint of size %d commits to: %s", from, to-1, cp.Size, proofFailure(err)))
 		}
 	}
 	return signed, forged, true, nil
@@ -623,4 +623,16 @@ func (m *monitor) look(idx uint64, data []byte) (s *Sighting, bad, skip bool) {
 	}
 	s.Signature = "verified"
 	return s, false, false
+}
+
+// proofFailure says in one line why a Merkle proof did not verify: the
+// merkle library's RootMismatchError prints both roots as lists of decimal
+// bytes over several lines; the monitor shows roots in base64 as the
+// checkpoints do.
+func proofFailure(err error) string {
+	var rm proof.RootMismatchError
+	if errors.As(err, &rm) {
+		return fmt.Sprintf("it leads to root %s, not %s", base64.StdEncoding.EncodeToString(rm.CalculatedRoot), base64.StdEncoding.EncodeToString(rm.ExpectedRoot))
+	}
+	return err.Error()
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -403,6 +404,12 @@ func TestMonitorFork(t *testing.T) {
 	checkEvidence(t, r, "inconsistent", before)
 	if after, _ := os.ReadFile(state); !bytes.Equal(before, after) {
 		t.Fatal("state advanced after an inconsistent checkpoint")
+	}
+	// One line, roots in base64 (not the merkle library's byte lists).
+	for _, p := range r.Problems {
+		if p.Kind == "inconsistent" && !regexp.MustCompile(`^the consistency proof from size 3 to 4 does not verify: the log rewrote its history \(it leads to root [A-Za-z0-9+/]{43}=, not [A-Za-z0-9+/]{43}=\)$`).MatchString(p.Message) {
+			t.Fatalf("inconsistency message: %q", p.Message)
+		}
 	}
 
 	// The honest log grows: consistent again, nothing new watched.

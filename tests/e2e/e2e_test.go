@@ -161,6 +161,8 @@ func TestScripts(t *testing.T) {
 			"waitfile":    cmdWaitFile,    // waitfile.go
 			"tlogfixture": cmdTLogFixture, // tlogfixture.go
 			"add-proof":   cmdAddProof,    // addproof.go
+
+			"tamper-proof": cmdTamperProof, // tamperproof.go
 		},
 		RequireExplicitExec: true,
 	})
