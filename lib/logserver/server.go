@@ -198,6 +198,16 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		return nil, exit.New(exit.Usage, "unknown --storage %q", c.Storage).WithHint("posix or mysql")
 	}
 
+	raw, where, err := readStoredCheckpoint(ctx, c, driver)
+	if err != nil {
+		return nil, err
+	}
+	if raw != nil {
+		if err := checkStoredCheckpoint(raw, where, c.Origin, c.Signer); err != nil {
+			return nil, err
+		}
+	}
+
 	opts := tessera.NewAppendOptions().
 		WithCheckpointSigner(c.Signer).
 		WithBatching(tessera.DefaultBatchMaxSize, c.BatchMaxAge).
