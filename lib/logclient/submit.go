@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -428,11 +429,26 @@ func (s *logSubmitter) add(ctx context.Context, leaf []byte) (uint64, error) {
 		return 0, exit.New(exit.Network, "log %s refused the leaf: POST /add answered %s: %s", termsafe.Escape(s.url), resp.Status, termsafe.Escape(strings.TrimSpace(string(body)))).
 			WithHint("check that the URL is a ct-log (ct-log serve) and run the command again; tell the log's operator if it persists")
 	}
+	n, err := parseAddAnswer(body)
+	if err != nil {
+		return 0, exit.New(exit.Network, "log %s answered POST /add with %q: %v", termsafe.Escape(s.url), termsafe.Escape(string(body)), err).
+			WithHint("check that the URL is a ct-log (ct-log serve)")
+	}
+	return n, nil
+}
+
+// parseAddAnswer parses the body of a 200 answer to POST /add: the entry's
+// index in decimal without leading zeros, and a newline (log.md §6). The
+// largest uint64 is refused: no tree holds an entry there, and the size a
+// submitter then waits for (index+1) would wrap to 0.
+func parseAddAnswer(body []byte) (uint64, error) {
 	line, ok := strings.CutSuffix(string(body), "\n")
 	n, err := strconv.ParseUint(line, 10, 64)
 	if !ok || err != nil || (len(line) > 1 && line[0] == '0') {
-		return 0, exit.New(exit.Network, "log %s answered POST /add with %q, not an index", termsafe.Escape(s.url), termsafe.Escape(string(body))).
-			WithHint("check that the URL is a ct-log (ct-log serve)")
+		return 0, errors.New("not an index")
+	}
+	if n == math.MaxUint64 {
+		return 0, errors.New("an index no tree can hold")
 	}
 	return n, nil
 }

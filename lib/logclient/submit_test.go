@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -407,5 +409,31 @@ func TestSubmitOneLogDownStopsTheOther(t *testing.T) {
 		Paired: true, Timeout: time.Hour})
 	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), u) {
 		t.Fatalf("one log down: %v, want 12 naming %s", err, u)
+	}
+}
+
+// TestSubmitAddIndexOverflow: a log that answers POST /add with the largest
+// uint64 is refused for it, rather than the wrapped size (index+1 = 0)
+// letting the submitter take the first checkpoint it sees.
+func TestSubmitAddIndexOverflow(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	log := startLogWithWitnesses(t, "log.test/ct", 0)
+	// Put one entry in the real log, so it serves a checkpoint.
+	if _, _, err := submit(t, signed, Options{Logs: []string{log.url}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true}); err != nil {
+		t.Fatal(err)
+	}
+	real, _ := url.Parse(log.url)
+	proxy := httputil.NewSingleHostReverseProxy(real)
+	hostile := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/add" {
+			fmt.Fprint(w, "18446744073709551615\n")
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	_, _, err := submit(t, signed, Options{Logs: []string{hostile}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Timeout: 5 * time.Second})
+	t.Log(err)
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "an index no tree can hold") || !strings.Contains(err.Error(), hostile) {
+		t.Fatalf("index 2^64-1: %v", err)
 	}
 }
