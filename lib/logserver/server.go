@@ -206,6 +206,8 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		if err := checkStoredCheckpoint(raw, where, c.Origin, c.Signer); err != nil {
 			return nil, err
 		}
+	} else {
+		fmt.Fprintf(c.Log, "ct-log: no checkpoint in %s: starting a new, empty log %s\n", termsafe.Escape(where), termsafe.Escape(c.Origin))
 	}
 
 	opts := tessera.NewAppendOptions().
@@ -315,6 +317,10 @@ func (s *Server) Close() { s.srv.Close() }
 
 // Run starts the log and serves until ctx is done.
 func Run(ctx context.Context, c Config) error {
+	if c.Log == nil {
+		c.Log = os.Stderr
+	}
+	LibraryLogTo(c.Log)
 	s, err := Start(ctx, c)
 	if err != nil {
 		return err
