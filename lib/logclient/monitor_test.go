@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -538,5 +539,23 @@ func TestMonitorStateIO(t *testing.T) {
 	os.WriteFile(statePath(o.StateDir, testOrigin), []byte("format = 1\norigin = \"x\"\n"), 0o600)
 	if _, err := Monitor(context.Background(), o); exit.CodeOf(err) != exit.IO {
 		t.Fatalf("foreign state: %v (exit %d)", err, exit.CodeOf(err))
+	}
+}
+
+// TestMonitorRedirectElsewhere: a log that redirects the monitor to
+// another host is not followed there (as a submitter does not).
+func TestMonitorRedirectElsewhere(t *testing.T) {
+	fx := newFixture(t)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the redirect was followed to %s", r.URL)
+	}))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer redirect.Close()
+	_, err := Monitor(context.Background(), fx.opts(redirect.URL+"/", withKey(fx.alice)))
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "redirect to another host") {
+		t.Fatalf("redirect: %v (exit %d)", err, exit.CodeOf(err))
 	}
 }

@@ -512,17 +512,23 @@ func (s *logSubmitter) checkCheckpoint(raw []byte) (uint64, []string, error) {
 // redirect to another host (a log's tiles and add endpoint live together).
 func newClient() *http.Client {
 	return &http.Client{
-		Transport: boundedTransport{http.DefaultTransport},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
-				return fmt.Errorf("redirect to another host (%s) refused", req.URL.Redacted())
-			}
-			return nil
-		},
+		Transport:     boundedTransport{http.DefaultTransport},
+		CheckRedirect: sameHostRedirect,
 	}
+}
+
+// sameHostRedirect follows at most 2 redirects, and none to another host
+// or scheme: a log's tiles, checkpoint and add endpoint live together, and
+// a hostile log must not make ct send requests elsewhere (an internal
+// address of the client's network, say).
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
+	}
+	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+		return fmt.Errorf("redirect to another host (%s) refused", req.URL.Redacted())
+	}
+	return nil
 }
 
 type boundedTransport struct{ rt http.RoundTripper }
