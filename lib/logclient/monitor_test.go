@@ -559,3 +559,35 @@ func TestMonitorRedirectElsewhere(t *testing.T) {
 		t.Fatalf("redirect: %v (exit %d)", err, exit.CodeOf(err))
 	}
 }
+
+// TestMonitorForkEvidenceUnwritable: a fork found when its evidence cannot
+// be written is still reported as a fork (exit 2), not hidden behind the
+// I/O error, and the state does not advance.
+func TestMonitorForkEvidenceUnwritable(t *testing.T) {
+	fx := newFixture(t)
+	a, b := forkedLogs(t, fx)
+	srv := startServer(t, a.dir, fx.logV)
+	o := fx.opts(srv.url, withKey(fx.alice))
+	wantCode(t, run(t, o), MonitorSigned)
+	state := statePath(fx.stateDir, testOrigin)
+	before, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	o.Now = func() time.Time { return when }
+	// A folder where the first evidence file would go: it cannot be written.
+	blocked := filepath.Join(fx.stateDir, logID16(testOrigin)+".evidence.20260102T030405Z.fork.stored.checkpoint")
+	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	srv.set(func(s *server) { s.dir = b.dir })
+	r := run(t, o)
+	wantCode(t, r, MonitorInconsistent)
+	if len(r.Problems) != 1 || r.Problems[0].Kind != "fork" || !strings.Contains(r.Problems[0].Message, "evidence could not be saved") {
+		t.Fatalf("problems: %+v", r.Problems)
+	}
+	if after, _ := os.ReadFile(state); !bytes.Equal(before, after) || r.StateAdvanced {
+		t.Fatal("state advanced after a fork")
+	}
+}
