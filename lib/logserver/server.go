@@ -159,7 +159,7 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		}
 	}()
 
-	httpClient := &http.Client{Timeout: 30 * time.Second}
+	httpClient := witnessClient()
 	var driver tessera.Driver
 	switch c.Storage {
 	case "", StoragePOSIX:
@@ -190,6 +190,12 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 			return nil, err
 		}
 		cleanup = append(cleanup, func() { db.Close() })
+		// Tessera's MySQL driver pushes checkpoints to the witnesses with
+		// http.DefaultClient: bound it as the POSIX driver's client is
+		// (a process-wide setting; ct-log serve is one log per process).
+		if http.DefaultClient.Transport == nil {
+			http.DefaultClient.Transport = httpClient.Transport
+		}
 		if driver, err = tmysql.New(ctx, db); err != nil {
 			return nil, exit.Wrap(exit.IO, err, "cannot open the MySQL log").
 				WithHint("create the tables with Tessera's storage/mysql/schema.sql (docs/log-server.md)")
