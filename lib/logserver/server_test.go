@@ -34,7 +34,7 @@ const testOrigin = "log.example.test/ct"
 
 // testSigner returns the note signer and verifier key of a fixed CT-SIG-01
 // log key.
-func testSigner(t *testing.T) (note.Signer, string) {
+func testSigner(t testing.TB) (note.Signer, string) {
 	t.Helper()
 	k, err := keys.NewPrivateKeyFromSeed("CT-SIG-01", "log", bytes.Repeat([]byte{3}, 32))
 	if err != nil {
@@ -52,7 +52,7 @@ func testSigner(t *testing.T) (note.Signer, string) {
 }
 
 // testLeaf is an encoded leaf whose signature bytes say i.
-func testLeaf(t *testing.T, i int) []byte {
+func testLeaf(t testing.TB, i int) []byte {
 	t.Helper()
 	l := &tlog.Leaf{Suite: "CT-SIG-01", Signature: []byte(fmt.Sprintf("signature %d", i))}
 	l.Fingerprint[0], l.ManifestDigest[0] = byte(i), byte(i>>8)
@@ -268,7 +268,7 @@ func TestServePOSIX(t *testing.T) {
 	}
 }
 
-func mustSigner(t *testing.T) note.Signer { s, _ := testSigner(t); return s }
+func mustSigner(t testing.TB) note.Signer { s, _ := testSigner(t); return s }
 
 func get(t *testing.T, u string, want int) []byte {
 	t.Helper()
