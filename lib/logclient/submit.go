@@ -407,34 +407,73 @@ func (s *logSubmitter) run(ctx context.Context, jobs []job, existing map[string]
 
 // add posts one leaf to the log's /add and returns its index.
 func (s *logSubmitter) add(ctx context.Context, leaf []byte) (uint64, error) {
+	for {
+		n, retry, err := s.addOnce(ctx, leaf)
+		if retry <= 0 {
+			return n, err
+		}
+		// 429 (pushback) and 503 (not sequenced in time) ask to come back:
+		// do so until the submission's timeout, not fail at once.
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(retry):
+		}
+	}
+}
+
+// maxRetryAfter caps how long one Retry-After makes a submitter wait.
+const maxRetryAfter = 5 * time.Second
+
+// retryAfter is the wait a 429 or 503 answer asks for: its Retry-After in
+// seconds (at least 100 ms, at most maxRetryAfter), else 1 s.
+func retryAfter(resp *http.Response) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0
+	}
+	d := time.Second
+	if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && n >= 0 {
+		d = time.Duration(n) * time.Second
+	}
+	return min(max(d, 100*time.Millisecond), maxRetryAfter)
+}
+
+// addOnce posts the leaf once; retry > 0 when the log asked to come back
+// (err then says what it answered).
+func (s *logSubmitter) addOnce(ctx context.Context, leaf []byte) (uint64, time.Duration, error) {
 	u := s.base.JoinPath("add").String()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(leaf))
 	if err != nil {
-		return 0, exit.Wrap(exit.Usage, err, "log URL %s", termsafe.Escape(s.url))
+		return 0, 0, exit.Wrap(exit.Usage, err, "log URL %s", termsafe.Escape(s.url))
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return 0, s.netErr(err, "POST /add did not answer within the timeout")
+			return 0, 0, s.netErr(err, "POST /add did not answer within the timeout")
 		}
-		return 0, s.netErr(err, "POST /add failed")
+		return 0, 0, s.netErr(err, "POST /add failed")
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256))
 	if err != nil {
-		return 0, s.netErr(err, "reading the answer to POST /add")
+		return 0, 0, s.netErr(err, "reading the answer to POST /add")
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, exit.New(exit.Network, "log %s refused the leaf: POST /add answered %s: %s", termsafe.Escape(s.url), resp.Status, termsafe.Escape(strings.TrimSpace(string(body)))).
-			WithHint("check that the URL is a ct-log (ct-log serve) and run the command again; tell the log's operator if it persists")
+		retry := retryAfter(resp)
+		hint := "check that the URL is a ct-log (ct-log serve) and run the command again; tell the log's operator if it persists"
+		if retry > 0 {
+			hint = "the log was busy until the timeout: run the command again later, or raise --timeout"
+		}
+		return 0, retry, exit.New(exit.Network, "log %s refused the leaf: POST /add answered %s: %s", termsafe.Escape(s.url), termsafe.Escape(resp.Status), termsafe.Escape(strings.TrimSpace(string(body)))).
+			WithHint("%s", hint)
 	}
 	n, err := parseAddAnswer(body)
 	if err != nil {
-		return 0, exit.New(exit.Network, "log %s answered POST /add with %q: %v", termsafe.Escape(s.url), termsafe.Escape(string(body)), err).
+		return 0, 0, exit.New(exit.Network, "log %s answered POST /add with %q: %v", termsafe.Escape(s.url), termsafe.Escape(string(body)), err).
 			WithHint("check that the URL is a ct-log (ct-log serve)")
 	}
-	return n, nil
+	return n, 0, nil
 }
 
 // parseAddAnswer parses the body of a 200 answer to POST /add: the entry's
