@@ -136,6 +136,15 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	if c.BatchMaxAge <= 0 {
 		c.BatchMaxAge = tessera.DefaultBatchMaxAge
 	}
+	seen := map[string]bool{}
+	for _, w := range c.Witnesses {
+		name, _, _ := strings.Cut(w.VKey, "+")
+		if seen[name] {
+			return nil, exit.New(exit.Usage, "witness %q is given twice", termsafe.Escape(name)).
+				WithHint("give each witness once: Tessera would count it twice toward --quorum, and verifiers count distinct witnesses")
+		}
+		seen[name] = true
+	}
 	if c.Quorum <= 0 {
 		c.Quorum = len(c.Witnesses)
 	}

@@ -420,6 +420,7 @@ func TestStartRefuses(t *testing.T) {
 	}{
 		{Config{}, "POSIX storage needs --dir"},
 		{Config{Dir: dir, Witnesses: []Witness{w}, Quorum: 2}, "--quorum 2 with 1 witnesses"},
+		{Config{Dir: dir, Witnesses: []Witness{w, w}, Quorum: 2}, `witness "w1.example.test" is given twice`},
 		{Config{Dir: dir, CheckpointInterval: time.Hour}, "--checkpoint-interval 1h0m0s is over 10m"},
 		{Config{Storage: "s3"}, `unknown --storage "s3"`},
 		{Config{Storage: StorageMySQL, CheckpointInterval: time.Second}, "MySQL storage needs --mysql-dsn"},
