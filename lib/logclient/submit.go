@@ -102,6 +102,15 @@ func (o *Options) Check() error {
 	if o.Paired && len(o.Trust.LogKeys) != len(o.Logs) {
 		return exit.New(exit.Usage, "%d --log and %d --log-key: give each log's key, in the same order as the logs", len(o.Logs), len(o.Trust.LogKeys)).WithHint("%s", KeyHint)
 	}
+	seen := map[string]bool{}
+	for _, w := range o.Trust.Witnesses {
+		name, _, _ := strings.Cut(w, "+")
+		if seen[name] {
+			return exit.New(exit.Usage, "witness %q is given twice", termsafe.Escape(name)).
+				WithHint("give each witness once: the quorum counts distinct witnesses, so a repeated one could never meet it")
+		}
+		seen[name] = true
+	}
 	if o.Trust.Quorum < 0 || o.Trust.Quorum > len(o.Trust.Witnesses) {
 		return exit.New(exit.Usage, "a quorum of %d witnesses, but %d witness keys are given", o.Trust.Quorum, len(o.Trust.Witnesses)).
 			WithHint("give each witness's cosignature key with --witness VKEY, and --quorum at most their number")

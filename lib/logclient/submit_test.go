@@ -479,3 +479,15 @@ func TestSubmitRetriesBusyLog(t *testing.T) {
 		t.Fatalf("always busy: %v (hint %q)", err, exit.HintOf(err))
 	}
 }
+
+// TestSubmitWitnessTwice: the same witness key twice is a usage error
+// before anything is asked (the quorum counts distinct witnesses, so with
+// --quorum 2 it would wait for the timeout and fail).
+func TestSubmitWitnessTwice(t *testing.T) {
+	log := startLogWithWitnesses(t, "log.test/ct", 0)
+	w := startWitness(t, "w1.test", false, log.vkey)
+	o := Options{Logs: []string{log.url}, Trust: Trust{LogKeys: []string{log.vkey}, Witnesses: []string{w.vkey, w.vkey}, Quorum: 2}, Paired: true}
+	if err := o.Check(); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "given twice") {
+		t.Fatalf("witness twice: %v", err)
+	}
+}
