@@ -82,6 +82,23 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
 	}
+	// Logs built by a caller rather than ParseLogs have no verifier yet:
+	// the witness library would call a nil one on the first request.
+	o.Logs = append([]Log(nil), o.Logs...)
+	for i, l := range o.Logs {
+		if l.verifier != nil {
+			continue
+		}
+		v, err := note.NewVerifier(l.Key)
+		if err != nil || v.Name() != l.Origin {
+			return nil, exit.New(exit.Usage, "log %q: key %q is not a note verifier key named after it", termsafe.Escape(l.Origin), termsafe.Escape(l.Key))
+		}
+		o.Logs[i].verifier = v
+	}
+	unlock, err := lockDB(o.DB)
+	if err != nil {
+		return nil, err
+	}
 	// One connection: the witness library reads and then writes a log's
 	// checkpoint in one transaction, and two such transactions on two
 	// connections (two logs pushing at once) make sqlite answer
@@ -90,10 +107,16 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	// retry it and publishes without this witness's cosignature. Over one
 	// connection database/sql queues the transactions instead; each is a
 	// few milliseconds (TestConcurrentLogs).
-	p, closeDB, err := psql.New(ctx, psql.Opts{Path: o.DB, MaxOpenConns: 1})
+	p, closeState, err := psql.New(ctx, psql.Opts{Path: o.DB, MaxOpenConns: 1})
 	if err != nil {
+		unlock()
 		return nil, exit.Wrap(exit.IO, err, "cannot open the witness state").At(o.DB).
 			WithHint("--db names an sqlite file the witness may create and write; its folder must exist")
+	}
+	closeDB := func() error {
+		err := closeState()
+		unlock()
+		return err
 	}
 	ok := false
 	defer func() {

@@ -45,7 +45,7 @@ type fixture struct {
 	db        string
 }
 
-func newKey(t *testing.T, id string) *keys.PrivateKey {
+func newKey(t testing.TB, id string) *keys.PrivateKey {
 	t.Helper()
 	k, err := keys.Generate("CT-SIG-01", id)
 	if err != nil {
@@ -54,7 +54,7 @@ func newKey(t *testing.T, id string) *keys.PrivateKey {
 	return k
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir()}
 	lk := newKey(t, "log")
@@ -84,12 +84,12 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) writeLogs(t *testing.T, vkey string) {
+func (f *fixture) writeLogs(t testing.TB, vkey string) {
 	t.Helper()
 	must(t, os.WriteFile(f.logsFile, []byte("# logs this witness cosigns for\n[[log]]\norigin = \""+origin+"\"\nkey = \""+vkey+"\"\n"), 0o644))
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func (f *fixture) start(t *testing.T, o Options) *Server {
 	return s
 }
 
-func (f *fixture) tryStart(t *testing.T, o Options) (*Server, error) {
+func (f *fixture) tryStart(t testing.TB, o Options) (*Server, error) {
 	t.Helper()
 	logs, err := LoadLogs(f.logsFile)
 	if err != nil {
@@ -121,7 +121,7 @@ func (f *fixture) tryStart(t *testing.T, o Options) (*Server, error) {
 	return Start(context.Background(), o)
 }
 
-func (f *fixture) checkpoint(t *testing.T, s note.Signer, orig string, size uint64, root []byte) []byte {
+func (f *fixture) checkpoint(t testing.TB, s note.Signer, orig string, size uint64, root []byte) []byte {
 	t.Helper()
 	b, err := note.Sign(&note.Note{Text: string(f_log.Checkpoint{Origin: orig, Size: size, Hash: root}.Marshal())}, s)
 	must(t, err)

@@ -365,6 +365,18 @@ func (m *monitor) run(ctx context.Context) error {
 	return m.finish(st, signed, forged, true)
 }
 
+// alarm records a fork, an inconsistency or an entries-mismatch, with the
+// checkpoints as evidence in the state folder. Evidence that cannot be
+// written does not hide the alarm (exit 2 outranks the I/O failure): the
+// report says it was not saved (and names sizes and roots).
+func (m *monitor) alarm(kind, msg string, stored, served []byte) {
+	files, err := writeEvidence(m.dir, m.o.Origin, m.now, kind, stored, served, msg)
+	if err != nil {
+		msg += fmt.Sprintf("; the evidence could not be saved (%v): keep this report", err)
+	}
+	m.problem(kind, msg, files)
+}
+
 // finish sets the report's code and stores the state if advance.
 func (m *monitor) finish(st *monitorState, signed, forged []Sighting, advance bool) error {
 	if signed != nil {
@@ -433,9 +445,8 @@ func (m *monitor) countWitnesses(raw []byte) {
 func (m *monitor) consistent(ctx context.Context, prev *f_log.Checkpoint, prevRaw []byte, cp *f_log.Checkpoint, raw []byte) (bool, error) {
 	h := rfc6962.DefaultHasher
 	evidence := func(kind, msg string) (bool, error) {
-		files, err := writeEvidence(m.dir, m.o.Origin, m.now, kind, prevRaw, raw, msg)
-		m.problem(kind, msg, files)
-		return false, err
+		m.alarm(kind, msg, prevRaw, raw)
+		return false, nil
 	}
 	switch {
 	case cp.Size == prev.Size:
@@ -495,9 +506,8 @@ func (m *monitor) scan(ctx context.Context, cp *f_log.Checkpoint, cpRaw []byte, 
 		return signed, forged, true, nil
 	}
 	mismatch := func(msg string) ([]Sighting, []Sighting, bool, error) {
-		files, err := writeEvidence(m.dir, m.o.Origin, m.now, "entries-mismatch", nil, cpRaw, msg)
-		m.problem("entries-mismatch", msg, files)
-		return nil, nil, false, err
+		m.alarm("entries-mismatch", msg, nil, cpRaw)
+		return nil, nil, false, nil
 	}
 	hashes := make([][]byte, 0, to-from)
 	for k := from / layout.EntryBundleWidth; k*layout.EntryBundleWidth < to; k++ {

@@ -62,7 +62,7 @@ func newFetcher(base string, c *http.Client) (*fetcher, error) {
 	}
 	u.RawQuery, u.Fragment = "", ""
 	if c == nil {
-		c = &http.Client{Timeout: fetchTimeout}
+		c = &http.Client{Timeout: fetchTimeout, CheckRedirect: sameHostRedirect}
 	}
 	return &fetcher{root: u, c: c}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -73,10 +74,27 @@ func loadState(dir, origin string) (*monitorState, error) {
 		return nil, exit.New(exit.IO, "monitor state is over %d bytes", maxStateSize).At(p).
 			WithHint("this is not a state file ct wrote; move it away to start over (the next run trusts the log's checkpoint afresh)")
 	}
+	s, err := parseState(b.Bytes(), origin)
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "monitor state is unreadable").At(p).
+			WithHint("move the file away to start over (the next run trusts the log's checkpoint afresh)")
+	}
+	return s, nil
+}
+
+// parseState parses a state file of origin: TOML with exactly the fields
+// of monitorState, format 1, of that origin. The checkpoint in it is
+// checked by the caller (against --log-key).
+func parseState(data []byte, origin string) (*monitorState, error) {
 	var s monitorState
-	md, err := toml.Decode(b.String(), &s)
+	md, err := toml.Decode(string(data), &s)
 	if err == nil && len(md.Undecoded()) > 0 {
 		err = fmt.Errorf("unknown key %q", md.Undecoded()[0].String())
+	}
+	// TOML integers are int64; the decoder wraps a negative next_index
+	// into a huge uint64, which saveState could not write back.
+	if err == nil && s.NextIndex > math.MaxInt64 {
+		err = fmt.Errorf("next_index is out of range")
 	}
 	if err == nil && s.Format != 1 {
 		err = fmt.Errorf("format %d (this ct reads format 1)", s.Format)
@@ -85,8 +103,7 @@ func loadState(dir, origin string) (*monitorState, error) {
 		err = fmt.Errorf("it is the state of origin %q, not %q", s.Origin, origin)
 	}
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "monitor state is unreadable").At(p).
-			WithHint("move the file away to start over (the next run trusts the log's checkpoint afresh)")
+		return nil, err
 	}
 	return &s, nil
 }

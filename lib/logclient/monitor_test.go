@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -545,5 +546,55 @@ func TestMonitorStateIO(t *testing.T) {
 	os.WriteFile(statePath(o.StateDir, testOrigin), []byte("format = 1\norigin = \"x\"\n"), 0o600)
 	if _, err := Monitor(context.Background(), o); exit.CodeOf(err) != exit.IO {
 		t.Fatalf("foreign state: %v (exit %d)", err, exit.CodeOf(err))
+	}
+}
+
+// TestMonitorRedirectElsewhere: a log that redirects the monitor to
+// another host is not followed there (as a submitter does not).
+func TestMonitorRedirectElsewhere(t *testing.T) {
+	fx := newFixture(t)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the redirect was followed to %s", r.URL)
+	}))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer redirect.Close()
+	_, err := Monitor(context.Background(), fx.opts(redirect.URL+"/", withKey(fx.alice)))
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "redirect to another host") {
+		t.Fatalf("redirect: %v (exit %d)", err, exit.CodeOf(err))
+	}
+}
+
+// TestMonitorForkEvidenceUnwritable: a fork found when its evidence cannot
+// be written is still reported as a fork (exit 2), not hidden behind the
+// I/O error, and the state does not advance.
+func TestMonitorForkEvidenceUnwritable(t *testing.T) {
+	fx := newFixture(t)
+	a, b := forkedLogs(t, fx)
+	srv := startServer(t, a.dir, fx.logV)
+	o := fx.opts(srv.url, withKey(fx.alice))
+	wantCode(t, run(t, o), MonitorSigned)
+	state := statePath(fx.stateDir, testOrigin)
+	before, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	o.Now = func() time.Time { return when }
+	// A folder where the first evidence file would go: it cannot be written.
+	blocked := filepath.Join(fx.stateDir, logID16(testOrigin)+".evidence.20260102T030405Z.fork.stored.checkpoint")
+	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	srv.set(func(s *server) { s.dir = b.dir })
+	r := run(t, o)
+	wantCode(t, r, MonitorInconsistent)
+	if len(r.Problems) != 1 || r.Problems[0].Kind != "fork" || !strings.Contains(r.Problems[0].Message, "evidence could not be saved") {
+		t.Fatalf("problems: %+v", r.Problems)
+	}
+	if after, _ := os.ReadFile(state); !bytes.Equal(before, after) || r.StateAdvanced {
+		t.Fatal("state advanced after a fork")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,6 +101,15 @@ func (o *Options) Check() error {
 	}
 	if o.Paired && len(o.Trust.LogKeys) != len(o.Logs) {
 		return exit.New(exit.Usage, "%d --log and %d --log-key: give each log's key, in the same order as the logs", len(o.Logs), len(o.Trust.LogKeys)).WithHint("%s", KeyHint)
+	}
+	seen := map[string]bool{}
+	for _, w := range o.Trust.Witnesses {
+		name, _, _ := strings.Cut(w, "+")
+		if seen[name] {
+			return exit.New(exit.Usage, "witness %q is given twice", termsafe.Escape(name)).
+				WithHint("give each witness once: the quorum counts distinct witnesses, so a repeated one could never meet it")
+		}
+		seen[name] = true
 	}
 	if o.Trust.Quorum < 0 || o.Trust.Quorum > len(o.Trust.Witnesses) {
 		return exit.New(exit.Usage, "a quorum of %d witnesses, but %d witness keys are given", o.Trust.Quorum, len(o.Trust.Witnesses)).
@@ -406,33 +416,87 @@ func (s *logSubmitter) run(ctx context.Context, jobs []job, existing map[string]
 
 // add posts one leaf to the log's /add and returns its index.
 func (s *logSubmitter) add(ctx context.Context, leaf []byte) (uint64, error) {
+	for {
+		n, retry, err := s.addOnce(ctx, leaf)
+		if retry <= 0 {
+			return n, err
+		}
+		// 429 (pushback) and 503 (not sequenced in time) ask to come back:
+		// do so until the submission's timeout, not fail at once.
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(retry):
+		}
+	}
+}
+
+// maxRetryAfter caps how long one Retry-After makes a submitter wait.
+const maxRetryAfter = 5 * time.Second
+
+// retryAfter is the wait a 429 or 503 answer asks for: its Retry-After in
+// seconds (at least 100 ms, at most maxRetryAfter), else 1 s.
+func retryAfter(resp *http.Response) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0
+	}
+	d := time.Second
+	if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && n >= 0 {
+		d = time.Duration(n) * time.Second
+	}
+	return min(max(d, 100*time.Millisecond), maxRetryAfter)
+}
+
+// addOnce posts the leaf once; retry > 0 when the log asked to come back
+// (err then says what it answered).
+func (s *logSubmitter) addOnce(ctx context.Context, leaf []byte) (uint64, time.Duration, error) {
 	u := s.base.JoinPath("add").String()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(leaf))
 	if err != nil {
-		return 0, exit.Wrap(exit.Usage, err, "log URL %s", termsafe.Escape(s.url))
+		return 0, 0, exit.Wrap(exit.Usage, err, "log URL %s", termsafe.Escape(s.url))
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return 0, s.netErr(err, "POST /add did not answer within the timeout")
+			return 0, 0, s.netErr(err, "POST /add did not answer within the timeout")
 		}
-		return 0, s.netErr(err, "POST /add failed")
+		return 0, 0, s.netErr(err, "POST /add failed")
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256))
 	if err != nil {
-		return 0, s.netErr(err, "reading the answer to POST /add")
+		return 0, 0, s.netErr(err, "reading the answer to POST /add")
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, exit.New(exit.Network, "log %s refused the leaf: POST /add answered %s: %s", termsafe.Escape(s.url), resp.Status, termsafe.Escape(strings.TrimSpace(string(body)))).
-			WithHint("check that the URL is a ct-log (ct-log serve) and run the command again; tell the log's operator if it persists")
+		retry := retryAfter(resp)
+		hint := "check that the URL is a ct-log (ct-log serve) and run the command again; tell the log's operator if it persists"
+		if retry > 0 {
+			hint = "the log was busy until the timeout: run the command again later, or raise --timeout"
+		}
+		return 0, retry, exit.New(exit.Network, "log %s refused the leaf: POST /add answered %s: %s", termsafe.Escape(s.url), termsafe.Escape(resp.Status), termsafe.Escape(strings.TrimSpace(string(body)))).
+			WithHint("%s", hint)
 	}
+	n, err := parseAddAnswer(body)
+	if err != nil {
+		return 0, 0, exit.New(exit.Network, "log %s answered POST /add with %q: %v", termsafe.Escape(s.url), termsafe.Escape(string(body)), err).
+			WithHint("check that the URL is a ct-log (ct-log serve)")
+	}
+	return n, 0, nil
+}
+
+// parseAddAnswer parses the body of a 200 answer to POST /add: the entry's
+// index in decimal without leading zeros, and a newline (log.md §6). The
+// largest uint64 is refused: no tree holds an entry there, and the size a
+// submitter then waits for (index+1) would wrap to 0.
+func parseAddAnswer(body []byte) (uint64, error) {
 	line, ok := strings.CutSuffix(string(body), "\n")
 	n, err := strconv.ParseUint(line, 10, 64)
 	if !ok || err != nil || (len(line) > 1 && line[0] == '0') {
-		return 0, exit.New(exit.Network, "log %s answered POST /add with %q, not an index", termsafe.Escape(s.url), termsafe.Escape(string(body))).
-			WithHint("check that the URL is a ct-log (ct-log serve)")
+		return 0, errors.New("not an index")
+	}
+	if n == math.MaxUint64 {
+		return 0, errors.New("an index no tree can hold")
 	}
 	return n, nil
 }
@@ -496,17 +560,23 @@ func (s *logSubmitter) checkCheckpoint(raw []byte) (uint64, []string, error) {
 // redirect to another host (a log's tiles and add endpoint live together).
 func newClient() *http.Client {
 	return &http.Client{
-		Transport: boundedTransport{http.DefaultTransport},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
-				return fmt.Errorf("redirect to another host (%s) refused", req.URL.Redacted())
-			}
-			return nil
-		},
+		Transport:     boundedTransport{http.DefaultTransport},
+		CheckRedirect: sameHostRedirect,
 	}
+}
+
+// sameHostRedirect follows at most 2 redirects, and none to another host
+// or scheme: a log's tiles, checkpoint and add endpoint live together, and
+// a hostile log must not make ct send requests elsewhere (an internal
+// address of the client's network, say).
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
+	}
+	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+		return fmt.Errorf("redirect to another host (%s) refused", req.URL.Redacted())
+	}
+	return nil
 }
 
 type boundedTransport struct{ rt http.RoundTripper }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -407,5 +410,84 @@ func TestSubmitOneLogDownStopsTheOther(t *testing.T) {
 		Paired: true, Timeout: time.Hour})
 	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), u) {
 		t.Fatalf("one log down: %v, want 12 naming %s", err, u)
+	}
+}
+
+// TestSubmitAddIndexOverflow: a log that answers POST /add with the largest
+// uint64 is refused for it, rather than the wrapped size (index+1 = 0)
+// letting the submitter take the first checkpoint it sees.
+func TestSubmitAddIndexOverflow(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	log := startLogWithWitnesses(t, "log.test/ct", 0)
+	// Put one entry in the real log, so it serves a checkpoint.
+	if _, _, err := submit(t, signed, Options{Logs: []string{log.url}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true}); err != nil {
+		t.Fatal(err)
+	}
+	real, _ := url.Parse(log.url)
+	proxy := httputil.NewSingleHostReverseProxy(real)
+	hostile := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/add" {
+			fmt.Fprint(w, "18446744073709551615\n")
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	_, _, err := submit(t, signed, Options{Logs: []string{hostile}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Timeout: 5 * time.Second})
+	t.Log(err)
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "an index no tree can hold") || !strings.Contains(err.Error(), hostile) {
+		t.Fatalf("index 2^64-1: %v", err)
+	}
+}
+
+// TestSubmitRetriesBusyLog: a log that pushes back (429 with Retry-After,
+// as ct-log serve does) is asked again until the timeout, not given up on
+// at the first answer; one that stays busy fails with exit 12 and a hint.
+func TestSubmitRetriesBusyLog(t *testing.T) {
+	signed := signedBundle(t, newKey(t, "alice"))
+	log := startLogWithWitnesses(t, "log.test/ct", 0)
+	real, _ := url.Parse(log.url)
+	proxy := httputil.NewSingleHostReverseProxy(real)
+	var busy atomic.Int32
+	busy.Store(3)
+	flaky := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/add" && busy.Add(-1) >= 0 {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "the log is busy; retry later", http.StatusTooManyRequests)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	out, res, err := submit(t, signed, Options{Logs: []string{flaky}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("busy log: %v", err)
+	}
+	if busy.Load() >= 0 || len(res.Outcomes) != 1 {
+		t.Fatalf("busy answers left %d, outcomes %+v", busy.Load(), res.Outcomes)
+	}
+	checkProofs(t, out, map[string]string{log.origin: log.vkey}, nil, 0)
+
+	always := listen(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/add" {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "the log is busy; retry later", http.StatusTooManyRequests)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	_, _, err = submit(t, signed, Options{Logs: []string{always}, Trust: Trust{LogKeys: []string{log.vkey}}, Paired: true, Timeout: time.Second})
+	if exit.CodeOf(err) != exit.Network || !strings.Contains(err.Error(), "429") || !strings.Contains(exit.HintOf(err), "busy") {
+		t.Fatalf("always busy: %v (hint %q)", err, exit.HintOf(err))
+	}
+}
+
+// TestSubmitWitnessTwice: the same witness key twice is a usage error
+// before anything is asked (the quorum counts distinct witnesses, so with
+// --quorum 2 it would wait for the timeout and fail).
+func TestSubmitWitnessTwice(t *testing.T) {
+	log := startLogWithWitnesses(t, "log.test/ct", 0)
+	w := startWitness(t, "w1.test", false, log.vkey)
+	o := Options{Logs: []string{log.url}, Trust: Trust{LogKeys: []string{log.vkey}, Witnesses: []string{w.vkey, w.vkey}, Quorum: 2}, Paired: true}
+	if err := o.Check(); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "given twice") {
+		t.Fatalf("witness twice: %v", err)
 	}
 }

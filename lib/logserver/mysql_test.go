@@ -1,9 +1,11 @@
 package logserver
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // TestServeMySQL runs the log on Tessera's MySQL driver against a private
@@ -41,6 +45,24 @@ func TestServeMySQL(t *testing.T) {
 	cp := CheckLog(t, base, vkey, leaves, idx)
 	if cp.Size != uint64(len(leaves)) {
 		t.Fatalf("checkpoint size %d, want %d", cp.Size, len(leaves))
+	}
+
+	// The database's log is served only with its key (keycheck.go).
+	other, err := keys.NewPrivateKeyFromSeed("CT-SIG-01", "log2", bytes.Repeat([]byte{4}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSigner, err := tlog.LogSigner(other, testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := Start(context.Background(), Config{Storage: StorageMySQL, MySQLDSN: dsn, Origin: testOrigin, Signer: otherSigner,
+		CheckpointInterval: time.Second, Log: io.Discard}); err == nil {
+		s2.Close()
+		s2.Wait()
+		t.Fatal("the MySQL log started with another key")
+	} else if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "--key is not the key") {
+		t.Fatalf("another key: %v (exit %d)", err, exit.CodeOf(err))
 	}
 
 	// A database that cannot be reached is a network failure (12).

@@ -136,6 +136,15 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	if c.BatchMaxAge <= 0 {
 		c.BatchMaxAge = tessera.DefaultBatchMaxAge
 	}
+	seen := map[string]bool{}
+	for _, w := range c.Witnesses {
+		name, _, _ := strings.Cut(w.VKey, "+")
+		if seen[name] {
+			return nil, exit.New(exit.Usage, "witness %q is given twice", termsafe.Escape(name)).
+				WithHint("give each witness once: Tessera would count it twice toward --quorum, and verifiers count distinct witnesses")
+		}
+		seen[name] = true
+	}
 	if c.Quorum <= 0 {
 		c.Quorum = len(c.Witnesses)
 	}
@@ -159,7 +168,7 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		}
 	}()
 
-	httpClient := &http.Client{Timeout: 30 * time.Second}
+	httpClient := witnessClient()
 	var driver tessera.Driver
 	switch c.Storage {
 	case "", StoragePOSIX:
@@ -190,12 +199,30 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 			return nil, err
 		}
 		cleanup = append(cleanup, func() { db.Close() })
+		// Tessera's MySQL driver pushes checkpoints to the witnesses with
+		// http.DefaultClient: bound it as the POSIX driver's client is
+		// (a process-wide setting; ct-log serve is one log per process).
+		if http.DefaultClient.Transport == nil {
+			http.DefaultClient.Transport = httpClient.Transport
+		}
 		if driver, err = tmysql.New(ctx, db); err != nil {
 			return nil, exit.Wrap(exit.IO, err, "cannot open the MySQL log").
 				WithHint("create the tables with Tessera's storage/mysql/schema.sql (docs/log-server.md)")
 		}
 	default:
 		return nil, exit.New(exit.Usage, "unknown --storage %q", c.Storage).WithHint("posix or mysql")
+	}
+
+	raw, where, err := readStoredCheckpoint(ctx, c, driver)
+	if err != nil {
+		return nil, err
+	}
+	if raw != nil {
+		if err := checkStoredCheckpoint(raw, where, c.Origin, c.Signer); err != nil {
+			return nil, err
+		}
+	} else {
+		fmt.Fprintf(c.Log, "ct-log: no checkpoint in %s: starting a new, empty log %s\n", termsafe.Escape(where), termsafe.Escape(c.Origin))
 	}
 
 	opts := tessera.NewAppendOptions().
@@ -305,6 +332,10 @@ func (s *Server) Close() { s.srv.Close() }
 
 // Run starts the log and serves until ctx is done.
 func Run(ctx context.Context, c Config) error {
+	if c.Log == nil {
+		c.Log = os.Stderr
+	}
+	LibraryLogTo(c.Log)
 	s, err := Start(ctx, c)
 	if err != nil {
 		return err

@@ -34,7 +34,7 @@ const testOrigin = "log.example.test/ct"
 
 // testSigner returns the note signer and verifier key of a fixed CT-SIG-01
 // log key.
-func testSigner(t *testing.T) (note.Signer, string) {
+func testSigner(t testing.TB) (note.Signer, string) {
 	t.Helper()
 	k, err := keys.NewPrivateKeyFromSeed("CT-SIG-01", "log", bytes.Repeat([]byte{3}, 32))
 	if err != nil {
@@ -52,7 +52,7 @@ func testSigner(t *testing.T) (note.Signer, string) {
 }
 
 // testLeaf is an encoded leaf whose signature bytes say i.
-func testLeaf(t *testing.T, i int) []byte {
+func testLeaf(t testing.TB, i int) []byte {
 	t.Helper()
 	l := &tlog.Leaf{Suite: "CT-SIG-01", Signature: []byte(fmt.Sprintf("signature %d", i))}
 	l.Fingerprint[0], l.ManifestDigest[0] = byte(i), byte(i>>8)
@@ -268,7 +268,7 @@ func TestServePOSIX(t *testing.T) {
 	}
 }
 
-func mustSigner(t *testing.T) note.Signer { s, _ := testSigner(t); return s }
+func mustSigner(t testing.TB) note.Signer { s, _ := testSigner(t); return s }
 
 func get(t *testing.T, u string, want int) []byte {
 	t.Helper()
@@ -420,6 +420,7 @@ func TestStartRefuses(t *testing.T) {
 	}{
 		{Config{}, "POSIX storage needs --dir"},
 		{Config{Dir: dir, Witnesses: []Witness{w}, Quorum: 2}, "--quorum 2 with 1 witnesses"},
+		{Config{Dir: dir, Witnesses: []Witness{w, w}, Quorum: 2}, `witness "w1.example.test" is given twice`},
 		{Config{Dir: dir, CheckpointInterval: time.Hour}, "--checkpoint-interval 1h0m0s is over 10m"},
 		{Config{Storage: "s3"}, `unknown --storage "s3"`},
 		{Config{Storage: StorageMySQL, CheckpointInterval: time.Second}, "MySQL storage needs --mysql-dsn"},

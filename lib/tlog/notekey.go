@@ -3,6 +3,8 @@ package tlog
 import (
 	"encoding/base64"
 	"fmt"
+	"strings"
+	"unicode"
 
 	f_note "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
@@ -24,9 +26,9 @@ func noteSKey(k *keys.PrivateKey, name string, alg byte) (string, error) {
 	if k.Suite() != "CT-SIG-01" {
 		return "", fmt.Errorf("key %s is %s: log and witness keys must be CT-SIG-01 (Ed25519), the only suite signed notes support", k.ID(), k.Suite())
 	}
-	vkey, err := note.NewEd25519VerifierKey(name, k.Public().Ed25519())
+	vkey, err := checkedVKey(note.NewEd25519VerifierKey(name, k.Public().Ed25519()))
 	if err != nil {
-		return "", fmt.Errorf("note key name %q: %w", name, err)
+		return "", err
 	}
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
@@ -53,7 +55,27 @@ func LogVerifierKey(p *keys.PublicKey, origin string) (string, error) {
 	if p.Suite() != "CT-SIG-01" {
 		return "", fmt.Errorf("key %s is %s: log keys must be CT-SIG-01 (Ed25519)", p.ID(), p.Suite())
 	}
-	return note.NewEd25519VerifierKey(origin, p.Ed25519())
+	return checkedVKey(note.NewEd25519VerifierKey(origin, p.Ed25519()))
+}
+
+// checkedVKey returns vkey only if the note package accepts it:
+// note.NewEd25519VerifierKey does not check the name, so a name with a
+// space, a '+' or a newline would make a key nobody can parse, and
+// one with a control character a key whose name garbles a terminal.
+func checkedVKey(vkey string, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	name, _, _ := strings.Cut(vkey, "+")
+	if _, err := note.NewVerifier(vkey); err != nil {
+		return "", fmt.Errorf("note key name %q is not valid (no spaces, '+' or control characters): %w", name, err)
+	}
+	// The note package takes control characters other than white space;
+	// ct names logs and witnesses in messages, so it does not.
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return "", fmt.Errorf("note key name %q is not valid (no spaces, '+' or control characters)", name)
+	}
+	return vkey, nil
 }
 
 // WitnessSigner returns the cosignature/v1 signer of a witness called name.
@@ -71,7 +93,7 @@ func WitnessVerifierKey(p *keys.PublicKey, name string) (string, error) {
 	if p.Suite() != "CT-SIG-01" {
 		return "", fmt.Errorf("key %s is %s: witness keys must be CT-SIG-01 (Ed25519)", p.ID(), p.Suite())
 	}
-	vkey, err := note.NewEd25519VerifierKey(name, p.Ed25519())
+	vkey, err := checkedVKey(note.NewEd25519VerifierKey(name, p.Ed25519()))
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,62 @@
+package logserver
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestWitnessEndlessAnswer: a witness that answers add-checkpoint with an
+// endless body does not get it read into the log's memory (Tessera reads
+// the answer with io.ReadAll): the log stops reading past 64 KiB, so the
+// witness cannot write more than the socket buffers hold.
+func TestWitnessEndlessAnswer(t *testing.T) {
+	const stream = 128 << 20 // what the witness tries to send, at most
+	var written atomic.Int64
+	done := make(chan struct{}, 16)
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { done <- struct{}{} }()
+		io.Copy(io.Discard, r.Body)
+		chunk := bytes.Repeat([]byte("— w1.example.test AAAA\n"), 1<<12)
+		for written.Load() < stream {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer hostile.Close()
+	_, wvkey := witnessKey(t)
+	w, err := ParseWitness(wvkey + "=" + hostile.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startTest(t, Config{Dir: t.TempDir(), Witnesses: []Witness{w}, Quorum: 1})
+	<-done // the checkpoint published at start was pushed, and its answer refused
+	if n := written.Load(); n >= 32<<20 {
+		t.Fatalf("the log read %d bytes of a witness's answer", n)
+	}
+	// The log still serves, without the witness's cosignature.
+	raw := get(t, "http://"+s.Addr+"/checkpoint", 200)
+	if strings.Contains(string(raw), "w1.example.test") {
+		t.Fatalf("checkpoint carries the hostile witness's lines:\n%s", raw)
+	}
+}
+
+func TestBoundedBody(t *testing.T) {
+	for _, c := range []struct {
+		n  int
+		ok bool
+	}{{0, true}, {10, true}, {16, true}, {17, false}, {1000, false}} {
+		b := &boundedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), c.n))), left: 16, max: 16}
+		got, err := io.ReadAll(b)
+		if (err == nil) != c.ok || (c.ok && len(got) != c.n) || len(got) > 16 {
+			t.Errorf("%d bytes: read %d, %v", c.n, len(got), err)
+		}
+	}
+}
