@@ -338,7 +338,7 @@ func (d *DockerArchiveDest) write(dir string, items []*Item, refs map[name.Refer
 	if err := f.Commit(); err != nil {
 		return err
 	}
-	if err := os.Rename(staged, d.Path); err != nil {
+	if err := outfile.Place(staged, d.Path); err != nil { // a rename, or into a device (/dev/null)
 		return ioErr(d.Path, err, "cannot move the archive into place")
 	}
 	syncDir(filepath.Dir(d.Path))

@@ -7,6 +7,7 @@ package outfile
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -17,13 +18,33 @@ import (
 // File is an output file in the making.
 type File struct {
 	*os.File
-	path string
-	done bool
+	path   string
+	done   bool
+	direct bool // path is a device, FIFO or socket, written in place
 }
 
 // Create starts writing path. The temporary file is created next to path so
 // that the final rename stays on one file system.
+//
+// A path that names something other than a regular file or a directory (a
+// device such as /dev/null, a FIFO, a socket) is written directly, in
+// place: renaming a file over it would replace the device itself (run as
+// root, `-o /dev/null` used to turn /dev/null into a regular file). Nothing
+// there can be made atomic, and Commit only closes it.
 func Create(path string) (*File, error) {
+	if fi, err := os.Stat(path); err == nil {
+		switch {
+		case fi.IsDir():
+			return nil, exit.New(exit.Usage, "%s is a directory", path).At(path).
+				WithHint("name a file to write, e.g. %s", filepath.Join(path, "out.ctp"))
+		case !fi.Mode().IsRegular():
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return nil, IOError(path, err, "cannot open output")
+			}
+			return &File{File: f, path: path, direct: true}, nil
+		}
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -35,10 +56,22 @@ func Create(path string) (*File, error) {
 // Path is the destination path.
 func (f *File) Path() string { return f.path }
 
+// Regular reports whether f is written to a new regular file (so it can be
+// written at offsets, synced and renamed into place), not directly to a
+// device, FIFO or socket.
+func (f *File) Regular() bool { return !f.direct }
+
 // Commit syncs the data, renames the temporary file to the destination and
 // syncs the directory.
 func (f *File) Commit() error {
 	if f.done {
+		return nil
+	}
+	if f.direct {
+		f.done = true
+		if err := f.File.Close(); err != nil {
+			return IOError(f.path, err, "cannot write output")
+		}
 		return nil
 	}
 	if err := f.File.Chmod(0o644); err != nil {
@@ -73,7 +106,9 @@ func (f *File) Abort() {
 	}
 	f.done = true
 	f.File.Close()
-	os.Remove(f.File.Name())
+	if !f.direct {
+		os.Remove(f.File.Name())
+	}
 }
 
 // IOError classifies a write-side error: a full disk and a missing
@@ -90,4 +125,31 @@ func IOError(path string, err error, msg string) *exit.Error {
 		e.WithHint("create the directory %s first", filepath.Dir(path))
 	}
 	return e
+}
+
+// Place moves the finished file staged to path: a rename, unless path names
+// an existing device, FIFO or socket, which is written in place instead
+// (and staged removed), for the reason Create gives.
+func Place(staged, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
+		return os.Rename(staged, path)
+	}
+	src, err := os.Open(staged)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	return os.Remove(staged)
 }

@@ -253,7 +253,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	if req.SBOM {
 		err = writeWithSBOM(ctx, req, plan, sbomPath, cw, pw, werr, res)
-	} else if of != nil && holesCheap(of.File) {
+	} else if of != nil && of.Regular() && holesCheap(of.File) {
 		// A regular file: the blobs go straight to their offsets (WriteFile).
 		plan.writeback = true
 		cw.N, err = plan.WriteFile(ctx, of.File, epoch, pw, werr, req.Sign)

@@ -176,6 +176,14 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		}
 		defer of.Abort()
 		tmp = of.File
+		if !of.Regular() {
+			// A device or FIFO (-o /dev/null): it cannot be read back for
+			// verification, so spool and copy it there once verified.
+			if tmp, err = os.CreateTemp("", "ct-fetch-*.ctp"); err != nil {
+				return nil, nil, exit.Wrap(exit.IO, err, "cannot create a temporary file").WithHint("check $TMPDIR")
+			}
+			defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+		}
 	}
 	outErr := func(err error) error {
 		var ee *exit.Error
@@ -222,6 +230,14 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		res.Verified = true
 	}
 	if of != nil {
+		if !of.Regular() {
+			if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+				return nil, rep, exit.Wrap(exit.IO, err, "cannot read the fetched bundle").At(tmp.Name())
+			}
+			if _, err := io.Copy(of, tmp); err != nil {
+				return nil, rep, outfile.IOError(outName, err, "cannot write bundle")
+			}
+		}
 		if err := of.Commit(); err != nil {
 			return nil, rep, err
 		}

@@ -1,0 +1,131 @@
+package outfile
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// -o naming a device must write to the device, not rename a file over it:
+// run as root, `ct pack IMG -o /dev/null` replaced /dev/null with a regular
+// file (found on this project's CI machine).
+func TestDeviceIsWrittenInPlace(t *testing.T) {
+	dir := t.TempDir()
+	dev := filepath.Join(dir, "null")
+	if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Skipf("cannot make a device node here (needs root): %v", err) // CI runs as root
+	}
+	f, err := Create(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Regular() {
+		t.Fatal("a device reported as a regular output")
+	}
+	if _, err := f.Write([]byte("bundle bytes")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(dev)
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("the device was replaced: %v %v", fi.Mode(), err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Fatalf("left %d entries beside the device", len(es))
+	}
+}
+
+func TestFIFOIsWrittenInPlace(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() {
+		r, err := os.Open(fifo)
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		got <- b
+	}()
+	f, err := Create(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("through the pipe"))
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; string(b) != "through the pipe" {
+		t.Fatalf("reader got %q", b)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v", err)
+	}
+}
+
+func TestDirectoryRefused(t *testing.T) {
+	if _, err := Create(t.TempDir()); exit.CodeOf(err) != exit.Usage {
+		t.Fatalf("directory: %v", err)
+	}
+}
+
+// A regular file is still replaced atomically, and an abort leaves it.
+func TestRegularReplacedAtomically(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "out")
+	os.WriteFile(p, []byte("old"), 0o644)
+	f, err := Create(p)
+	if err != nil || !f.Regular() {
+		t.Fatal(err)
+	}
+	f.Write([]byte("new"))
+	f.Abort()
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Fatalf("aborted write changed the file: %q", b)
+	}
+	f, _ = Create(p)
+	f.Write([]byte("new"))
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "new" {
+		t.Fatalf("got %q", b)
+	}
+}
+
+func TestPlaceIntoDevice(t *testing.T) {
+	dir := t.TempDir()
+	dev := filepath.Join(dir, "null")
+	if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Skipf("cannot make a device node here (needs root): %v", err)
+	}
+	staged := filepath.Join(dir, "staged")
+	os.WriteFile(staged, []byte("archive"), 0o644)
+	if err := Place(staged, dev); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(dev); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("the device was replaced: %v", err)
+	}
+	if _, err := os.Stat(staged); !os.IsNotExist(err) {
+		t.Fatal("staged file left behind")
+	}
+	other := filepath.Join(dir, "file")
+	os.WriteFile(staged, []byte("archive"), 0o644)
+	if err := Place(staged, other); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(other); string(b) != "archive" {
+		t.Fatalf("got %q", b)
+	}
+}
