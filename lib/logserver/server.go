@@ -52,12 +52,22 @@ type Config struct {
 	WitnessTimeout time.Duration
 
 	CheckpointInterval time.Duration // 0: 1 s
-	BatchMaxAge        time.Duration // 0: Tessera's 250 ms
-	Limits             Limits        // zero: DefaultLimits
+	// RepublishInterval is how often an unchanged checkpoint is signed and
+	// sent to the witnesses again (0: 30 s; negative: never), so that a
+	// checkpoint published while witnesses were down gets their
+	// cosignatures once they are back, even if the log does not grow.
+	RepublishInterval time.Duration
+	BatchMaxAge       time.Duration // 0: Tessera's 250 ms
+	Limits            Limits        // zero: DefaultLimits
 
 	// Log receives status lines and server-side errors; nil is stderr.
 	Log io.Writer
 }
+
+// DefaultRepublishInterval replaces Tessera's 10 minutes: a submitter
+// waiting for the quorum after a witness came back (ct sign --log, whose
+// default --timeout is 30 s) would otherwise wait for the log to grow.
+const DefaultRepublishInterval = 30 * time.Second
 
 // Witness is a witness the log asks for cosignatures (C2SP tlog-witness).
 type Witness struct {
@@ -135,6 +145,13 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	}
 	if c.BatchMaxAge <= 0 {
 		c.BatchMaxAge = tessera.DefaultBatchMaxAge
+	}
+	if c.RepublishInterval == 0 {
+		c.RepublishInterval = DefaultRepublishInterval
+	}
+	if c.RepublishInterval > 0 && c.RepublishInterval < c.CheckpointInterval {
+		return nil, exit.New(exit.Usage, "--republish-interval %v is shorter than --checkpoint-interval %v", c.RepublishInterval, c.CheckpointInterval).
+			WithHint("republishing happens at most once per checkpoint interval: make it at least %v, or negative for never", c.CheckpointInterval)
 	}
 	seen := map[string]bool{}
 	for _, w := range c.Witnesses {
@@ -229,6 +246,7 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		WithCheckpointSigner(c.Signer).
 		WithBatching(tessera.DefaultBatchMaxSize, c.BatchMaxAge).
 		WithCheckpointInterval(c.CheckpointInterval).
+		WithCheckpointRepublishInterval(max(c.RepublishInterval, 0)). // Tessera: 0 is never
 		// A leaf seen recently gets the index it got then (in memory only:
 		// docs/log-server.md, duplicates).
 		WithAntispam(tessera.DefaultAntispamInMemorySize, nil)

@@ -42,6 +42,8 @@ func key(t *testing.T, seed byte) *keys.PrivateKey {
 type testWitness struct {
 	name, vkey, url string
 	verifier        note.Verifier
+	seed            byte
+	logVKey         string
 }
 
 // startWitness runs a witness that knows the log (origin, logVKey); down
@@ -62,11 +64,19 @@ func startWitness(t *testing.T, i int, logVKey string, down bool) testWitness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tw := testWitness{name: name, vkey: vkey, url: "http://" + ln.Addr().String(), verifier: v}
+	tw := testWitness{name: name, vkey: vkey, url: "http://" + ln.Addr().String(), verifier: v, seed: byte(10 + i), logVKey: logVKey}
 	if down {
 		ln.Close()
 		return tw
 	}
+	tw.serveOn(t, ln)
+	return tw
+}
+
+// serveOn runs the witness tw on ln until the test ends.
+func (tw testWitness) serveOn(t *testing.T, ln net.Listener) {
+	t.Helper()
+	name, k, logVKey := tw.name, key(t, tw.seed), tw.logVKey
 	ctx := context.Background()
 	p := inmemory.New()
 	if err := p.AddLogs(ctx, []config.Log{{Origin: origin, VKey: logVKey}}); err != nil {
@@ -94,13 +104,20 @@ func startWitness(t *testing.T, i int, logVKey string, down bool) testWitness {
 	srv := &http.Server{Handler: http.MaxBytesHandler(mux, witness.MaxRequestBodyBytes), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return tw
 }
 
 // serve starts the log with the witnesses and quorum, adds one leaf and
 // returns the first checkpoint that commits to it, parsed with the log's
 // key and every witness's, and the names of the witnesses that cosigned it.
 func serve(t *testing.T, ws []testWitness, quorum int) (*f_log.Checkpoint, []string) {
+	t.Helper()
+	return serveUntil(t, ws, quorum, 0, nil)
+}
+
+// serveUntil is serve with a republish interval, a hook run once the first
+// checkpoint of size 1 is out, and a wait for cosignatures by want
+// witnesses after it (0: the first checkpoint of size 1 is returned).
+func serveUntil(t *testing.T, ws []testWitness, quorum int, republish time.Duration, after func(), want ...int) (*f_log.Checkpoint, []string) {
 	t.Helper()
 	lk := key(t, 1)
 	signer, err := tlog.LogSigner(lk, origin)
@@ -121,7 +138,8 @@ func serve(t *testing.T, ws []testWitness, quorum int) (*f_log.Checkpoint, []str
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := logserver.Start(ctx, logserver.Config{Dir: t.TempDir(), Origin: origin, Signer: signer,
 		Witnesses: cfg, Quorum: quorum, CheckpointInterval: 200 * time.Millisecond, BatchMaxAge: 20 * time.Millisecond,
-		WitnessTimeout: 2 * time.Second, Log: io.Discard})
+		RepublishInterval: republish,
+		WitnessTimeout:    2 * time.Second, Log: io.Discard})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -168,7 +186,13 @@ func serve(t *testing.T, ws []testWitness, quorum int) (*f_log.Checkpoint, []str
 					}
 				}
 			}
-			return cp, names
+			if len(want) == 0 || len(names) >= want[0] {
+				return cp, names
+			}
+			if after != nil {
+				after()
+				after = nil
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no checkpoint of size 1: %v\n%s", err, raw)
@@ -197,6 +221,26 @@ func TestWitnessDownFailOpen(t *testing.T) {
 	_, names := serve(t, ws, 3)
 	if len(names) != 2 || strings.Contains(strings.Join(names, " "), "w2.") {
 		t.Fatalf("cosigned by %v, want w1 and w3", names)
+	}
+}
+
+// TestWitnessBackCosigns: a checkpoint published while a witness was down
+// gets its cosignature once it is back, without the log growing, because
+// ct-log republishes an unchanged checkpoint (--republish-interval; Tessera
+// alone waits 10 minutes, longer than any submitter's --timeout).
+func TestWitnessBackCosigns(t *testing.T) {
+	logVKey := vkeyOfLog(t)
+	ws := []testWitness{startWitness(t, 1, logVKey, false), startWitness(t, 2, logVKey, true), startWitness(t, 3, logVKey, false)}
+	back := func() {
+		ln, err := net.Listen("tcp", strings.TrimPrefix(ws[1].url, "http://"))
+		if err != nil {
+			t.Skipf("the down witness's port was taken meanwhile: %v", err)
+		}
+		ws[1].serveOn(t, ln)
+	}
+	_, names := serveUntil(t, ws, 3, 300*time.Millisecond, back, 3)
+	if len(names) != 3 {
+		t.Fatalf("cosigned by %v, want all 3", names)
 	}
 }
 
