@@ -7,6 +7,9 @@ package tlogtest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -37,7 +40,9 @@ func ProofEntry(se bundle.Entry, origin string, logKey *keys.PrivateKey, witness
 	}
 	h0 := rfc6962.DefaultHasher.HashLeaf([]byte("other entry"))
 	root := rfc6962.DefaultHasher.HashChildren(h0, tlog.LeafHash(leaf))
-	ls, err := tlog.LogSigner(logKey, origin)
+	// As a stranger would: the note package's own signer, without the
+	// checks tlog.LogSigner adds, so tests can build hostile origins.
+	ls, err := rawLogSigner(logKey, origin)
 	if err != nil {
 		return bundle.Entry{}, err
 	}
@@ -138,4 +143,14 @@ func AddProofFile(data []byte, origin string, logKey *keys.PrivateKey, witnesses
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// rawLogSigner returns a note signer named origin for the Ed25519 key k,
+// accepting any name the note package accepts.
+func rawLogSigner(k *keys.PrivateKey, origin string) (note.Signer, error) {
+	pub := append([]byte{0x01}, k.Public().Ed25519()...)
+	h := sha256.Sum256(append([]byte(origin+"\n"), pub...))
+	skey := fmt.Sprintf("PRIVATE+KEY+%s+%08x+%s", origin, binary.BigEndian.Uint32(h[:4]),
+		base64.StdEncoding.EncodeToString(append([]byte{0x01}, k.Seed()...)))
+	return note.NewSigner(skey)
 }
