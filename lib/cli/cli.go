@@ -107,11 +107,27 @@ func Parse(cmd Command, flags any, args []string) *kong.Context {
 	if err != nil {
 		var pe *kong.ParseError
 		if errors.As(err, &pe) {
-			err = exit.New(exit.Usage, "%s", PlainParseError(pe.Error())).WithHint("run '%s --help' for usage", HelpName(cmd.Name, os.Args[0]))
+			err = exit.New(exit.Usage, "%s", PlainParseError(pe.Error())).WithHint("run '%s --help' for usage", strings.TrimSpace(HelpName(cmd.Name, os.Args[0])+" "+subcommand(pe.Context)))
 		}
 		Fail(cmd.Name, err)
 	}
 	return ctx
+}
+
+// subcommand is the path of subcommand names the parser had selected when
+// it failed ("add-log", "key export"), or "" at the top level, so that a
+// usage hint names the help that describes the arguments that were missing.
+func subcommand(ctx *kong.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	var names []string
+	for n := ctx.Selected(); n != nil; n = n.Parent {
+		if n.Type == kong.CommandNode {
+			names = append([]string{n.Name}, names...)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 // HelpName is how a usage hint names the command: "ct NAME" when the ct
