@@ -85,7 +85,7 @@ func (p *parser) transparency(at string) (*Transparency, error) {
 	}
 	if t.LogsRequired > len(t.Logs) {
 		return nil, p.errAt(reqOff, "%s.logs_required: %d, but only %d logs are trusted", at, t.LogsRequired, len(t.Logs)).
-			WithHint("add the logs to %s.logs, or lower logs_required", at)
+			WithHint("add the logs to %s.logs (ct policy add-log LOG.vkey), or lower logs_required", at)
 	}
 	// Witnesses count by name (log.md §5.1: two keys of one name, a key
 	// rotation, are one witness), so the quorum is of distinct names.
@@ -96,11 +96,11 @@ func (p *parser) transparency(at string) (*Transparency, error) {
 	}
 	if t.WitnessQuorum > len(names) {
 		return nil, p.errAt(quorumOff, "%s.witness_quorum: %d, but only %d witnesses are trusted (witnesses count by name: keys of one name are one witness)", at, t.WitnessQuorum, len(names)).
-			WithHint("add the witnesses to %s.witnesses, or lower witness_quorum", at)
+			WithHint("add the witnesses to %s.witnesses (ct policy add-witness WITNESS.vkey), or lower witness_quorum", at)
 	}
 	if t.LogsRequired == 0 && t.WitnessQuorum > 0 {
 		return nil, p.errAt(quorumOff, "%s.witness_quorum: %d, but logs_required is 0, so no proof is required and the quorum could never apply", at, t.WitnessQuorum).
-			WithHint("set logs_required to at least 1, or witness_quorum to 0")
+			WithHint("set logs_required to at least 1 (ct policy add-log LOG.vkey --require 1), or witness_quorum to 0")
 	}
 	if _, err := t.Trust(); err != nil {
 		off := logsOff
@@ -166,8 +166,12 @@ func (p *parser) logs(at string) ([]Log, error) {
 		}
 		seen[l.Origin] = true
 		if _, err := tlog.NewTrust(map[string]string{l.Origin: l.Key}, nil); err != nil {
+			if isCosigV1(l.Key) {
+				return nil, p.errAt(keyOff, "%s.key: log %q: %q is a witness's cosignature/v1 verifier key (key type 0x04), not a log's", ip, l.Origin, l.Key).
+					WithHint("list it in transparency.witnesses (ct policy add-witness); a log's key is the Ed25519 note key ct-log serve --print-vkey prints")
+			}
 			return nil, p.errAt(keyOff, "%s.key: %v", ip, err).
-				WithHint("a log key is the log's note verifier key, ORIGIN+HASH+BASE64, named after the origin")
+				WithHint("a log key is the log's note verifier key, ORIGIN+HASH+BASE64, named after the origin (ct-log serve --print-vkey prints it)")
 		}
 		out = append(out, l)
 	}

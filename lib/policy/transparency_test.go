@@ -77,6 +77,7 @@ func TestParseTransparency(t *testing.T) {
 		{"duplicate origin", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q},{"origin":"log-a.example","key":%q}],"logs_required":1}}`, logA, logA), "1:", "listed twice"},
 		{"key of other origin", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-b.example","key":%q}],"logs_required":1}}`, logA), "1:", "named after its origin"},
 		{"log key not a key", `{"version":1,"transparency":{"logs":[{"origin":"o","key":"nope"}],"logs_required":1}}`, "1:", "not a note verifier key"},
+		{"log key is a witness key", fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"w2","key":%q}],"logs_required":0}}`, w2), "1:", "is a witness's cosignature/v1 verifier key"},
 		{"witness key is a log key", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q}],"logs_required":0}}`, logA), "1:", "not a cosignature/v1"},
 		{"witness twice", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q},{"key":%q}],"logs_required":0}}`, w2, w2), "1:", "listed twice"},
 		{"witness key under two names", fmt.Sprintf(`{"version":1,"transparency":{"witnesses":[{"key":%q},{"key":%q}],"logs_required":0}}`, w2, witnessKey(t, 4, "w2b")), "1:", "same public key"},
