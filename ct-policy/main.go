@@ -42,8 +42,9 @@ Examples:
   ct policy init strict.json          (on a terminal: asks)
   ct policy add-signer 6e33:ce9e:16e3:3e7d
   ct policy add-registry 'oci-archive:*' --file strict.json
-  ct policy add-log log-a.example 'log-a.example+987be1f5+AduZ…' --require 1
-  ct policy add-witness 'w1.example+8c410d4b+BMBQ…' --quorum 1
+  ct policy add-log log-a.vkey --require 1          (the file ct-log serve --print-vkey wrote)
+  ct policy add-log 'log-a.example+987be1f5+AduZ…'  (or the key itself)
+  ct policy add-witness w1.vkey --quorum 1
   ct policy show
   ct policy show --json | jq .signers
   ct policy check strict.json && ct verify nginx.ctp --policy strict.json`,
@@ -84,14 +85,13 @@ type registryCmd struct {
 }
 
 type logCmd struct {
-	Origin  string `arg:"" name:"ORIGIN" help:"The log's origin, the first line of its checkpoints."`
-	Key     string `arg:"" name:"VKEY" help:"The log's note verifier key, ORIGIN+HASH+BASE64 (log.md §3)."`
-	Require *int   `placeholder:"N" help:"Also set transparency.logs_required: distinct trusted logs each counted signature must be in."`
-	File    string `placeholder:"FILE" help:"The policy to edit (default: config.toml's policy, else ./policy.json)."`
+	Args    []string `arg:"" name:"VKEY" help:"The log's note verifier key, ORIGIN+HASH+BASE64 (log.md §3), or a file holding it (ct-log serve --print-vkey > log.vkey); the origin is the key's name. The older form ORIGIN VKEY still works."`
+	Require *int     `placeholder:"N" help:"Also set transparency.logs_required: distinct trusted logs each counted signature must be in."`
+	File    string   `placeholder:"FILE" help:"The policy to edit (default: config.toml's policy, else ./policy.json)."`
 }
 
 type witnessCmd struct {
-	Key    string `arg:"" name:"VKEY" help:"The witness's cosignature/v1 verifier key, NAME+HASH+BASE64 (log.md §3)."`
+	Key    string `arg:"" name:"VKEY" help:"The witness's cosignature/v1 verifier key, NAME+HASH+BASE64 (log.md §3), or a file holding it (ct-witness serve --print-vkey > w1.vkey)."`
 	Quorum *int   `placeholder:"N" help:"Also set transparency.witness_quorum: distinct trusted witnesses cosigning each counted log proof."`
 	File   string `placeholder:"FILE" help:"The policy to edit (default: config.toml's policy, else ./policy.json)."`
 }
@@ -207,24 +207,40 @@ func run(f *flags, cmd string) error {
 		if err != nil {
 			return err
 		}
-		changed, err := policyedit.AddLog(p, f.AddLog.Origin, f.AddLog.Key)
+		origin, vkey, err := policyedit.LogArgs(f.AddLog.Args)
+		if err != nil {
+			return err
+		}
+		changed, err := policyedit.AddLog(p, origin, vkey)
 		if err != nil {
 			return err
 		}
 		if n := f.AddLog.Require; n != nil && *n != p.Transparency.LogsRequired {
 			p.Transparency.LogsRequired, changed = *n, true
 		}
-		return edit(f, file, p, changed, "transparency", f.AddLog.Origin, st)
+		if err := edit(f, file, p, changed, "transparency.logs", origin, st); err != nil {
+			return err
+		}
+		notRequired(f, p)
+		return nil
 	case "add-witness":
 		p, _, err := policyedit.Read(file)
 		if err != nil {
 			return err
 		}
-		changed := policyedit.AddWitness(p, f.AddWitness.Key)
+		vkey, err := policyedit.VKeyArg(f.AddWitness.Key, "witness")
+		if err != nil {
+			return err
+		}
+		changed := policyedit.AddWitness(p, vkey)
 		if n := f.AddWitness.Quorum; n != nil && *n != p.Transparency.WitnessQuorum {
 			p.Transparency.WitnessQuorum, changed = *n, true
 		}
-		return edit(f, file, p, changed, "transparency", f.AddWitness.Key, st)
+		if err := edit(f, file, p, changed, "transparency.witnesses", vkey, st); err != nil {
+			return err
+		}
+		notRequired(f, p)
+		return nil
 	case "show":
 		p, canonical, err := policyedit.Read(file)
 		if err != nil {
@@ -266,6 +282,22 @@ func edit(f *flags, file string, p *policy.Policy, changed bool, rule, pattern s
 	status(f, "added %s to %s in %s", pattern, rule, file)
 	warn(f, p, st)
 	return nil
+}
+
+// notRequired says, after add-log or add-witness, what a newcomer would not
+// guess: a transparency section whose logs_required or witness_quorum is 0
+// trusts what it lists but requires nothing of it (policy.md §4.6).
+func notRequired(f *flags, p *policy.Policy) {
+	t := p.Transparency
+	if f.Quiet || t == nil {
+		return
+	}
+	switch {
+	case t.LogsRequired == 0 && len(t.Logs) > 0:
+		status(f, "note: transparency.logs_required is 0: proofs are checked but not required; to require them: ct policy add-log LOG.vkey --require 1")
+	case t.WitnessQuorum == 0 && len(t.Witnesses) > 0:
+		status(f, "note: transparency.witness_quorum is 0: cosignatures are checked but not required; to require them: ct policy add-witness WITNESS.vkey --quorum N")
+	}
 }
 
 // tty returns the terminal for questions (docs/cli.md: prompts go through
