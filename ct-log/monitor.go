@@ -26,9 +26,9 @@ func init() {
 type monitorCmd struct {
 	URL        string   `arg:"" name:"URL" help:"The log's tlog-tiles base URL (its checkpoint is URL/checkpoint)."`
 	Origin     string   `placeholder:"ORIGIN" help:"The log's origin (default: the name of --log-key)."`
-	LogKey     string   `name:"log-key" required:"" placeholder:"VKEY" help:"The log's note verifier key (ORIGIN+HASH+BASE64)."`
+	LogKey     string   `name:"log-key" required:"" placeholder:"VKEY" help:"The log's note verifier key (ORIGIN+HASH+BASE64), or a file holding it (ct-log serve --print-vkey > log.vkey)."`
 	Key        []string `name:"key" required:"" sep:"none" placeholder:"KEY" help:"A key to watch, repeatable: a fingerprint (64 hex digits), a public or private key file, or a key store name. With a public key, each logged signature is also verified."`
-	Witness    []string `sep:"none" placeholder:"VKEY" help:"A witness's cosignature/v1 verifier key, repeatable; --quorum of them must cosign the checkpoint."`
+	Witness    []string `sep:"none" placeholder:"VKEY" help:"A witness's cosignature/v1 verifier key, or a file holding it (the key alone, not ct-log serve's VKEY=URL), repeatable; --quorum of them must cosign the checkpoint."`
 	Quorum     int      `default:"-1" placeholder:"N" help:"Valid cosignatures by distinct --witness keys the checkpoint needs (default: 1 with --witness, else 0); fewer exits 3."`
 	State      string   `placeholder:"DIR" help:"State folder (default: $XDG_STATE_HOME/cerro/monitor, else ~/.local/state/cerro/monitor)."`
 	MaxEntries uint64   `name:"max-entries" default:"100000" placeholder:"N" help:"Scan at most N entries in one run; the next run goes on from there."`
@@ -37,7 +37,21 @@ type monitorCmd struct {
 }
 
 // Help is the detail kong shows under ct log monitor --help.
-func (c *monitorCmd) Help() string { return logclient.MonitorExitText }
+func (c *monitorCmd) Help() string { return monitorHelp + logclient.MonitorExitText }
+
+const monitorHelp = `Reads URL/checkpoint, checks it is signed by --log-key and cosigned by
+--quorum of the --witness keys, checks it is consistent with the checkpoint
+this monitor saw last (kept in --state), then scans the new entries for
+signatures by the watched --key(s). Run it from cron; the exit status says
+what it found. The keys may be given as the files --print-vkey wrote.
+
+Examples:
+
+    ct log monitor http://127.0.0.1:8080 --log-key log1.vkey --key release
+    ct log monitor https://log.example/ct --log-key "$(cat log1.vkey)" \
+        --key release.pub --witness w1.vkey --witness w2.vkey --quorum 2 --json
+
+`
 
 func (c *monitorCmd) Run(f *flags) error {
 	o := logclient.MonitorOptions{URL: c.URL, Origin: c.Origin, LogKey: c.LogKey, Witnesses: c.Witness,

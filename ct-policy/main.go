@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/policy"
 	"github.com/cerro-torre/ct/lib/policyedit"
 	"github.com/cerro-torre/ct/lib/termsafe"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 var command = cli.Command{
@@ -228,7 +229,7 @@ func run(f *flags, cmd string) error {
 		if err != nil {
 			return err
 		}
-		vkey, err := policyedit.VKeyArg(f.AddWitness.Key, "witness")
+		vkey, err := tlog.VKeyArg(f.AddWitness.Key, "witness")
 		if err != nil {
 			return err
 		}

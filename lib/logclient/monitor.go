@@ -205,6 +205,15 @@ func Monitor(ctx context.Context, o MonitorOptions) (*MonitorReport, error) {
 
 func (m *monitor) setup() error {
 	o := &m.o
+	// Each key may be given as a file holding it (--print-vkey > log.vkey).
+	k, err := tlog.VKeyArg(o.LogKey, "log")
+	if err != nil {
+		return err
+	}
+	o.LogKey = k
+	if o.Witnesses, err = vkeyArgs(o.Witnesses, "witness"); err != nil {
+		return err
+	}
 	v, err := note.NewVerifier(o.LogKey)
 	if err != nil {
 		return exit.Wrap(exit.Usage, err, "--log-key %q is not a note verifier key", termsafe.Escape(o.LogKey)).

@@ -11,14 +11,15 @@ import (
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/stage"
 	"github.com/cerro-torre/ct/lib/termsafe"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // Flags are the submission flags shared by ct log submit and ct sign --log
 // (docs/cli.md): the logs, whom to trust, and how long to wait.
 type Flags struct {
 	Log     []string      `name:"log" sep:"none" placeholder:"URL" help:"A log to record the signatures in: its base URL (repeatable: every signature goes to every log)."`
-	LogKey  []string      `name:"log-key" sep:"none" placeholder:"VKEY" help:"The log's note verifier key (its operator prints it: ct-log serve --print-vkey), one per --log, in the same order."`
-	Witness []string      `name:"witness" sep:"none" placeholder:"VKEY" help:"A witness's cosignature/v1 verifier key (repeatable): its cosignatures count toward --quorum."`
+	LogKey  []string      `name:"log-key" sep:"none" placeholder:"VKEY" help:"The log's note verifier key, or a file holding it (its operator prints it: ct-log serve --print-vkey > log.vkey), one per --log, in the same order."`
+	Witness []string      `name:"witness" sep:"none" placeholder:"VKEY" help:"A witness's cosignature/v1 verifier key, or a file holding it (ct-witness serve --print-vkey; the key alone, not ct-log serve's VKEY=URL), repeatable: its cosignatures count toward --quorum."`
 	Quorum  int           `name:"quorum" default:"-1" placeholder:"N" help:"Wait for a checkpoint cosigned by N of the --witness keys (default: all of them; 0 waits for the log's signature only)."`
 	Policy  string        `name:"policy" placeholder:"FILE" help:"Take the log keys, witness keys and quorum from the transparency section of this policy.json instead."`
 	Timeout time.Duration `name:"timeout" default:"30s" placeholder:"DURATION" help:"How long to wait for each log's witnessed checkpoint before giving up (exit 12)."`
@@ -42,13 +43,35 @@ func (f *Flags) Options() (Options, error) {
 		// origin (so that submitting again asks it nothing).
 		o.Paired = len(t.LogKeys) == 1 && len(f.Log) == 1
 	} else {
-		o.Trust = Trust{LogKeys: f.LogKey, Witnesses: f.Witness, Quorum: f.Quorum}
+		logKeys, err := vkeyArgs(f.LogKey, "log")
+		if err != nil {
+			return o, err
+		}
+		witnesses, err := vkeyArgs(f.Witness, "witness")
+		if err != nil {
+			return o, err
+		}
+		o.Trust = Trust{LogKeys: logKeys, Witnesses: witnesses, Quorum: f.Quorum}
 		if f.Quorum < 0 {
 			o.Trust.Quorum = len(f.Witness)
 		}
 		o.Paired = true
 	}
 	return o, o.Check()
+}
+
+// vkeyArgs resolves --log-key or --witness values: each a key, or a file
+// holding one (tlog.VKeyArg), as --print-vkey writes it.
+func vkeyArgs(args []string, what string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		k, err := tlog.VKeyArg(a, what)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // PolicyTrust reads the transparency section of a policy.json (policy.md):

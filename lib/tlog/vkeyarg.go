@@ -1,0 +1,62 @@
+package tlog
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+// maxVKeyFile bounds a verifier key file: a key is well under 200 bytes.
+const maxVKeyFile = 4096
+
+// VKeyArg resolves a verifier key given on the command line (ct policy
+// add-log, add-witness; --log-key and --witness of ct log submit, ct sign
+// and ct log monitor): the key itself, NAME+HASH+BASE64, or a regular
+// file holding it on one line, as `ct-log serve --print-vkey > log.vkey`
+// and `ct-witness serve --print-vkey > w1.vkey` write it. The key is not
+// checked here: the policy parser does that, naming the field.
+func VKeyArg(arg, what string) (string, error) {
+	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
+		f, err := os.Open(arg)
+		if err != nil {
+			return "", exit.Wrap(exit.IO, err, "cannot read the %s verifier key file", what).At(arg)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxVKeyFile+1))
+		if err != nil {
+			return "", exit.Wrap(exit.IO, err, "cannot read the %s verifier key file", what).At(arg)
+		}
+		key := string(bytes.TrimSpace(data))
+		switch {
+		case len(data) > maxVKeyFile:
+			return "", exit.New(exit.Malformed, "more than %d bytes: not a %s verifier key file", maxVKeyFile, what).At(arg).
+				WithHint("a verifier key file holds one line, NAME+HASH+BASE64, as --print-vkey writes it")
+		case key == "" || strings.ContainsAny(key, "\r\n"):
+			return "", exit.New(exit.Malformed, "not one line: a %s verifier key file holds exactly one key", what).At(arg).
+				WithHint("a verifier key file holds one line, NAME+HASH+BASE64, as --print-vkey writes it")
+		}
+		return key, nil
+	}
+	if k, u, ok := strings.Cut(arg, "="); ok && (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+		// Keys are base64 of 33 bytes (44 characters, no '=' padding), so
+		// "=http" is the VKEY=URL form of ct-log serve --witness.
+		return "", exit.New(exit.Usage, "%q is a %s key and a URL (VKEY=URL, as ct-log serve --witness takes them); here give the key alone", arg, what).
+			WithHint("only the log pushes checkpoints to witnesses and needs their URLs; give %s", k)
+	}
+	if !strings.Contains(arg, "+") {
+		return "", exit.New(exit.Usage, "%q is neither a %s verifier key (NAME+HASH+BASE64) nor a file", arg, what).
+			WithHint("%s", VKeyHint(what))
+	}
+	return arg, nil
+}
+
+// VKeyHint says where the verifier key of a log or a witness comes from.
+func VKeyHint(what string) string {
+	if what == "witness" {
+		return "the witness's operator prints it: ct-witness serve --key KEY --name NAME --print-vkey > w1.vkey; then give w1.vkey or the line it holds"
+	}
+	return "the log's operator prints it: ct-log serve --key KEY --origin ORIGIN --print-vkey > log.vkey; then give log.vkey or the line it holds"
+}

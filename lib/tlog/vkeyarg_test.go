@@ -1,0 +1,38 @@
+package tlog
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
+)
+
+func TestVKeyArg(t *testing.T) {
+	const w1 = "w1.test+9c207027+BMYaqShNibfa92o3dFTmUnY0/f9n0g4zaOpuL5k1D5dC"
+	dir := t.TempDir()
+	file := filepath.Join(dir, "w1.vkey")
+	if err := os.WriteFile(file, []byte(w1+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{w1, file} {
+		if got, err := VKeyArg(in, "witness"); err != nil || got != w1 {
+			t.Errorf("VKeyArg(%q) = %q, %v; want %q", in, got, err, w1)
+		}
+	}
+	for _, c := range []struct {
+		in, msg string
+	}{
+		{w1 + "=http://127.0.0.1:8081", "VKEY=URL"},
+		{w1 + "=https://w1.example", "VKEY=URL"},
+		{dir, "neither a witness verifier key"}, // a directory is not a key file
+		{filepath.Join(dir, "missing.vkey"), "neither a witness verifier key"},
+	} {
+		_, err := VKeyArg(c.in, "witness")
+		e, ok := err.(*exit.Error)
+		if !ok || e.Code != exit.Usage || !strings.Contains(e.Msg, c.msg) {
+			t.Errorf("VKeyArg(%q) = %v, want exit 64 %q", c.in, err, c.msg)
+		}
+	}
+}
