@@ -2,6 +2,7 @@ package tlog
 
 import (
 	"bytes"
+	"encoding/base64"
 	"io"
 	"os"
 	"strings"
@@ -46,6 +47,16 @@ func VKeyArg(arg, what string) (string, error) {
 		return "", exit.New(exit.Usage, "%q is a %s key and a URL (VKEY=URL, as ct-log serve --witness takes them); here give the key alone", arg, what).
 			WithHint("only the log pushes checkpoints to witnesses and needs their URLs; give %s", k)
 	}
+	if alg, ok := vkeyAlg(arg); ok {
+		switch {
+		case what == "log" && alg == algCosignatureV1:
+			return "", exit.New(exit.Usage, "%q is a witness's cosignature/v1 verifier key (key type 0x04), not a log's", arg).
+				WithHint("give it as a witness (--witness, ct policy add-witness); %s", VKeyHint("log"))
+		case what == "witness" && alg == algEd25519:
+			return "", exit.New(exit.Usage, "%q is a log's Ed25519 note verifier key (key type 0x01), not a witness's", arg).
+				WithHint("give it as a log (--log-key, ct policy add-log); %s", VKeyHint("witness"))
+		}
+	}
 	if !strings.Contains(arg, "+") {
 		return "", exit.New(exit.Usage, "%q is neither a %s verifier key (NAME+HASH+BASE64) nor a file", arg, what).
 			WithHint("%s", VKeyHint(what))
@@ -59,4 +70,23 @@ func VKeyHint(what string) string {
 		return "the witness's operator prints it: ct-witness serve --key KEY --name NAME --print-vkey > w1.vkey; then give w1.vkey or the line it holds"
 	}
 	return "the log's operator prints it: ct-log serve --key KEY --origin ORIGIN --print-vkey > log.vkey; then give log.vkey or the line it holds"
+}
+
+const (
+	algEd25519       = 0x01
+	algCosignatureV1 = 0x04
+)
+
+// vkeyAlg is the key type byte of a verifier key NAME+HASH+BASE64, when
+// the key has that shape; the note package checks the rest.
+func vkeyAlg(vkey string) (byte, bool) {
+	parts := strings.SplitN(vkey, "+", 3) // name, hash, base64 (which may hold '+')
+	if len(parts) != 3 {
+		return 0, false
+	}
+	b, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(b) == 0 {
+		return 0, false
+	}
+	return b[0], true
 }

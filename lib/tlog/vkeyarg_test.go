@@ -28,11 +28,15 @@ func TestVKeyArg(t *testing.T) {
 		{w1 + "=https://w1.example", "VKEY=URL"},
 		{dir, "neither a witness verifier key"}, // a directory is not a key file
 		{filepath.Join(dir, "missing.vkey"), "neither a witness verifier key"},
+		{"log.test/ct+6ed2cf5a+AU+eSR2zTBOm6w9U4dqLQtx/Kdgynz2SsEO6uYj4MRm7", "a log's Ed25519 note verifier key"},
 	} {
 		_, err := VKeyArg(c.in, "witness")
 		e, ok := err.(*exit.Error)
 		if !ok || e.Code != exit.Usage || !strings.Contains(e.Msg, c.msg) {
 			t.Errorf("VKeyArg(%q) = %v, want exit 64 %q", c.in, err, c.msg)
 		}
+	}
+	if _, err := VKeyArg(w1, "log"); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "witness's cosignature/v1") {
+		t.Errorf("VKeyArg(witness key, log) = %v", err)
 	}
 }
