@@ -39,7 +39,11 @@ func VKeyArg(arg, what string) (string, error) {
 			return "", exit.New(exit.Malformed, "not one line: a %s verifier key file holds exactly one key", what).At(arg).
 				WithHint("a verifier key file holds one line, NAME+HASH+BASE64, as --print-vkey writes it")
 		}
-		return key, nil
+		k, err := checkVKeyKind(key, what)
+		if e, ok := err.(*exit.Error); ok {
+			err = e.At(arg) // name the file the key came from
+		}
+		return k, err
 	}
 	if k, u, ok := strings.Cut(arg, "="); ok && (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
 		// Keys are base64 of 33 bytes (44 characters, no '=' padding), so
@@ -47,6 +51,16 @@ func VKeyArg(arg, what string) (string, error) {
 		return "", exit.New(exit.Usage, "%q is a %s key and a URL (VKEY=URL, as ct-log serve --witness takes them); here give the key alone", arg, what).
 			WithHint("only the log pushes checkpoints to witnesses and needs their URLs; give %s", k)
 	}
+	if !strings.Contains(arg, "+") {
+		return "", exit.New(exit.Usage, "%q is neither a %s verifier key (NAME+HASH+BASE64) nor a file", arg, what).
+			WithHint("%s", VKeyHint(what))
+	}
+	return checkVKeyKind(arg, what)
+}
+
+// checkVKeyKind refuses a witness key given as a log's and the reverse:
+// both come out of --print-vkey and look alike.
+func checkVKeyKind(arg, what string) (string, error) {
 	if alg, ok := vkeyAlg(arg); ok {
 		switch {
 		case what == "log" && alg == algCosignatureV1:
@@ -56,10 +70,6 @@ func VKeyArg(arg, what string) (string, error) {
 			return "", exit.New(exit.Usage, "%q is a log's Ed25519 note verifier key (key type 0x01), not a witness's", arg).
 				WithHint("give it as a log (--log-key, ct policy add-log); %s", VKeyHint("witness"))
 		}
-	}
-	if !strings.Contains(arg, "+") {
-		return "", exit.New(exit.Usage, "%q is neither a %s verifier key (NAME+HASH+BASE64) nor a file", arg, what).
-			WithHint("%s", VKeyHint(what))
 	}
 	return arg, nil
 }

@@ -36,6 +36,9 @@ func TestVKeyArg(t *testing.T) {
 			t.Errorf("VKeyArg(%q) = %v, want exit 64 %q", c.in, err, c.msg)
 		}
 	}
+	if _, err := VKeyArg(file, "log"); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "witness's cosignature/v1") {
+		t.Errorf("VKeyArg(witness key file, log) = %v", err)
+	}
 	if _, err := VKeyArg(w1, "log"); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "witness's cosignature/v1") {
 		t.Errorf("VKeyArg(witness key, log) = %v", err)
 	}
