@@ -10,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/passphrase"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 var command = cli.Command{
@@ -36,6 +37,9 @@ LOGS.toml lists the logs it cosigns for, each with its origin and its note verif
   origin = "log.example.org/ct"
   key = "log.example.org/ct+1a2b3c4d+AU…"
 
+or, without a file, --log names each log by its verifier key (or the file ct-log serve
+--print-vkey wrote): --log log1.vkey is the same as the table above for that log.
+
 It refuses to start if the key of a log differs from the one it stored before (see
 docs/witness.md).
 
@@ -43,6 +47,7 @@ Examples:
   ct keygen --suite CT-SIG-01 --id witness1
   ct-witness serve --key witness1 --name w1.example.org --print-vkey
   ct-witness serve --db /var/lib/ct-witness/state.db --key witness1 --name w1.example.org --logs logs.toml
+  ct-witness serve --db state.db --key witness1 --name w1.example.org --log log1.vkey
   ct-witness serve --db state.db --key w1.key --name w1.example.org --logs logs.toml --listen 0.0.0.0:8090`,
 	ExitCodes: []exit.Code{exit.Malformed, exit.IO, exit.Usage, exit.Cancelled},
 }
@@ -54,14 +59,15 @@ type flags struct {
 }
 
 type serveCmd struct {
-	DB             string `name:"db" placeholder:"FILE" help:"The witness state, an sqlite file (created if missing). Keep it: it is what detects forks."`
-	Key            string `placeholder:"KEY" help:"The witness's CT-SIG-01 private key: a file, or an id or fingerprint in the key store (with --print-vkey, a public key file will do)."`
-	Name           string `placeholder:"NAME" help:"The witness's name, as its cosignatures and verifier key carry it (e.g. w1.example.org)."`
-	Logs           string `placeholder:"LOGS.toml" help:"The logs to cosign for: a TOML file giving each log's origin and key (see --help of ct-witness)."`
-	Listen         string `default:"127.0.0.1:0" placeholder:"HOST:PORT" help:"Address to listen on; port 0 picks an unused one."`
-	AddrFile       string `name:"addr-file" placeholder:"FILE" help:"Once listening, write the bound HOST:PORT to FILE (atomically)."`
-	PrintVKey      bool   `name:"print-vkey" help:"Print the witness's verifier key for --key and --name, and exit."`
-	PassphraseFile string `placeholder:"FILE" help:"Read the key's passphrase from FILE."`
+	DB             string   `name:"db" placeholder:"FILE" help:"The witness state, an sqlite file (created if missing). Keep it: it is what detects forks."`
+	Key            string   `placeholder:"KEY" help:"The witness's CT-SIG-01 private key: a file, or an id or fingerprint in the key store (with --print-vkey, a public key file will do)."`
+	Name           string   `placeholder:"NAME" help:"The witness's name, as its cosignatures and verifier key carry it (e.g. w1.example.org)."`
+	Logs           string   `placeholder:"LOGS.toml" help:"The logs to cosign for: a TOML file giving each log's origin and key (see ct-witness --help)."`
+	Log            []string `sep:"none" placeholder:"VKEY" help:"A log to cosign for, by its note verifier key or a file holding it (ct-log serve --print-vkey > log.vkey); its origin is the key's name. Repeatable; instead of, or with, --logs."`
+	Listen         string   `default:"127.0.0.1:0" placeholder:"HOST:PORT" help:"Address to listen on; port 0 picks an unused one."`
+	AddrFile       string   `name:"addr-file" placeholder:"FILE" help:"Once listening, write the bound HOST:PORT to FILE (atomically)."`
+	PrintVKey      bool     `name:"print-vkey" help:"Print the witness's verifier key for --key and --name, and exit."`
+	PassphraseFile string   `placeholder:"FILE" help:"Read the key's passphrase from FILE (else CT_PASSPHRASE, else the terminal)."`
 }
 
 func (c *serveCmd) Run(f *flags) error {
@@ -79,11 +85,21 @@ func (c *serveCmd) Run(f *flags) error {
 		fmt.Println(v)
 		return nil
 	}
-	if c.DB == "" || c.Logs == "" {
-		return exit.New(exit.Usage, "serve needs --db and --logs").WithHint("see ct-witness --help")
+	if c.DB == "" || (c.Logs == "" && len(c.Log) == 0) {
+		return exit.New(exit.Usage, "serve needs --db and the logs to witness (--logs LOGS.toml or --log VKEY)").WithHint("see ct-witness --help")
 	}
-	logs, err := witnessserver.LoadLogs(c.Logs)
+	var logs []witnessserver.Log
+	if c.Logs != "" {
+		var err error
+		if logs, err = witnessserver.LoadLogs(c.Logs); err != nil {
+			return err
+		}
+	}
+	flagLogs, err := witnessserver.FlagLogs(c.Log)
 	if err != nil {
+		return err
+	}
+	if logs, err = witnessserver.MergeLogs(logs, flagLogs, c.Logs); err != nil {
 		return err
 	}
 	signer, err := witnessserver.Signer(c.Key, c.Name, pass)
@@ -92,7 +108,7 @@ func (c *serveCmd) Run(f *flags) error {
 	}
 	return witnessserver.Run(ctx, witnessserver.Options{DB: c.DB, Signer: signer, Logs: logs, LogsFile: c.Logs,
 		Listen: c.Listen, AddrFile: c.AddrFile, Log: os.Stderr}, func(addr string) {
-		fmt.Fprintf(os.Stderr, "ct-witness: %s witnessing %d logs on http://%s\n", c.Name, len(logs), addr)
+		fmt.Fprintf(os.Stderr, "ct-witness: %s witnessing %d logs on http://%s\n", termsafe.Escape(c.Name), len(logs), addr)
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/termsafe"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // MaxLogsFile bounds the logs file read at start.
@@ -143,4 +145,64 @@ func keyLine(data []byte, k string) int {
 		}
 	}
 	return 1
+}
+
+// FlagLogs turns ct-witness serve --log values into logs to witness: each
+// the log's note verifier key, or a file holding it as ct-log serve
+// --print-vkey writes it; the origin is the key's name (log.md §3). They
+// have no line (Line 0): errors name them as --log.
+func FlagLogs(args []string) ([]Log, error) {
+	var logs []Log
+	for _, a := range args {
+		k, err := tlog.VKeyArg(a, "log")
+		if err != nil {
+			return nil, err
+		}
+		v, err := note.NewVerifier(k)
+		if err != nil {
+			return nil, exit.Wrap(exit.Usage, err, "--log %q is not a note verifier key", termsafe.Escape(k)).
+				WithHint("%s", tlog.VKeyHint("log"))
+		}
+		logs = append(logs, Log{Origin: v.Name(), Key: k, verifier: v})
+	}
+	return logs, nil
+}
+
+// MergeLogs adds the --log logs to those of the logs file: a log given in
+// both with the same key is listed once; with two keys it is refused.
+func MergeLogs(file, flag []Log, logsFile string) ([]Log, error) {
+	out := append([]Log(nil), file...)
+	for _, l := range flag {
+		dup := false
+		for _, o := range out {
+			if o.Origin != l.Origin {
+				continue
+			}
+			if o.Key != l.Key {
+				return nil, exit.New(exit.Usage, "log %q: --log gives key %s, but %s gives key %s", termsafe.Escape(l.Origin),
+					termsafe.Escape(l.Key), o.where(logsFile), termsafe.Escape(o.Key)).WithHint("give each log once, with the key its operator prints")
+			}
+			dup = true
+		}
+		if !dup {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// where names where a log was configured: FILE:LINE, or --log.
+func (l Log) where(logsFile string) string {
+	if l.Line == 0 || logsFile == "" {
+		return "--log"
+	}
+	return fmt.Sprintf("%s:%d", logsFile, l.Line)
+}
+
+// source says in words where a log's key came from, for errors.
+func (l Log) source() string {
+	if l.Line == 0 {
+		return "--log"
+	}
+	return "the logs file"
 }

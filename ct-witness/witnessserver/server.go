@@ -71,7 +71,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, exit.New(exit.Usage, "no witness key")
 	}
 	if len(o.Logs) == 0 {
-		return nil, exit.New(exit.Usage, "no logs to witness").At(o.LogsFile)
+		return nil, exit.New(exit.Usage, "no logs to witness").At(o.LogsFile).
+			WithHint("give --logs LOGS.toml or --log with each log's verifier key (ct-log serve --print-vkey)")
 	}
 	if o.DB == "" || strings.ContainsAny(o.DB, "?#") {
 		return nil, exit.New(exit.Usage, "--db %q: give a file name without '?' or '#'", termsafe.Escape(o.DB))
@@ -198,9 +199,9 @@ func checkStored(ctx context.Context, p *psql.Persistence, o Options) error {
 			continue
 		}
 		return exit.New(exit.Malformed,
-			"log %q: the logs file names key %s, but the witness state %s holds key %s for it; the witness never changes a log's key by itself",
-			termsafe.Escape(l.Origin), termsafe.Escape(l.Key), termsafe.Escape(o.DB), termsafe.Escape(old)).
-			At(fmt.Sprintf("%s:%d", o.LogsFile, l.Line)).
+			"log %q: %s names key %s, but the witness state %s holds key %s for it; the witness never changes a log's key by itself",
+			termsafe.Escape(l.Origin), l.source(), termsafe.Escape(l.Key), termsafe.Escape(o.DB), termsafe.Escape(old)).
+			At(l.where(o.LogsFile)).
 			WithHint("a new key may be an attacker's: ask the log's operator. If the log really has a new key (a new log), witness it under a new origin, or start a new state with another --db (it trusts the next checkpoint of every log on first use); to keep witnessing the old log, put its old key back")
 	}
 	return nil
