@@ -19,7 +19,7 @@ type serveCmd struct {
 	PassphraseFile     string        `placeholder:"FILE" help:"Read the key's passphrase from FILE (else CT_PASSPHRASE, else the terminal)."`
 	Listen             string        `default:"127.0.0.1:0" placeholder:"HOST:PORT" help:"Address to listen on (port 0 picks a free one)."`
 	AddrFile           string        `placeholder:"FILE" help:"Write the bound HOST:PORT to FILE (atomically) once listening."`
-	Witness            []string      `sep:"none" placeholder:"VKEY=URL" help:"A witness to ask for cosignatures: its cosignature/v1 verifier key and base URL (repeatable)."`
+	Witness            []string      `sep:"none" placeholder:"VKEY=URL" help:"A witness to ask for cosignatures: its cosignature/v1 verifier key (or the file ct-witness serve --print-vkey wrote) and base URL (repeatable)."`
 	Quorum             int           `placeholder:"N" help:"Cosignatures each checkpoint waits for (default: all witnesses); never blocks the log."`
 	CheckpointInterval time.Duration `default:"1s" placeholder:"D" help:"How often a new checkpoint is signed and published."`
 	RepublishInterval  time.Duration `default:"30s" placeholder:"D" help:"How often an unchanged checkpoint is sent to the witnesses again, so it gets the cosignatures of witnesses that were down (negative: never)."`

@@ -26,6 +26,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/termsafe"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // Storage drivers ct-log serve builds in.
@@ -75,8 +76,9 @@ type Witness struct {
 	URL  *url.URL // its base URL; the log POSTs to URL/add-checkpoint
 }
 
-// ParseWitness parses a --witness value "VKEY=URL". The URL starts at the
-// first "=http://" or "=https://", as a vkey never holds one.
+// ParseWitness parses a --witness value "VKEY=URL", where VKEY may be a
+// file holding the key (tlog.VKeyArg). The URL starts at the first
+// "=http://" or "=https://", as a vkey never holds one.
 func ParseWitness(s string) (Witness, error) {
 	i := strings.Index(s, "=http://")
 	if j := strings.Index(s, "=https://"); j >= 0 && (i < 0 || j < i) {
@@ -87,6 +89,11 @@ func ParseWitness(s string) (Witness, error) {
 			WithHint("give the witness's cosignature/v1 verifier key and its http(s) base URL, e.g. --witness 'w1.example+1234abcd+BAS…=http://127.0.0.1:8081'")
 	}
 	vkey, raw := s[:i], s[i+1:]
+	// The key may be the file ct-witness serve --print-vkey wrote.
+	vkey, err := tlog.VKeyArg(vkey, "witness")
+	if err != nil {
+		return Witness{}, err
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return Witness{}, exit.New(exit.Usage, "--witness URL %q is not an http(s) URL with a host", raw)
