@@ -80,7 +80,7 @@ func (c *monitorCmd) Run(f *flags) error {
 			return exit.Wrap(exit.IO, err, "cannot write the report")
 		}
 	} else {
-		printMonitor(os.Stdout, rep)
+		printMonitor(os.Stdout, rep, len(c.Witness) == 0)
 	}
 	if rep.Code != 0 {
 		os.Exit(rep.Code)
@@ -90,7 +90,7 @@ func (c *monitorCmd) Run(f *flags) error {
 
 // printMonitor prints the report for humans; everything that came from the
 // log or the state folder is escaped.
-func printMonitor(w io.Writer, r *logclient.MonitorReport) {
+func printMonitor(w io.Writer, r *logclient.MonitorReport, noWitness bool) {
 	e := termsafe.Escape
 	fmt.Fprintf(w, "log %s (origin %s)\n", e(r.Log), e(r.Origin))
 	if r.Checkpoint != nil {
@@ -102,14 +102,21 @@ func printMonitor(w io.Writer, r *logclient.MonitorReport) {
 		fmt.Fprintln(w, "previous:   none (first run: this checkpoint is trusted as the start)")
 	}
 	ws := r.Witnesses
-	fmt.Fprintf(w, "witnesses:  %d cosigned, quorum %d", len(ws.Cosigned), ws.Quorum)
-	if len(ws.Cosigned) > 0 {
-		fmt.Fprintf(w, " (%s)", e(strings.Join(ws.Cosigned, ", ")))
+	switch {
+	case noWitness && len(ws.Cosigned) == 0 && len(ws.Invalid) == 0:
+		// "0 cosigned" would read as "the log is unwitnessed": the
+		// cosignatures were not looked at, since no witness key was given.
+		fmt.Fprintln(w, "witnesses:  not checked (no --witness key given)")
+	default:
+		fmt.Fprintf(w, "witnesses:  %d cosigned, quorum %d", len(ws.Cosigned), ws.Quorum)
+		if len(ws.Cosigned) > 0 {
+			fmt.Fprintf(w, " (%s)", e(strings.Join(ws.Cosigned, ", ")))
+		}
+		if len(ws.Invalid) > 0 {
+			fmt.Fprintf(w, "; invalid cosignature by %s", e(strings.Join(ws.Invalid, ", ")))
+		}
+		fmt.Fprintln(w)
 	}
-	if len(ws.Invalid) > 0 {
-		fmt.Fprintf(w, "; invalid cosignature by %s", e(strings.Join(ws.Invalid, ", ")))
-	}
-	fmt.Fprintln(w)
 	s := r.Scanned
 	if s.Entries > 0 {
 		fmt.Fprintf(w, "scanned:    entries %d to %d (%d, %d not ct leaves), %d left for the next run\n", s.From, s.To-1, s.Entries, s.NotCT, s.Remaining)

@@ -20,7 +20,7 @@ func TestPrintMonitorEscapes(t *testing.T) {
 		StateFile:  "/s",
 	}
 	var b bytes.Buffer
-	printMonitor(&b, r)
+	printMonitor(&b, r, false)
 	out := b.String()
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
 		t.Fatalf("unescaped control characters:\n%q", out)
@@ -29,5 +29,22 @@ func TestPrintMonitorEscapes(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Without --witness the cosignatures are not looked at: the text says so
+// rather than "0 cosigned", which reads as an unwitnessed log.
+func TestPrintMonitorNoWitness(t *testing.T) {
+	r := &logclient.MonitorReport{Log: "http://127.0.0.1:1/", Origin: "o", Result: "ok",
+		Checkpoint: &logclient.CheckpointInfo{Size: 1, RootHash: "x"}, StateFile: "/s"}
+	var b bytes.Buffer
+	printMonitor(&b, r, true)
+	if out := b.String(); !strings.Contains(out, "witnesses:  not checked (no --witness key given)\n") || strings.Contains(out, "0 cosigned") {
+		t.Fatalf("no --witness:\n%s", out)
+	}
+	b.Reset()
+	printMonitor(&b, r, false)
+	if out := b.String(); !strings.Contains(out, "witnesses:  0 cosigned, quorum 0\n") {
+		t.Fatalf("with --witness:\n%s", out)
 	}
 }

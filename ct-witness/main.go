@@ -62,12 +62,32 @@ type serveCmd struct {
 	DB             string   `name:"db" placeholder:"FILE" help:"The witness state, an sqlite file (created if missing). Keep it: it is what detects forks."`
 	Key            string   `placeholder:"KEY" help:"The witness's CT-SIG-01 private key: a file, or an id or fingerprint in the key store (with --print-vkey, a public key file will do)."`
 	Name           string   `placeholder:"NAME" help:"The witness's name, as its cosignatures and verifier key carry it (e.g. w1.example.org)."`
-	Logs           string   `placeholder:"LOGS.toml" help:"The logs to cosign for: a TOML file giving each log's origin and key (see ct-witness --help)."`
+	Logs           string   `placeholder:"LOGS.toml" help:"The logs to cosign for: a TOML file giving each log's origin and key (format: ct-witness serve --help)."`
 	Log            []string `sep:"none" placeholder:"VKEY" help:"A log to cosign for, by its note verifier key or a file holding it (ct-log serve --print-vkey > log.vkey); its origin is the key's name. Repeatable; instead of, or with, --logs."`
 	Listen         string   `default:"127.0.0.1:0" placeholder:"HOST:PORT" help:"Address to listen on; port 0 picks an unused one."`
 	AddrFile       string   `name:"addr-file" placeholder:"FILE" help:"Once listening, write the bound HOST:PORT to FILE (atomically)."`
 	PrintVKey      bool     `name:"print-vkey" help:"Print the witness's verifier key for --key and --name, and exit."`
 	PassphraseFile string   `placeholder:"FILE" help:"Read the key's passphrase from FILE (else CT_PASSPHRASE, else the terminal)."`
+}
+
+// Help is the detail kong shows under ct-witness serve --help: what
+// --logs and --log take, which the flag list alone does not say.
+func (c *serveCmd) Help() string {
+	return `Cosigns the checkpoints of the logs it is told about, each checked consistent with
+the one it cosigned before (state in --db). Name the logs with --logs LOGS.toml,
+one table per log:
+
+  [[log]]
+  origin = "log.example.org/ct"
+  key = "log.example.org/ct+1a2b3c4d+AU…"
+
+or with --log and the log's verifier key or the file ct-log serve --print-vkey
+wrote (the origin is the key's name). docs/witness.md.
+
+Examples:
+  ct-witness serve --key witness1 --name w1.example.org --print-vkey > w1.vkey
+  ct-witness serve --db state.db --key witness1 --name w1.example.org --log log1.vkey
+  ct-witness serve --db /var/lib/ct-witness/state.db --key witness1 --name w1.example.org --logs logs.toml`
 }
 
 func (c *serveCmd) Run(f *flags) error {
