@@ -369,7 +369,7 @@ func Run(ctx context.Context, c Config) error {
 	if w == nil {
 		w = os.Stderr
 	}
-	fmt.Fprintf(w, "ct-log: serving %s (%s storage) on http://%s/\n", termsafe.Escape(c.Origin), storageName(c.Storage), s.Addr)
+	fmt.Fprintf(w, "ct-log: serving %s (%s storage) on http://%s/%s\n", termsafe.Escape(c.Origin), storageName(c.Storage), s.Addr, witnessSummary(c))
 	return s.Wait()
 }
 
@@ -418,3 +418,21 @@ func writeAddrFile(path, addr string) error {
 const LockName = ".ct-log.lock"
 
 func lockPath(dir string) string { return filepath.Join(dir, LockName) }
+
+// witnessSummary is what the serving line says of the witnesses, so that an
+// operator sees at start whom the log asks and how many it waits for.
+func witnessSummary(c Config) string {
+	if len(c.Witnesses) == 0 {
+		return ", no witnesses"
+	}
+	names := make([]string, len(c.Witnesses))
+	for i, w := range c.Witnesses {
+		names[i], _, _ = strings.Cut(w.VKey, "+")
+		names[i] = termsafe.Escape(names[i]) + " at " + termsafe.Escape(w.URL.String())
+	}
+	q := c.Quorum
+	if q <= 0 || q > len(c.Witnesses) {
+		q = len(c.Witnesses)
+	}
+	return fmt.Sprintf(", witnesses %s (waits for %d of %d)", strings.Join(names, ", "), q, len(c.Witnesses))
+}
