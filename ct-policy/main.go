@@ -212,14 +212,11 @@ func run(f *flags, cmd string) error {
 		if err != nil {
 			return err
 		}
-		changed, err := policyedit.AddLog(p, origin, vkey)
+		added, err := policyedit.AddLog(p, origin, vkey)
 		if err != nil {
 			return err
 		}
-		if n := f.AddLog.Require; n != nil && *n != p.Transparency.LogsRequired {
-			p.Transparency.LogsRequired, changed = *n, true
-		}
-		if err := edit(f, file, p, changed, "transparency.logs", origin, st); err != nil {
+		if err := editCount(f, file, p, added, "transparency.logs", origin, "logs_required", &p.Transparency.LogsRequired, f.AddLog.Require, st); err != nil {
 			return err
 		}
 		notRequired(f, p)
@@ -233,11 +230,8 @@ func run(f *flags, cmd string) error {
 		if err != nil {
 			return err
 		}
-		changed := policyedit.AddWitness(p, vkey)
-		if n := f.AddWitness.Quorum; n != nil && *n != p.Transparency.WitnessQuorum {
-			p.Transparency.WitnessQuorum, changed = *n, true
-		}
-		if err := edit(f, file, p, changed, "transparency.witnesses", vkey, st); err != nil {
+		added := policyedit.AddWitness(p, vkey)
+		if err := editCount(f, file, p, added, "transparency.witnesses", vkey, "witness_quorum", &p.Transparency.WitnessQuorum, f.AddWitness.Quorum, st); err != nil {
 			return err
 		}
 		notRequired(f, p)
@@ -281,6 +275,30 @@ func edit(f *flags, file string, p *policy.Policy, changed bool, rule, pattern s
 		return err
 	}
 	status(f, "added %s to %s in %s", pattern, rule, file)
+	warn(f, p, st)
+	return nil
+}
+
+// editCount is edit for add-log and add-witness, which may also set a
+// count (--require, --quorum): when the log or witness was already there
+// and only the count changes, the status line says that, not "added".
+func editCount(f *flags, file string, p *policy.Policy, added bool, rule, pattern, field string, count *int, set *int, st *keys.Store) error {
+	if set == nil || *set == *count {
+		return edit(f, file, p, added, rule, pattern, st)
+	}
+	old := *count
+	*count = *set
+	if added {
+		if err := edit(f, file, p, true, rule, pattern, st); err != nil {
+			return err
+		}
+		status(f, "set transparency.%s to %d (was %d)", field, *set, old)
+		return nil
+	}
+	if err := policyedit.Update(file, p); err != nil {
+		return err
+	}
+	status(f, "%s already has %s in %s; set transparency.%s to %d (was %d)", file, pattern, rule, field, *set, old)
 	warn(f, p, st)
 	return nil
 }
