@@ -86,7 +86,7 @@ func ParseWitness(s string) (Witness, error) {
 	}
 	if i <= 0 {
 		return Witness{}, exit.New(exit.Usage, "--witness %q is not VKEY=URL", s).
-			WithHint("give the witness's cosignature/v1 verifier key and its http(s) base URL, e.g. --witness 'w1.example+1234abcd+BAS…=http://127.0.0.1:8081'")
+			WithHint("the log needs each witness's key and where to reach it: its cosignature/v1 verifier key (or the file ct-witness serve --print-vkey wrote) and its http(s) base URL, e.g. --witness w1.vkey=http://127.0.0.1:8081")
 	}
 	vkey, raw := s[:i], s[i+1:]
 	// The key may be the file ct-witness serve --print-vkey wrote.
