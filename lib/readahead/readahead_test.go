@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func data(n int) []byte {
@@ -263,8 +264,10 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	// Every goroutine returns (the last deferred call of each closes its
 	// exited channel; let them finish).
-	for i := 0; i < 100000 && runtime.NumGoroutine() > base; i++ {
-		runtime.Gosched()
+	// A generous bound on a loaded machine (100,000 yields were not
+	// always enough under make test): it only stops a leak from passing.
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > base && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > base {
 		buf := make([]byte, 1<<16)
@@ -286,8 +289,10 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	close(b.release)
 	waitExit(r)
-	for i := 0; i < 100000 && runtime.NumGoroutine() > base; i++ {
-		runtime.Gosched()
+	// A generous bound on a loaded machine (100,000 yields were not
+	// always enough under make test): it only stops a leak from passing.
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > base && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > base {
 		buf := make([]byte, 1<<16)
