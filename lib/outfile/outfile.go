@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 
@@ -38,9 +39,9 @@ func Create(path string) (*File, error) {
 			return nil, exit.New(exit.Usage, "%s is a directory", path).At(path).
 				WithHint("name a file to write, e.g. %s", filepath.Join(path, "out.ctp"))
 		case !fi.Mode().IsRegular():
-			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			f, err := openDirect(path)
 			if err != nil {
-				return nil, IOError(path, err, "cannot open output")
+				return nil, err
 			}
 			return &File{File: f, path: path, direct: true}, nil
 		}
@@ -51,6 +52,57 @@ func Create(path string) (*File, error) {
 		return nil, IOError(path, err, "cannot create output file")
 	}
 	return &File{File: f, path: path}, nil
+}
+
+// fifoWaiting is called once openDirect waits, interruptibly, for a
+// reader of a FIFO (tests).
+var fifoWaiting = func() {}
+
+// openDirect opens a device, FIFO or socket for writing. Opening a FIFO
+// blocks until a reader opens it, as `cat > fifo` does; commands have
+// taken over Ctrl-C and SIGTERM by then (cli.Context) to clean up, so the
+// wait watches for them itself: otherwise only SIGKILL would end it.
+func openDirect(path string) (*os.File, error) {
+	if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		// A reader is there (or it is not a FIFO): back to blocking
+		// writes, which a slow reader paces.
+		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+			f.Close()
+			return nil, IOError(path, err, "cannot open output")
+		}
+		return f, nil
+	} else if !errors.Is(err, syscall.ENXIO) {
+		return nil, IOError(path, err, "cannot open output")
+	}
+	// A FIFO without a reader: wait for one, or for Ctrl-C.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		done <- opened{f, err}
+	}()
+	fifoWaiting()
+	select {
+	case o := <-done:
+		if o.err != nil {
+			return nil, IOError(path, o.err, "cannot open output")
+		}
+		return o.f, nil
+	case sig := <-sigs:
+		go func() { // the open ends when a reader comes, or with the process
+			if o := <-done; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, exit.New(exit.Cancelled, "stopped (%v) while waiting for a reader of the FIFO; nothing was written", sig).At(path).
+			WithHint("start the reader first (e.g. cat %s > out.ctp in another shell), or write to a file", path)
+	}
 }
 
 // Path is the destination path.

@@ -1,11 +1,15 @@
 package outfile
 
 import (
+	"context"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -127,5 +131,44 @@ func TestPlaceIntoDevice(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(other); string(b) != "archive" {
 		t.Fatalf("got %q", b)
+	}
+}
+
+// A FIFO nobody reads blocks Create, as `cat > fifo` blocks; Ctrl-C must
+// still end it although the command has taken over SIGINT (cli.Context)
+// to clean up: before, only SIGKILL did.
+func TestFIFOWithoutReaderIsInterruptible(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt) // as cli.Context
+	defer stop()
+	waiting := make(chan struct{})
+	fifoWaiting = func() { close(waiting) }
+	defer func() { fifoWaiting = func() {} }()
+	res := make(chan error, 1)
+	go func() {
+		f, err := Create(fifo)
+		if err == nil {
+			f.Abort()
+		}
+		res <- err
+	}()
+	select {
+	case <-waiting:
+	case err := <-res:
+		t.Fatalf("Create returned without a reader: %v", err)
+	case <-time.After(time.Minute): // a hang guard, not a timing check
+		t.Fatal("Create blocked opening the FIFO without watching for Ctrl-C")
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	err := <-res
+	if exit.CodeOf(err) != exit.Cancelled || !strings.Contains(err.Error(), fifo) {
+		t.Fatalf("Ctrl-C while waiting for a reader: %v", err)
+	}
+	<-ctx.Done() // the command's own handler saw it too
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v", err)
 	}
 }
