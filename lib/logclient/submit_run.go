@@ -138,9 +138,11 @@ func Run(ctx context.Context, req Request, opt Options) (*Result, string, error)
 // failure that comes after the blobs (a log that is down) writes nothing to
 // a pipe either.
 func Spooled(w io.Writer, werr func(error) error, write func(io.Writer) error) error {
-	if _, ok := w.(*outfile.File); ok {
+	if f, ok := w.(*outfile.File); ok && f.Regular() {
 		return write(w) // appears only on success
 	}
+	// Standard output, or -o naming a FIFO or device (written in place):
+	// spool, so that a reader sees a whole bundle or nothing.
 	tmp, err := os.CreateTemp("", "ct-log-*.ctp")
 	if err != nil {
 		return exit.Wrap(exit.IO, err, "cannot create a temporary file for the bundle").
