@@ -339,6 +339,9 @@ func (d *DockerArchiveDest) write(dir string, items []*Item, refs map[name.Refer
 		return err
 	}
 	if err := outfile.Place(staged, d.Path); err != nil { // a rename, or into a device (/dev/null)
+		if _, ok := err.(*exit.Error); ok {
+			return err
+		}
 		return ioErr(d.Path, err, "cannot move the archive into place")
 	}
 	syncDir(filepath.Dir(d.Path))

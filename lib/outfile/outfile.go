@@ -181,7 +181,9 @@ func IOError(path string, err error, msg string) *exit.Error {
 
 // Place moves the finished file staged to path: a rename, unless path names
 // an existing device, FIFO or socket, which is written in place instead
-// (and staged removed), for the reason Create gives.
+// (and staged removed), for the reason Create gives. An error that
+// already is an *exit.Error (Ctrl-C while waiting for a FIFO's reader)
+// carries its own code and path.
 func Place(staged, path string) error {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
@@ -192,7 +194,7 @@ func Place(staged, path string) error {
 		return err
 	}
 	defer src.Close()
-	dst, err := os.OpenFile(path, os.O_WRONLY, 0)
+	dst, err := openDirect(path) // a FIFO: wait for its reader, or Ctrl-C
 	if err != nil {
 		return err
 	}

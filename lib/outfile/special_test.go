@@ -172,3 +172,37 @@ func TestFIFOWithoutReaderIsInterruptible(t *testing.T) {
 		t.Fatalf("the FIFO was replaced: %v", err)
 	}
 }
+
+// ct import --to docker-archive:FIFO places the finished archive through
+// Place: the same wait for a reader, the same Ctrl-C, and the staged file
+// stays for the caller's clean-up.
+func TestPlaceIntoFIFOWithoutReaderIsInterruptible(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	staged := filepath.Join(dir, "staged")
+	os.WriteFile(staged, []byte("archive"), 0o644)
+	_, stop := signal.NotifyContext(context.Background(), os.Interrupt) // as cli.Context
+	defer stop()
+	waiting := make(chan struct{})
+	fifoWaiting = func() { close(waiting) }
+	defer func() { fifoWaiting = func() {} }()
+	res := make(chan error, 1)
+	go func() { res <- Place(staged, fifo) }()
+	select {
+	case <-waiting:
+	case err := <-res:
+		t.Fatalf("Place returned without a reader: %v", err)
+	case <-time.After(time.Minute): // a hang guard, not a timing check
+		t.Fatal("Place blocked opening the FIFO without watching for Ctrl-C")
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	if err := <-res; exit.CodeOf(err) != exit.Cancelled {
+		t.Fatalf("Ctrl-C while waiting for a reader: %v", err)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v", err)
+	}
+}
