@@ -40,10 +40,13 @@ func Create(path string) (*File, error) {
 				WithHint("name a file to write, e.g. %s", filepath.Join(path, "out.ctp"))
 		case !fi.Mode().IsRegular():
 			f, err := openDirect(path)
-			if err != nil {
+			if err == nil {
+				return &File{File: f, path: path, direct: true}, nil
+			}
+			if err != errBecameRegular {
 				return nil, err
 			}
-			return &File{File: f, path: path, direct: true}, nil
+			// replaced by a regular file since the Stat: replace it too
 		}
 	}
 	dir := filepath.Dir(path)
@@ -62,7 +65,28 @@ var fifoWaiting = func() {}
 // blocks until a reader opens it, as `cat > fifo` does; commands have
 // taken over Ctrl-C and SIGTERM by then (cli.Context) to clean up, so the
 // wait watches for them itself: otherwise only SIGKILL would end it.
+//
+// A path that is a regular file by the time it is opened (replaced since
+// the caller's Stat) gives errBecameRegular, so that it is replaced as one
+// instead of overwritten in place without truncation.
 func openDirect(path string) (*os.File, error) {
+	f, err := openDirectOnce(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, IOError(path, err, "cannot open output")
+		}
+		return nil, errBecameRegular
+	}
+	return f, nil
+}
+
+var errBecameRegular = errors.New("a regular file")
+
+func openDirectOnce(path string) (*os.File, error) {
 	if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 		// A reader is there (or it is not a FIFO): back to blocking
 		// writes, which a slow reader paces.
@@ -195,6 +219,9 @@ func Place(staged, path string) error {
 	}
 	defer src.Close()
 	dst, err := openDirect(path) // a FIFO: wait for its reader, or Ctrl-C
+	if err == errBecameRegular {
+		return os.Rename(staged, path)
+	}
 	if err != nil {
 		return err
 	}

@@ -206,3 +206,17 @@ func TestPlaceIntoFIFOWithoutReaderIsInterruptible(t *testing.T) {
 		t.Fatalf("the FIFO was replaced: %v", err)
 	}
 }
+
+// A path that was a device at the Stat but is a regular file when opened
+// must not be written in place: O_WRONLY without O_TRUNC would leave the
+// old file's tail after a shorter output.
+func TestOpenDirectRefusesRegular(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "out")
+	os.WriteFile(p, []byte("a longer old file"), 0o644)
+	if f, err := openDirect(p); err != errBecameRegular {
+		if f != nil {
+			f.Close()
+		}
+		t.Fatalf("openDirect of a regular file: %v", err)
+	}
+}
