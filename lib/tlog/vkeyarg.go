@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/cerro-torre/ct/lib/exit"
 )
@@ -20,12 +21,24 @@ const maxVKeyFile = 4096
 // and `ct-witness serve --print-vkey > w1.vkey` write it. The key is not
 // checked here: the policy parser does that, naming the field.
 func VKeyArg(arg, what string) (string, error) {
-	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
-		f, err := os.Open(arg)
+	fi, err := os.Stat(arg)
+	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		// /dev/zero, a FIFO, a socket: never read (it may not end).
+		return "", exit.New(exit.Usage, "not a regular file (%v): a %s verifier key file is a regular file", fi.Mode().Type(), what).At(arg).
+			WithHint("%s", VKeyHint(what))
+	}
+	if err == nil && fi.Mode().IsRegular() {
+		// O_NONBLOCK: a FIFO swapped in since the Stat must not block
+		// the open; the Fstat below refuses it.
+		f, err := os.OpenFile(arg, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			return "", exit.Wrap(exit.IO, err, "cannot read the %s verifier key file", what).At(arg)
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			return "", exit.New(exit.Usage, "not a regular file: a %s verifier key file is a regular file", what).At(arg).
+				WithHint("%s", VKeyHint(what))
+		}
 		data, err := io.ReadAll(io.LimitReader(f, maxVKeyFile+1))
 		if err != nil {
 			return "", exit.Wrap(exit.IO, err, "cannot read the %s verifier key file", what).At(arg)

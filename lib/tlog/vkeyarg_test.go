@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -41,5 +42,26 @@ func TestVKeyArg(t *testing.T) {
 	}
 	if _, err := VKeyArg(w1, "log"); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "witness's cosignature/v1") {
 		t.Errorf("VKeyArg(witness key, log) = %v", err)
+	}
+}
+
+// A FIFO or a device named as a key file is refused without reading it
+// (a FIFO without a writer would block; /dev/zero never ends), and says
+// what it is: before, it was "neither a key nor a file".
+func TestVKeyArgSpecialFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "w1.vkey")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "zero.vkey")
+	if err := os.Symlink("/dev/zero", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{fifo, link} {
+		_, err := VKeyArg(in, "witness")
+		e, ok := err.(*exit.Error)
+		if !ok || e.Code != exit.Usage || !strings.Contains(e.Msg, "not a regular file") || !strings.Contains(err.Error(), in) {
+			t.Errorf("VKeyArg(%q) = %v, want exit 64 naming it not a regular file", in, err)
+		}
 	}
 }
