@@ -24,7 +24,7 @@ func VKeyArg(arg, what string) (string, error) {
 	fi, err := os.Stat(arg)
 	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 		// /dev/zero, a FIFO, a socket: never read (it may not end).
-		return "", exit.New(exit.Usage, "not a regular file (%v): a %s verifier key file is a regular file", fi.Mode().Type(), what).At(arg).
+		return "", exit.New(exit.Usage, "not a regular file (%s): a %s verifier key file is a regular file", kindOf(fi.Mode()), what).At(arg).
 			WithHint("%s", VKeyHint(what))
 	}
 	if err == nil && fi.Mode().IsRegular() {
@@ -112,4 +112,17 @@ func vkeyAlg(vkey string) (byte, bool) {
 		return 0, false
 	}
 	return b[0], true
+}
+
+// kindOf names what a non-regular file is, for a message.
+func kindOf(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
 }
