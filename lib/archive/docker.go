@@ -188,7 +188,14 @@ func (d *DockerArchiveDest) chooseFor(it *Item) (v1.Hash, error) {
 // tag not imported now. A missing file keeps nothing.
 func (d *DockerArchiveDest) keep(items []*Item) (map[name.Reference]v1.Image, error) {
 	out := map[name.Reference]v1.Image{}
-	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
+	fi, err := os.Stat(d.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	}
+	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		// A device or FIFO (/dev/null) is written in place (outfile.Place)
+		// and holds no archive to merge; opening a FIFO to read one would
+		// wait for a writer that never comes.
 		return out, nil
 	}
 	opener := func() (io.ReadCloser, error) { return os.Open(d.Path) }

@@ -78,6 +78,12 @@ func CheckOutput(path string, force bool) (exists bool, err error) {
 	if fi.IsDir() {
 		return false, exit.New(exit.Usage, "the output is a folder").At(path).WithHint("name a file: -o offline.tar")
 	}
+	if !fi.Mode().IsRegular() {
+		// A device or FIFO (-o /dev/null, -o >(…)) is written in place
+		// and holds no archive to lose; opening a FIFO to sniff it would
+		// wait for a writer that never comes.
+		return false, nil
+	}
 	if force {
 		return true, nil
 	}
