@@ -24,7 +24,7 @@ func VKeyArg(arg, what string) (string, error) {
 	fi, err := os.Stat(arg)
 	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 		// /dev/zero, a FIFO, a socket: never read (it may not end).
-		return "", exit.New(exit.Usage, "not a regular file (%s): a %s verifier key file is a regular file", kindOf(fi.Mode()), what).At(arg).
+		return "", exit.New(exit.IO, "not a regular file (%s): a %s verifier key file is a regular file", kindOf(fi.Mode()), what).At(arg).
 			WithHint("%s", VKeyHint(what))
 	}
 	if err == nil && fi.Mode().IsRegular() {
@@ -36,7 +36,7 @@ func VKeyArg(arg, what string) (string, error) {
 		}
 		defer f.Close()
 		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-			return "", exit.New(exit.Usage, "not a regular file: a %s verifier key file is a regular file", what).At(arg).
+			return "", exit.New(exit.IO, "not a regular file: a %s verifier key file is a regular file", what).At(arg).
 				WithHint("%s", VKeyHint(what))
 		}
 		data, err := io.ReadAll(io.LimitReader(f, maxVKeyFile+1))
@@ -118,7 +118,7 @@ func vkeyAlg(vkey string) (byte, bool) {
 func kindOf(m os.FileMode) string {
 	switch {
 	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
+		return "a named pipe"
 	case m&os.ModeSocket != 0:
 		return "a socket"
 	case m&os.ModeDevice != 0:

@@ -57,11 +57,11 @@ func TestVKeyArgSpecialFile(t *testing.T) {
 	if err := os.Symlink("/dev/zero", link); err != nil {
 		t.Fatal(err)
 	}
-	for in, kind := range map[string]string{fifo: "(a FIFO)", link: "(a device)"} {
+	for in, kind := range map[string]string{fifo: "(a named pipe)", link: "(a device)"} {
 		_, err := VKeyArg(in, "witness")
 		e, ok := err.(*exit.Error)
-		if !ok || e.Code != exit.Usage || !strings.Contains(e.Msg, "not a regular file "+kind) || !strings.Contains(err.Error(), in) {
-			t.Errorf("VKeyArg(%q) = %v, want exit 64 naming it not a regular file", in, err)
+		if !ok || e.Code != exit.IO || !strings.Contains(e.Msg, "not a regular file "+kind) || !strings.Contains(err.Error(), in) {
+			t.Errorf("VKeyArg(%q) = %v, want exit 11 naming it not a regular file, as --key does", in, err)
 		}
 	}
 }
