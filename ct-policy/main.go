@@ -204,11 +204,12 @@ func run(f *flags, cmd string) error {
 		}
 		return edit(f, file, p, policyedit.AddRegistry(p, f.AddRegistry.Pattern), "registries.allowed", f.AddRegistry.Pattern, st)
 	case "add-log":
-		p, _, err := policyedit.Read(file)
+		// the arguments first: a usage error says so before any file does
+		origin, vkey, err := policyedit.LogArgs(f.AddLog.Args)
 		if err != nil {
 			return err
 		}
-		origin, vkey, err := policyedit.LogArgs(f.AddLog.Args)
+		p, _, err := policyedit.Read(file)
 		if err != nil {
 			return err
 		}
