@@ -39,8 +39,23 @@ type DockerArchiveDest struct {
 	Force    bool
 }
 
-func (d *DockerArchiveDest) String() string  { return "docker-archive:" + d.Path }
-func (d *DockerArchiveDest) TempDir() string { return d.Path }
+func (d *DockerArchiveDest) String() string { return "docker-archive:" + d.Path }
+func (d *DockerArchiveDest) TempDir() string {
+	if d.special() {
+		// written into, not renamed over: stage in $TMPDIR, not in /dev
+		return filepath.Join(os.TempDir(), "ct-import")
+	}
+	return d.Path
+}
+
+// special reports whether d.Path is an existing device or FIFO
+// (docker-archive:/dev/null), which the archive is copied into
+// (outfile.Place): nothing is staged or locked beside it, where a user
+// may not write (/dev) and a killed import would leave its folder.
+func (d *DockerArchiveDest) special() bool {
+	fi, err := os.Stat(d.Path)
+	return err == nil && !fi.Mode().IsRegular() && !fi.IsDir()
+}
 
 // Existing is nil: a docker-archive holds no blobs a bundle can be rebuilt
 // from, so a delta cannot be imported onto one alone.
@@ -188,11 +203,10 @@ func (d *DockerArchiveDest) chooseFor(it *Item) (v1.Hash, error) {
 // tag not imported now. A missing file keeps nothing.
 func (d *DockerArchiveDest) keep(items []*Item) (map[name.Reference]v1.Image, error) {
 	out := map[name.Reference]v1.Image{}
-	fi, err := os.Stat(d.Path)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
 		return out, nil
 	}
-	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+	if d.special() {
 		// A device or FIFO (/dev/null) is written in place (outfile.Place)
 		// and holds no archive to merge; opening a FIFO to read one would
 		// wait for a writer that never comes.
@@ -282,7 +296,7 @@ func (d *DockerArchiveDest) Install(items []*Item) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := tempDir(d.Path)
+	tmp, err := tempDir(d.TempDir())
 	if err != nil {
 		return err
 	}

@@ -68,3 +68,29 @@ func TestDockerArchiveKeepSpecial(t *testing.T) {
 		}
 	}
 }
+
+// docker-archive:/dev/null stages and locks nothing beside the device: a
+// user who may not write to /dev could not import into /dev/null at all
+// ("cannot open the destination's lock file"), and root's import staged a
+// whole layout in /dev. A regular path keeps staging beside itself.
+func TestDockerArchiveSpecialStagesInTmp(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := &DockerArchiveDest{Path: fifo}
+	if got := d.TempDir(); filepath.Dir(got) == dir || got == fifo {
+		t.Errorf("TempDir of docker-archive:FIFO = %s, beside the FIFO", got)
+	}
+	if got := localPath(d); got != "" {
+		t.Errorf("docker-archive:FIFO is locked at %s", got)
+	}
+	file := filepath.Join(dir, "out.tar")
+	if got := (&DockerArchiveDest{Path: file}).TempDir(); got != file {
+		t.Errorf("TempDir of docker-archive:FILE = %s", got)
+	}
+	if got := localPath(&DockerArchiveDest{Path: file}); got != file {
+		t.Errorf("docker-archive:FILE is locked at %q", got)
+	}
+}

@@ -159,6 +159,9 @@ func localPath(d Destination) string {
 	case *OCIDest:
 		return d.Path
 	case *DockerArchiveDest:
+		if d.special() {
+			return "" // a device or FIFO: nothing beside it to lock or sweep
+		}
 		return d.Path
 	}
 	return ""
