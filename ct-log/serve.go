@@ -22,7 +22,7 @@ type serveCmd struct {
 	Witness            []string      `sep:"none" placeholder:"VKEY=URL" help:"A witness to ask for cosignatures: its cosignature/v1 verifier key (or the file ct-witness serve --print-vkey wrote) and base URL (repeatable)."`
 	Quorum             int           `placeholder:"N" help:"Cosignatures each checkpoint waits for (default: all witnesses); never blocks the log."`
 	CheckpointInterval time.Duration `default:"1s" placeholder:"D" help:"How often a new checkpoint is signed and published."`
-	RepublishInterval  time.Duration `default:"30s" placeholder:"D" help:"How often an unchanged checkpoint is sent to the witnesses again, so it gets the cosignatures of witnesses that were down (negative: never)."`
+	RepublishInterval  time.Duration `placeholder:"D" help:"How often an unchanged checkpoint is sent to the witnesses again, so it gets the cosignatures of witnesses that were down (default 30s, or --checkpoint-interval if longer; negative: never)."`
 	BatchMaxAge        time.Duration `placeholder:"D" help:"Longest an entry waits to be sequenced in a batch (default 250ms)."`
 	Storage            string        `default:"posix" enum:"posix,mysql" help:"Storage driver: posix (--dir) or mysql (--mysql-dsn)."`
 	MySQLDSN           string        `name:"mysql-dsn" env:"CT_LOG_MYSQL_DSN" placeholder:"DSN" help:"MySQL/MariaDB DSN (go-sql-driver/mysql), e.g. 'ctlog:PASS@tcp(127.0.0.1:3306)/ctlog'."`

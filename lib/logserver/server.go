@@ -54,7 +54,8 @@ type Config struct {
 
 	CheckpointInterval time.Duration // 0: 1 s
 	// RepublishInterval is how often an unchanged checkpoint is signed and
-	// sent to the witnesses again (0: 30 s; negative: never), so that a
+	// sent to the witnesses again (0: 30 s, or CheckpointInterval if
+	// longer; negative: never), so that a
 	// checkpoint published while witnesses were down gets their
 	// cosignatures once they are back, even if the log does not grow.
 	RepublishInterval time.Duration
@@ -63,6 +64,22 @@ type Config struct {
 
 	// Log receives status lines and server-side errors; nil is stderr.
 	Log io.Writer
+}
+
+// republishInterval resolves RepublishInterval against the checkpoint
+// interval: 0 is the default, or the checkpoint interval when that is
+// longer (Tessera refuses a shorter one: --checkpoint-interval 1m alone
+// must not fail over a flag the operator never gave); a shorter one given
+// is a usage error; negative is never.
+func republishInterval(republish, checkpoint time.Duration) (time.Duration, error) {
+	if republish == 0 {
+		return max(DefaultRepublishInterval, checkpoint), nil
+	}
+	if republish > 0 && republish < checkpoint {
+		return 0, exit.New(exit.Usage, "--republish-interval %v is shorter than --checkpoint-interval %v", republish, checkpoint).
+			WithHint("republishing happens at most once per checkpoint interval: make it at least %v, or negative for never", checkpoint)
+	}
+	return republish, nil
 }
 
 // DefaultRepublishInterval replaces Tessera's 10 minutes: a submitter
@@ -153,12 +170,9 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	if c.BatchMaxAge <= 0 {
 		c.BatchMaxAge = tessera.DefaultBatchMaxAge
 	}
-	if c.RepublishInterval == 0 {
-		c.RepublishInterval = DefaultRepublishInterval
-	}
-	if c.RepublishInterval > 0 && c.RepublishInterval < c.CheckpointInterval {
-		return nil, exit.New(exit.Usage, "--republish-interval %v is shorter than --checkpoint-interval %v", c.RepublishInterval, c.CheckpointInterval).
-			WithHint("republishing happens at most once per checkpoint interval: make it at least %v, or negative for never", c.CheckpointInterval)
+	var err error
+	if c.RepublishInterval, err = republishInterval(c.RepublishInterval, c.CheckpointInterval); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, w := range c.Witnesses {
