@@ -72,7 +72,7 @@ fi
 # Tessera's fsck, a tool we did not write, checks a log served by ct-log
 # (tests/e2e log_serve). Its binary is called fsck like util-linux's: the
 # test takes the one in GOPATH/bin that has --storage_url.
-if [ ! -x "$gobin/fsck" ] || ! "$gobin/fsck" --help 2>&1 | grep -q storage_url; then
+if [ ! -x "$gobin/fsck" ] || ! "$gobin/fsck" --help 2>&1 | grep storage_url >/dev/null; then
   echo "installing: tessera fsck v1.0.4 (go install)"
   GOWORK=off go install github.com/transparency-dev/tessera/cmd/fsck@v1.0.4
 fi
