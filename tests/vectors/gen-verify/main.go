@@ -123,11 +123,8 @@ func main() {
 	for _, v := range strictVectors(m, blobs, alice, mallory) {
 		vs = append(vs, vec(v))
 	}
-	codes := map[string]int{"valid": 0, "hash-mismatch": 1, "signature-invalid": 2, "key-not-trusted": 3, "malformed": 10}
 	for _, v := range vs {
-		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
-		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, v.name, ".ctp", v.data, v.expect, v.what, "trusted.pub", "")
 	}
 	n := len(vs) + relabelVectors(dir, m, blobs, alice, mallory) // relabel.go
 	n += attestVectors(dir, alice, mallory, pq)                  // attest.go
