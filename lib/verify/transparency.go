@@ -79,10 +79,12 @@ func checkProofs(rep *Report, proofs []parsedProof, sigs map[keys.Fingerprint]*s
 			continue
 		}
 		lp := LogProof{Entry: e.Name, Origin: p.Origin, Index: p.Index, Witnesses: []string{}}
-		if cp, err := tlog.ReadCheckpointBody(p.Checkpoint); err == nil {
-			lp.TreeSize = cp.Size
-		}
 		res, err := tlog.Verify(p, leaf, trust)
+		if err == nil {
+			lp.TreeSize = res.Size
+		} else if cp, cerr := tlog.ReadCheckpointBody(p.Checkpoint); cerr == nil {
+			lp.TreeSize = cp.Size // the claim of a proof that does not verify
+		}
 		switch {
 		case err != nil:
 			lp.Status = ProofInvalid
