@@ -223,11 +223,12 @@ func run(f *flags, cmd string) error {
 		notRequired(f, p)
 		return nil
 	case "add-witness":
-		p, _, err := policyedit.Read(file)
+		// the key first, as add-log: its error says so before any policy's does
+		vkey, err := tlog.VKeyArg(f.AddWitness.Key, "witness")
 		if err != nil {
 			return err
 		}
-		vkey, err := tlog.VKeyArg(f.AddWitness.Key, "witness")
+		p, _, err := policyedit.Read(file)
 		if err != nil {
 			return err
 		}

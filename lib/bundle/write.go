@@ -130,12 +130,7 @@ func (w *Writer) WriteBlob(digest string, r io.Reader) error {
 	h := sha256.New()
 	n, err := io.CopyBuffer(io.MultiWriter(w.tw, h), io.LimitReader(r, b.Size), w.buf)
 	if err != nil {
-		var ee *exit.Error
-		if errors.As(err, &ee) {
-			return err
-		}
-		// Distinguish which side failed: tar.Writer errors are output errors.
-		return &readOrWriteError{err: err, where: where}
+		return copyErr(err, where)
 	}
 	if n < b.Size {
 		return exit.New(exit.HashMismatch, "content ends after %d bytes, manifest.toml says %d", n, b.Size).At(where)
@@ -188,16 +183,23 @@ func (w *Writer) WriteUnhashedBlob(digest string, r io.Reader) error {
 		return exit.New(exit.HashMismatch, "content is longer than the %d bytes manifest.toml says", b.Size).At(where)
 	}
 	if err != nil {
-		var ee *exit.Error
-		if errors.As(err, &ee) {
-			return err
-		}
-		return &readOrWriteError{err: err, where: where}
+		return copyErr(err, where)
 	}
 	if n < b.Size {
 		return exit.New(exit.HashMismatch, "content ends after %d bytes, manifest.toml says %d", n, b.Size).At(where)
 	}
 	return nil
+}
+
+// copyErr is the error of a blob copy that failed: an exit.Error of the
+// source as it is, else a readOrWriteError (tar.Writer errors are output
+// errors; the caller tells which side failed).
+func copyErr(err error, where string) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &readOrWriteError{err: err, where: where}
 }
 
 // readOrWriteError is returned by WriteBlob when copying failed; Unwrap

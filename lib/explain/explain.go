@@ -390,15 +390,15 @@ func proofs(w io.Writer, rep *verify.Report) {
 	if bad == 0 {
 		return
 	}
-	fmt.Fprintf(w, "unreadable transparency log proofs\n")
+	fmt.Fprintln(w, "unreadable transparency log proofs")
 	for _, p := range rep.Proofs {
+		if p.Error == "" {
+			continue
+		}
 		fp := p.Fingerprint
 		if len(fp) > 16 {
 			fp = fp[:16] + "…"
 		}
-		if p.Error != "" {
-			fmt.Fprintf(w, "  ✗ signer %s: unreadable proof entry: %s\n", esc(fp), escMsg(p.Error))
-			continue
-		}
+		fmt.Fprintf(w, "  ✗ signer %s: unreadable proof entry: %s\n", esc(fp), escMsg(p.Error))
 	}
 }

@@ -78,3 +78,17 @@ func TestProofClaims(t *testing.T) {
 		t.Fatalf("JSON proofs: %+v", back.Proofs)
 	}
 }
+
+// An unreadable proof entry proves nothing and belongs to no signer's
+// "logged" line: it is listed once, under its own heading, with why (the
+// vector's other proof, readable, is its signer's one logged line).
+func TestUnreadableProof(t *testing.T) {
+	rep := verify.VerifyPath(filepath.Join(vectors, "log-entry-format-2.ctp"), verify.Options{}, verify.PathOptions{SkipContent: true})
+	var out bytes.Buffer
+	Text(&out, rep, Options{})
+	s := out.String()
+	if strings.Count(s, "unreadable transparency log proofs\n") != 1 || strings.Count(s, "unreadable proof entry: ") != 1 ||
+		!strings.Contains(s, "format 2") || strings.Count(s, "    logged") != 1 {
+		t.Fatalf("output:\n%s", s)
+	}
+}

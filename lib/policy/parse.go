@@ -238,41 +238,56 @@ func (p *parser) integer(at string) (int, int64, error) {
 	return v, off, nil
 }
 
+// array reads an array (its '[' included) of at most max entries and calls
+// entry with each entry's path (at[i]), first token and offset; entry reads
+// the rest of the entry. what names the expected array in the error.
+func (p *parser) array(at, what string, max int, entry func(ip string, tok json.Token, off int64) error) (int64, error) {
+	tok, off, err := p.next()
+	if err != nil {
+		return off, err
+	}
+	if tok != json.Delim('[') {
+		return off, p.errAt(off, "%s: expected %s, got %s", at, what, kind(tok))
+	}
+	for i := 0; ; i++ {
+		tok, ioff, err := p.next()
+		if err != nil {
+			return off, err
+		}
+		if tok == json.Delim(']') {
+			return off, nil
+		}
+		if i == max {
+			return off, p.errAt(ioff, "%s: more than %d entries", at, max)
+		}
+		if err := entry(fmt.Sprintf("%s[%d]", at, i), tok, ioff); err != nil {
+			return off, err
+		}
+	}
+}
+
 // list reads an array of strings, checking each with check. An empty array
 // gives nil.
 func (p *parser) list(at string, check func(s, at string, off int64) error) ([]string, int64, error) {
-	tok, off, err := p.next()
+	var out []string
+	off, err := p.array(at, "an array of strings", MaxList, func(ip string, tok json.Token, ioff int64) error {
+		s, ok := tok.(string)
+		if !ok {
+			return p.errAt(ioff, "%s: expected a string, got %s", ip, kind(tok))
+		}
+		if len(s) > MaxString {
+			return p.errAt(ioff, "%s: longer than %d bytes", ip, MaxString)
+		}
+		if err := check(s, ip, ioff); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	})
 	if err != nil {
 		return nil, off, err
 	}
-	if tok != json.Delim('[') {
-		return nil, off, p.errAt(off, "%s: expected an array of strings, got %s", at, kind(tok))
-	}
-	var out []string
-	for i := 0; ; i++ {
-		ip := fmt.Sprintf("%s[%d]", at, i)
-		tok, ioff, err := p.next()
-		if err != nil {
-			return nil, off, err
-		}
-		if tok == json.Delim(']') {
-			return out, off, nil
-		}
-		s, ok := tok.(string)
-		if !ok {
-			return nil, off, p.errAt(ioff, "%s: expected a string, got %s", ip, kind(tok))
-		}
-		if i == MaxList {
-			return nil, off, p.errAt(ioff, "%s: more than %d entries", at, MaxList)
-		}
-		if len(s) > MaxString {
-			return nil, off, p.errAt(ioff, "%s: longer than %d bytes", ip, MaxString)
-		}
-		if err := check(s, ip, ioff); err != nil {
-			return nil, off, err
-		}
-		out = append(out, s)
-	}
+	return out, off, nil
 }
 
 func (p *parser) policy() (*Policy, error) {
@@ -314,13 +329,6 @@ func (p *parser) policy() (*Policy, error) {
 // requirements reads require_attestations (policy.md §4.5): an array whose
 // entries are a predicate type (string) or {"type": …, "signers": […]}.
 func (p *parser) requirements(at string) ([]Requirement, error) {
-	tok, off, err := p.next()
-	if err != nil {
-		return nil, err
-	}
-	if tok != json.Delim('[') {
-		return nil, p.errAt(off, "%s: expected an array, got %s", at, kind(tok))
-	}
 	checkType := func(s, at string, off int64) error {
 		if !bundle.ValidPredicateType(s) {
 			return p.errAt(off, "%s: %q is not a predicate type", at, s).
@@ -329,31 +337,19 @@ func (p *parser) requirements(at string) ([]Requirement, error) {
 		return nil
 	}
 	var out []Requirement
-	for i := 0; ; i++ {
-		ip := fmt.Sprintf("%s[%d]", at, i)
-		tok, ioff, err := p.next()
-		if err != nil {
-			return nil, err
-		}
-		if tok == json.Delim(']') {
-			return out, nil
-		}
-		if i == MaxList {
-			return nil, p.errAt(ioff, "%s: more than %d entries", at, MaxList)
-		}
-		switch t := tok.(type) {
-		case string:
+	_, err := p.array(at, "an array", MaxList, func(ip string, tok json.Token, ioff int64) error {
+		if t, ok := tok.(string); ok {
 			if len(t) > MaxString {
-				return nil, p.errAt(ioff, "%s: longer than %d bytes", ip, MaxString)
+				return p.errAt(ioff, "%s: longer than %d bytes", ip, MaxString)
 			}
 			if err := checkType(t, ip, ioff); err != nil {
-				return nil, err
+				return err
 			}
 			out = append(out, Requirement{Type: t})
-			continue
+			return nil
 		}
 		if tok != json.Delim('{') {
-			return nil, p.errAt(ioff, "%s: expected a predicate type or an object, got %s", ip, kind(tok))
+			return p.errAt(ioff, "%s: expected a predicate type or an object, got %s", ip, kind(tok))
 		}
 		var r Requirement
 		haveType := false
@@ -378,13 +374,18 @@ func (p *parser) requirements(at string) ([]Requirement, error) {
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !haveType {
-			return nil, p.errAt(start, "%s.type: missing", ip)
+			return p.errAt(start, "%s.type: missing", ip)
 		}
 		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (p *parser) version() error {

@@ -3,7 +3,6 @@ package policy
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/tlog"
@@ -114,29 +113,11 @@ func (p *parser) transparency(at string) (*Transparency, error) {
 }
 
 func (p *parser) logs(at string) ([]Log, error) {
-	tok, off, err := p.next()
-	if err != nil {
-		return nil, err
-	}
-	if tok != json.Delim('[') {
-		return nil, p.errAt(off, "%s: expected an array, got %s", at, kind(tok))
-	}
 	var out []Log
 	seen := map[string]bool{}
-	for i := 0; ; i++ {
-		ip := fmt.Sprintf("%s[%d]", at, i)
-		tok, ioff, err := p.next()
-		if err != nil {
-			return nil, err
-		}
-		if tok == json.Delim(']') {
-			return out, nil
-		}
-		if i == MaxLogs {
-			return nil, p.errAt(ioff, "%s: more than %d entries", at, MaxLogs)
-		}
+	_, err := p.array(at, "an array", MaxLogs, func(ip string, tok json.Token, ioff int64) error {
 		if tok != json.Delim('{') {
-			return nil, p.errAt(ioff, "%s: expected an object, got %s", ip, kind(tok))
+			return p.errAt(ioff, "%s: expected an object, got %s", ip, kind(tok))
 		}
 		var l Log
 		var originOff, keyOff int64
@@ -153,54 +134,41 @@ func (p *parser) logs(at string) ([]Log, error) {
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if l.Origin == "" {
-			return nil, p.errAt(start, "%s.origin: missing or empty", ip).WithHint("give the log's origin, the first line of its checkpoints")
+			return p.errAt(start, "%s.origin: missing or empty", ip).WithHint("give the log's origin, the first line of its checkpoints")
 		}
 		if l.Key == "" {
-			return nil, p.errAt(start, "%s.key: missing or empty", ip).WithHint("give the log's note verifier key")
+			return p.errAt(start, "%s.key: missing or empty", ip).WithHint("give the log's note verifier key")
 		}
 		if seen[l.Origin] {
-			return nil, p.errAt(originOff, "%s.origin: log %q listed twice", ip, l.Origin).WithHint("list each log once")
+			return p.errAt(originOff, "%s.origin: log %q listed twice", ip, l.Origin).WithHint("list each log once")
 		}
 		seen[l.Origin] = true
 		if _, err := tlog.NewTrust(map[string]string{l.Origin: l.Key}, nil); err != nil {
 			if isCosigV1(l.Key) {
-				return nil, p.errAt(keyOff, "%s.key: log %q: %q is a witness's cosignature/v1 verifier key (key type 0x04), not a log's", ip, l.Origin, l.Key).
+				return p.errAt(keyOff, "%s.key: log %q: %q is a witness's cosignature/v1 verifier key (key type 0x04), not a log's", ip, l.Origin, l.Key).
 					WithHint("list it in transparency.witnesses (ct policy add-witness); a log's key is the Ed25519 note key ct-log serve --print-vkey prints")
 			}
-			return nil, p.errAt(keyOff, "%s.key: %v", ip, err).
+			return p.errAt(keyOff, "%s.key: %v", ip, err).
 				WithHint("a log key is the log's note verifier key, ORIGIN+HASH+BASE64, named after the origin (ct-log serve --print-vkey prints it)")
 		}
 		out = append(out, l)
-	}
-}
-
-func (p *parser) witnesses(at string) ([]Witness, error) {
-	tok, off, err := p.next()
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if tok != json.Delim('[') {
-		return nil, p.errAt(off, "%s: expected an array, got %s", at, kind(tok))
-	}
+	return out, nil
+}
+
+func (p *parser) witnesses(at string) ([]Witness, error) {
 	var out []Witness
 	var keys []string
-	for i := 0; ; i++ {
-		ip := fmt.Sprintf("%s[%d]", at, i)
-		tok, ioff, err := p.next()
-		if err != nil {
-			return nil, err
-		}
-		if tok == json.Delim(']') {
-			return out, nil
-		}
-		if i == MaxLogs {
-			return nil, p.errAt(ioff, "%s: more than %d entries", at, MaxLogs)
-		}
+	_, err := p.array(at, "an array", MaxLogs, func(ip string, tok json.Token, ioff int64) error {
 		if tok != json.Delim('{') {
-			return nil, p.errAt(ioff, "%s: expected an object, got %s", ip, kind(tok))
+			return p.errAt(ioff, "%s: expected an object, got %s", ip, kind(tok))
 		}
 		var w Witness
 		var keyOff int64
@@ -215,22 +183,27 @@ func (p *parser) witnesses(at string) ([]Witness, error) {
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if w.Key == "" {
-			return nil, p.errAt(start, "%s.key: missing or empty", ip).WithHint("give the witness's cosignature/v1 verifier key")
+			return p.errAt(start, "%s.key: missing or empty", ip).WithHint("give the witness's cosignature/v1 verifier key")
 		}
 		if !isCosigV1(w.Key) {
-			return nil, p.errAt(keyOff, "%s.key: %q is not a cosignature/v1 verifier key (key type 0x04)", ip, w.Key).
+			return p.errAt(keyOff, "%s.key: %q is not a cosignature/v1 verifier key (key type 0x04)", ip, w.Key).
 				WithHint("a witness key is a cosignature/v1 verifier key, as ct-witness prints it; an Ed25519 note key (type 0x01) is a log's")
 		}
 		if _, err := tlog.NewTrust(nil, append(keys, w.Key)); err != nil {
-			return nil, p.errAt(keyOff, "%s.key: %v", ip, err).
+			return p.errAt(keyOff, "%s.key: %v", ip, err).
 				WithHint("a witness key is a cosignature/v1 verifier key, NAME+HASH+BASE64 (ct-witness prints it); list each once")
 		}
 		keys = append(keys, w.Key)
 		out = append(out, w)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // isCosigV1 reports whether vkey is a note verifier key of type 0x04

@@ -88,6 +88,8 @@ func TestParseTransparency(t *testing.T) {
 		{"log missing key", `{"version":1,"transparency":{"logs":[{"origin":"o"}],"logs_required":1}}`, "1:", "logs[0].key: missing"},
 		{"logs not array", `{"version":1,"transparency":{"logs":{},"logs_required":1}}`, "1:", "expected an array"},
 		{"negative", `{"version":1,"transparency":{"logs_required":-1}}`, "1:", "not a non-negative integer"},
+		{"witness not an object", `{"version":1,"transparency":{"witnesses":["w"],"logs_required":0}}`, "1:43", "transparency.witnesses[0]: expected an object, got a string"},
+		{"too many witnesses", manyWitnesses(t, MaxLogs+1), "1:", "transparency.witnesses: more than 64 entries"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in), "p.json")
@@ -97,6 +99,15 @@ func TestParseTransparency(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyWitnesses is a policy that trusts n distinct witnesses.
+func manyWitnesses(t *testing.T, n int) string {
+	var ws []string
+	for i := range n {
+		ws = append(ws, fmt.Sprintf(`{"key":%q}`, witnessKey(t, byte(10+i), fmt.Sprintf("w%d", i))))
+	}
+	return `{"version":1,"transparency":{"witnesses":[` + strings.Join(ws, ",") + `],"logs_required":0}}`
 }
 
 // witnessKey is the witness vkey named name of noteKeys' seed b (1 is

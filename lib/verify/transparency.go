@@ -79,10 +79,12 @@ func checkProofs(rep *Report, proofs []parsedProof, sigs map[keys.Fingerprint]*s
 			continue
 		}
 		lp := LogProof{Entry: e.Name, Origin: p.Origin, Index: p.Index, Witnesses: []string{}}
-		if cp, err := tlog.ReadCheckpointBody(p.Checkpoint); err == nil {
-			lp.TreeSize = cp.Size
-		}
 		res, err := tlog.Verify(p, leaf, trust)
+		if err == nil {
+			lp.TreeSize = res.Size
+		} else if cp, cerr := tlog.ReadCheckpointBody(p.Checkpoint); cerr == nil {
+			lp.TreeSize = cp.Size // the claim of a proof that does not verify
+		}
 		switch {
 		case err != nil:
 			lp.Status = ProofInvalid
@@ -99,13 +101,20 @@ func checkProofs(rep *Report, proofs []parsedProof, sigs map[keys.Fingerprint]*s
 			rep.ok(name, "leaf %d of log %q (tree size %d): signed by the trusted log key, cosigned by %d trusted witness(es)%s",
 				res.Index, res.Origin, res.Size, len(res.Witnesses), names(res.Witnesses))
 		}
-		for i := range rep.Signatures {
-			if rep.Signatures[i].Fingerprint == p.Fingerprint.String() {
-				rep.Signatures[i].Logs = append(rep.Signatures[i].Logs, lp)
-				break
-			}
+		if s := rep.signer(p.Fingerprint); s != nil {
+			s.Logs = append(s.Logs, lp)
 		}
 	}
+}
+
+// signer returns the report's signature by fp, or nil.
+func (r *Report) signer(fp keys.Fingerprint) *Signer {
+	for i := range r.Signatures {
+		if r.Signatures[i].Fingerprint == fp.String() {
+			return &r.Signatures[i]
+		}
+	}
+	return nil
 }
 
 // locate adds where an error of lib/tlog happened: the bundle and entry.
@@ -137,13 +146,7 @@ func checkTransparency(rep *Report, counted []policy.Signature, opts Options) {
 	rule := "policy transparency.logs_required"
 	var short []string
 	for _, c := range counted {
-		var s *Signer
-		for i := range rep.Signatures {
-			if rep.Signatures[i].Fingerprint == c.Fingerprint.String() {
-				s = &rep.Signatures[i]
-				break
-			}
-		}
+		s := rep.signer(c.Fingerprint)
 		if s == nil {
 			continue
 		}

@@ -162,11 +162,8 @@ func archiveProofVectors(dir string, alice *keys.PrivateKey) int {
 			return c
 		})},
 	}
-	codes := map[string]string{"valid": "0", mal: "10"}
 	for _, v := range vs {
-		must(os.WriteFile(filepath.Join(adir, v.name+".tar"), v.data, 0o644))
-		exp := "expect: " + v.expect + "\ncode: " + codes[v.expect] + "\ncase: " + v.what + "\ntrusted: trusted.pub\n"
-		must(os.WriteFile(filepath.Join(adir, v.name+".expect"), []byte(exp), 0o644))
+		writeVector(adir, v.name, ".tar", v.data, v.expect, v.what, "trusted.pub", "")
 	}
 	return len(vs)
 }

@@ -214,14 +214,8 @@ func attestVectors(dir string, alice, mallory, pq *keys.PrivateKey) int {
 		{"attest-required-wrong-signer", "missing-attestation", "trusted.pub", "attest-require-slsa-by-bob.json", "the policy requires SLSA provenance signed by bob; alice signed it", ok(good, attest.TypeSLSAProvenanceV1, alice)},
 		{"attest-required-unsigned-bundle-none", "missing-attestation", "trusted.pub", "attest-require-slsa.json", "the policy requires SLSA provenance; the bundle has no attestation", write(m, blobs, alice)},
 	}
-	codes := map[string]int{"valid": 0, "hash-mismatch": 1, "signature-invalid": 2, "key-not-trusted": 3, "missing-attestation": 5, "malformed": 10}
 	for _, x := range vs {
-		must(os.WriteFile(filepath.Join(dir, x.name+".ctp"), x.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: %s\n", x.expect, codes[x.expect], x.what, x.trusted)
-		if x.policy != "" {
-			exp += "policy: " + x.policy + "\n"
-		}
-		must(os.WriteFile(filepath.Join(dir, x.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, x.name, ".ctp", x.data, x.expect, x.what, x.trusted, x.policy)
 	}
 	return len(vs)
 }

@@ -371,14 +371,8 @@ func logVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, alice, 
 		{"log-untrusted-log", miss, pol, "proofs of log-a.example and log-c.example, which the policy does not trust", bundleWith(pa, logC.prove(fp, leaf, ws...))},
 		{"log-untrusted-log-key", miss, polOtherKey, "the policy trusts log-b.example under another key", bundleWith(pa, pb)},
 	}
-	codes := map[string]int{"valid": 0, mal: 10, inv: 7, miss: 6}
 	for _, v := range vs2 {
-		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
-		if v.policy != "" {
-			exp += "policy: " + v.policy + "\n"
-		}
-		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, v.name, ".ctp", v.data, v.expect, v.what, "trusted.pub", v.policy)
 	}
 	// The example of log.md §2 and §4.2.
 	must(os.WriteFile(filepath.Join(dir, "log-example-leaf.hex"), []byte(hexLines(leaf)+"leaf hash "+fmt.Sprintf("%x", tlog.LeafHash(leaf))+"\n"), 0o644))

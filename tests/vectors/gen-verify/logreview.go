@@ -123,14 +123,8 @@ func logReviewVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, a
 		{"log-forged-path-denied-signer", "log-proof-invalid", polDenied, "log-b.example's inclusion proof altered; the policy denies alice: 7 ranks before 4", writeLogged(m, blobs, signed, proofEntry(pa), proofEntry(&forgedB))},
 		{"log-forged-path-untrusted-signer", "log-proof-invalid", "", "signed by mallory only (not trusted), with a forged proof of mallory's signature: 7 ranks before 3", writeLogged(m, blobs, []*keys.PrivateKey{mallory}, proofEntry(mForged))},
 	}
-	codes := map[string]int{"malformed": 10, "signature-invalid": 2, "log-proof-invalid": 7, "log-proof-missing": 6}
 	for _, v := range vs {
-		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
-		if v.policy != "" {
-			exp += "policy: " + v.policy + "\n"
-		}
-		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, v.name, ".ctp", v.data, v.expect, v.what, "trusted.pub", v.policy)
 	}
 	return len(vs)
 }

@@ -123,11 +123,8 @@ func main() {
 	for _, v := range strictVectors(m, blobs, alice, mallory) {
 		vs = append(vs, vec(v))
 	}
-	codes := map[string]int{"valid": 0, "hash-mismatch": 1, "signature-invalid": 2, "key-not-trusted": 3, "malformed": 10}
 	for _, v := range vs {
-		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
-		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, v.name, ".ctp", v.data, v.expect, v.what, "trusted.pub", "")
 	}
 	n := len(vs) + relabelVectors(dir, m, blobs, alice, mallory) // relabel.go
 	n += attestVectors(dir, alice, mallory, pq)                  // attest.go
@@ -180,21 +177,7 @@ func image(name, version string) (*bundle.Manifest, map[string][]byte) {
 }
 
 func write(m *bundle.Manifest, blobs map[string][]byte, signers ...*keys.PrivateKey) []byte {
-	var buf bytes.Buffer
-	w, err := bundle.NewWriter(&buf, m, bundle.WriterOptions{})
-	must(err)
-	for b, ok := w.NextBlob(); ok; b, ok = w.NextBlob() {
-		must(w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest])))
-	}
-	var sigs []bundle.Entry
-	for _, k := range signers {
-		e, _, err := sig.BundleEntry(k, w.ManifestBytes())
-		must(err)
-		sigs = append(sigs, e)
-	}
-	must(w.WriteSignatures(sigs))
-	must(w.Close())
-	return buf.Bytes()
+	return writeLogged(m, blobs, signers)
 }
 
 func entries(data []byte) []bundletest.Entry {

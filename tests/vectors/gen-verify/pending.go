@@ -7,9 +7,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/cerro-torre/ct/lib/attest"
@@ -82,11 +79,8 @@ func pendingVectors(dir string, alice *keys.PrivateKey) int {
 		{"pending-other-subject", "malformed", "a pending statement about another image",
 			pendBundle(m, blobs, statementFor("sha256:"+strings.Repeat("0f", 32), attest.TypeSLSAProvenanceV1, vecSLSA), attest.TypeSLSAProvenanceV1, nil, nil)},
 	}
-	codes := map[string]int{"valid": 0, "signature-invalid": 2, "malformed": 10}
 	for _, x := range vs {
-		must(os.WriteFile(filepath.Join(dir, x.name+".ctp"), x.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", x.expect, codes[x.expect], x.what)
-		must(os.WriteFile(filepath.Join(dir, x.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, x.name, ".ctp", x.data, x.expect, x.what, "trusted.pub", "")
 	}
 	return len(vs)
 }

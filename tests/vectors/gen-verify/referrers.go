@@ -114,14 +114,8 @@ func referrerVectors(dir string, alice *keys.PrivateKey) int {
 		{"referrers-index", "malformed", "", "a copied manifest that lists manifests (an index) and has no config",
 			one(bundle.RoleCosignSig, []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","manifests":[]}`))},
 	}
-	codes := map[string]int{"valid": 0, "missing-attestation": 5, "malformed": 10}
 	for _, x := range vs {
-		must(os.WriteFile(filepath.Join(dir, x.name+".ctp"), x.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", x.expect, codes[x.expect], x.what)
-		if x.policy != "" {
-			exp += "policy: " + x.policy + "\n"
-		}
-		must(os.WriteFile(filepath.Join(dir, x.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, x.name, ".ctp", x.data, x.expect, x.what, "trusted.pub", x.policy)
 	}
 	return len(vs)
 }

@@ -54,14 +54,8 @@ func relabelVectors(dir string, m *bundle.Manifest, blobs map[string][]byte, ali
 		{"hostile-text", "valid", "", "signed by alice; source and tool fields hold terminal escape sequences and bidi overrides",
 			write(hm, hblobs, alice)},
 	}
-	codes := map[string]int{"valid": 0, "key-not-trusted": 3, "policy-rejected": 4}
 	for _, v := range vs {
-		must(os.WriteFile(filepath.Join(dir, v.name+".ctp"), v.data, 0o644))
-		exp := fmt.Sprintf("expect: %s\ncode: %d\ncase: %s\ntrusted: trusted.pub\n", v.expect, codes[v.expect], v.what)
-		if v.policy != "" {
-			exp += "policy: " + v.policy + "\n"
-		}
-		must(os.WriteFile(filepath.Join(dir, v.name+".expect"), []byte(exp), 0o644))
+		writeVector(dir, v.name, ".ctp", v.data, v.expect, v.what, "trusted.pub", v.policy)
 	}
 	return len(vs)
 }
