@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/cerro-torre/ct/lib/bundle"
 	"strings"
 
 	f_log "github.com/transparency-dev/formats/log"
@@ -19,13 +20,13 @@ import (
 
 // Proof entry constants (log.md §4).
 const (
-	ProofFormat   = 1               // the format field of a proof entry
-	ProofDir      = "transparency/" // bundle folder of the proof entries
-	ProofExt      = ".proof"        // extension of an entry name
-	MaxProofSize  = 16 * 1024       // bytes: the whole entry
-	MaxCheckpoint = 8 * 1024        // bytes: the signed checkpoint note it carries
-	MaxProofDepth = 64              // hashes in an inclusion proof (a tree of up to 2^64 leaves)
-	MaxProofs     = 256             // proof entries in one bundle
+	ProofFormat   = 1                   // the format field of a proof entry
+	ProofDir      = bundle.ProofsDir    // bundle folder of the proof entries (bundle.md §6.1)
+	ProofExt      = ".proof"            // extension of an entry name
+	MaxProofSize  = bundle.MaxProofSize // bytes: the whole entry
+	MaxCheckpoint = 8 * 1024            // bytes: the signed checkpoint note it carries
+	MaxProofDepth = 64                  // hashes in an inclusion proof (a tree of up to 2^64 leaves)
+	MaxProofs     = bundle.MaxProofs    // proof entries in one bundle
 
 )
 
@@ -185,14 +186,12 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 	if len(data) > MaxProofSize {
 		return nil, malformed(name, "proof entry of %d bytes is over the %d-byte limit", len(data), MaxProofSize)
 	}
-	rest, ok := strings.CutPrefix(name, ProofDir)
-	if ok {
-		rest, ok = strings.CutSuffix(rest, ProofExt)
-	}
-	fpHex, logID, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 || len(fpHex) != 64 || len(logID) != 16 || !isLowerHex(fpHex) || !isLowerHex(logID) {
+	// The name's form is the bundle reader's rule (bundle.md §6.1).
+	fpHex, ok := bundle.ProofFingerprint(name)
+	if !ok {
 		return nil, malformed(name, "a proof entry is named transparency/<64 lowercase hex>.<16 lowercase hex>.proof")
 	}
+	logID := strings.TrimSuffix(strings.TrimPrefix(name, ProofDir+fpHex+"."), ProofExt)
 	var f proofFile
 	if err := canon.UnmarshalTOML(data, &f); err != nil {
 		return nil, exit.Wrap(exit.Malformed, err, "not a valid proof entry").At(name)
@@ -237,14 +236,4 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
