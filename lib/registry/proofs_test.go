@@ -321,3 +321,11 @@ func TestFetchReadsTrustedLogProofsFirst(t *testing.T) {
 		t.Fatalf("the fetched bundle lacks the genuine proof (%d proofs)", len(got))
 	}
 }
+
+func TestProofCount(t *testing.T) {
+	for n, want := range map[int]string{0: "", 1: ", 1 transparency proof", 3: ", 3 transparency proofs"} {
+		if got := ProofCount(make([]string, n)); got != want {
+			t.Errorf("ProofCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
