@@ -79,6 +79,15 @@ type Attested struct {
 	Pending       bool // unsigned: the next ct sign signs it
 }
 
+// How says how the attestation stands, for the status line: signed by key
+// (the key the bundle was signed with), or pending for ct sign.
+func (a Attested) How(key *keys.PrivateKey) string {
+	if !a.Pending && key != nil {
+		return "signed by " + key.ID()
+	}
+	return "pending: the next ct sign signs it"
+}
+
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when
 // it is unset. A malformed value is a usage error.
 func SourceDateEpoch() (time.Time, error) {
