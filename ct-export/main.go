@@ -95,8 +95,11 @@ func main() {
 				return err
 			}
 			defer o.Abort()
-			// the writeback starts as the archive is written; Commit fsyncs
-			out, w = o, outfile.NewWriteback(o.File)
+			out, w = o, o
+			if o.Regular() {
+				// the writeback starts as the archive is written; Commit fsyncs
+				w = outfile.NewWriteback(o.File)
+			}
 		}
 		bw := bufio.NewWriterSize(w, 1<<20)
 		res, err := archive.Export(inputs, opts, bw)

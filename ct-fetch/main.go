@@ -229,11 +229,7 @@ func create(ctx context.Context, f flags, srcOpts source.Options) error {
 		fmt.Fprintf(os.Stderr, "ct-fetch: wrote %s: %s %s %s (packed, %s, not verified)\n",
 			wrote(res.Path), termsafe.Escape(m.Package.Name), termsafe.Escape(m.Package.Version), termsafe.Escape(m.Image.Digest), signed)
 		for _, a := range res.Attestations {
-			how := "pending: the next ct sign signs it"
-			if !a.Pending && key != nil {
-				how = "signed by " + key.ID()
-			}
-			fmt.Fprintf(os.Stderr, "ct-fetch: attested %s (%s)\n", a.PredicateType, termsafe.Escape(how))
+			fmt.Fprintf(os.Stderr, "ct-fetch: attested %s (%s)\n", termsafe.Escape(a.PredicateType), termsafe.Escape(a.How(key)))
 		}
 	}
 	return nil

@@ -238,11 +238,7 @@ func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 		}
 	}
 	for _, a := range res.Attestations {
-		how := "pending: the next ct sign signs it"
-		if !a.Pending && key != nil {
-			how = "signed by " + key.ID()
-		}
-		fmt.Fprintf(w, "ct-pack: attested %s (%s)\n", a.PredicateType, termsafe.Escape(how))
+		fmt.Fprintf(w, "ct-pack: attested %s (%s)\n", termsafe.Escape(a.PredicateType), termsafe.Escape(a.How(key)))
 	}
 	if res.Provenance != "" {
 		fmt.Fprintf(w, "ct-pack: wrote %s: SLSA v1 provenance of %s (source %s)\n",

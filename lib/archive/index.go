@@ -105,7 +105,6 @@ func (k IndexKey) Path() string { return KeysDir + k.Fingerprint + KeyExt }
 var (
 	reHex64  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	reSigEnt = regexp.MustCompile(`^signatures/[0-9a-f]{64}\.sig$`)
-	rePrfEnt = regexp.MustCompile(`^transparency/[0-9a-f]{64}\.[0-9a-f]{16}\.proof$`)
 )
 
 func bad(format string, args ...any) *exit.Error {
@@ -172,13 +171,13 @@ func (x *Index) Validate() error {
 			return bad("%s.proofs: more than %d", f, bundle.MaxProofs)
 		}
 		for j, p := range b.Proofs {
-			if !rePrfEnt.MatchString(p) {
+			fp, ok := bundle.ProofFingerprint(p)
+			if !ok {
 				return bad("%s.proofs[%d]: %q is not transparency/<64 hex>.<16 hex>.proof", f, j, p)
 			}
 			if j > 0 && b.Proofs[j-1] >= p {
 				return bad("%s.proofs: not sorted, or a duplicate (%s)", f, p)
 			}
-			fp, _ := bundle.ProofFingerprint(p)
 			if !slices.Contains(b.Signatures, sigDir+fp+sigExt) {
 				return bad("%s.proofs[%d]: %s proves no signature of the bundle (%s is not in its signatures)", f, j, p, sigDir+fp+sigExt)
 			}

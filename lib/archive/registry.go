@@ -2,12 +2,11 @@ package archive
 
 import (
 	"io"
-
-	"github.com/cerro-torre/ct/lib/bundle"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 

@@ -244,6 +244,13 @@ func StageWith(r io.Reader, name, dir string, so StageOptions) (*Staged, error) 
 	return s, nil
 }
 
+// archiveFile is what reading an archive in place (StageOptions.Locate)
+// needs: seeking past blob data, then positioned reads of it.
+type archiveFile interface {
+	io.ReadSeeker
+	io.ReaderAt
+}
+
 func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Staged, error) {
 	ctx := so.Ctx
 	if ctx == nil {
@@ -251,12 +258,13 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	}
 	var o *opened
 	var err error
+	var file archiveFile
 	if so.Locate {
-		rs, ok := r.(io.ReadSeeker)
-		if !ok {
+		var ok bool
+		if file, ok = r.(archiveFile); !ok {
 			return nil, exit.New(exit.Internal, "archive %s: reading in place needs a file", name)
 		}
-		o = &opened{r: rs} // ustar seeks past blob data; headers are read unbuffered
+		o = &opened{r: file} // ustar seeks past blob data; headers are read unbuffered
 	} else {
 		r = ctxReader{ctx, r}
 		if o, err = open(r); err != nil {
@@ -271,13 +279,7 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 	}
 	st := &Staged{Name: name, Index: x, IndexBytes: xb, Zstd: o.Zstd, blobs: &dirBlobs{dir: dir, have: map[string]bool{}, size: map[string]int64{}}}
 	if so.Locate {
-		f, _ := r.(interface {
-			io.ReaderAt
-		})
-		if f == nil {
-			return nil, exit.New(exit.Internal, "archive %s: reading in place needs a file", name)
-		}
-		st.located = &fileBlobs{ra: f, name: name, off: map[string]int64{}, size: map[string]int64{}}
+		st.located = &fileBlobs{ra: file, name: name, off: map[string]int64{}, size: map[string]int64{}}
 	}
 	hs := sha256.New()
 	head := func(name string, b []byte) {

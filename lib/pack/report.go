@@ -28,14 +28,7 @@ type Report struct {
 	// Referrers is what --with-referrers copied and skipped; absent without it.
 	Referrers *Referrers `json:"referrers,omitempty"`
 	// Attestations are those ct pack added (never null).
-	Attestations []ReportAttestation `json:"attestations"`
-}
-
-// ReportAttestation is an attestation ct pack added.
-type ReportAttestation struct {
-	Digest        string `json:"digest"`
-	PredicateType string `json:"predicateType"`
-	Pending       bool   `json:"pending,omitempty"`
+	Attestations []Attested `json:"attestations"`
 }
 
 // ReportSource is where the image came from (manifest.toml's [source]).
@@ -64,10 +57,7 @@ func NewReport(res *Result, key *keys.PrivateKey) *Report {
 		Blobs: len(m.Blobs), Notes: []string{}, Provenance: res.Provenance, Referrers: res.Referrers,
 		Source: ReportSource{Reference: m.Source.Reference, Transport: m.Source.Transport, Registry: m.Source.Registry,
 			Repository: m.Source.Repository, Tag: m.Source.Tag, Digest: m.Source.Digest}}
-	r.Attestations = []ReportAttestation{}
-	for _, a := range res.Attestations {
-		r.Attestations = append(r.Attestations, ReportAttestation{Digest: a.Digest, PredicateType: a.PredicateType, Pending: a.Pending})
-	}
+	r.Attestations = append([]Attested{}, res.Attestations...)
 	if key != nil {
 		r.Signed = true
 		r.Key = &KeyReport{KeyID: key.ID(), Suite: key.Suite(), Fingerprint: key.Fingerprint().String()}

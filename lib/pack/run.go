@@ -73,10 +73,20 @@ type Result struct {
 }
 
 // Attested is an attestation ct pack added to the bundle.
+// It is also an entry of the --json report's attestations.
 type Attested struct {
-	Digest        string // the attestation manifest's
-	PredicateType string
-	Pending       bool // unsigned: the next ct sign signs it
+	Digest        string `json:"digest"` // the attestation manifest's
+	PredicateType string `json:"predicateType"`
+	Pending       bool   `json:"pending,omitempty"` // unsigned: the next ct sign signs it
+}
+
+// How says how the attestation stands, for the status line: signed by key
+// (the key the bundle was signed with), or pending for ct sign.
+func (a Attested) How(key *keys.PrivateKey) string {
+	if !a.Pending && key != nil {
+		return "signed by " + key.ID()
+	}
+	return "pending: the next ct sign signs it"
 }
 
 // SourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when

@@ -13,6 +13,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/human"
 )
 
 // Media types and annotations of the bundle artifact (docs/spec/registry.md).
@@ -171,10 +172,7 @@ func ProofCount(proofs []string) string {
 	if len(proofs) == 0 {
 		return ""
 	}
-	if len(proofs) == 1 {
-		return ", 1 transparency proof"
-	}
-	return fmt.Sprintf(", %d transparency proofs", len(proofs))
+	return ", " + human.Count(len(proofs), "transparency proof")
 }
 
 // Layers returns the layer descriptors as written (manifest.toml first).

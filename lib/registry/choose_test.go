@@ -107,6 +107,28 @@ func layerOf(m *bundle.Manifest) string {
 	return ""
 }
 
+// fetchSame fetches ref with opts, fails unless the bundle written is the
+// file path byte for byte, and returns the result with its ignored list as
+// text, one "artifact entry: reason" a line.
+func fetchSame(t *testing.T, ref, path string, opts verify.Options) (*FetchResult, string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "back.ctp")
+	res, rep, err := Fetch(context.Background(), FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: opts})
+	if err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, rep)
+	}
+	a, _ := os.ReadFile(path)
+	b, _ := os.ReadFile(out)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatalf("the fetched bundle is not the one pushed (%d and %d bytes)", len(a), len(b))
+	}
+	reasons := ""
+	for _, ig := range res.Ignored {
+		reasons += ig.Artifact + " " + ig.Entry + ": " + ig.Reason + "\n"
+	}
+	return res, reasons
+}
+
 func trusting(k *keys.PrivateKey) verify.Options {
 	return verify.Options{Trusted: []verify.TrustedKey{{Key: k.Public(), Source: "--key alice.pub"}}}
 }
@@ -169,22 +191,9 @@ func TestFetchChoosesWhatVerifies(t *testing.T) {
 	putRaw(t, host, junk)
 
 	rec.reset()
-	out := filepath.Join(t.TempDir(), "back.ctp")
-	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: trusting(alice)})
-	if err != nil {
-		t.Fatalf("fetch: %v (%+v)", err, rep)
-	}
-	a, _ := os.ReadFile(path)
-	b, _ := os.ReadFile(out)
-	if !bytes.Equal(a, b) {
-		t.Fatal("the fetched bundle is not the one pushed")
-	}
+	res, reasons := fetchSame(t, ref, path, trusting(alice))
 	if len(res.Artifacts) != 1 || len(res.Signatures) != 1 {
 		t.Fatalf("used artifacts %v, signatures %v", res.Artifacts, res.Signatures)
-	}
-	reasons := ""
-	for _, ig := range res.Ignored {
-		reasons += ig.Artifact + " " + ig.Entry + ": " + ig.Reason + "\n"
 	}
 	for _, want := range []string{"does not verify", "not trusted", "no signature", "bundle artifact"} {
 		if !strings.Contains(reasons, want) {

@@ -59,23 +59,10 @@ func TestPushFetchKeepsProofs(t *testing.T) {
 	// and with an extra (well-named) garbage proof of another log.
 	bad := genuine
 	bad.Proofs = []bundle.Entry{{Name: genuine.Proofs[0].Name, Data: []byte("garbage")}, genuine.Proofs[1],
-		{Name: bundle.ProofsDir + strings.TrimSuffix(strings.TrimPrefix(genuine.Signatures[0].Name, bundle.SignaturesDir), ".sig") + ".0000000000000000.proof", Data: []byte("junk")}}
+		{Name: bundle.ProofsDir + sigFP(genuine.Signatures[0].Name) + ".0000000000000000.proof", Data: []byte("junk")}}
 	mustPushParts(t, ref, bad)
 
-	out := filepath.Join(t.TempDir(), "back.ctp")
-	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: trusting(alice)})
-	if err != nil {
-		t.Fatalf("fetch: %v (%+v)", err, rep)
-	}
-	a, _ := os.ReadFile(path)
-	b, _ := os.ReadFile(out)
-	if !bytes.Equal(a, b) {
-		t.Fatalf("the fetched bundle is not the one pushed (%d and %d bytes)", len(a), len(b))
-	}
-	reasons := ""
-	for _, ig := range res.Ignored {
-		reasons += ig.Artifact + " " + ig.Entry + ": " + ig.Reason + "\n"
-	}
+	_, reasons := fetchSame(t, ref, path, trusting(alice))
 	if !strings.Contains(reasons, ".0000000000000000.proof") {
 		t.Errorf("the garbage proof is not reported:\n%s", reasons)
 	}
@@ -86,10 +73,15 @@ func TestPushFetchKeepsProofs(t *testing.T) {
 	_ = m
 }
 
+// sigFP is the fingerprint in a signature entry name signatures/<fp>.sig.
+func sigFP(name string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(name, bundle.SignaturesDir), ".sig")
+}
+
 // ParseArtifact's proof rules (registry.md §2).
 func TestArtifactProofs(t *testing.T) {
 	sigs := testSigs()
-	fp := strings.TrimSuffix(strings.TrimPrefix(sigs[0].Name, bundle.SignaturesDir), ".sig")
+	fp := sigFP(sigs[0].Name)
 	proof := func(fp, log string) bundle.Entry {
 		return bundle.Entry{Name: bundle.ProofsDir + fp + "." + log + ".proof", Data: []byte("p" + log)}
 	}
@@ -192,20 +184,7 @@ func TestFetchIgnoresForgedProofs(t *testing.T) {
 	sort.Slice(bad.Proofs, func(i, j int) bool { return bad.Proofs[i].Name < bad.Proofs[j].Name })
 	mustPushParts(t, ref, bad)
 
-	out := filepath.Join(t.TempDir(), "back.ctp")
-	res, rep, err := Fetch(ctx, FetchRequest{Ref: ref, Output: out, Quiet: true, Verify: trusting(alice)})
-	if err != nil {
-		t.Fatalf("fetch: %v (%+v)", err, rep)
-	}
-	a, _ := os.ReadFile(path)
-	b, _ := os.ReadFile(out)
-	if !bytes.Equal(a, b) {
-		t.Fatalf("the fetched bundle is not the one pushed (%d and %d bytes)", len(a), len(b))
-	}
-	reasons := ""
-	for _, ig := range res.Ignored {
-		reasons += ig.Entry + ": " + ig.Reason + "\n"
-	}
+	_, reasons := fetchSame(t, ref, path, trusting(alice))
 	if !strings.Contains(reasons, log3.Name) || !strings.Contains(reasons, "inclusion proof") {
 		t.Errorf("the forged proof of log3 is not reported:\n%s", reasons)
 	}
@@ -311,7 +290,7 @@ func TestFetchReadsTrustedLogProofsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	genuine := partsOf(t, path)
-	fp := strings.TrimSuffix(strings.TrimPrefix(genuine.Signatures[0].Name, bundle.SignaturesDir), ".sig")
+	fp := sigFP(genuine.Signatures[0].Name)
 	for i := 1; i <= 4; i++ {
 		c := genuine
 		c.ModTime = genuine.ModTime.Add(time.Duration(i) * time.Second)
@@ -340,5 +319,13 @@ func TestFetchReadsTrustedLogProofsFirst(t *testing.T) {
 	}
 	if got := partsOf(t, out).Proofs; len(got) != 1 || !bytes.Equal(got[0].Data, genuine.Proofs[0].Data) {
 		t.Fatalf("the fetched bundle lacks the genuine proof (%d proofs)", len(got))
+	}
+}
+
+func TestProofCount(t *testing.T) {
+	for n, want := range map[int]string{0: "", 1: ", 1 transparency proof", 3: ", 3 transparency proofs"} {
+		if got := ProofCount(make([]string, n)); got != want {
+			t.Errorf("ProofCount(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

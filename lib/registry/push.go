@@ -255,7 +255,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 			return pusher.Upload(ctx, repo, art[i-len(plain)])
 		}
 		b := plain[i]
-		l := &partLayer{open: p.Open, b: b, bar: bar, where: blobWhere(p.Name, b)}
+		l := &partLayer{blobLayer: blobLayer{b}, open: p.Open, bar: bar, where: blobWhere(p.Name, b)}
 		return pusher.Upload(ctx, repo, l)
 	}); err != nil {
 		bar.Finish()
@@ -480,23 +480,28 @@ loop:
 	return first
 }
 
-// fileLayer is a blob of the bundle file, uploaded from its offset; each
-// Compressed call starts over (ggcr retries), and the content is checked
-// against its digest as it streams.
+// blobLayer is a bundle blob as a ggcr v1.Layer, all but its content
+// (Compressed): what partLayer and the Uploader's openLayer share.
+type blobLayer struct{ b bundle.Blob }
+
+func (l blobLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
+func (l blobLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
+func (l blobLayer) Size() (int64, error)                { return l.b.Size, nil }
+func (l blobLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.b.MediaType), nil }
+func (l blobLayer) Uncompressed() (io.ReadCloser, error) {
+	return nil, errors.New("uncompressed content is not available from a bundle")
+}
+
+// partLayer is a blob of the bundle's parts, uploaded from Parts.Open;
+// each Compressed call starts over (ggcr retries), and the content is
+// checked against its digest as it streams.
 type partLayer struct {
+	blobLayer
 	open  func(b bundle.Blob) (io.ReadCloser, error)
-	b     bundle.Blob
 	bar   *progress.Bar
 	where string
 }
 
-func (l *partLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
-func (l *partLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
-func (l *partLayer) Size() (int64, error)                { return l.b.Size, nil }
-func (l *partLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.b.MediaType), nil }
-func (l *partLayer) Uncompressed() (io.ReadCloser, error) {
-	return nil, errors.New("uncompressed content is not available from a bundle")
-}
 func (l *partLayer) Compressed() (io.ReadCloser, error) {
 	rc, err := l.open(l.b)
 	if err != nil {

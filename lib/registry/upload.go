@@ -2,16 +2,13 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"io"
 	"sync"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Uploader uploads layer and config blobs to one repository ahead of
@@ -46,7 +43,7 @@ func NewUploader(ctx context.Context, refStr string, sources source.Options) (*U
 // of the caller's reader comes back unchanged (errors.Is), a registry's
 // classified (exit 12).
 func (u *Uploader) Upload(b bundle.Blob, open func() (io.ReadCloser, error)) error {
-	l := &openLayer{b: b, open: open}
+	l := &openLayer{blobLayer: blobLayer{b}, open: open}
 	err := u.pusher.Upload(u.ctx, u.repo, l)
 	if err == nil {
 		return nil
@@ -59,7 +56,7 @@ func (u *Uploader) Upload(b bundle.Blob, open func() (io.ReadCloser, error)) err
 
 // openLayer is a blob uploaded from the caller's reader.
 type openLayer struct {
-	b       bundle.Blob
+	blobLayer
 	open    func() (io.ReadCloser, error)
 	mu      sync.Mutex
 	readErr error // the last error of the caller's reader, other than io.EOF
@@ -77,13 +74,6 @@ func (l *openLayer) err() error {
 	return l.readErr
 }
 
-func (l *openLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
-func (l *openLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(l.b.Digest) }
-func (l *openLayer) Size() (int64, error)                { return l.b.Size, nil }
-func (l *openLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.b.MediaType), nil }
-func (l *openLayer) Uncompressed() (io.ReadCloser, error) {
-	return nil, errors.New("uncompressed content is not available from a bundle")
-}
 func (l *openLayer) Compressed() (io.ReadCloser, error) {
 	rc, err := l.open()
 	if err != nil {

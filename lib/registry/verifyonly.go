@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"sort"
 
 	"github.com/cerro-torre/ct/lib/bundle"
-	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/verify"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -59,84 +59,58 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 		res.Proofs = append(res.Proofs, p.Name)
 	}
 
+	// The bundle's own writer lays it out (headers, padding, signature
+	// and proof entries, end of archive) into sp, skipping the blobs that
+	// are not downloaded: holes, so the layout is ct fetch's byte for byte.
 	sp := &sparse{}
-	var prefix prefixRecorder
-	bw, err := bundle.NewWriter(&prefix, m, bundle.WriterOptions{ModTime: g.mtime})
+	bw, err := bundle.NewWriter(sp, m, bundle.WriterOptions{ModTime: g.mtime})
 	if err != nil {
 		return nil, nil, err
 	}
-	_ = bw // only what it writes before the blobs is used
-	sp.add(prefix.b)
-	mtime := g.mtime.Unix()
 	var skipped, skippedBytes int64
 	for _, b := range m.Blobs {
-		h, err := ustar.Encode(b.Path(), ustar.TypeReg, b.Size, mtime)
-		if err != nil {
-			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out blob %s", b.Digest)
-		}
-		sp.add(h)
 		if !downloads(b) {
-			sp.hole(b.Size, b.Digest)
+			sp.skipping = b.Digest
+			if _, err := bw.SkipBlob(b.Digest); err != nil {
+				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out blob %s", b.Digest)
+			}
 			skipped++
 			skippedBytes += b.Size
 			res.NotDownloaded = append(res.NotDownloaded, b.Digest)
-		} else {
-			data, err := rootRaw, error(nil)
-			switch {
-			case b.Digest == bundle.EmptyDigest && b.Size == 2:
-				// The OCI empty config of the attestations: its content is
-				// its digest's preimage, "{}"; no round trip.
-				data = []byte("{}")
-			case b.Digest != rootDigest || !viaManifestAPI(b.Role):
-				data, err = download(ctx, repo, b, ropts, classify)
-			case int64(len(data)) != b.Size || bundle.Digest(data) != b.Digest:
-				err = tampering(repo, b, data)
-			}
-			if err != nil {
-				return res, nil, err
-			}
-			if b.Digest != bundle.EmptyDigest {
-				res.Bytes += int64(len(data))
-			}
-			sp.add(data)
+			continue
 		}
-		sp.add(make([]byte, (ustar.BlockSize-b.Size%ustar.BlockSize)%ustar.BlockSize))
-	}
-	if len(g.sigs) > 0 {
-		h, err := ustar.Encode(bundle.SignaturesDir, ustar.TypeDir, 0, mtime)
+		data, err := rootRaw, error(nil)
+		switch {
+		case b.Digest == bundle.EmptyDigest && b.Size == 2:
+			// The OCI empty config of the attestations: its content is
+			// its digest's preimage, "{}"; no round trip.
+			data = []byte("{}")
+		case b.Digest != rootDigest || !viaManifestAPI(b.Role):
+			data, err = download(ctx, repo, b, ropts, classify)
+		case int64(len(data)) != b.Size || bundle.Digest(data) != b.Digest:
+			err = tampering(repo, b, data)
+		}
 		if err != nil {
-			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the signatures")
+			return res, nil, err
 		}
-		sp.add(h)
-		sigs := append([]bundle.Entry(nil), g.sigs...)
-		sort.Slice(sigs, func(i, j int) bool { return sigs[i].Name < sigs[j].Name })
-		for _, e := range sigs {
-			h, err := ustar.Encode(e.Name, ustar.TypeReg, int64(len(e.Data)), mtime)
-			if err != nil {
-				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out signature entry %s", e.Name)
-			}
-			sp.add(h)
-			sp.add(e.Data)
-			sp.add(make([]byte, (ustar.BlockSize-int64(len(e.Data))%ustar.BlockSize)%ustar.BlockSize))
+		if b.Digest != bundle.EmptyDigest {
+			res.Bytes += int64(len(data))
+		}
+		// Checked against b's size and digest above: not hashed again.
+		if err := bw.WriteUnhashedBlob(b.Digest, bytes.NewReader(data)); err != nil {
+			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out blob %s", b.Digest)
 		}
 	}
-	if len(g.proofs) > 0 { // after the signatures (bundle.md §6.1), sorted by chooseProofs
-		h, err := ustar.Encode(bundle.ProofsDir, ustar.TypeDir, 0, mtime)
-		if err != nil {
-			return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the proofs")
-		}
-		sp.add(h)
-		for _, e := range g.proofs {
-			h, err := ustar.Encode(e.Name, ustar.TypeReg, int64(len(e.Data)), mtime)
-			if err != nil {
-				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out proof entry %s", e.Name)
-			}
-			sp.add(h)
-			sp.add(e.Data)
-			sp.add(make([]byte, (ustar.BlockSize-int64(len(e.Data))%ustar.BlockSize)%ustar.BlockSize))
-		}
+	if err := bw.WriteSignatures(g.sigs); err != nil {
+		return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the signatures")
 	}
-	sp.add(make([]byte, 2*ustar.BlockSize))
+	if err := bw.WriteProofs(g.proofs); err != nil {
+		return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the proofs")
+	}
+	if err := bw.Close(); err != nil {
+		return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the end of the bundle")
+	}
+	sp.pos = 0
 
 	name := repo.Name() + "@" + rootDigest
 	opts.SkipContent = true
@@ -189,19 +163,17 @@ func tampering(repo name.Repository, b bundle.Blob, got []byte) error {
 		b.Digest, b.Role, bundle.Digest(got), len(got), b.Digest, b.Size).At("registry " + repo.Name() + "@" + b.Digest).WithHint(tamperHint)
 }
 
-// prefixRecorder keeps what a bundle.Writer writes before the blobs.
-type prefixRecorder struct{ b []byte }
-
-func (r *prefixRecorder) Write(p []byte) (int, error) { r.b = append(r.b, p...); return len(p), nil }
-
 // sparse is a bundle laid out in memory with holes where the blobs that
-// were not downloaded lie: the bundle reader seeks past them (SkipContent).
-// Reading inside a hole is an internal error, remembered in err.
+// were not downloaded lie: bundle.Writer writes it (Write appends, a
+// forward Seek from the end is a hole: SkipBlob), and the bundle reader
+// reads it, seeking past the holes (SkipContent). Reading inside a hole is
+// an internal error, remembered in err.
 type sparse struct {
-	segs []segment
-	size int64
-	pos  int64
-	err  error
+	segs     []segment
+	size     int64
+	pos      int64
+	err      error
+	skipping string // the digest of the blob the next hole is
 }
 
 type segment struct {
@@ -210,11 +182,26 @@ type segment struct {
 	digest string
 }
 
+// Write appends p (copied: the writer reuses its buffer) at the end.
+func (s *sparse) Write(p []byte) (int, error) {
+	if s.pos != s.size {
+		return 0, exit.New(exit.Internal, "sparse: write at %d, not at the end (%d)", s.pos, s.size)
+	}
+	s.add(p)
+	s.pos = s.size
+	return len(p), nil
+}
+
 func (s *sparse) add(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	s.segs = append(s.segs, segment{off: s.size, n: int64(len(b)), data: b})
+	if k := len(s.segs) - 1; k >= 0 && s.segs[k].data != nil {
+		s.segs[k].data = append(s.segs[k].data, b...)
+		s.segs[k].n += int64(len(b))
+	} else {
+		s.segs = append(s.segs, segment{off: s.size, n: int64(len(b)), data: append([]byte(nil), b...)})
+	}
 	s.size += int64(len(b))
 }
 
@@ -253,6 +240,10 @@ func (s *sparse) Seek(off int64, whence int) (int64, error) {
 	}
 	if off < 0 {
 		return s.pos, errors.New("sparse: negative position")
+	}
+	if off > s.size && s.skipping != "" { // SkipBlob while writing: the skipped blob is a hole
+		s.hole(off-s.size, s.skipping)
+		s.skipping = ""
 	}
 	s.pos = off
 	return off, nil

@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"bytes"
 	"io"
+	"os"
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -58,5 +60,66 @@ func TestDownloads(t *testing.T) {
 		if got := downloads(c.b); got != c.want {
 			t.Errorf("downloads(%s, %d) = %v", c.b.Role, c.b.Size, got)
 		}
+	}
+}
+
+// bundle.Writer writing into a sparse, with the layers skipped, lays out
+// the bundle byte for byte as the file (proofs included), with holes
+// exactly where the layers' bytes are: --verify-only verifies the layout
+// ct fetch writes.
+func TestSparseLayoutIsTheBundles(t *testing.T) {
+	path, _, _ := loggedBundle(t)
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := partsOf(t, path)
+	sp := &sparse{}
+	bw, err := bundle.NewWriter(sp, p.Manifest, bundle.WriterOptions{ModTime: p.ModTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holes := 0
+	for _, b := range p.Manifest.Blobs {
+		if b.Role == bundle.RoleLayer {
+			sp.skipping = b.Digest
+			if _, err := bw.SkipBlob(b.Digest); err != nil {
+				t.Fatal(err)
+			}
+			holes++
+			continue
+		}
+		rc, _ := p.Open(b)
+		if err := bw.WriteUnhashedBlob(b.Digest, rc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bw.WriteSignatures(p.Signatures); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.WriteProofs(p.Proofs); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sp.size != int64(len(full)) || holes == 0 || len(p.Proofs) == 0 {
+		t.Fatalf("sparse size %d, file %d bytes, %d holes, %d proofs", sp.size, len(full), holes, len(p.Proofs))
+	}
+	gotHoles := 0
+	for _, s := range sp.segs {
+		if s.data == nil {
+			gotHoles++
+			if s.digest == "" {
+				t.Errorf("hole at %d names no blob", s.off)
+			}
+			continue
+		}
+		if !bytes.Equal(s.data, full[s.off:s.off+s.n]) {
+			t.Fatalf("bytes at %d..%d differ from the file", s.off, s.off+s.n)
+		}
+	}
+	if gotHoles != holes {
+		t.Fatalf("%d holes, want %d", gotHoles, holes)
 	}
 }
