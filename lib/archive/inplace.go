@@ -349,20 +349,6 @@ func hashAll(ctx context.Context, blobs map[copyAt]BlobSource) (map[copyAt]hashe
 	return out, nil
 }
 
-// contentErr is the failure of a deferred blob, as ct verify words it.
-func contentErr(d verify.Deferred, h hashed) error {
-	switch {
-	case h.Err != nil:
-		return exit.Wrap(exit.IO, h.Err, "cannot read blob").At(d.Where)
-	case h.N != d.Blob.Size:
-		return exit.New(exit.Malformed, "archive is truncated inside the blob").At(d.Where)
-	case h.Got != d.Blob.Digest:
-		return exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", h.Got, d.Blob.Digest).
-			At(d.Where).WithHint("the archive was altered or damaged in transit; fetch it again")
-	}
-	return nil
-}
-
 // verifyAllInPlace verifies the items still valid in results over the
 // files their blobs lie in (the archive read in place, bundle files, the
 // staging folder): each laid out and verified without its layers and
@@ -485,7 +471,7 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 				if !ok { // never hashed: not a match
 					h = hashed{Err: exit.New(exit.Internal, "blob %s was not hashed", d.Blob.Digest)}
 				}
-				errs[k] = contentErr(d, h)
+				errs[k] = verify.ContentErr(d, h, "the archive was altered or damaged in transit; fetch it again")
 			}
 			if verifyOn {
 				if ip.err = ip.rep.Content(ip.skipped, errs).Err(); ip.err == nil {

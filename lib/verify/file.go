@@ -36,6 +36,13 @@ func VerifyFile(f *os.File, name string, opts Options) *Report {
 // skippedErr is the failure of a blob of a bundle file that VerifyFile
 // hashed, or nil.
 func skippedErr(d Deferred, h Hashed) error {
+	return ContentErr(d, h, "the bundle was altered or damaged in transit; fetch it again from its source")
+}
+
+// ContentErr is the failure of a deferred blob that was hashed apart from
+// the stream (h), worded as ct verify words it, or nil. hint says where to
+// get an undamaged copy (a bundle's source, an archive's).
+func ContentErr(d Deferred, h Hashed, hint string) error {
 	switch {
 	case h.Err != nil:
 		return exit.Wrap(exit.IO, h.Err, "cannot read blob").At(d.Where)
@@ -43,7 +50,7 @@ func skippedErr(d Deferred, h Hashed) error {
 		return exit.New(exit.Malformed, "archive is truncated inside the blob").At(d.Where)
 	case h.Got != d.Blob.Digest:
 		return exit.New(exit.HashMismatch, "content has digest %s, manifest.toml says %s", h.Got, d.Blob.Digest).
-			At(d.Where).WithHint("the bundle was altered or damaged in transit; fetch it again from its source")
+			At(d.Where).WithHint("%s", hint)
 	}
 	return nil
 }
