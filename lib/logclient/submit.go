@@ -560,7 +560,7 @@ func (s *logSubmitter) checkCheckpoint(raw []byte) (uint64, []string, error) {
 // redirect to another host (a log's tiles and add endpoint live together).
 func newClient() *http.Client {
 	return &http.Client{
-		Transport:     boundedTransport{http.DefaultTransport},
+		Transport:     BoundedTransport(http.DefaultTransport, maxResponse),
 		CheckRedirect: sameHostRedirect,
 	}
 }
@@ -578,39 +578,6 @@ func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	}
 	return nil
 }
-
-type boundedTransport struct{ rt http.RoundTripper }
-
-func (b boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := b.rt.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = &boundedBody{rc: resp.Body, left: maxResponse}
-	return resp, nil
-}
-
-type boundedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *boundedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fmt.Errorf("answer over %d bytes", maxResponse)
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return n, fmt.Errorf("answer over %d bytes", maxResponse)
-	}
-	return n, err
-}
-
-func (b *boundedBody) Close() error { return b.rc.Close() }
 
 // verifiers are the note verifiers of the trusted logs and witnesses, to
 // check a checkpoint before a proof is built on it.

@@ -47,16 +47,3 @@ func TestWitnessEndlessAnswer(t *testing.T) {
 		t.Fatalf("checkpoint carries the hostile witness's lines:\n%s", raw)
 	}
 }
-
-func TestBoundedBody(t *testing.T) {
-	for _, c := range []struct {
-		n  int
-		ok bool
-	}{{0, true}, {10, true}, {16, true}, {17, false}, {1000, false}} {
-		b := &boundedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), c.n))), left: 16, max: 16}
-		got, err := io.ReadAll(b)
-		if (err == nil) != c.ok || (c.ok && len(got) != c.n) || len(got) > 16 {
-			t.Errorf("%d bytes: read %d, %v", c.n, len(got), err)
-		}
-	}
-}
