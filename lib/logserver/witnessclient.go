@@ -26,3 +26,12 @@ func witnessClient() *http.Client {
 		},
 	}
 }
+
+// useAsDefault makes dflt (http.DefaultClient) the witness client c, whole:
+// its bounded answers, its deadline and its refusal of redirects, unless
+// something in the process configured dflt already.
+func useAsDefault(dflt, c *http.Client) {
+	if dflt.Transport == nil && dflt.CheckRedirect == nil && dflt.Jar == nil && dflt.Timeout == 0 {
+		*dflt = *c
+	}
+}
