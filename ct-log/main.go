@@ -17,7 +17,7 @@ var command = cli.Command{
 sign in secret: ct verify can require proof that each signature is in a log the verifier trusts,
 cosigned by witnesses, and the key's owner runs ct log monitor to see everything the key signed.
 docs/spec/log.md.`,
-	ExitCodes: []exit.Code{exit.LogProofInvalid, exit.Malformed, exit.IO, exit.Network},
+	ExitCodes: []exit.Code{exit.SignatureInvalid, exit.LogProofInvalid, exit.Malformed, exit.IO, exit.Network},
 }
 
 type flags struct {

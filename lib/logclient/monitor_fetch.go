@@ -140,8 +140,14 @@ func (f *fetcher) ReadEntryBundle(ctx context.Context, i uint64, p uint8) ([]byt
 
 // classify turns an error from the fetcher, or from the Tessera client
 // code that called it, into an exit.Error: unreachable is 12, malformed
-// data 10.
+// data 10, interrupted 11.
 func classify(err error, what string) *exit.Error {
+	if errors.Is(err, context.Canceled) {
+		// SIGINT or SIGTERM (cli.Context), seen by the request or the
+		// Tessera code around it: 11, as other commands' "interrupted".
+		return exit.Wrap(exit.IO, err, "%s: interrupted", what).
+			WithHint("the monitor state was not changed; run the command again")
+	}
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		e := exit.Wrap(fe.code, err, "%s", what)
@@ -149,9 +155,6 @@ func classify(err error, what string) *exit.Error {
 			e.WithHint("check that the log URL is right and the log is up; the state was not changed, run again later")
 		}
 		return e
-	}
-	if errors.Is(err, context.Canceled) {
-		return exit.Wrap(exit.Cancelled, err, "%s", what)
 	}
 	return exit.Wrap(exit.Malformed, err, "%s: the log's data is malformed", what)
 }

@@ -2,8 +2,6 @@ package logclient
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/tlog"
 )
 
 // maxStateSize bounds a state file: a checkpoint and a few lines.
@@ -37,13 +36,6 @@ func DefaultStateDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "cerro", "monitor"), nil
 }
 
-// logID16 names a log's files in the state folder: the first 16 hex digits
-// of SHA-256(origin), as proof entries name logs (log.md).
-func logID16(origin string) string {
-	h := sha256.Sum256([]byte(origin))
-	return hex.EncodeToString(h[:8])
-}
-
 // monitorState is one log's state file, <logid16>.state (TOML).
 type monitorState struct {
 	Format     int    `toml:"format"`
@@ -53,7 +45,7 @@ type monitorState struct {
 	NextIndex  uint64 `toml:"next_index"` // the first entry not scanned yet
 }
 
-func statePath(dir, origin string) string { return filepath.Join(dir, logID16(origin)+".state") }
+func statePath(dir, origin string) string { return filepath.Join(dir, tlog.LogID(origin)+".state") }
 
 // loadState reads the state of origin; nil, nil when there is none yet.
 func loadState(dir, origin string) (*monitorState, error) {
@@ -133,7 +125,7 @@ func writeAtomic(path string, data []byte) error {
 // from an earlier run and the one served now (both signed by the log), and
 // a text saying what failed. It returns the files written.
 func writeEvidence(dir, origin string, now time.Time, kind string, stored, served []byte, why string) ([]string, error) {
-	base := filepath.Join(dir, fmt.Sprintf("%s.evidence.%s.%s", logID16(origin), now.UTC().Format("20060102T150405Z"), kind))
+	base := filepath.Join(dir, fmt.Sprintf("%s.evidence.%s.%s", tlog.LogID(origin), now.UTC().Format("20060102T150405Z"), kind))
 	var files []string
 	write := func(name string, data []byte) error {
 		if data == nil {
@@ -162,7 +154,7 @@ func writeEvidence(dir, origin string, now time.Time, kind string, stored, serve
 // run) never interleave reading and writing the state. A held lock is
 // exit.IO: the other run is still going.
 func lockState(dir, origin string) (func(), error) {
-	name := filepath.Join(dir, logID16(origin)+".lock")
+	name := filepath.Join(dir, tlog.LogID(origin)+".lock")
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot open the monitor's lock file").At(name)

@@ -584,7 +584,7 @@ func TestMonitorForkEvidenceUnwritable(t *testing.T) {
 	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	o.Now = func() time.Time { return when }
 	// A folder where the first evidence file would go: it cannot be written.
-	blocked := filepath.Join(fx.stateDir, logID16(testOrigin)+".evidence.20260102T030405Z.fork.stored.checkpoint")
+	blocked := filepath.Join(fx.stateDir, tlog.LogID(testOrigin)+".evidence.20260102T030405Z.fork.stored.checkpoint")
 	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -165,14 +165,16 @@ func Submit(ctx context.Context, in io.Reader, name string, out io.Writer, opt O
 		return nil, err
 	}
 	res := &Result{}
-	m, err := bundle.RewriteProofs(in, name, out, func(_ *bundle.Manifest, _ []byte, old []bundle.Entry) ([]bundle.Entry, error) {
+	var manifest []byte
+	m, err := bundle.RewriteProofs(in, name, out, func(_ *bundle.Manifest, mb []byte, old []bundle.Entry) ([]bundle.Entry, error) {
 		if len(old) == 0 {
 			return nil, exit.New(exit.Usage, "the bundle has no signature to record in a log").At(name).
 				WithHint("sign it first (ct sign -k KEY %s, or ct sign -k KEY --log URL to sign and submit at once)", name)
 		}
+		manifest = mb
 		return old, nil
 	}, func(_ *bundle.Manifest, sigs, old []bundle.Entry) ([]bundle.Entry, error) {
-		proofs, outcomes, err := opt.submitAll(ctx, name, sigs, old)
+		proofs, outcomes, err := opt.submitAll(ctx, name, manifest, sigs, old)
 		res.Outcomes = outcomes
 		return proofs, err
 	}, outErr)
@@ -189,7 +191,7 @@ type job struct {
 	leaf  []byte
 }
 
-func (opt *Options) submitAll(ctx context.Context, name string, sigs, old []bundle.Entry) ([]bundle.Entry, []Outcome, error) {
+func (opt *Options) submitAll(ctx context.Context, name string, manifest []byte, sigs, old []bundle.Entry) ([]bundle.Entry, []Outcome, error) {
 	trust, err := opt.trust()
 	if err != nil {
 		return nil, nil, err
@@ -203,6 +205,14 @@ func (opt *Options) submitAll(ctx context.Context, name string, sigs, old []bund
 		e, err := sig.ParseEntry(s.Name, s.Data)
 		if err != nil {
 			return nil, nil, err
+		}
+		// A log keeps what it is sent for ever: a signature that does not
+		// verify over this manifest (altered, or copied from another
+		// bundle) is sent to none, and would only raise a false "forged"
+		// alarm for its key's monitors (log.md §6.1).
+		if err := sig.VerifySelf(e, manifest); err != nil {
+			return nil, nil, exit.Wrap(exit.SignatureInvalid, err, "signature does not verify; nothing was sent to any log").At("bundle " + name + ", entry " + s.Name).
+				WithHint("the bundle or its signature was altered after signing: fetch it again from its source, or re-sign it (ct sign -k KEY)")
 		}
 		leaf, err := (&tlog.Leaf{Suite: e.Suite, Fingerprint: e.Fingerprint, ManifestDigest: e.ManifestDigest, Signature: e.Signature}).Encode()
 		if err != nil {
@@ -560,7 +570,7 @@ func (s *logSubmitter) checkCheckpoint(raw []byte) (uint64, []string, error) {
 // redirect to another host (a log's tiles and add endpoint live together).
 func newClient() *http.Client {
 	return &http.Client{
-		Transport:     boundedTransport{http.DefaultTransport},
+		Transport:     BoundedTransport(http.DefaultTransport, maxResponse),
 		CheckRedirect: sameHostRedirect,
 	}
 }
@@ -578,39 +588,6 @@ func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	}
 	return nil
 }
-
-type boundedTransport struct{ rt http.RoundTripper }
-
-func (b boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := b.rt.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = &boundedBody{rc: resp.Body, left: maxResponse}
-	return resp, nil
-}
-
-type boundedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *boundedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fmt.Errorf("answer over %d bytes", maxResponse)
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return n, fmt.Errorf("answer over %d bytes", maxResponse)
-	}
-	return n, err
-}
-
-func (b *boundedBody) Close() error { return b.rc.Close() }
 
 // verifiers are the note verifiers of the trusted logs and witnesses, to
 // check a checkpoint before a proof is built on it.

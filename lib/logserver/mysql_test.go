@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +29,10 @@ func TestServeMySQL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a MariaDB server")
 	}
+	// Start with MySQL storage makes http.DefaultClient the witness client
+	// (no redirects): a process-wide setting, undone for the other tests.
+	saved := *http.DefaultClient
+	t.Cleanup(func() { *http.DefaultClient = saved })
 	dsn := startMariaDB(t)
 	applySchema(t, dsn)
 

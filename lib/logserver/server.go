@@ -238,11 +238,9 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 		}
 		cleanup = append(cleanup, func() { db.Close() })
 		// Tessera's MySQL driver pushes checkpoints to the witnesses with
-		// http.DefaultClient: bound it as the POSIX driver's client is
-		// (a process-wide setting; ct-log serve is one log per process).
-		if http.DefaultClient.Transport == nil {
-			http.DefaultClient.Transport = httpClient.Transport
-		}
+		// http.DefaultClient: make it the POSIX driver's client (a
+		// process-wide setting; ct-log serve is one log per process).
+		useAsDefault(http.DefaultClient, httpClient)
 		if driver, err = tmysql.New(ctx, db); err != nil {
 			return nil, exit.Wrap(exit.IO, err, "cannot open the MySQL log").
 				WithHint("create the tables with Tessera's storage/mysql/schema.sql (docs/log-server.md)")

@@ -2,10 +2,10 @@ package logserver
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"time"
+
+	"github.com/cerro-torre/ct/lib/logclient"
 )
 
 // maxWitnessAnswer bounds what the log reads of a witness's answer to
@@ -20,45 +20,18 @@ const maxWitnessAnswer = 64 << 10
 func witnessClient() *http.Client {
 	return &http.Client{
 		Timeout:   30 * time.Second,
-		Transport: boundedTransport{rt: http.DefaultTransport, max: maxWitnessAnswer},
+		Transport: logclient.BoundedTransport(http.DefaultTransport, maxWitnessAnswer),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return errors.New("a witness that redirects is not followed: configure its final URL")
 		},
 	}
 }
 
-type boundedTransport struct {
-	rt  http.RoundTripper
-	max int64
-}
-
-func (b boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := b.rt.RoundTrip(r)
-	if err != nil {
-		return nil, err
+// useAsDefault makes dflt (http.DefaultClient) the witness client c, whole:
+// its bounded answers, its deadline and its refusal of redirects, unless
+// something in the process configured dflt already.
+func useAsDefault(dflt, c *http.Client) {
+	if dflt.Transport == nil && dflt.CheckRedirect == nil && dflt.Jar == nil && dflt.Timeout == 0 {
+		*dflt = *c
 	}
-	resp.Body = &boundedBody{rc: resp.Body, left: b.max, max: b.max}
-	return resp, nil
 }
-
-type boundedBody struct {
-	rc        io.ReadCloser
-	left, max int64
-}
-
-func (b *boundedBody) Read(p []byte) (int, error) {
-	if b.left < 0 {
-		return 0, fmt.Errorf("answer over %d bytes", b.max)
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1] // one byte past the limit tells a longer answer
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return n - 1, fmt.Errorf("answer over %d bytes", b.max)
-	}
-	return n, err
-}
-
-func (b *boundedBody) Close() error { return b.rc.Close() }

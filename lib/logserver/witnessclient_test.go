@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestWitnessEndlessAnswer: a witness that answers add-checkpoint with an
@@ -48,15 +49,30 @@ func TestWitnessEndlessAnswer(t *testing.T) {
 	}
 }
 
-func TestBoundedBody(t *testing.T) {
-	for _, c := range []struct {
-		n  int
-		ok bool
-	}{{0, true}, {10, true}, {16, true}, {17, false}, {1000, false}} {
-		b := &boundedBody{rc: io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("x"), c.n))), left: 16, max: 16}
-		got, err := io.ReadAll(b)
-		if (err == nil) != c.ok || (c.ok && len(got) != c.n) || len(got) > 16 {
-			t.Errorf("%d bytes: read %d, %v", c.n, len(got), err)
-		}
+// The client Tessera's MySQL driver uses (http.DefaultClient) gets the
+// witness client's redirect refusal and deadline, not only its transport:
+// a witness cannot send the log's checkpoint POST elsewhere.
+func TestUseAsDefault(t *testing.T) {
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the redirect was followed to %s", r.URL)
+	}))
+	defer elsewhere.Close()
+	redirecting := httptest.NewServer(http.RedirectHandler(elsewhere.URL+"/add-checkpoint", http.StatusTemporaryRedirect))
+	defer redirecting.Close()
+	var dflt http.Client
+	useAsDefault(&dflt, witnessClient())
+	if dflt.Timeout == 0 {
+		t.Fatal("no deadline")
+	}
+	resp, err := dflt.Post(redirecting.URL+"/add-checkpoint", "text/plain", strings.NewReader("old 0\n\ncheckpoint"))
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("redirect followed: %s", resp.Status)
+	}
+	// A client configured elsewhere in the process is left alone.
+	set := http.Client{Timeout: time.Minute}
+	useAsDefault(&set, witnessClient())
+	if set.Timeout != time.Minute || set.CheckRedirect != nil {
+		t.Fatal("a configured client was replaced")
 	}
 }
