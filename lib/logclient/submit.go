@@ -214,7 +214,7 @@ func (opt *Options) submitAll(ctx context.Context, name string, manifest []byte,
 			return nil, nil, exit.Wrap(exit.SignatureInvalid, err, "signature does not verify; nothing was sent to any log").At("bundle " + name + ", entry " + s.Name).
 				WithHint("the bundle or its signature was altered after signing: fetch it again from its source, or re-sign it (ct sign -k KEY)")
 		}
-		leaf, err := (&tlog.Leaf{Suite: e.Suite, Fingerprint: e.Fingerprint, ManifestDigest: e.ManifestDigest, Signature: e.Signature}).Encode()
+		leaf, err := tlog.EntryLeaf(e)
 		if err != nil {
 			return nil, nil, exit.Wrap(exit.Malformed, err, "cannot make the log leaf of the signature").At(s.Name)
 		}

@@ -513,7 +513,7 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 		if err != nil {
 			continue // kept signatures parse; a proof of one that does not is ignored below
 		}
-		if leaf, err := (&tlog.Leaf{Suite: se.Suite, Fingerprint: se.Fingerprint, ManifestDigest: se.ManifestDigest, Signature: se.Signature}).Encode(); err == nil {
+		if leaf, err := tlog.EntryLeaf(se); err == nil {
 			leaves[e.Name] = leaf
 		}
 	}

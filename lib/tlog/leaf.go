@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/cerro-torre/ct/lib/sig"
 )
 
 // LeafDomain starts every leaf ct logs (log.md §2). It differs from the
@@ -107,4 +109,10 @@ func checkSuite(s string) error {
 		}
 	}
 	return nil
+}
+
+// EntryLeaf returns the encoded leaf of a bundle's signature entry (log.md
+// §2): what a submitter logs and a verifier recomputes, never carries.
+func EntryLeaf(e *sig.Entry) ([]byte, error) {
+	return (&Leaf{Suite: e.Suite, Fingerprint: e.Fingerprint, ManifestDigest: e.ManifestDigest, Signature: e.Signature}).Encode()
 }

@@ -73,7 +73,7 @@ func checkProofs(rep *Report, proofs []parsedProof, sigs map[keys.Fingerprint]*s
 				At(where+", entry "+e.Name).WithHint("a proof belongs to a signature of the bundle; remove the entry (ct log strip)"))
 			continue
 		}
-		leaf, err := (&tlog.Leaf{Suite: se.Suite, Fingerprint: se.Fingerprint, ManifestDigest: se.ManifestDigest, Signature: se.Signature}).Encode()
+		leaf, err := tlog.EntryLeaf(se)
 		if err != nil {
 			rep.fail(name, exit.Wrap(exit.Malformed, err, "cannot form the log leaf of the signature by %s", p.Fingerprint.Display()).At(where+", entry "+e.Name))
 			continue
