@@ -179,22 +179,9 @@ func image(name, version string) (*bundle.Manifest, map[string][]byte) {
 	return m, blobs
 }
 
+// write writes the bundle signed by signers, without proofs.
 func write(m *bundle.Manifest, blobs map[string][]byte, signers ...*keys.PrivateKey) []byte {
-	var buf bytes.Buffer
-	w, err := bundle.NewWriter(&buf, m, bundle.WriterOptions{})
-	must(err)
-	for b, ok := w.NextBlob(); ok; b, ok = w.NextBlob() {
-		must(w.WriteBlob(b.Digest, bytes.NewReader(blobs[b.Digest])))
-	}
-	var sigs []bundle.Entry
-	for _, k := range signers {
-		e, _, err := sig.BundleEntry(k, w.ManifestBytes())
-		must(err)
-		sigs = append(sigs, e)
-	}
-	must(w.WriteSignatures(sigs))
-	must(w.Close())
-	return buf.Bytes()
+	return writeLogged(m, blobs, signers)
 }
 
 func entries(data []byte) []bundletest.Entry {
