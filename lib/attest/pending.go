@@ -17,11 +17,7 @@ import (
 // artifact manifest. The statement's bytes are exactly those Attach would
 // sign, so signing it later gives the envelope Attach gives now.
 func Pend(m *bundle.Manifest, predicateType string, predicate []byte) (*bundle.Manifest, []byte, []byte, error) {
-	st, err := NewStatement(m, predicateType, predicate)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	payload, err := st.Encode()
+	payload, err := encodeStatement(m, predicateType, predicate)
 	if err != nil {
 		return nil, nil, nil, err
 	}
