@@ -242,7 +242,7 @@ func newReport(f *flags, wrote string, made *sbom.Result) report {
 	m := made.Manifest
 	return report{Schema: "ct.sbom/1", Wrote: wrote, Output: out, Name: m.Package.Name, Version: m.Package.Version,
 		ImageDigest: m.Image.Digest, PredicateType: sbom.PredicateType,
-		DocumentNamespace: namespace(made.Document),
+		DocumentNamespace: attest.SBOMNamespace(m), // as Reproducible set it
 		Packages:          made.Packages, DroppedSignatures: []string{}}
 }
 
@@ -254,13 +254,4 @@ func printReport(f *flags, r report) error {
 		w = os.Stdout
 	}
 	return json.NewEncoder(w).Encode(r)
-}
-
-// namespace is the documentNamespace of the document as written.
-func namespace(doc []byte) string {
-	var d struct {
-		DocumentNamespace string `json:"documentNamespace"`
-	}
-	_ = json.Unmarshal(doc, &d)
-	return d.DocumentNamespace
 }
