@@ -44,8 +44,8 @@ attest does; then sign it again.
 
 --spdx writes the SPDX document alone instead of a bundle (to -o FILE or standard output).
 
-A bundle file is read in place, its digests checked alongside; a bundle on standard input is first
-copied into a private temporary file (under TMPDIR). syft's own temporary files go into a private
+A bundle file is read in place, its digests checked alongside; a bundle on standard input or a
+pipe is first copied into a private temporary file (under TMPDIR). syft's own temporary files go into a private
 folder there too, removed when ct-sbom ends, also on failure or Ctrl-C. The layers' uncompressed
 size is bounded by --max-unpacked.
 
