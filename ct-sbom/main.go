@@ -44,8 +44,8 @@ attest does; then sign it again.
 
 --spdx writes the SPDX document alone instead of a bundle (to -o FILE or standard output).
 
-A bundle file is read in place, its digests checked alongside; a bundle on standard input is first
-copied into a private temporary file (under TMPDIR). syft's own temporary files go into a private
+A bundle file is read in place, its digests checked alongside; a bundle on standard input or a
+pipe is first copied into a private temporary file (under TMPDIR). syft's own temporary files go into a private
 folder there too, removed when ct-sbom ends, also on failure or Ctrl-C. The layers' uncompressed
 size is bounded by --max-unpacked.
 
@@ -242,7 +242,7 @@ func newReport(f *flags, wrote string, made *sbom.Result) report {
 	m := made.Manifest
 	return report{Schema: "ct.sbom/1", Wrote: wrote, Output: out, Name: m.Package.Name, Version: m.Package.Version,
 		ImageDigest: m.Image.Digest, PredicateType: sbom.PredicateType,
-		DocumentNamespace: namespace(made.Document),
+		DocumentNamespace: attest.SBOMNamespace(m), // as Reproducible set it
 		Packages:          made.Packages, DroppedSignatures: []string{}}
 }
 
@@ -254,13 +254,4 @@ func printReport(f *flags, r report) error {
 		w = os.Stdout
 	}
 	return json.NewEncoder(w).Encode(r)
-}
-
-// namespace is the documentNamespace of the document as written.
-func namespace(doc []byte) string {
-	var d struct {
-		DocumentNamespace string `json:"documentNamespace"`
-	}
-	_ = json.Unmarshal(doc, &d)
-	return d.DocumentNamespace
 }

@@ -37,11 +37,7 @@ func SignerKey(a bundle.Attestation) (*keys.PublicKey, error) {
 // Attach signs a statement about m's image with k and returns the new
 // manifest, the envelope and the attestation manifest to add to the bundle.
 func Attach(m *bundle.Manifest, k *keys.PrivateKey, predicateType string, predicate []byte) (*bundle.Manifest, []byte, []byte, error) {
-	st, err := NewStatement(m, predicateType, predicate)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	payload, err := st.Encode()
+	payload, err := encodeStatement(m, predicateType, predicate)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -58,4 +54,15 @@ func Attach(m *bundle.Manifest, k *keys.PrivateKey, predicateType string, predic
 		return nil, nil, nil, err
 	}
 	return m2, env, am, nil
+}
+
+// encodeStatement returns the statement about m's image with the given
+// predicate, in the one encoding ct writes: the bytes Attach signs and Pend
+// stores.
+func encodeStatement(m *bundle.Manifest, predicateType string, predicate []byte) ([]byte, error) {
+	st, err := NewStatement(m, predicateType, predicate)
+	if err != nil {
+		return nil, err
+	}
+	return st.Encode()
 }

@@ -17,11 +17,7 @@ import (
 // artifact manifest. The statement's bytes are exactly those Attach would
 // sign, so signing it later gives the envelope Attach gives now.
 func Pend(m *bundle.Manifest, predicateType string, predicate []byte) (*bundle.Manifest, []byte, []byte, error) {
-	st, err := NewStatement(m, predicateType, predicate)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	payload, err := st.Encode()
+	payload, err := encodeStatement(m, predicateType, predicate)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -92,10 +88,10 @@ func ctPackBuilt(predicate []byte) bool {
 // an attestation of the same statement signed with k (attestations.md §9.3),
 // and the new blobs (envelopes and attestation manifests) by digest; a
 // pending attestation whose signed form the bundle already lists is only
-// removed (and counted as signed). The
-// statements are checked first by CheckPending; a bundle whose pending
-// attestation does not hold is not signed.
-func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateKey) (*bundle.Manifest, map[string][]byte, []Ref, error) {
+// removed (and counted as signed). reviewed is what ReviewPending(m, list)
+// returned: the statements were checked there, once, and a pending
+// attestation it did not review is not signed (exit.Internal).
+func SignPending(m *bundle.Manifest, list []bundle.Attestation, reviewed []PendingReview, k *keys.PrivateKey) (*bundle.Manifest, map[string][]byte, []Ref, error) {
 	out := bundle.RemovePending(m)
 	fresh := map[string][]byte{}
 	var refs []Ref
@@ -103,9 +99,8 @@ func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateK
 		if !a.Pending {
 			continue
 		}
-		if _, err := CheckPending(a, m); err != nil {
-			return nil, nil, nil, exit.Wrap(exit.CodeOf(err), err, "pending attestation %s (%s) does not hold, so it is not signed", a.Digest, a.PredicateType).
-				WithHint("make the attestation again (ct attest, ct-sbom, ct pack) and sign the new bundle")
+		if i := len(refs); i >= len(reviewed) || reviewed[i].Digest != a.Digest {
+			return nil, nil, nil, exit.New(exit.Internal, "pending attestation %s was not reviewed before signing", a.Digest)
 		}
 		env, err := Sign(k, a.EnvelopeData)
 		if err != nil {
@@ -126,8 +121,8 @@ func SignPending(m *bundle.Manifest, list []bundle.Attestation, k *keys.PrivateK
 		}
 		fresh[bundle.Digest(env)], fresh[bundle.Digest(am)] = env, am
 	}
-	if len(refs) != m.PendingCount() {
-		return nil, nil, nil, exit.New(exit.Internal, "%d pending attestations listed, %d read", m.PendingCount(), len(refs))
+	if len(refs) != m.PendingCount() || len(refs) != len(reviewed) {
+		return nil, nil, nil, exit.New(exit.Internal, "%d pending attestations listed, %d read, %d reviewed", m.PendingCount(), len(refs), len(reviewed))
 	}
 	return out, fresh, refs, nil
 }

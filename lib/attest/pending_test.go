@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 )
 
 // vecSLSA is the generator's SLSA predicate (tests/vectors/gen-verify).
@@ -54,5 +56,38 @@ func TestAddPending(t *testing.T) {
 	other.Image.Digest = "sha256:" + string(bytes.Repeat([]byte("0"), 64))
 	if _, err := CheckPending(list[0], &other); err == nil {
 		t.Error("a statement about another image passed")
+	}
+}
+
+// TestSignPendingOnlyReviewed: SignPending signs only what ReviewPending
+// checked (the statements are parsed once): without the review, or with a
+// review of other attestations, it signs nothing.
+func TestSignPendingOnlyReviewed(t *testing.T) {
+	in, err := os.ReadFile(filepath.Join("..", "..", "tests", "vectors", "verify", "pending-unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := bundle.NewReader(bytes.NewReader(in), "pending-unsigned.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := br.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	m, list := br.Manifest(), br.Attestations()
+	k := testKey(t, keys.SuiteEd25519, 1)
+	reviewed, err := ReviewPending(m, list)
+	if err != nil || len(reviewed) != 1 {
+		t.Fatalf("review: %v, %d reviewed", err, len(reviewed))
+	}
+	if _, _, refs, err := SignPending(m, list, reviewed, k); err != nil || len(refs) != 1 {
+		t.Fatalf("reviewed: %v, %d signed", err, len(refs))
+	}
+	other := reviewed[0]
+	other.Digest = "sha256:" + string(bytes.Repeat([]byte("0"), 64))
+	for name, r := range map[string][]PendingReview{"no review": nil, "another attestation's review": {other}} {
+		if _, _, _, err := SignPending(m, list, r, k); exit.CodeOf(err) != exit.Internal {
+			t.Errorf("%s: got %v, want an internal error and nothing signed", name, err)
+		}
 	}
 }

@@ -32,7 +32,8 @@ type Request struct {
 	Quiet          bool
 	// Make, when set, makes the predicate from the bundle itself (ct sbom)
 	// instead of reading PredicateFile: it is given a regular file holding
-	// the bundle (the input, or a private copy of standard input), after
+	// the bundle (the input, or a private copy of standard input or of a
+	// pipe), after
 	// the signatures were found acceptable (attestations.md §6), so that no
 	// work is done for a bundle that is refused anyway.
 	Make func(ctx context.Context, bundlePath string) ([]byte, error)
@@ -94,7 +95,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
 			if req.Make != nil {
 				path := req.Input
-				if path == "" || path == "-" {
+				if st, err := os.Stat(path); path == "" || path == "-" || err != nil || !st.Mode().IsRegular() {
+					// Standard input, or a FIFO or device that cannot be
+					// opened again for precheck and Make: a private copy.
 					spool, err := spoolInput(in)
 					if err != nil {
 						return err

@@ -102,7 +102,7 @@ func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, err
 			return nil, err
 		}
 	}
-	m2, fresh, refs, err := attest.SignPending(m, b1.Attestations(), k)
+	m2, fresh, refs, err := attest.SignPending(m, b1.Attestations(), reviewed, k)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,13 @@ import (
 // predicate (type, predicate built from the bundle's manifest).
 func pend(t *testing.T, preds ...func(m *bundle.Manifest) (string, []byte)) []byte {
 	t.Helper()
+	return attestAll(t, nil, preds...)
+}
+
+// attestAll returns the unsigned vector bundle with one attestation per
+// predicate, signed with k (nil: pending).
+func attestAll(t *testing.T, k *keys.PrivateKey, preds ...func(m *bundle.Manifest) (string, []byte)) []byte {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(vectors, "unsigned.ctp"))
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +37,7 @@ func pend(t *testing.T, preds ...func(m *bundle.Manifest) (string, []byte)) []by
 	for _, p := range preds {
 		typ, pred := p(m)
 		var out bytes.Buffer
-		if _, err := attest.AddToBundle(bytes.NewReader(data), "in.ctp", &out, attest.AddRequest{PredicateType: typ, Predicate: pred}, nil); err != nil {
+		if _, err := attest.AddToBundle(bytes.NewReader(data), "in.ctp", &out, attest.AddRequest{Key: k, PredicateType: typ, Predicate: pred}, nil); err != nil {
 			t.Fatal(err)
 		}
 		data = out.Bytes()
@@ -150,23 +157,7 @@ func TestSignPendingSameAsAttestingWithKey(t *testing.T) {
 	preds := []func(m *bundle.Manifest) (string, []byte){ctPackProvenance, spdxWithNamespace(""),
 		predicate("https://example.com/scan/v1", `{"passed":true}`)}
 	pending := pend(t, preds...)
-
-	data, err := os.ReadFile(filepath.Join(vectors, "unsigned.ctp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _, err := bundle.Check(bytes.NewReader(data), "unsigned.ctp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range preds {
-		typ, pred := p(m)
-		var out bytes.Buffer
-		if _, err := attest.AddToBundle(bytes.NewReader(data), "in.ctp", &out, attest.AddRequest{Key: alice(t), PredicateType: typ, Predicate: pred}, nil); err != nil {
-			t.Fatal(err)
-		}
-		data = out.Bytes()
-	}
+	data := attestAll(t, alice(t), preds...)
 	var want bytes.Buffer
 	if _, err := SignBundle(bytes.NewReader(data), "k.ctp", nil, &want, alice(t), nil); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -172,7 +173,11 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	var done *Signed
 	var reopen func() (io.ReadCloser, error)
 	if req.Input != "" && req.Input != "-" {
-		reopen = func() (io.ReadCloser, error) { return os.Open(req.Input) }
+		if st, err := os.Stat(req.Input); err == nil && st.Mode().IsRegular() {
+			reopen = func() (io.ReadCloser, error) { return openRegular(req.Input) }
+		}
+		// Else (a FIFO, /dev/stdin, a character device) the input cannot
+		// be read twice: SignBundleWith copies it to a temporary file.
 	}
 	out, err := stage.Run(ctx, stage.IO{Input: req.Input, Output: req.Output, Stdin: req.Stdin, Stdout: req.Stdout, Quiet: req.Quiet,
 		Verb:         "signing",
@@ -207,4 +212,19 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Output: out, Manifest: done.Manifest, Entry: done.Entry, KeyID: req.Key.ID(), Attested: done.Attested, Reviewed: done.Reviewed, Signed: done.Signed}, nil
+}
+
+// openRegular opens path for a second read of a bundle file. O_NONBLOCK: a
+// FIFO swapped in since the Stat must not wait for a writer (open(2) of a
+// FIFO blocks, and no signal ends it); it is refused instead.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, errors.New("not a regular file any more")
+	}
+	return f, nil
 }

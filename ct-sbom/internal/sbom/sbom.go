@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -40,15 +39,13 @@ import (
 	// time.
 	_ "modernc.org/sqlite"
 
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
 // PredicateType is the in-toto predicate type of the document.
 const PredicateType = "https://spdx.dev/Document"
-
-// NamespaceBase prefixes every documentNamespace: the image digest follows.
-const NamespaceBase = "https://cerro-torre.dev/spdx/"
 
 // DefaultMaxUnpacked bounds the uncompressed size of all layers together.
 const DefaultMaxUnpacked = 32 << 30
@@ -315,18 +312,14 @@ func createdTime(epoch time.Time, m *bundle.Manifest) (time.Time, error) {
 	return time.Unix(0, 0).UTC(), nil
 }
 
-// Namespace is the documentNamespace of the SBOM of the image with digest
-// d: one per image, the same on every run.
-func Namespace(name, version, digest string) string {
-	return NamespaceBase + url.PathEscape(name) + "/" + url.PathEscape(version) + "/" + strings.Replace(digest, ":", "-", 1)
-}
-
 // Reproducible replaces what syft makes differently on every run (the
 // namespace's random UUID, the time, the document name taken from the input
 // path) and sorts every list whose order syft does not fix.
 func Reproducible(doc *v2_3.Document, m *bundle.Manifest, created time.Time, tool string) {
 	doc.DocumentName = m.Package.Name + "-" + m.Package.Version
-	doc.DocumentNamespace = Namespace(m.Package.Name, m.Package.Version, m.Image.Digest)
+	// The namespace ct sign recognises as ct-sbom's (attestations.md §9.5):
+	// one per image, the same on every run.
+	doc.DocumentNamespace = attest.SBOMNamespace(m)
 	if doc.CreationInfo == nil {
 		doc.CreationInfo = &v2_3.CreationInfo{}
 	}

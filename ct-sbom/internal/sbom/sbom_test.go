@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"github.com/cerro-torre/ct/lib/exit"
@@ -123,7 +124,7 @@ func TestEcosystemsSBOM(t *testing.T) {
 	if d.Name != "eco-1.0" {
 		t.Errorf("name %q, want eco-1.0", d.Name)
 	}
-	if want := Namespace("eco", "1.0", r1.Manifest.Image.Digest); d.DocumentNamespace != want {
+	if want := attest.SBOMNamespace(r1.Manifest); d.DocumentNamespace != want {
 		t.Errorf("documentNamespace %q, want %q", d.DocumentNamespace, want)
 	}
 	if d.CreationInfo.Created != bundletest.EcosystemsCreated {

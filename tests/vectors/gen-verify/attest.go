@@ -76,15 +76,24 @@ func attBundle(m *bundle.Manifest, blobs map[string][]byte, env []byte, predicat
 	am func([]byte) []byte, mf func(*bundle.Manifest), signers ...*keys.PrivateKey) []byte {
 	a, err := bundle.AttestationManifest(m, bundle.Digest(env), int64(len(env)), predicateType, attest.Signer(signer))
 	must(err)
+	return withArtifact(m, blobs, env, a, bundle.AddAttestation, am, mf, signers...)
+}
+
+// withArtifact returns a bundle of m with one more artifact: the layer and
+// its manifest a (edited by am when not nil), listed by add, the manifest
+// edited by mf before writing.
+func withArtifact(m *bundle.Manifest, blobs map[string][]byte, layer, a []byte,
+	add func(*bundle.Manifest, []byte, []byte) (*bundle.Manifest, error),
+	am func([]byte) []byte, mf func(*bundle.Manifest), signers ...*keys.PrivateKey) []byte {
 	if am != nil {
 		a = am(a)
 	}
-	m2, err := bundle.AddAttestation(m, env, a)
+	m2, err := add(m, layer, a)
 	must(err)
 	if mf != nil {
 		mf(m2)
 	}
-	b2 := map[string][]byte{bundle.Digest(env): env, bundle.Digest(a): a, bundle.EmptyDigest: bundle.EmptyConfig}
+	b2 := map[string][]byte{bundle.Digest(layer): layer, bundle.Digest(a): a, bundle.EmptyDigest: bundle.EmptyConfig}
 	for d, b := range blobs {
 		b2[d] = b
 	}

@@ -176,6 +176,7 @@ func image(name, version string) (*bundle.Manifest, map[string][]byte) {
 	return m, blobs
 }
 
+// write writes the bundle signed by signers, without proofs.
 func write(m *bundle.Manifest, blobs map[string][]byte, signers ...*keys.PrivateKey) []byte {
 	return writeLogged(m, blobs, signers)
 }

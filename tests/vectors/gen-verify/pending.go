@@ -21,19 +21,7 @@ func pendBundle(m *bundle.Manifest, blobs map[string][]byte, st []byte, predicat
 	am func([]byte) []byte, mf func(*bundle.Manifest), signers ...*keys.PrivateKey) []byte {
 	a, err := bundle.PendingManifest(m, bundle.Digest(st), int64(len(st)), predicateType)
 	must(err)
-	if am != nil {
-		a = am(a)
-	}
-	m2, err := bundle.AddPending(m, st, a)
-	must(err)
-	if mf != nil {
-		mf(m2)
-	}
-	b2 := map[string][]byte{bundle.Digest(st): st, bundle.Digest(a): a, bundle.EmptyDigest: bundle.EmptyConfig}
-	for d, b := range blobs {
-		b2[d] = b
-	}
-	return write(m2, b2, signers...)
+	return withArtifact(m, blobs, st, a, bundle.AddPending, am, mf, signers...)
 }
 
 func pendingVectors(dir string, alice *keys.PrivateKey) int {
