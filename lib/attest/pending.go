@@ -158,7 +158,7 @@ func CopyBlobs(br *bundle.Reader, bw *bundle.Writer, m2 *bundle.Manifest, fresh 
 	for _, b := range m2.Blobs {
 		if data, ok := fresh[b.Digest]; ok {
 			if err := bw.WriteBlob(b.Digest, bytes.NewReader(data)); err != nil {
-				return wrapOut(err, outErr)
+				return bundle.WrapOut(err, outErr)
 			}
 			continue
 		}
@@ -177,7 +177,7 @@ func CopyBlobs(br *bundle.Reader, bw *bundle.Writer, m2 *bundle.Manifest, fresh 
 			if errors.As(err, &ee) {
 				return br.Decide(err)
 			}
-			return wrapOut(err, outErr)
+			return bundle.WrapOut(err, outErr)
 		}
 	}
 	if ib, _, err := next(); err != io.EOF {

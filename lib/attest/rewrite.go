@@ -1,7 +1,6 @@
 package attest
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -60,7 +59,7 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 	}
 	bw, err := bundle.NewWriter(out, m2, bundle.WriterOptions{ModTime: br.ModTime()})
 	if err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, bundle.WrapOut(err, outErr)
 	}
 	fresh := map[string][]byte{bundle.Digest(layer): layer, bundle.Digest(am): am}
 	if _, ok := m.Blob(bundle.EmptyDigest); !ok {
@@ -87,7 +86,7 @@ func AddToBundle(in io.Reader, name string, out io.Writer, req AddRequest, outEr
 		return nil, err
 	}
 	if err := bw.Close(); err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, bundle.WrapOut(err, outErr)
 	}
 	return res, nil
 }
@@ -101,14 +100,6 @@ func ProofsNote(dropped []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" and %s of them (log the new signatures: ct sign --log URL, or ct log submit)", human.Count(len(dropped), "transparency log proof"))
-}
-
-func wrapOut(err error, outErr func(error) error) error {
-	var ee *exit.Error
-	if errors.As(err, &ee) || outErr == nil {
-		return err
-	}
-	return outErr(fmt.Errorf("%w", err))
 }
 
 // DropSignatures applies attestations.md §6 to a bundle named name with

@@ -1112,7 +1112,7 @@ func RewriteProofs(in io.Reader, name string, out io.Writer, sigs func(m *Manife
 	}
 	bw, err := NewWriter(out, br.m, WriterOptions{ModTime: br.ModTime()})
 	if err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, WrapOut(err, outErr)
 	}
 	if !bytes.Equal(bw.ManifestBytes(), br.manifest) {
 		return nil, exit.New(exit.Internal, "manifest.toml does not re-encode to itself")
@@ -1136,7 +1136,7 @@ func RewriteProofs(in io.Reader, name string, out io.Writer, sigs func(m *Manife
 				}
 				return nil, br.at(err)
 			}
-			return nil, wrapOut(err, outErr)
+			return nil, WrapOut(err, outErr)
 		}
 	}
 	old, err := br.Signatures()
@@ -1148,22 +1148,26 @@ func RewriteProofs(in io.Reader, name string, out io.Writer, sigs func(m *Manife
 		return nil, err
 	}
 	if err := bw.WriteSignatures(entries); err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, WrapOut(err, outErr)
 	}
 	keep, err := proofs(br.m, entries, br.proofs)
 	if err != nil {
 		return nil, err
 	}
 	if err := bw.WriteProofs(keep); err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, WrapOut(err, outErr)
 	}
 	if err := bw.Close(); err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, WrapOut(err, outErr)
 	}
 	return br.m, nil
 }
 
-func wrapOut(err error, outErr func(error) error) error {
+// WrapOut passes a write-side error through outErr (which classifies the
+// output's failures: disk full, permissions), unless it is already an
+// exit.Error anywhere in its chain: a verdict on the input, kept as it is.
+// A nil outErr keeps every error.
+func WrapOut(err error, outErr func(error) error) error {
 	var ee *exit.Error
 	if errors.As(err, &ee) || outErr == nil {
 		return err

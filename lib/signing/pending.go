@@ -130,7 +130,7 @@ func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, err
 	}
 	bw, err := bundle.NewWriter(out, m2, bundle.WriterOptions{ModTime: b2.ModTime()})
 	if err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, bundle.WrapOut(err, outErr)
 	}
 	if err := attest.CopyBlobs(b2, bw, m2, fresh, outErr); err != nil {
 		return nil, err
@@ -147,17 +147,10 @@ func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, err
 		return nil, err
 	}
 	if err := bw.WriteSignatures([]bundle.Entry{be}); err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, bundle.WrapOut(err, outErr)
 	}
 	if err := bw.Close(); err != nil {
-		return nil, wrapOut(err, outErr)
+		return nil, bundle.WrapOut(err, outErr)
 	}
 	return &Signed{Manifest: m2, Entry: e, Attested: len(refs), Signed: refs, Reviewed: reviewed}, nil
-}
-
-func wrapOut(err error, outErr func(error) error) error {
-	if _, ok := err.(*exit.Error); ok || outErr == nil {
-		return err
-	}
-	return outErr(err)
 }
