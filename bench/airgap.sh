@@ -163,7 +163,7 @@ report_text() {
 	echo "ct airgap bench, $DATE, ct $REV"
 	echo "machine: $NPROC x $CPU, $MEM, Linux $KERNEL, work dir on $FS"
 	echo "image: $SIZE, $LAYERS layers ($BYTES bytes of blobs), source digest $WANT"
-	echo "baselines: skopeo $SKOPEO_V, crane $CRANE_V; registry: docker-registry $REG_V (a fresh one per push); $GOV"
+	echo "baselines: skopeo $SKOPEO_V, crane $CRANE_V; registry: $REGISTRY $REG_V (a fresh one per push); $GOV"
 	if [[ $ONLY == pack ]]; then
 		echo "timer: $TIMER; best of $RUNS rounds (ct pack, crane pull, crane pull + sync in turn); BENCH_ONLY=pack"
 	else

@@ -25,9 +25,14 @@ command -v hyperfine >/dev/null || apt_install hyperfine
 command -v jq >/dev/null || apt_install jq
 command -v curl >/dev/null || apt_install curl
 command -v skopeo >/dev/null || apt_install skopeo
-command -v docker-registry >/dev/null || apt_install docker-registry
+# BENCH_REGISTRY: the registry binary (default Debian's docker-registry, the
+# CNCF distribution registry 2.8). Any distribution build that takes
+# "serve CONFIG" works, e.g. v3 built with
+#   GOBIN=DIR go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2
+REGISTRY=${BENCH_REGISTRY:-docker-registry}
+[[ $REGISTRY != docker-registry ]] || command -v docker-registry >/dev/null || apt_install docker-registry
 [[ -x /usr/bin/time ]] || apt_install time
-for t in curl skopeo docker-registry sha256sum; do command -v "$t" >/dev/null || die "$t is needed"; done
+for t in curl skopeo "$REGISTRY" sha256sum; do command -v "$t" >/dev/null || die "$t is needed"; done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (Debian package time) is needed for peak RSS"
 HYPERFINE=
 if [[ ${BENCH_TIMER:-} != date ]] && command -v hyperfine >/dev/null && command -v jq >/dev/null; then HYPERFINE=1; fi
@@ -80,7 +85,7 @@ reg_start() {
 			  storagedriver:
 			    enabled: false
 		EOF
-		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+		"$REGISTRY" serve "$dir/config.yml" >"$dir/log" 2>&1 &
 		REG_PID=$!
 		REG_PIDS+=("$REG_PID")
 		for ((i = 0; i < 200; i++)); do
@@ -97,7 +102,7 @@ reg_start() {
 		rm -rf "$dir/storage/docker/registry/v2/repositories/ctbench-probe"
 	done
 	cat "$dir/log" >&2 || true
-	die "could not start docker-registry in $dir"
+	die "could not start $REGISTRY in $dir"
 }
 reg_stop() { # reg_stop PID
 	local p=$1 keep=() x
@@ -137,7 +142,7 @@ if [[ -n $(git -C "$ROOT" status --porcelain -- "$ROOT"/ct-* "$ROOT/lib" 2>/dev/
 TIMER=$([[ -n $HYPERFINE ]] && hyperfine --version || echo "bash date loop")
 SKOPEO_V=$(skopeo --version | awk '{print $NF}')
 CRANE_V=$("$CRANE" version 2>/dev/null || echo unknown)
-REG_V=$(docker-registry --version 2>/dev/null | awk '{print $NF}' || echo unknown)
+REG_V="$("$REGISTRY" --version 2>/dev/null | awk '{print $NF}' || echo unknown) ($(go version "$(command -v "$REGISTRY")" 2>/dev/null | awk '{print $NF}'))"
 FS=$(df -PT "$W" | awk 'NR == 2 {print $2}')
 
 cpu_busy() { # cpu_busy SECONDS -> percent of all CPU time not idle over that window

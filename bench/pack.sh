@@ -86,7 +86,7 @@ report_text() {
 	echo "ct pack bench, $DATE, ct $REV"
 	echo "machine: $NPROC x $CPU, $MEM, Linux $KERNEL, work dir on $FS"
 	echo "image: $SIZE, $LAYERS layers ($BYTES bytes of blobs), source digest $WANT"
-	echo "baselines: crane $CRANE_V, skopeo $SKOPEO_V; registry: docker-registry $REG_V on loopback; $GOV"
+	echo "baselines: crane $CRANE_V, skopeo $SKOPEO_V; registry: $REGISTRY $REG_V on loopback; $GOV"
 	echo "timer: $TIMER; best of $RUNS interleaved rounds (ct, crane, skopeo)"
 	echo "CPU busy (other processes, over 2 s): $BUSY_START% before, $BUSY_END% after (above ~10% the numbers are noisy)"
 	echo
