@@ -209,11 +209,10 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 		return nil, malformed(name, "proof entry of %d bytes is over the %d-byte limit", len(data), MaxProofSize)
 	}
 	// The name's form is the bundle reader's rule (bundle.md §6.1).
-	fpHex, ok := bundle.ProofFingerprint(name)
+	fpHex, logID, ok := bundle.SplitProofName(name)
 	if !ok {
 		return nil, malformed(name, "a proof entry is named transparency/<64 lowercase hex>.<16 lowercase hex>.proof")
 	}
-	logID := strings.TrimSuffix(strings.TrimPrefix(name, ProofDir+fpHex+"."), ProofExt)
 	var f proofFile
 	if err := canon.UnmarshalTOML(data, &f); err != nil {
 		return nil, exit.Wrap(exit.Malformed, err, "not a valid proof entry").At(name)
