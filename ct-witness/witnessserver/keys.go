@@ -4,7 +4,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/cerro-torre/ct/lib/exit"
-	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/termsafe"
@@ -32,25 +31,14 @@ func Signer(key, name string, pass passphrase.Source) (note.Signer, error) {
 
 // VerifierKey returns the witness's cosignature/v1 verifier key
 // (tlog.WitnessVerifierKey) for key, which may also be a public key file:
-// no passphrase is needed then.
+// no passphrase is needed then (signing.LoadPublic).
 func VerifierKey(key, name string, pass passphrase.Source) (string, error) {
 	if key == "" {
 		return "", exit.New(exit.Usage, "--key is required").WithHint("%s", keyHint)
 	}
-	var pub *keys.PublicKey
-	if keys.IsKeyPath(key) {
-		if data, err := keys.ReadKeyFile(key); err == nil && !keys.IsPrivateFile(data) {
-			if p, err := keys.DecodePublic(data); err == nil {
-				pub = p
-			}
-		}
-	}
-	if pub == nil {
-		k, err := signing.LoadKey(key, "", pass)
-		if err != nil {
-			return "", err
-		}
-		pub = k.Public()
+	pub, err := signing.LoadPublic(key, "", pass)
+	if err != nil {
+		return "", err
 	}
 	v, err := tlog.WitnessVerifierKey(pub, name)
 	if err != nil {

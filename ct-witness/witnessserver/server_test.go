@@ -372,6 +372,17 @@ func TestPrintVKey(t *testing.T) {
 	if _, err := VerifierKey(f.wPubFile, "bad name+x", passphrase.Source{}); err == nil {
 		t.Fatal("a name with '+' gave a key")
 	}
+	// A public key file that does not decode is an error about that file
+	// saying what is wrong, not a retry as a private key ("not a key file").
+	pub, err := os.ReadFile(f.wPubFile)
+	must(t, err)
+	damaged := filepath.Join(f.dir, "damaged.pub")
+	must(t, os.WriteFile(damaged, bytes.Replace(pub, []byte(`suite = "CT-SIG-01"`), []byte(`suite = "CT-SIG-09"`), 1), 0o644))
+	_, err = VerifierKey(damaged, witnessName, passphrase.Source{})
+	if exit.CodeOf(err) != exit.Malformed || err == nil || !strings.Contains(err.Error(), damaged+": public key file does not decode: ") ||
+		!strings.Contains(err.Error(), "CT-SIG-09") {
+		t.Fatalf("damaged public key file: %v (exit %d)", err, exit.CodeOf(err))
+	}
 }
 
 func TestParseLogs(t *testing.T) {

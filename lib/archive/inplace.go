@@ -8,7 +8,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"sort"
 	"sync"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -117,78 +116,10 @@ func (p pathReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return f.ReadAt(b, off)
 }
 
-// seg is a run of a laid-out bundle: bytes the writer made, or a section
-// of a file.
-type seg struct {
-	start int64
-	data  []byte
-	ra    io.ReaderAt
-	off   int64
-	size  int64
-}
-
-// layout records a bundle written by the bundle writer, keeping each blob
-// as a reference to its file section instead of its bytes.
-type laidOut struct {
-	segs []seg
-	size int64
-	hole int64 // bytes of the current blob still to come through Write
-}
-
-func (l *laidOut) Write(p []byte) (int, error) {
-	if l.hole > 0 {
-		if int64(len(p)) > l.hole {
-			return 0, errors.New("layout: blob overrun")
-		}
-		l.hole -= int64(len(p))
-		return len(p), nil
-	}
-	if k := len(l.segs); k > 0 && l.segs[k-1].ra == nil {
-		l.segs[k-1].data = append(l.segs[k-1].data, p...)
-	} else {
-		l.segs = append(l.segs, seg{start: l.size, data: append([]byte(nil), p...)})
-	}
-	l.size += int64(len(p))
-	return len(p), nil
-}
-
-// zeros stand in for a blob's bytes on their way through the tar writer,
-// which only counts them.
-var zeros = make([]byte, 1<<20)
-
-// section is a blob's content for the bundle writer: it adds itself to
-// the layout as a reference (io.WriterTo) rather than being read.
-type section struct {
-	l    *laidOut
-	ra   io.ReaderAt
-	off  int64
-	size int64
-}
-
-func (s *section) Read([]byte) (int, error) { return 0, errors.New("section: read through WriteTo") }
-func (s *section) WriteTo(w io.Writer) (int64, error) {
-	s.l.segs = append(s.l.segs, seg{start: s.l.size, ra: s.ra, off: s.off, size: s.size})
-	s.l.size += s.size
-	s.l.hole = s.size
-	var n int64
-	for n < s.size {
-		k := int64(len(zeros))
-		if k > s.size-n {
-			k = s.size - n
-		}
-		m, err := w.Write(zeros[:k])
-		n += int64(m)
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
 // layOut lays out the bundle of it as WriteBundle writes it, each blob a
 // section of the file it lies in.
-func layOut(it *Item) (*laidOut, error) {
-	l := &laidOut{}
+func layOut(it *Item) (*bundle.Layout, error) {
+	l := &bundle.Layout{}
 	bw, err := bundle.NewWriter(l, it.Manifest, bundle.WriterOptions{ModTime: it.ModTime()})
 	if err != nil {
 		return nil, err
@@ -201,7 +132,7 @@ func layOut(it *Item) (*laidOut, error) {
 		if !ok {
 			return nil, exit.New(exit.Internal, "blob %s of %s is not located", b.Digest, it.Entry.Ref())
 		}
-		if err := bw.WriteUnhashedBlob(b.Digest, &section{l: l, ra: ra, off: off, size: size}); err != nil {
+		if err := l.Section(bw, b.Digest, ra, off, size); err != nil {
 			return nil, err
 		}
 	}
@@ -215,63 +146,6 @@ func layOut(it *Item) (*laidOut, error) {
 		return nil, err
 	}
 	return l, nil
-}
-
-// layoutReader reads a layout as one seekable stream.
-type layoutReader struct {
-	l   *laidOut
-	pos int64
-}
-
-func (r *layoutReader) Read(p []byte) (int, error) {
-	if r.pos >= r.l.size {
-		return 0, io.EOF
-	}
-	segs := r.l.segs
-	i := sort.Search(len(segs), func(i int) bool { return segs[i].start+segLen(segs[i]) > r.pos })
-	s := segs[i]
-	rel := r.pos - s.start
-	left := segLen(s) - rel
-	if int64(len(p)) > left {
-		p = p[:left]
-	}
-	var n int
-	var err error
-	if s.ra == nil {
-		n = copy(p, s.data[rel:])
-	} else {
-		n, err = s.ra.ReadAt(p, s.off+rel)
-		if err == io.EOF {
-			if n < len(p) {
-				err = io.ErrUnexpectedEOF // the file shrank after it was checked
-			} else {
-				err = nil
-			}
-		}
-	}
-	r.pos += int64(n)
-	return n, err
-}
-
-func segLen(s seg) int64 {
-	if s.ra == nil {
-		return int64(len(s.data))
-	}
-	return s.size
-}
-
-func (r *layoutReader) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekCurrent:
-		off += r.pos
-	case io.SeekEnd:
-		off += r.l.size
-	}
-	if off < 0 {
-		return r.pos, errors.New("layout: negative position")
-	}
-	r.pos = off
-	return off, nil
 }
 
 // inPlace is one bundle being verified in place.
@@ -290,14 +164,14 @@ func verifyLaidOut(it *Item, opts verify.Options) inPlace {
 	if err != nil {
 		return inPlace{err: at(err, "bundle "+it.Entry.Ref()), done: true}
 	}
-	rep, skipped, ok := verify.VerifyDeferred(&layoutReader{l: l}, it.Entry.Ref(), opts)
+	rep, skipped, ok := verify.VerifyDeferred(l.Reader(), it.Entry.Ref(), opts)
 	if !ok {
 		return inPlace{rep: rep, err: rep.Err(), done: true}
 	}
 	ip := inPlace{rep: rep, skipped: skipped}
-	if l.size != it.Entry.Size {
+	if l.Size() != it.Entry.Size {
 		// As verifyItem: the verifier's verdict first, then the length.
-		ip.sizeErr = exit.New(exit.Malformed, "the rebuilt bundle is %d bytes, the archive index says %d", l.size, it.Entry.Size).
+		ip.sizeErr = exit.New(exit.Malformed, "the rebuilt bundle is %d bytes, the archive index says %d", l.Size(), it.Entry.Size).
 			At("bundle " + it.Entry.Ref()).WithHint("the archive was altered, or the exported bundle was not byte-reproducible")
 	}
 	return ip

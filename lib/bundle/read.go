@@ -797,15 +797,24 @@ func (r *Reader) hasSignature(name string) bool {
 // ProofFingerprint returns the fingerprint (64 hex) a proof entry's name
 // carries, and whether name has the form transparency/<64 hex>.<16 hex>.proof.
 func ProofFingerprint(name string) (string, bool) {
+	fp, _, ok := SplitProofName(name)
+	return fp, ok
+}
+
+// SplitProofName returns the two parts of a proof entry's name
+// transparency/<64 hex>.<16 hex>.proof (bundle.md §6.1): the signer's
+// fingerprint and the log id, and whether name has that form (lowercase
+// hex). It is the one place the name is taken apart.
+func SplitProofName(name string) (fp, logID string, ok bool) {
 	rest, ok := strings.CutPrefix(name, ProofsDir)
 	if ok {
 		rest, ok = strings.CutSuffix(rest, ".proof")
 	}
 	fp, logID, ok2 := strings.Cut(rest, ".")
 	if !ok || !ok2 || len(fp) != 64 || len(logID) != 16 || !lowerHex(fp) || !lowerHex(logID) {
-		return "", false
+		return "", "", false
 	}
-	return fp, true
+	return fp, logID, true
 }
 
 func lowerHex(s string) bool {

@@ -4,7 +4,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/cerro-torre/ct/lib/exit"
-	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/tlog"
@@ -27,22 +26,12 @@ func LoadSigner(name, origin string, pass passphrase.Source) (note.Signer, error
 }
 
 // VerifierKey returns the log's note verifier key for origin, from a
-// public key file or from the private key (file or key store).
+// public key file or from the private key (file or key store), as
+// signing.LoadPublic reads them.
 func VerifierKey(name, origin string, pass passphrase.Source) (string, error) {
-	var pub *keys.PublicKey
-	if keys.IsKeyPath(name) {
-		if data, err := keys.ReadKeyFile(name); err == nil && !keys.IsPrivateFile(data) {
-			if pub, err = keys.DecodePublic(data); err != nil {
-				return "", exit.Wrap(exit.Malformed, err, "not a key file").At(name)
-			}
-		}
-	}
-	if pub == nil {
-		k, err := signing.LoadKey(name, "", pass)
-		if err != nil {
-			return "", err
-		}
-		pub = k.Public()
+	pub, err := signing.LoadPublic(name, "", pass)
+	if err != nil {
+		return "", err
 	}
 	v, err := tlog.LogVerifierKey(pub, origin)
 	if err == nil {

@@ -541,8 +541,8 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 				sigDigest[s.Name] = s.Digest
 			}
 			for _, p := range c.a.Proofs {
-				fp, _ := bundle.ProofFingerprint(p.Name) // ParseArtifact checked the name
-				if trustedIDs[proofLogID(p.Name)] != (pass == 0) {
+				fp, logID, _ := bundle.SplitProofName(p.Name) // ParseArtifact checked the name
+				if trustedIDs[logID] != (pass == 0) {
 					continue // read in the other pass
 				}
 				sn := bundle.SignaturesDir + fp + ".sig"
@@ -596,16 +596,6 @@ func (x *examiner) chooseProofs(g *group, best string) error {
 	}
 	sort.Slice(g.proofs, func(i, j int) bool { return g.proofs[i].Name < g.proofs[j].Name })
 	return nil
-}
-
-// proofLogID returns the log id (16 hex) of a proof entry name
-// transparency/<64 hex>.<16 hex>.proof.
-func proofLogID(name string) string {
-	rest := strings.TrimSuffix(name, ".proof")
-	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
-		return rest[i+1:]
-	}
-	return ""
 }
 
 // read downloads a small blob of a candidate, once per digest.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -60,18 +59,17 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 	}
 
 	// The bundle's own writer lays it out (headers, padding, signature
-	// and proof entries, end of archive) into sp, skipping the blobs that
+	// and proof entries, end of archive) into lay, skipping the blobs that
 	// are not downloaded: holes, so the layout is ct fetch's byte for byte.
-	sp := &sparse{}
-	bw, err := bundle.NewWriter(sp, m, bundle.WriterOptions{ModTime: g.mtime})
+	lay := &bundle.Layout{}
+	bw, err := bundle.NewWriter(lay, m, bundle.WriterOptions{ModTime: g.mtime})
 	if err != nil {
 		return nil, nil, err
 	}
 	var skipped, skippedBytes int64
 	for _, b := range m.Blobs {
 		if !downloads(b) {
-			sp.skipping = b.Digest
-			if _, err := bw.SkipBlob(b.Digest); err != nil {
+			if _, err := lay.Hole(bw, b.Digest); err != nil {
 				return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out blob %s", b.Digest)
 			}
 			skipped++
@@ -110,13 +108,13 @@ func verifyOnly(ctx context.Context, g *group, ch *chosen, repo name.Repository,
 	if err := bw.Close(); err != nil {
 		return nil, nil, exit.Wrap(exit.Internal, err, "cannot lay out the end of the bundle")
 	}
-	sp.pos = 0
 
 	name := repo.Name() + "@" + rootDigest
 	opts.SkipContent = true
-	rep := verify.Verify(sp, name, opts)
-	if sp.err != nil { // the verifier read bytes that were not downloaded: a defect here, never a pass
-		return res, nil, sp.err
+	lr := lay.Reader()
+	rep := verify.Verify(lr, name, opts)
+	if err := lr.Err(); err != nil { // the verifier read bytes that were not downloaded: a defect here, never a pass
+		return res, nil, exit.Wrap(exit.Internal, err, "verify-only: the verifier read a blob that was not downloaded")
 	}
 	detail := fmt.Sprintf("not downloaded (--verify-only): %d blob(s), %d bytes, named by digest and size in the verified manifests; not hashed here", skipped, skippedBytes)
 	if skipped == 0 {
@@ -161,90 +159,4 @@ const tamperHint = "the registry serves content that differs from the signed man
 func tampering(repo name.Repository, b bundle.Blob, got []byte) error {
 	return exit.New(exit.HashMismatch, "tampering: the registry serves %s (%s) with digest %s and %d bytes, manifest.toml says %s and %d bytes",
 		b.Digest, b.Role, bundle.Digest(got), len(got), b.Digest, b.Size).At("registry " + repo.Name() + "@" + b.Digest).WithHint(tamperHint)
-}
-
-// sparse is a bundle laid out in memory with holes where the blobs that
-// were not downloaded lie: bundle.Writer writes it (Write appends, a
-// forward Seek from the end is a hole: SkipBlob), and the bundle reader
-// reads it, seeking past the holes (SkipContent). Reading inside a hole is
-// an internal error, remembered in err.
-type sparse struct {
-	segs     []segment
-	size     int64
-	pos      int64
-	err      error
-	skipping string // the digest of the blob the next hole is
-}
-
-type segment struct {
-	off, n int64
-	data   []byte // nil: a hole
-	digest string
-}
-
-// Write appends p (copied: the writer reuses its buffer) at the end.
-func (s *sparse) Write(p []byte) (int, error) {
-	if s.pos != s.size {
-		return 0, exit.New(exit.Internal, "sparse: write at %d, not at the end (%d)", s.pos, s.size)
-	}
-	s.add(p)
-	s.pos = s.size
-	return len(p), nil
-}
-
-func (s *sparse) add(b []byte) {
-	if len(b) == 0 {
-		return
-	}
-	if k := len(s.segs) - 1; k >= 0 && s.segs[k].data != nil {
-		s.segs[k].data = append(s.segs[k].data, b...)
-		s.segs[k].n += int64(len(b))
-	} else {
-		s.segs = append(s.segs, segment{off: s.size, n: int64(len(b)), data: append([]byte(nil), b...)})
-	}
-	s.size += int64(len(b))
-}
-
-func (s *sparse) hole(n int64, digest string) {
-	if n == 0 {
-		return
-	}
-	s.segs = append(s.segs, segment{off: s.size, n: n, digest: digest})
-	s.size += n
-}
-
-func (s *sparse) Read(p []byte) (int, error) {
-	if s.pos >= s.size {
-		return 0, io.EOF
-	}
-	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].off+s.segs[i].n > s.pos })
-	seg := s.segs[i]
-	if seg.data == nil {
-		s.err = exit.New(exit.Internal, "verify-only: the verifier read blob %s, which was not downloaded", seg.digest)
-		return 0, s.err
-	}
-	n := copy(p, seg.data[s.pos-seg.off:])
-	s.pos += int64(n)
-	return n, nil
-}
-
-func (s *sparse) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		off += s.pos
-	case io.SeekEnd:
-		off += s.size
-	default:
-		return s.pos, errors.New("sparse: invalid whence")
-	}
-	if off < 0 {
-		return s.pos, errors.New("sparse: negative position")
-	}
-	if off > s.size && s.skipping != "" { // SkipBlob while writing: the skipped blob is a hole
-		s.hole(off-s.size, s.skipping)
-		s.skipping = ""
-	}
-	s.pos = off
-	return off, nil
 }

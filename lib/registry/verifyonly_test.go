@@ -10,38 +10,6 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
-// The sparse bundle serves its bytes and seeks over holes, and reading
-// inside a hole (a blob --verify-only did not download) is an internal
-// error that is remembered, never zeros that could pass for content.
-func TestSparse(t *testing.T) {
-	s := &sparse{}
-	s.add([]byte("head"))
-	s.hole(5, "sha256:hole")
-	s.add([]byte("tail"))
-	buf := make([]byte, 16)
-	if n, err := s.Read(buf); err != nil || string(buf[:n]) != "head" {
-		t.Fatalf("read %q, %v", buf[:n], err)
-	}
-	if _, err := s.Seek(5, io.SeekCurrent); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := io.ReadAll(s); err != nil || string(b) != "tail" {
-		t.Fatalf("read %q, %v", b, err)
-	}
-	if _, err := s.Seek(6, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := s.Read(buf); n != 0 || exit.CodeOf(err) != exit.Internal || s.err == nil {
-		t.Fatalf("read inside the hole: %d bytes, %v", n, err)
-	}
-	if p, _ := s.Seek(-2, io.SeekEnd); p != 11 {
-		t.Fatalf("SeekEnd: %d", p)
-	}
-	if _, err := s.Seek(-1, io.SeekStart); err == nil {
-		t.Fatal("negative position accepted")
-	}
-}
-
 // What --verify-only downloads: never a layer or a copied referrer's blob.
 func TestDownloads(t *testing.T) {
 	for _, c := range []struct {
@@ -63,30 +31,30 @@ func TestDownloads(t *testing.T) {
 	}
 }
 
-// bundle.Writer writing into a sparse, with the layers skipped, lays out
-// the bundle byte for byte as the file (proofs included), with holes
-// exactly where the layers' bytes are: --verify-only verifies the layout
-// ct fetch writes.
-func TestSparseLayoutIsTheBundles(t *testing.T) {
+// bundle.Writer writing into a bundle.Layout, with the layers as holes,
+// lays out the bundle byte for byte as the file (proofs included), with
+// holes exactly where the layers' bytes are: --verify-only verifies the
+// layout ct fetch writes.
+func TestVerifyOnlyLayoutIsTheBundles(t *testing.T) {
 	path, _, _ := loggedBundle(t)
 	full, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := partsOf(t, path)
-	sp := &sparse{}
-	bw, err := bundle.NewWriter(sp, p.Manifest, bundle.WriterOptions{ModTime: p.ModTime})
+	lay := &bundle.Layout{}
+	bw, err := bundle.NewWriter(lay, p.Manifest, bundle.WriterOptions{ModTime: p.ModTime})
 	if err != nil {
 		t.Fatal(err)
 	}
-	holes := 0
+	holes := map[int64]int64{}
 	for _, b := range p.Manifest.Blobs {
 		if b.Role == bundle.RoleLayer {
-			sp.skipping = b.Digest
-			if _, err := bw.SkipBlob(b.Digest); err != nil {
+			off, err := lay.Hole(bw, b.Digest)
+			if err != nil {
 				t.Fatal(err)
 			}
-			holes++
+			holes[off] = b.Size
 			continue
 		}
 		rc, _ := p.Open(b)
@@ -103,23 +71,23 @@ func TestSparseLayoutIsTheBundles(t *testing.T) {
 	if err := bw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if sp.size != int64(len(full)) || holes == 0 || len(p.Proofs) == 0 {
-		t.Fatalf("sparse size %d, file %d bytes, %d holes, %d proofs", sp.size, len(full), holes, len(p.Proofs))
+	if lay.Size() != int64(len(full)) || len(holes) == 0 || len(p.Proofs) == 0 {
+		t.Fatalf("layout size %d, file %d bytes, %d holes, %d proofs", lay.Size(), len(full), len(holes), len(p.Proofs))
 	}
-	gotHoles := 0
-	for _, s := range sp.segs {
-		if s.data == nil {
-			gotHoles++
-			if s.digest == "" {
-				t.Errorf("hole at %d names no blob", s.off)
+	r := lay.Reader()
+	buf := make([]byte, 64<<10)
+	for pos := int64(0); pos < lay.Size(); {
+		if n, ok := holes[pos]; ok {
+			if k, err := r.Read(buf); k != 0 || exit.CodeOf(err) != exit.Internal {
+				t.Fatalf("read inside the hole at %d: %d bytes, %v", pos, k, err)
 			}
+			pos, _ = r.Seek(n, io.SeekCurrent)
 			continue
 		}
-		if !bytes.Equal(s.data, full[s.off:s.off+s.n]) {
-			t.Fatalf("bytes at %d..%d differ from the file", s.off, s.off+s.n)
+		k, err := r.Read(buf)
+		if err != nil || k == 0 || !bytes.Equal(buf[:k], full[pos:pos+int64(k)]) {
+			t.Fatalf("bytes at %d differ from the file (%d read, %v)", pos, k, err)
 		}
-	}
-	if gotHoles != holes {
-		t.Fatalf("%d holes, want %d", gotHoles, holes)
+		pos += int64(k)
 	}
 }

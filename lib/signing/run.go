@@ -6,6 +6,7 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -59,7 +60,40 @@ func PublicKeyError(name string, pub *keys.PublicKey) *exit.Error {
 		WithHint("sign with one of your own keys, by id or by its .key file (ct key list shows your signing keys, marked own)")
 }
 
-func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
+// LoadPublic returns the public half of the key named by name, for a tool
+// that needs no more (ct-log serve and ct-witness serve --print-vkey): a
+// file that is not a private key file is read as a public key file, with
+// no passphrase; a private key file, or a name in the store, is loaded as
+// by LoadKey. A public key file that does not decode is exit.Malformed
+// naming the file and what is wrong with it (keys.md §4.4): never a retry
+// as a private key, which would only say "not a key file".
+func LoadPublic(name, storeDir string, pass passphrase.Source) (*keys.PublicKey, error) {
+	if name != "" && keys.IsKeyPath(name) {
+		data, err := readKeyFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if !keys.IsPrivateFile(data) {
+			pub, err := keys.DecodePublic(data)
+			if err != nil {
+				return nil, notAKeyFile(name, data, err)
+			}
+			return pub, nil
+		}
+		k, err := loadPrivateFile(name, pass)
+		if err != nil {
+			return nil, err
+		}
+		return k.Public(), nil
+	}
+	k, err := LoadKey(name, storeDir, pass)
+	if err != nil {
+		return nil, err
+	}
+	return k.Public(), nil
+}
+
+func readKeyFile(name string) ([]byte, error) {
 	data, err := keys.ReadKeyFile(name)
 	if err != nil {
 		var e *exit.Error
@@ -68,14 +102,41 @@ func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
 		}
 		return nil, err
 	}
+	return data, nil
+}
+
+// notAKeyFile is the error for the file name, neither a private key file
+// nor a public key file that decodes (err, from keys.DecodePublic). A file
+// of type ct-public-key is a public key file that is damaged: the error
+// says what is wrong with it; anything else is not a key file at all.
+func notAKeyFile(name string, data []byte, err error) *exit.Error {
+	if bytes.Contains(data, []byte("type = \""+keys.TypePublic+"\"")) {
+		return exit.Wrap(exit.Malformed, err, "public key file does not decode").At(name).
+			WithHint("export the key again (ct key export ID --public) or give its private key file or key id")
+	}
+	return exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).
+		WithHint("-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list")
+}
+
+func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
+	data, err := readKeyFile(name)
+	if err != nil {
+		return nil, err
+	}
 	if !keys.IsPrivateFile(data) {
-		if pub, err := keys.DecodePublic(data); err == nil {
+		pub, err := keys.DecodePublic(data)
+		if err == nil {
 			return nil, PublicKeyError(name, pub)
 		}
-		return nil, exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).
-			WithHint("-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list")
+		return nil, notAKeyFile(name, data, err)
 	}
-	if data, err = keys.ReadPrivateFile(name); err != nil { // refuses a file others can read
+	return loadPrivateFile(name, pass)
+}
+
+// loadPrivateFile loads the file name, which holds a private key.
+func loadPrivateFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
+	data, err := keys.ReadPrivateFile(name) // refuses a file others can read
+	if err != nil {
 		return nil, err
 	}
 	info, err := keys.InspectPrivate(data)

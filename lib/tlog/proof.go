@@ -42,6 +42,23 @@ type Proof struct {
 	Index          uint64           // the leaf's index in the log
 	InclusionProof [][]byte         // RFC 6962 inclusion proof, leaf to root, 32 bytes each
 	Checkpoint     []byte           // the signed checkpoint note, exactly as the log served it
+
+	// body is the body of Checkpoint as ParseProof read it, from a copy
+	// of the note, bodyOf: Body returns it while Checkpoint is unchanged,
+	// so a parsed proof's checkpoint is read once.
+	body   *ParsedCheckpoint
+	bodyOf string
+}
+
+// Body returns the body of p's checkpoint (ReadCheckpointBody), which
+// Verify, ct verify and ct explain read: ParseProof keeps what it read,
+// and Body reads the note again only when p was not made by ParseProof or
+// its Checkpoint has changed since. The result is not to be modified.
+func (p *Proof) Body() (*ParsedCheckpoint, error) {
+	if p.body != nil && p.bodyOf == string(p.Checkpoint) {
+		return p.body, nil
+	}
+	return ReadCheckpointBody(p.Checkpoint)
 }
 
 // LogID returns the 16 hex digits that name a log in an entry name: the
@@ -87,7 +104,12 @@ type ParsedCheckpoint struct {
 // ReadCheckpointBody parses the body of a signed checkpoint note (the text
 // before the blank line) without verifying signatures. It checks the shape
 // tlog-checkpoint requires, and that the note has at least one signature line.
-func ReadCheckpointBody(cp []byte) (*ParsedCheckpoint, error) {
+func ReadCheckpointBody(cp []byte) (*ParsedCheckpoint, error) { return readCheckpointBody(cp) }
+
+// readCheckpointBody is ReadCheckpointBody's work; a test counts the calls.
+var readCheckpointBody = readBody
+
+func readBody(cp []byte) (*ParsedCheckpoint, error) {
 	// As note.Open splits a note: the text ends at the last blank line.
 	split := bytes.LastIndex(cp, []byte("\n\n"))
 	if split < 0 || split+2 == len(cp) || cp[len(cp)-1] != '\n' {
@@ -187,11 +209,10 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 		return nil, malformed(name, "proof entry of %d bytes is over the %d-byte limit", len(data), MaxProofSize)
 	}
 	// The name's form is the bundle reader's rule (bundle.md §6.1).
-	fpHex, ok := bundle.ProofFingerprint(name)
+	fpHex, logID, ok := bundle.SplitProofName(name)
 	if !ok {
 		return nil, malformed(name, "a proof entry is named transparency/<64 lowercase hex>.<16 lowercase hex>.proof")
 	}
-	logID := strings.TrimSuffix(strings.TrimPrefix(name, ProofDir+fpHex+"."), ProofExt)
 	var f proofFile
 	if err := canon.UnmarshalTOML(data, &f); err != nil {
 		return nil, exit.Wrap(exit.Malformed, err, "not a valid proof entry").At(name)
@@ -232,8 +253,10 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 		}
 		p.InclusionProof = append(p.InclusionProof, h)
 	}
-	if _, err := checkShape(name, p); err != nil {
+	body, err := checkShape(name, p)
+	if err != nil {
 		return nil, err
 	}
+	p.body, p.bodyOf = body, string(p.Checkpoint)
 	return p, nil
 }

@@ -143,7 +143,7 @@ type Result struct {
 // Cosignatures are only counted on a checkpoint signed by a trusted log.
 func Verify(p *Proof, leaf []byte, t *Trust) (*Result, error) {
 	name := p.Name()
-	cp, err := ReadCheckpointBody(p.Checkpoint)
+	cp, err := p.Body()
 	if err != nil {
 		return nil, malformed(name, "%v", err)
 	}

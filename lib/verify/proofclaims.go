@@ -42,7 +42,7 @@ func proofClaims(entries []parsedProof) []ProofClaim {
 			continue
 		}
 		c.Origin, c.Index = p.Origin, p.Index
-		if cp, err := tlog.ReadCheckpointBody(p.Checkpoint); err == nil {
+		if cp, err := p.Body(); err == nil {
 			c.TreeSize = cp.Size
 		}
 		c.Cosignatures = cosignatureLines(p.Checkpoint, p.Origin)

@@ -82,7 +82,7 @@ func checkProofs(rep *Report, proofs []parsedProof, sigs map[keys.Fingerprint]*s
 		res, err := tlog.Verify(p, leaf, trust)
 		if err == nil {
 			lp.TreeSize = res.Size
-		} else if cp, cerr := tlog.ReadCheckpointBody(p.Checkpoint); cerr == nil {
+		} else if cp, cerr := p.Body(); cerr == nil {
 			lp.TreeSize = cp.Size // the claim of a proof that does not verify
 		}
 		switch {
