@@ -13,6 +13,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/spool/spooltest"
 )
 
 var vectors = filepath.Join("..", "..", "tests", "vectors", "verify")
@@ -56,16 +57,6 @@ func (c *counter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// endless yields the byte b for ever.
-type endless byte
-
-func (e endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(e)
-	}
-	return len(p), nil
 }
 
 func code(t *testing.T, err error, want exit.Code, msg string) {
@@ -143,7 +134,7 @@ func TestCopyNoRoom(t *testing.T) {
 		return need - 1, nil
 	}
 	defer func() { freeSpace = available }()
-	src := &counter{r: io.MultiReader(bytes.NewReader(data), endless('x'))}
+	src := &counter{r: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
@@ -210,7 +201,7 @@ func TestCopyMalformedEndlessStream(t *testing.T) {
 	data := vector(t, "unsigned.ctp")
 	m, head, _ := manifestOf(t, data)
 	bad := bundletest.EditHeader(data, m.Blobs[0].Path(), func(h []byte) { copy(h[100:108], "0000600\x00") })
-	src := &counter{r: io.MultiReader(bytes.NewReader(bad), endless('x'))}
+	src := &counter{r: io.MultiReader(bytes.NewReader(bad), spooltest.Endless('x'))}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
@@ -228,7 +219,7 @@ func TestCopyMalformedEndlessStream(t *testing.T) {
 func TestCopyTrailingBytes(t *testing.T) {
 	dir := tmpdir(t)
 	data := vector(t, "valid.ctp")
-	src := &counter{r: io.MultiReader(bytes.NewReader(data), endless('x'))}
+	src := &counter{r: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
@@ -248,19 +239,13 @@ func TestCopyTrailingBytes(t *testing.T) {
 func TestCopyBlobHeaderLies(t *testing.T) {
 	dir := tmpdir(t)
 	data := vector(t, "unsigned.ctp")
-	m, head, mtime := manifestOf(t, data)
+	m, head, _ := manifestOf(t, data)
 	_, max := Size(m, head)
-	b := m.Blobs[0]
-	lie, err := ustar.Encode(b.Path(), ustar.TypeReg, 64<<20, mtime)
+	long, err := spooltest.LongBlob(data, 64<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	off := bytes.Index(data, []byte(b.Path()+"\x00"))
-	if off < 0 || off%ustar.BlockSize != 0 {
-		t.Fatalf("no header of %s", b.Path())
-	}
-	stream := append(append(bytes.Clone(data[:off]), lie...), data[off+ustar.BlockSize:]...)
-	src := &counter{r: io.MultiReader(bytes.NewReader(stream), endless('x'))}
+	src := &counter{r: long}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
@@ -295,4 +280,27 @@ func TestWriteLimit(t *testing.T) {
 		t.Errorf("file has %d bytes, bound %d", st.Size(), f.max)
 	}
 	_ = dir
+}
+
+// TestCopyHugeManifest: a manifest.toml declaring an exabyte is refused
+// by the real free space of TMPDIR, before a blob byte is read.
+func TestCopyHugeManifest(t *testing.T) {
+	dir := tmpdir(t)
+	src, head, err := spooltest.HugeHead(vector(t, "unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &counter{r: src}
+	f, err := Copy(c, "-", "ct-test-*.ctp")
+	if f != nil {
+		f.Remove()
+	}
+	code(t, err, exit.IO, "free")
+	if !strings.Contains(err.Error(), "(1.1 PB, as its manifest.toml declares)") {
+		t.Errorf("error does not say the size: %v", err)
+	}
+	if c.n != head {
+		t.Errorf("read %d bytes, not the %d-byte head", c.n, head)
+	}
+	leftOver(t, dir)
 }
