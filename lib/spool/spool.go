@@ -77,6 +77,20 @@ func add(a, b int64) int64 {
 // the disk small.
 var freeSpace = available
 
+// Room returns an error (exit.IO) when the file system of dir, the
+// temporary folder, has less than need bytes free for a copy of the bundle
+// name (as its manifest.toml declares); nil when it has room, or when its
+// free space cannot be known.
+func Room(dir string, need int64, name string) error {
+	free, err := freeSpace(dir)
+	if err != nil || free >= need {
+		return nil
+	}
+	return exit.New(exit.IO, "the bundle needs %d bytes (%s, as its manifest.toml declares) for a temporary copy, but TMPDIR %s has %d bytes (%s) free",
+		need, human.Size(need), dir, free, human.Size(free)).At("bundle " + name).
+		WithHint("set TMPDIR to a folder with room for the bundle, or name the bundle file instead of piping it")
+}
+
 // File is a private temporary copy of a bundle. It writes at most the
 // most the bundle can hold (Size's max); a write past it fails with a
 // malformed-bundle error and writes nothing.
@@ -95,10 +109,8 @@ type File struct {
 func Create(m *bundle.Manifest, head int64, name, pattern string) (*File, error) {
 	need, max := Size(m, head)
 	dir := os.TempDir()
-	if free, err := freeSpace(dir); err == nil && free < need {
-		return nil, exit.New(exit.IO, "the bundle needs %d bytes (%s, as its manifest.toml declares) for a temporary copy, but TMPDIR %s has %d bytes (%s) free",
-			need, human.Size(need), dir, free, human.Size(free)).At("bundle " + name).
-			WithHint("set TMPDIR to a folder with room for the bundle, or name the bundle file instead of piping it")
+	if err := Room(dir, need, name); err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
