@@ -1,8 +1,9 @@
 // Package spool makes the private temporary copies ct takes of a bundle
 // it reads from standard input or a pipe and must read more than once
-// (ct attest and ct sbom, ct sign of a bundle with pending attestations,
-// ct push). A hostile or broken stream must not fill the user's disk
-// before it is refused, so:
+// (ct sbom, ct sign of a bundle with pending attestations, ct push -;
+// ct sbom --spdx extracts one and uses Room). A hostile or broken stream
+// must not fill the user's disk before it is refused (docs/cli.md,
+// "Streams"), so:
 //
 //   - before a blob byte is written, the space manifest.toml declares is
 //     compared with the free space of TMPDIR, and a bundle that cannot fit
