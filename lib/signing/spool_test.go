@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -83,4 +84,43 @@ func TestSignPendingStreamBounded(t *testing.T) {
 		t.Errorf("read %d bytes of a %d-byte bundle", src.n, len(data))
 	}
 	emptyDir(t, dir)
+}
+
+// TestRunThenNoRoom: ct sign --log keeps the signed bundle in a temporary
+// file until the log answers; one whose manifest.toml declares more than
+// TMPDIR has free is refused when its head is written, before a blob is
+// read or the log is asked (the file took the stream first).
+func TestRunThenNoRoom(t *testing.T) {
+	dir, outDir := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	data, err := os.ReadFile(filepath.Join(vectors, "unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge, head, err := spooltest.HugeHead(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &counting{r: huge}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		io.Copy(w, src)
+		w.Close()
+	}()
+	defer r.Close()
+	_, err = Run(context.Background(), Request{Input: "-", Output: filepath.Join(outDir, "out.ctp"), Stdin: r, Stdout: os.Stdout,
+		Key: alice(t), Quiet: true,
+		Then: func(io.Reader, string, io.Writer, func(error) error) error {
+			t.Error("Then ran")
+			return nil
+		}})
+	wantErr(t, err, exit.IO, "TMPDIR "+dir+" has")
+	if src.n > head+1<<20 {
+		t.Errorf("%d bytes read of the stream, its head is %d", src.n, head)
+	}
+	emptyDir(t, dir)
+	emptyDir(t, outDir)
 }

@@ -81,16 +81,30 @@ var freeSpace = available
 // Room returns an error (exit.IO) when the file system of dir, the
 // temporary folder, has less than need bytes free for a copy of the bundle
 // name (as its manifest.toml declares); nil when it has room, or when its
-// free space cannot be known.
-func Room(dir string, need int64, name string) error {
+// free space cannot be known. instead is the hint's other way out
+// (NameTheFile, "write to a file with -o FILE", or "" for none).
+func Room(dir string, need int64, name, instead string) error {
 	free, err := freeSpace(dir)
 	if err != nil || free >= need {
 		return nil
 	}
 	return exit.New(exit.IO, "the bundle needs %d bytes (%s, as its manifest.toml declares) for a temporary copy, but TMPDIR %s has %d bytes (%s) free",
-		need, human.Size(need), dir, free, human.Size(free)).At("bundle " + name).
-		WithHint("set TMPDIR to a folder with room for the bundle, or name the bundle file instead of piping it")
+		need, human.Size(need), dir, free, human.Size(free)).At("bundle "+name).
+		WithHint("%s", hint("set TMPDIR to a folder with room for the bundle", instead))
 }
+
+// hint is the hint of a full or unwritable TMPDIR: first, and instead
+// when there is another way out ("" when there is none).
+func hint(first, instead string) string {
+	if instead == "" {
+		return first
+	}
+	return first + ", or " + instead
+}
+
+// NameTheFile is the way out of a full TMPDIR for a piped bundle: a file
+// is read in place.
+const NameTheFile = "name the bundle file instead of piping it"
 
 // File is a private temporary copy of a bundle. It writes at most the
 // most the bundle can hold (Size's max); a write past it fails with a
@@ -100,6 +114,7 @@ type File struct {
 	name    string // the bundle's name for messages: "-" or a path
 	written int64
 	max     int64
+	instead string // the hint's other way out of a full TMPDIR
 }
 
 // Create makes a private temporary file (os.CreateTemp in TMPDIR with
@@ -109,16 +124,23 @@ type File struct {
 // byte and removes the file with Remove.
 func Create(m *bundle.Manifest, head int64, name, pattern string) (*File, error) {
 	need, max := Size(m, head)
-	dir := os.TempDir()
-	if err := Room(dir, need, name); err != nil {
+	if err := Room(os.TempDir(), need, name, NameTheFile); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, pattern)
+	return create(max, name, pattern, NameTheFile)
+}
+
+// create makes the file, bounded by max bytes (-1: unbounded).
+func create(max int64, name, pattern, instead string) (*File, error) {
+	f, err := os.CreateTemp("", pattern)
 	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot create a temporary file for the bundle").At("bundle " + name).
-			WithHint("set TMPDIR to a writable folder with room for the bundle, or name the bundle file instead of piping it")
+		return nil, exit.Wrap(exit.IO, err, "cannot create a temporary file for the bundle").At("bundle "+name).
+			WithHint("%s", hint("set TMPDIR to a writable folder with room for the bundle", instead))
 	}
-	return &File{File: f, name: name, max: max}, nil
+	if max < 0 {
+		max = math.MaxInt64
+	}
+	return &File{File: f, name: name, max: max, instead: instead}, nil
 }
 
 // Write writes p, unless that would take the file past the most the
@@ -138,7 +160,7 @@ func (f *File) Write(p []byte) (int, error) {
 
 func (f *File) writeErr(err error) error {
 	return exit.Wrap(exit.IO, err, "cannot write the temporary copy of the bundle").At(f.Name()).
-		WithHint("set TMPDIR to a folder with room for the bundle, or name the bundle file instead of piping it")
+		WithHint("%s", hint("set TMPDIR to a folder with room for the bundle", f.instead))
 }
 
 // Rewind positions the file at its start, for reading.

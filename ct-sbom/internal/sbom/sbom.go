@@ -175,7 +175,7 @@ func extract(r io.Reader, name, dir string) (*bundle.Manifest, error) {
 	for _, b := range m.Blobs {
 		need += b.Size // at most bundle.MaxBlobs of bundle.MaxBlobSize: no overflow
 	}
-	if err := spool.Room(filepath.Dir(filepath.Dir(dir)), need, name); err != nil { // dir is TMPDIR/ct-sbom-*/layout
+	if err := spool.Room(filepath.Dir(filepath.Dir(dir)), need, name, spool.NameTheFile); err != nil { // dir is TMPDIR/ct-sbom-*/layout
 		return nil, err
 	}
 	blobs := filepath.Join(dir, "blobs", "sha256")
