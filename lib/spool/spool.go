@@ -158,6 +158,20 @@ func (f *File) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteString is Write: the embedded os.File's would not be bounded.
+func (f *File) WriteString(s string) (int, error) { return f.Write([]byte(s)) }
+
+// ReadFrom copies r through Write (io.Copy into a File uses it): the
+// embedded os.File's would not be bounded.
+func (f *File) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(struct{ io.Writer }{f}, r)
+}
+
+// WriteAt is refused: a copy is written in order, through Write.
+func (f *File) WriteAt([]byte, int64) (int, error) {
+	return 0, exit.New(exit.Internal, "WriteAt on the temporary copy of a bundle").At(f.Name())
+}
+
 func (f *File) writeErr(err error) error {
 	return exit.Wrap(exit.IO, err, "cannot write the temporary copy of the bundle").At(f.Name()).
 		WithHint("%s", hint("set TMPDIR to a folder with room for the bundle", f.instead))

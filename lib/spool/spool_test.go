@@ -276,10 +276,26 @@ func TestWriteLimit(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Code != exit.Malformed {
 		t.Fatalf("write past the bound: %v", err)
 	}
+	// Nor by the embedded os.File's other ways to write.
+	if _, err := io.Copy(f, bytes.NewReader([]byte{1})); exit.CodeOf(err) != exit.Malformed {
+		t.Errorf("io.Copy past the bound: %v", err)
+	}
+	if _, err := f.WriteString("x"); exit.CodeOf(err) != exit.Malformed {
+		t.Errorf("WriteString past the bound: %v", err)
+	}
+	if _, err := f.WriteAt([]byte{1}, f.max); err == nil {
+		t.Error("WriteAt past the bound")
+	}
 	if st, _ := f.Stat(); st.Size() != f.max {
 		t.Errorf("file has %d bytes, bound %d", st.Size(), f.max)
 	}
-	_ = dir
+	leftOverAfter(t, f, dir)
+}
+
+func leftOverAfter(t *testing.T, f *File, dir string) {
+	t.Helper()
+	f.Remove()
+	leftOver(t, dir)
 }
 
 // TestCopyHugeManifest: a manifest.toml declaring an exabyte is refused
