@@ -41,7 +41,8 @@ never counts for require_attestations, and a signed bundle that still lists one 
 
 Attest before signing: the new manifest.toml invalidates every bundle signature, so a signed
 bundle is refused (exit 64) unless --drop-signatures, which drops them and says so; then sign
-again. Known predicate types are checked for structure before they are stored:
+again. A signed bundle file is refused before anything else is read of it; a piped one at its
+end. Known predicate types are checked for structure before they are stored:
 https://slsa.dev/provenance/v1 and https://spdx.dev/Document (SPDX 2.3).
 
 The bundle goes to -o FILE (atomically; may be BUNDLE itself) or standard output; the status

@@ -30,8 +30,9 @@ key; docs/spec/attestations.md §9) are signed first: the first ct sign replaces
 attestation signed with KEY, then signs the bundle, and says how many it signed (--json:
 attestationsSigned). So ct-pack IMG | ct-sbom | ct-sign -k KEY gives a bundle whose signature,
 provenance and SBOM are all KEY's. Such a bundle is read twice (a regular file is opened again;
-standard input or a pipe is copied to a temporary file under TMPDIR), and a pending attestation
-that does not hold (a statement about another image, provenance that does not describe the
+standard input or a pipe is copied to a temporary file under TMPDIR as it is checked, refused
+with exit 11 before it is copied when its manifest.toml declares more than TMPDIR has free),
+and a pending attestation that does not hold (a statement about another image, provenance that does not describe the
 bundle) is not signed (exit 10). ct sign lists each one it signs. Without --sign-pending it signs only those it knows
 a ct stage to write: ct pack's provenance (checked against manifest.toml) and ct-sbom's SBOM of
 the image; any other pending statement (another builder's provenance, another tool's SBOM, any

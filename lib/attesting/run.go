@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/cerro-torre/ct/lib/stage"
 )
 
@@ -93,21 +94,34 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		NamedHint:    "name a bundle (" + cmd + " … x.ctp -o y.ctp) or pipe one in (ct-pack IMG | " + strings.ReplaceAll(cmd, " ", "-") + " … | ct-sign -k KEY > x.ctp)",
 		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: " + cmd + " … %s > FILE.ctp"},
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
+			path := req.Input
+			regular := false
+			if path != "" && path != "-" {
+				st, err := os.Stat(path)
+				regular = err == nil && st.Mode().IsRegular()
+			}
+			if regular {
+				// A signed bundle file is refused before anything is
+				// made or copied (attestations.md §6): its signatures
+				// are found by seeking past the blobs.
+				if err := precheck(path, inName, req.DropSignatures); err != nil {
+					return err
+				}
+			}
 			if req.Make != nil {
-				path := req.Input
-				if st, err := os.Stat(path); path == "" || path == "-" || err != nil || !st.Mode().IsRegular() {
+				if !regular {
 					// Standard input, or a FIFO or device that cannot be
-					// opened again for precheck and Make: a private copy.
-					spool, err := spoolInput(in)
+					// opened again for precheck and Make: a private copy,
+					// checked as it is written (lib/spool).
+					f, err := spool.Copy(in, inName, "ct-attest-*.ctp")
 					if err != nil {
 						return err
 					}
-					defer os.Remove(spool.Name())
-					defer spool.Close()
-					in, path = spool, spool.Name()
-				}
-				if err := precheck(path, inName, req.DropSignatures); err != nil {
-					return err
+					defer f.Remove()
+					if err := precheck(f.Name(), inName, req.DropSignatures); err != nil {
+						return err
+					}
+					in, path = f, f.Name()
 				}
 				var err error
 				if pred, err = req.Make(ctx, path); err != nil {
@@ -123,30 +137,6 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Output: out, Added: added}, nil
-}
-
-// spoolInput copies a bundle from standard input into a private temporary
-// file and returns it positioned at its start.
-func spoolInput(in io.Reader) (*os.File, error) {
-	f, err := os.CreateTemp("", "ct-attest-*.ctp")
-	if err != nil {
-		return nil, exit.Wrap(exit.IO, err, "cannot create a temporary file for the bundle read from standard input").
-			WithHint("set TMPDIR to a writable folder with room for the bundle, or name a bundle file")
-	}
-	if _, err := io.Copy(f, in); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		if _, ok := err.(*exit.Error); ok {
-			return nil, err
-		}
-		return nil, exit.Wrap(exit.IO, err, "cannot copy the bundle from standard input").At(f.Name())
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, exit.Wrap(exit.IO, err, "cannot read back the temporary copy").At(f.Name())
-	}
-	return f, nil
 }
 
 // precheck reads the bundle's structure (not its content) to refuse a

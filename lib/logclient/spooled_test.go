@@ -35,7 +35,7 @@ func TestSpooledFIFOGetsNothingOnFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := errors.New("log down")
-	err = Spooled(f, func(err error) error { return err }, func(w io.Writer) error {
+	err = Spooled(f, "x.ctp", func(err error) error { return err }, func(w io.Writer) error {
 		w.Write([]byte("the blobs of half a bundle"))
 		return down
 	})

@@ -9,8 +9,8 @@ import (
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/cerro-torre/ct/lib/stage"
-	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/tlog"
 )
 
@@ -124,7 +124,7 @@ func Run(ctx context.Context, req Request, opt Options) (*Result, string, error)
 		"name a bundle (ct log submit app.ctp --log URL …) or pipe one in (ct log submit - --log URL … < a.ctp > b.ctp)",
 		"write it to a file with -o FILE.ctp, or redirect: ct log submit %s … > FILE.ctp"),
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
-			return Spooled(w, werr, func(w io.Writer) error {
+			return Spooled(w, inName, werr, func(w io.Writer) error {
 				var err error
 				res, err = Submit(ctx, in, inName, w, opt, werr)
 				return err
@@ -136,25 +136,23 @@ func Run(ctx context.Context, req Request, opt Options) (*Result, string, error)
 // Spooled runs write into w, except that when w is not a file it writes to
 // a temporary file first and copies it to w only when write succeeds: a
 // failure that comes after the blobs (a log that is down) writes nothing to
-// a pipe either.
-func Spooled(w io.Writer, werr func(error) error, write func(io.Writer) error) error {
+// a pipe either. The file is made once the bundle's head is written, if
+// TMPDIR has room for what its manifest.toml declares (lib/spool); name
+// names the bundle in messages.
+func Spooled(w io.Writer, name string, werr func(error) error, write func(io.Writer) error) error {
 	if f, ok := w.(*outfile.File); ok && f.Regular() {
 		return write(w) // appears only on success
 	}
 	// Standard output, or -o naming a FIFO or device (written in place):
 	// spool, so that a reader sees a whole bundle or nothing.
-	tmp, err := os.CreateTemp("", "ct-log-*.ctp")
-	if err != nil {
-		return exit.Wrap(exit.IO, err, "cannot create a temporary file for the bundle").
-			WithHint("set TMPDIR to a writable folder with room for the bundle, or write to a file with -o")
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if err := write(tmp); err != nil {
+	d := spool.NewDeferred(name, "ct-log-*.ctp", "write to a file with -o")
+	defer d.Remove()
+	if err := write(d); err != nil {
 		return err
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return exit.Wrap(exit.IO, err, "cannot read back the temporary bundle").At(termsafe.Escape(tmp.Name()))
+	tmp, err := d.File()
+	if err != nil {
+		return err
 	}
 	if _, err := io.Copy(w, tmp); err != nil {
 		return werr(err)
@@ -214,7 +212,7 @@ func SubmitDoc(bundle string, res *Result) SubmitDocument {
 // a failed submission writes nothing); res receives the result.
 func Then(ctx context.Context, opt Options, res *Result) func(in io.Reader, name string, out io.Writer, werr func(error) error) error {
 	return func(in io.Reader, name string, out io.Writer, werr func(error) error) error {
-		return Spooled(out, werr, func(w io.Writer) error {
+		return Spooled(out, name, werr, func(w io.Writer) error {
 			r, err := Submit(ctx, in, name, w, opt, werr)
 			if r != nil {
 				*res = *r

@@ -17,6 +17,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -388,7 +389,7 @@ func blobWhere(name string, b bundle.Blob) string {
 	return "bundle " + name + ", entry " + b.Path()
 }
 
-// openInput opens the bundle file, or spools standard input to a temporary
+// openInput opens the bundle file, or copies standard input to a temporary
 // file (uploads need to re-read blobs, and retries need to restart them).
 func openInput(req PushRequest) (*os.File, string, func(), error) {
 	if req.Bundle != "" && req.Bundle != "-" {
@@ -402,20 +403,14 @@ func openInput(req PushRequest) (*os.File, string, func(), error) {
 		return nil, "", nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
 			WithHint("name a bundle: ct push x.ctp REGISTRY/REPO:TAG")
 	}
-	f, err := os.CreateTemp("", "ct-push-*.ctp")
+	// Checked as it is copied, refused up front when TMPDIR has no room
+	// for what manifest.toml declares, and never longer than such a
+	// bundle can be (lib/spool).
+	f, err := spool.Copy(req.Stdin, "-", "ct-push-*.ctp")
 	if err != nil {
-		return nil, "", nil, exit.Wrap(exit.IO, err, "cannot create a temporary file").WithHint("check $TMPDIR")
+		return nil, "", nil, err
 	}
-	cleanup := func() { f.Close(); os.Remove(f.Name()) }
-	if _, err := io.Copy(f, req.Stdin); err != nil {
-		cleanup()
-		return nil, "", nil, exit.Wrap(exit.IO, err, "cannot spool standard input").At(f.Name())
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		cleanup()
-		return nil, "", nil, exit.Wrap(exit.IO, err, "cannot read spooled bundle").At(f.Name())
-	}
-	return f, "-", cleanup, nil
+	return f.File, "-", f.Remove, nil
 }
 
 // postOrder lists the index and manifest blobs reachable from d, children

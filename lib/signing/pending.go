@@ -3,13 +3,13 @@ package signing
 import (
 	"bytes"
 	"io"
-	"os"
 
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/spool"
 )
 
 // Signed describes what SignBundle did.
@@ -65,16 +65,17 @@ func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, err
 	}
 
 	// Pass 1: check everything and keep the statements.
-	var spool *os.File
+	var spooled *spool.File
 	src := replay
 	if reopen == nil {
-		if spool, err = os.CreateTemp("", "ct-sign-*.ctp"); err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot create a temporary file for a bundle with pending attestations read from standard input").
-				WithHint("set TMPDIR to a writable folder with room for the bundle, or sign a bundle file")
+		// Copied as it is checked: nothing is written before TMPDIR is
+		// known to have room for what manifest.toml declares, and nothing
+		// past what such a bundle can hold (lib/spool).
+		if spooled, err = spool.Create(br.Manifest(), br.Offset(), name, "ct-sign-*.ctp"); err != nil {
+			return nil, err
 		}
-		defer os.Remove(spool.Name())
-		defer spool.Close()
-		src = io.TeeReader(replay, spool)
+		defer spooled.Remove()
+		src = io.TeeReader(replay, spooled)
 	}
 	b1, err := bundle.NewReader(src, name)
 	if err != nil {
@@ -109,11 +110,11 @@ func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, err
 
 	// Pass 2: the same bundle again, with the signed attestations.
 	var rc io.ReadCloser
-	if spool != nil {
-		if _, err := spool.Seek(0, io.SeekStart); err != nil {
-			return nil, exit.Wrap(exit.IO, err, "cannot read back the temporary copy").At(spool.Name())
+	if spooled != nil {
+		if err := spooled.Rewind(); err != nil {
+			return nil, err
 		}
-		rc = io.NopCloser(spool)
+		rc = io.NopCloser(spooled)
 	} else if rc, err = reopen(); err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot open the bundle again").At(name)
 	}

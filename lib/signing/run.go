@@ -20,6 +20,7 @@ import (
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/sig"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/cerro-torre/ct/lib/stage"
 )
 
@@ -250,24 +251,22 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 				done, err = SignBundleWith(in, inName, reopen, w, req.Key, werr, Options{SignPending: req.SignPending})
 				return err
 			}
-			spool, err := os.CreateTemp("", "ct-sign-*.ctp")
-			if err != nil {
-				return exit.Wrap(exit.IO, err, "cannot create a temporary file for the signed bundle").
-					WithHint("set TMPDIR to a writable folder with room for the bundle")
-			}
-			defer os.Remove(spool.Name())
-			defer spool.Close()
+			// The signed bundle's file is made once its manifest.toml is
+			// written, if TMPDIR has room for what it declares (lib/spool).
+			d := spool.NewDeferred(inName, "ct-sign-*.ctp", "")
+			defer d.Remove()
 			spoolErr := func(err error) error {
-				return exit.Wrap(exit.IO, err, "cannot write the signed bundle to a temporary file").At(spool.Name()).
+				return exit.Wrap(exit.IO, err, "cannot write the signed bundle to a temporary file").
 					WithHint("set TMPDIR to a writable folder with room for the bundle")
 			}
-			if done, err = SignBundleWith(in, inName, reopen, spool, req.Key, spoolErr, Options{SignPending: req.SignPending}); err != nil {
+			if done, err = SignBundleWith(in, inName, reopen, d, req.Key, spoolErr, Options{SignPending: req.SignPending}); err != nil {
 				return err
 			}
-			if _, err := spool.Seek(0, io.SeekStart); err != nil {
-				return spoolErr(err)
+			f, err := d.File()
+			if err != nil {
+				return err
 			}
-			return req.Then(spool, inName, w, werr)
+			return req.Then(f, inName, w, werr)
 		})
 	if err != nil {
 		return nil, err

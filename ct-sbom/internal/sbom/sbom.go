@@ -42,6 +42,7 @@ import (
 	"github.com/cerro-torre/ct/lib/attest"
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/spool"
 )
 
 // PredicateType is the in-toto predicate type of the document.
@@ -167,6 +168,16 @@ func extract(r io.Reader, name, dir string) (*bundle.Manifest, error) {
 		return nil, err
 	}
 	m := br.Manifest()
+	// No blob is written before TMPDIR is known to have room for them all,
+	// as manifest.toml declares them (docs/cli.md, "Streams"); the reader
+	// stops each at its declared size.
+	var need int64
+	for _, b := range m.Blobs {
+		need += b.Size // at most bundle.MaxBlobs of bundle.MaxBlobSize: no overflow
+	}
+	if err := spool.Room(filepath.Dir(filepath.Dir(dir)), need, name, spool.NameTheFile); err != nil { // dir is TMPDIR/ct-sbom-*/layout
+		return nil, err
+	}
 	blobs := filepath.Join(dir, "blobs", "sha256")
 	if err := os.MkdirAll(blobs, 0o700); err != nil {
 		return nil, exit.Wrap(exit.IO, err, "cannot make %s", blobs)

@@ -1,0 +1,322 @@
+package spool
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
+	"github.com/cerro-torre/ct/lib/bundle/ustar"
+	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/spool/spooltest"
+)
+
+var vectors = filepath.Join("..", "..", "tests", "vectors", "verify")
+
+func vector(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(vectors, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// tmpdir points TMPDIR at a fresh folder and returns it, so that a test
+// sees every file a copy leaves.
+func tmpdir(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	t.Setenv("TMPDIR", d)
+	return d
+}
+
+func leftOver(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("left behind in TMPDIR: %s", e.Name())
+	}
+}
+
+// counter is a pipe-like source (no Seek) that counts what was read from it.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func code(t *testing.T, err error, want exit.Code, msg string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want code %d (%s)", want, msg)
+	}
+	if c := exit.CodeOf(err); c != want || !strings.Contains(err.Error(), msg) {
+		t.Fatalf("got code %d: %v\nwant code %d saying %q", c, err, want, msg)
+	}
+}
+
+func manifestOf(t *testing.T, data []byte) (*bundle.Manifest, int64, int64) {
+	t.Helper()
+	br, err := bundle.NewReader(bytes.NewReader(data), "x.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return br.Manifest(), br.Offset(), br.ModTime().Unix()
+}
+
+// TestSize: what manifest.toml declares is the exact length of an unsigned
+// bundle, and a signed bundle fits in the maximum.
+func TestSize(t *testing.T) {
+	for _, name := range []string{"unsigned.ctp", "pending-unsigned.ctp", "valid.ctp", "valid-cosigned.ctp", "log-valid.ctp"} {
+		data := vector(t, name)
+		m, head, _ := manifestOf(t, data)
+		need, max := Size(m, head)
+		_, sigs, err := bundle.Check(bytes.NewReader(data), name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(sigs) == 0 && need != int64(len(data)) {
+			t.Errorf("%s: Size says %d bytes, the bundle has %d", name, need, len(data))
+		}
+		if len(sigs) > 0 && (need >= int64(len(data)) || int64(len(data)) > max) {
+			t.Errorf("%s: %d bytes, not in (%d, %d]", name, len(data), need, max)
+		}
+	}
+}
+
+// TestCopy: a pipe's bundle is copied whole, checked, and rewound.
+func TestCopy(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "valid.ctp")
+	f, err := Copy(&counter{r: bytes.NewReader(data)}, "-", "ct-test-*.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("copy has %d bytes, the bundle %d", len(got), len(data))
+	}
+	if filepath.Dir(f.Name()) != dir {
+		t.Errorf("copy at %s, not in TMPDIR %s", f.Name(), dir)
+	}
+	f.Remove()
+	leftOver(t, dir)
+}
+
+// TestCopyNoRoom: a bundle larger than TMPDIR's free space is refused
+// after manifest.toml, before a blob byte is read or a file created.
+func TestCopyNoRoom(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "unsigned.ctp")
+	m, head, _ := manifestOf(t, data)
+	need, _ := Size(m, head)
+	freeSpace = func(d string) (int64, error) {
+		if d != dir {
+			t.Errorf("free space asked of %s, not TMPDIR %s", d, dir)
+		}
+		return need - 1, nil
+	}
+	defer func() { freeSpace = available }()
+	src := &counter{r: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
+	f, err := Copy(src, "-", "ct-test-*.ctp")
+	if f != nil {
+		f.Remove()
+	}
+	code(t, err, exit.IO, "the bundle needs 13824 bytes")
+	for _, s := range []string{"TMPDIR " + dir + " has 13823 bytes", "set TMPDIR to a folder with room", "name the bundle file"} {
+		if !strings.Contains(err.Error(), s) && !strings.Contains(err.(*exit.Error).Hint, s) {
+			t.Errorf("error does not say %q: %v (hint %q)", s, err, err.(*exit.Error).Hint)
+		}
+	}
+	if src.n != head {
+		t.Errorf("read %d bytes, want only the %d-byte head", src.n, head)
+	}
+	leftOver(t, dir)
+
+	// With room it passes: the check compares with what is needed.
+	freeSpace = func(string) (int64, error) { return need, nil }
+	f, err = Copy(bytes.NewReader(data), "-", "ct-test-*.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Remove()
+}
+
+// TestAvailable: the real free space of a real folder is known and
+// positive (the check is not silently skipped on Linux).
+func TestAvailable(t *testing.T) {
+	n, err := available(t.TempDir())
+	if err != nil || n <= 0 {
+		t.Fatalf("available: %d, %v", n, err)
+	}
+}
+
+// TestCopyStopsAtBadEntry: a malformed entry ends the copy there, with the
+// reader's verdict, and the copy is removed.
+func TestCopyStopsAtBadEntry(t *testing.T) {
+	for _, c := range []struct {
+		vector string
+		code   exit.Code
+		msg    string
+	}{
+		{"tar-padding-garbage.ctp", exit.Malformed, "padding"},
+		{"flipped-layer-byte.ctp", exit.HashMismatch, "content has digest"},
+		{"truncated.ctp", exit.Malformed, "truncated"},
+		{"extra-entry.ctp", exit.Malformed, "unexpected entry"},
+	} {
+		t.Run(c.vector, func(t *testing.T) {
+			dir := tmpdir(t)
+			f, err := Copy(&counter{r: bytes.NewReader(vector(t, c.vector))}, "-", "ct-test-*.ctp")
+			if f != nil {
+				f.Remove()
+			}
+			code(t, err, c.code, c.msg)
+			leftOver(t, dir)
+		})
+	}
+}
+
+// TestCopyMalformedEndlessStream: a bad entry followed by endless bytes
+// stops at the bad entry: the rest of the stream is not read, so not
+// written either.
+func TestCopyMalformedEndlessStream(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "unsigned.ctp")
+	m, head, _ := manifestOf(t, data)
+	bad := bundletest.EditHeader(data, m.Blobs[0].Path(), func(h []byte) { copy(h[100:108], "0000600\x00") })
+	src := &counter{r: io.MultiReader(bytes.NewReader(bad), spooltest.Endless('x'))}
+	f, err := Copy(src, "-", "ct-test-*.ctp")
+	if f != nil {
+		f.Remove()
+	}
+	code(t, err, exit.Malformed, "mode 600")
+	if src.n > head+ustar.BlockSize {
+		t.Errorf("read %d bytes: past the bad header at %d", src.n, head)
+	}
+	leftOver(t, dir)
+}
+
+// TestCopyTrailingBytes: a stream that goes on after the end-of-archive
+// marker is refused at its first extra byte (the bundle reader's End), not
+// copied on.
+func TestCopyTrailingBytes(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "valid.ctp")
+	src := &counter{r: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
+	f, err := Copy(src, "-", "ct-test-*.ctp")
+	if f != nil {
+		f.Remove()
+	}
+	code(t, err, exit.Malformed, "data after the end-of-archive marker")
+	if src.n > int64(len(data))+32<<10 {
+		t.Errorf("read %d bytes of a %d-byte bundle and endless data after it", src.n, len(data))
+	}
+	leftOver(t, dir)
+}
+
+// TestCopyBlobHeaderLies: a blob whose header declares more bytes than
+// manifest.toml lists is a hash mismatch, and a reader that goes on
+// after a mismatch (to find a structural error that would outrank it,
+// verify.md §2) skips the declared bytes. The copy stops where a bundle
+// with this manifest.toml must end, not where the header says.
+func TestCopyBlobHeaderLies(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "unsigned.ctp")
+	m, head, _ := manifestOf(t, data)
+	_, max := Size(m, head)
+	long, err := spooltest.LongBlob(data, 64<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &counter{r: long}
+	f, err := Copy(src, "-", "ct-test-*.ctp")
+	if f != nil {
+		f.Remove()
+	}
+	code(t, err, exit.Malformed, "past the")
+	if src.n > max+64<<10 {
+		t.Errorf("read %d bytes, past the %d a bundle with this manifest.toml can hold", src.n, max)
+	}
+	leftOver(t, dir)
+}
+
+// TestWriteLimit: File refuses a write past the bound and writes nothing
+// of it.
+func TestWriteLimit(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "unsigned.ctp")
+	m, head, _ := manifestOf(t, data)
+	f, err := Create(m, head, "-", "ct-test-*.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Remove()
+	if _, err := f.Write(make([]byte, f.max)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write([]byte{1})
+	var ee *exit.Error
+	if !errors.As(err, &ee) || ee.Code != exit.Malformed {
+		t.Fatalf("write past the bound: %v", err)
+	}
+	// Nor by the embedded os.File's other ways to write.
+	if _, err := io.Copy(f, bytes.NewReader([]byte{1})); exit.CodeOf(err) != exit.Malformed {
+		t.Errorf("io.Copy past the bound: %v", err)
+	}
+	if _, err := f.WriteString("x"); exit.CodeOf(err) != exit.Malformed {
+		t.Errorf("WriteString past the bound: %v", err)
+	}
+	if _, err := f.WriteAt([]byte{1}, f.max); err == nil {
+		t.Error("WriteAt past the bound")
+	}
+	if st, _ := f.Stat(); st.Size() != f.max {
+		t.Errorf("file has %d bytes, bound %d", st.Size(), f.max)
+	}
+	leftOverAfter(t, f, dir)
+}
+
+func leftOverAfter(t *testing.T, f *File, dir string) {
+	t.Helper()
+	f.Remove()
+	leftOver(t, dir)
+}
+
+// TestCopyHugeManifest: a manifest.toml declaring an exabyte is refused
+// by the real free space of TMPDIR, before a blob byte is read.
+func TestCopyHugeManifest(t *testing.T) {
+	dir := tmpdir(t)
+	src, head, err := spooltest.HugeHead(vector(t, "unsigned.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &counter{r: src}
+	f, err := Copy(c, "-", "ct-test-*.ctp")
+	if f != nil {
+		f.Remove()
+	}
+	code(t, err, exit.IO, "free")
+	if !strings.Contains(err.Error(), "(1.1 PB, as its manifest.toml declares)") {
+		t.Errorf("error does not say the size: %v", err)
+	}
+	if c.n != head {
+		t.Errorf("read %d bytes, not the %d-byte head", c.n, head)
+	}
+	leftOver(t, dir)
+}
