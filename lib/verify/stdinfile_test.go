@@ -1,0 +1,177 @@
+package verify
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
+)
+
+// vectorOpts returns the options each vector of tests/vectors/verify is
+// verified with (its trusted key and policy), by vector name.
+func vectorOpts(t *testing.T, dir string) map[string]Options {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.expect"))
+	if len(files) < 15 {
+		t.Fatalf("found %d vectors", len(files))
+	}
+	out := map[string]Options{}
+	for _, f := range files {
+		exp, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(exp)), "\n") {
+			k, v, _ := strings.Cut(line, ": ")
+			fields[k] = v
+		}
+		k, err := keys.ReadPublicFile(filepath.Join(dir, fields["trusted"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{Trusted: []TrustedKey{{Key: k, Source: "--key"}}}
+		if pf := fields["policy"]; pf != "" {
+			p, err := policy.Load(filepath.Join(dir, pf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Policy, opts.PolicyName = p, pf
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".expect")] = opts
+	}
+	return out
+}
+
+// stdinReport verifies data given as standard input, a real *os.File
+// (a shell's < FILE) at offset off, and says whether it was read in one
+// pass (PathOptions.Stream is called only then).
+func stdinReport(t *testing.T, path string, off int64, opts Options, skip bool) (rep *Report, streamed bool) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	rep = VerifyPath("-", opts, PathOptions{Stdin: f, SkipContent: skip, Stream: func(r io.Reader) io.Reader {
+		streamed = true
+		return r
+	}})
+	return rep, streamed
+}
+
+// TestStdinFileVectors: standard input redirected from a vector's file is
+// read like the named file (not in one pass), and its report is the named
+// file's exactly, the bundle named "-". Against the one-pass report of the
+// same bytes, the exit code, verdict and every failure (code, message,
+// hint) are the same; what differs is what already differs between a
+// named file and a stream (sameOutcome).
+func TestStdinFileVectors(t *testing.T) {
+	dir := "../../tests/vectors/verify"
+	for name, opts := range vectorOpts(t, dir) {
+		path := filepath.Join(dir, name+".ctp")
+		rep, streamed := stdinReport(t, path, 0, opts, false)
+		if streamed {
+			t.Errorf("%s: a regular file on standard input was read in one pass", name)
+		}
+		if rep.Bundle != "-" {
+			t.Errorf("%s: bundle %q, want -", name, rep.Bundle)
+		}
+		got := reportJSON(t, rep)
+		named := strings.ReplaceAll(reportJSON(t, VerifyPath(path, opts, PathOptions{})), path, "-")
+		if got != named {
+			t.Errorf("%s: stdin file and named file differ:\n stdin %s\n named %s", name, got, named)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srep := VerifyPath("-", opts, PathOptions{Stdin: bytes.NewReader(data)})
+		if a, b := sameOutcome(t, rep), sameOutcome(t, srep); a != b {
+			t.Errorf("%s: stdin file and stream differ:\n file   %s\n stream %s", name, a, b)
+		}
+	}
+}
+
+// sameOutcome is rep as reportJSON shows it (every failure with its code
+// and hint) less what a file and a stream report differently: where the
+// "blobs" check stands among the checks (a stream hashes the blobs as it
+// passes them, a file after its first pass), and whether it is there at
+// all when the structure failed after the blobs (a file then hashes none).
+func sameOutcome(t *testing.T, rep *Report) string {
+	r := *rep
+	r.Checks = nil
+	for _, c := range rep.Checks {
+		if c.Name != "blobs" {
+			r.Checks = append(r.Checks, c)
+		}
+	}
+	sort.SliceStable(r.Checks, func(i, j int) bool { return r.Checks[i].Name < r.Checks[j].Name })
+	return reportJSON(t, &r)
+}
+
+// TestStdinFileFallsBack: standard input that is not a regular file at
+// offset 0 is read in one pass, as before: a pipe, and a file already
+// partly read (its bundle starts where the reading stopped: here a
+// bundle after 10 other bytes, as { head -c 10 >/dev/null; ct verify -; }
+// < FILE reads it).
+func TestStdinFileFallsBack(t *testing.T) {
+	dir := "../../tests/vectors/verify"
+	name := "valid"
+	opts, ok := vectorOpts(t, dir)[name]
+	if !ok {
+		t.Fatalf("no vector %s", name)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, name+".ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shifted := filepath.Join(t.TempDir(), "shifted")
+	if err := os.WriteFile(shifted, append([]byte("0123456789"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, streamed := stdinReport(t, shifted, 10, opts, false)
+	if !streamed || rep.Code != 0 || rep.Bundle != "-" {
+		t.Errorf("offset 10: streamed %v, code %d, bundle %q: %v", streamed, rep.Code, rep.Bundle, rep.Err())
+	}
+	// From offset 0 the same file is not a bundle: read as a file, code 10.
+	if rep, streamed := stdinReport(t, shifted, 0, opts, false); streamed || rep.Code != 10 {
+		t.Errorf("offset 0: streamed %v, code %d", streamed, rep.Code)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { pw.Write(data); pw.Close() }()
+	defer pr.Close()
+	streamed = false
+	rep = VerifyPath("-", opts, PathOptions{Stdin: pr, Stream: func(r io.Reader) io.Reader { streamed = true; return r }})
+	if !streamed || rep.Code != 0 {
+		t.Errorf("pipe: streamed %v, code %d: %v", streamed, rep.Code, rep.Err())
+	}
+}
+
+// TestStdinFileExplain: ct explain - < FILE seeks past the blobs, as on
+// the named file (the content is not checked), and hashes them with
+// --verify; from a pipe it hashes them, having read them anyway.
+func TestStdinFileExplain(t *testing.T) {
+	dir := "../../tests/vectors/verify"
+	opts := vectorOpts(t, dir)["valid"]
+	path := filepath.Join(dir, "valid.ctp")
+	rep, streamed := stdinReport(t, path, 0, opts, true)
+	if streamed || rep.ContentChecked || rep.Code != 0 {
+		t.Errorf("explain: streamed %v, content checked %v, code %d", streamed, rep.ContentChecked, rep.Code)
+	}
+	if rep, _ := stdinReport(t, path, 0, opts, false); !rep.ContentChecked || rep.Code != 0 {
+		t.Errorf("explain --verify: content checked %v, code %d", rep.ContentChecked, rep.Code)
+	}
+}
