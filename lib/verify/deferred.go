@@ -26,8 +26,11 @@ type Deferred struct {
 // completes the report exactly as VerifyFile would. ct import verifies an
 // archive in place this way, without staging a copy of its blobs.
 //
-// done is false when the pass already failed on the structure (then the
-// report is final and the blobs past the failure were not located).
+// done is false when the pass already failed on the structure before the
+// end of the blobs (then the report is final and the blobs past the
+// failure were not located). A structure failure after the last blob (an
+// extra entry) leaves done true: every blob is hashed and reported, as a
+// stream reports them.
 func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, skipped []Deferred, done bool) {
 	opts.SkipContent = true
 	opts.onSkip = func(b bundle.Blob, i int, off int64, where string) {
@@ -39,7 +42,10 @@ func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, s
 		return rep, nil, false
 	}
 	for _, c := range rep.Checks {
-		if !c.OK && c.Name == "bundle" {
+		// A structure failure stops here, unless it came after the last
+		// blob (an entry after them): a stream has hashed every blob by
+		// then and reports them, so the skipped ones are hashed too.
+		if !c.OK && c.Name == "bundle" && !rep.blobsPassed {
 			return rep.finish(), nil, false
 		}
 	}

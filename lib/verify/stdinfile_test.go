@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"archive/tar"
 	"bytes"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
 )
@@ -103,18 +105,12 @@ func TestStdinFileVectors(t *testing.T) {
 }
 
 // sameOutcome is rep as reportJSON shows it (every failure with its code
-// and hint) less what a file and a stream report differently: where the
-// "blobs" check stands among the checks (a stream hashes the blobs as it
-// passes them, a file after its first pass), and whether it is there at
-// all when the structure failed after the blobs (a file then hashes none).
+// and hint, in order) less what a file and a stream report differently:
+// where the "blobs" check stands among the checks (a stream hashes the
+// blobs as it passes them, a file after its first pass).
 func sameOutcome(t *testing.T, rep *Report) string {
 	r := *rep
-	r.Checks = nil
-	for _, c := range rep.Checks {
-		if c.Name != "blobs" {
-			r.Checks = append(r.Checks, c)
-		}
-	}
+	r.Checks = append([]Check(nil), rep.Checks...)
 	sort.SliceStable(r.Checks, func(i, j int) bool { return r.Checks[i].Name < r.Checks[j].Name })
 	return reportJSON(t, &r)
 }
@@ -174,4 +170,57 @@ func TestStdinFileExplain(t *testing.T) {
 	if rep, _ := stdinReport(t, path, 0, opts, false); !rep.ContentChecked || rep.Code != 0 {
 		t.Errorf("explain --verify: content checked %v, code %d", rep.ContentChecked, rep.Code)
 	}
+}
+
+// TestFileHashesBlobsBeforeLateFailure: a bundle whose structure fails
+// only after its blobs (an extra entry) and one of whose layers changed:
+// a stream hashes every blob before it meets the entry and reports both
+// failures (10, also 1); a file, named or on standard input, reports both
+// too, not only the first.
+func TestFileHashesBlobsBeforeLateFailure(t *testing.T) {
+	dir := "../../tests/vectors/verify"
+	opts := vectorOpts(t, dir)["extra-entry"]
+	data, err := os.ReadFile(filepath.Join(dir, "extra-entry.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &countingReader{r: bytes.NewReader(data)}
+	tr := tar.NewReader(cr)
+	var off, size int64
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if strings.HasPrefix(h.Name, "blobs/") && h.Size > size {
+			off, size = cr.n, h.Size
+		}
+	}
+	if size == 0 {
+		t.Fatal("no blob")
+	}
+	data[off+size/2] ^= 1
+	path := filepath.Join(t.TempDir(), "x.ctp")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stream := VerifyPath("-", opts, PathOptions{Stdin: bytes.NewReader(data)})
+	if len(stream.Others()) != 1 || exit.CodeOf(stream.Others()[0]) != exit.HashMismatch || stream.Code != 10 {
+		t.Fatalf("stream: code %d, others %v", stream.Code, stream.Others())
+	}
+	file, _ := stdinReport(t, path, 0, opts, false)
+	if a, b := sameOutcome(t, file), sameOutcome(t, stream); a != b {
+		t.Errorf("file and stream differ:\n file   %s\n stream %s", a, b)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
