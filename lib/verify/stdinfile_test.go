@@ -3,6 +3,7 @@ package verify
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -172,45 +173,51 @@ func TestStdinFileExplain(t *testing.T) {
 	}
 }
 
-// TestFileHashesBlobsBeforeLateFailure: a bundle whose structure fails
-// only after its blobs (an extra entry) and one of whose layers changed:
-// a stream hashes every blob before it meets the entry and reports both
-// failures (10, also 1); a file, named or on standard input, reports both
-// too, not only the first.
+// TestFileHashesBlobsBeforeLateFailure: a bundle with a changed layer
+// byte whose structure fails after that layer: an extra entry after the
+// blobs, or non-zero padding right after the changed layer. A stream has
+// hashed the layer before it meets the failure and reports both (10, also
+// 1); a file, named or on standard input, reports both too, not only the
+// first.
 func TestFileHashesBlobsBeforeLateFailure(t *testing.T) {
 	dir := "../../tests/vectors/verify"
-	opts := vectorOpts(t, dir)["extra-entry"]
-	data, err := os.ReadFile(filepath.Join(dir, "extra-entry.ctp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cr := &countingReader{r: bytes.NewReader(data)}
-	tr := tar.NewReader(cr)
-	var off, size int64
-	for {
-		h, err := tr.Next()
+	all := vectorOpts(t, dir)
+	for _, c := range []struct{ vector, where string }{{"extra-entry", "after the blobs"}, {"valid", "in the padding"}} {
+		data, err := os.ReadFile(filepath.Join(dir, c.vector+".ctp"))
 		if err != nil {
-			break
+			t.Fatal(err)
 		}
-		if strings.HasPrefix(h.Name, "blobs/") && h.Size > size {
-			off, size = cr.n, h.Size
+		cr := &countingReader{r: bytes.NewReader(data)}
+		tr := tar.NewReader(cr)
+		var off, size int64
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				break
+			}
+			if strings.HasPrefix(h.Name, "blobs/") && h.Size%512 != 0 && h.Size > size {
+				off, size = cr.n, h.Size
+			}
 		}
-	}
-	if size == 0 {
-		t.Fatal("no blob")
-	}
-	data[off+size/2] ^= 1
-	path := filepath.Join(t.TempDir(), "x.ctp")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	stream := VerifyPath("-", opts, PathOptions{Stdin: bytes.NewReader(data)})
-	if len(stream.Others()) != 1 || exit.CodeOf(stream.Others()[0]) != exit.HashMismatch || stream.Code != 10 {
-		t.Fatalf("stream: code %d, others %v", stream.Code, stream.Others())
-	}
-	file, _ := stdinReport(t, path, 0, opts, false)
-	if a, b := sameOutcome(t, file), sameOutcome(t, stream); a != b {
-		t.Errorf("file and stream differ:\n file   %s\n stream %s", a, b)
+		if size == 0 {
+			t.Fatal("no blob with padding")
+		}
+		data[off+size/2] ^= 1
+		if c.where == "in the padding" {
+			data[off+size] = 'x'
+		}
+		path := filepath.Join(t.TempDir(), "x.ctp")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stream := VerifyPath("-", all[c.vector], PathOptions{Stdin: bytes.NewReader(data)})
+		if len(stream.Others()) != 1 || exit.CodeOf(stream.Others()[0]) != exit.HashMismatch || stream.Code != 10 {
+			t.Fatalf("%s: stream: code %d, others %v", c.where, stream.Code, stream.Others())
+		}
+		file, _ := stdinReport(t, path, 0, all[c.vector], false)
+		if a, b := sameOutcome(t, file), sameOutcome(t, stream); a != b {
+			t.Errorf("%s: file and stream differ:\n file   %s\n stream %s", c.where, a, b)
+		}
 	}
 }
 
@@ -223,4 +230,48 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// FuzzStdinFileAgrees: any byte string on standard input as a regular
+// file gets the exit code and every failure (message, hint) that the same
+// bytes get through a pipe (verify.md §3 "Reading the input").
+func FuzzStdinFileAgrees(f *testing.F) {
+	fx := newFixture(f)
+	f.Add(fx.data)
+	f.Add(fx.data[:2048])
+	f.Add([]byte{})
+	vecs, _ := filepath.Glob("../../tests/vectors/verify/*.ctp")
+	for _, v := range vecs {
+		if data, err := os.ReadFile(v); err == nil {
+			f.Add(data)
+		}
+	}
+	opts := fx.trust(fx.alice)
+	path := filepath.Join(f.TempDir(), "b.ctp")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file, _ := stdinReport(t, path, 0, opts, false)
+		stream := VerifyPath("-", opts, PathOptions{Stdin: bytes.NewReader(data)})
+		if file.Code != stream.Code {
+			t.Fatalf("file code %d (%v), stream code %d (%v)", file.Code, file.Err(), stream.Code, stream.Err())
+		}
+		if a, b := failures(file), failures(stream); a != b {
+			t.Fatalf("failures differ:\n file   %s\n stream %s", a, b)
+		}
+	})
+}
+
+// failures lists rep's failures (code, message, hint), sorted: the order
+// of the also: lines may differ between a file and a stream.
+func failures(rep *Report) string {
+	var l []string
+	for _, e := range append([]error{rep.Err()}, rep.Others()...) {
+		if e != nil {
+			l = append(l, fmt.Sprintf("%d %v [%s]", exit.CodeOf(e), e, exit.HintOf(e)))
+		}
+	}
+	sort.Strings(l[min(1, len(l)):]) // the deciding one first, the others in any order
+	return strings.Join(l, "\n")
 }
