@@ -17,8 +17,9 @@ var command = cli.Command{
 	Detail: `Shows the package, where it came from (source reference, registry, digest, platform), its
 content (config, layers, sizes, media types), every signature (signer, suite, fingerprint, valid or
 not, trusted or not and by which trust source), the policy outcome, and the verdict with the exit
-code ct verify would give. On a file it reads only the manifests and signatures and seeks past the
-blobs, so a multi-GiB bundle is explained at once; --verify hashes the blobs as well. The verdict
+code ct verify would give. On a file (named, or standard input redirected from one: < FILE) it
+reads only the manifests and signatures and seeks past the blobs, so a multi-GiB bundle is
+explained at once; --verify hashes the blobs as well. From a pipe it reads, and hashes, everything. The verdict
 says what was checked: VALID only when the content was hashed too; without --verify it reads
 "signatures valid and trusted, content NOT checked (use --verify)". --layers lists the blobs of a
 multi-platform index under each platform; --attestations lists the bundle's attestations (type,

@@ -34,8 +34,13 @@ An export archive (ct export, plain or zstd) is verified bundle by bundle, offli
 nothing: its blobs are unpacked into a private folder under $TMPDIR, removed afterwards. Keys and a
 policy carried in the archive are not trusted. A file that is not a bundle but something another
 command reads (a docker save tar, an OCI archive) is named, with the command that reads it, and
-exits 10. Reading standard
-input or a pipe on a terminal shows how much was read on stderr (not with -q).
+exits 10.
+
+A bundle file is read in two passes: the structure, manifests and signatures first, then the blobs,
+hashed in parallel. Standard input redirected from a file (< FILE) is read like a named file: blobs
+hashed in parallel, no progress shown. Standard input from a pipe (or a file already partly read)
+is read in one pass, a SHA-256 at a time; on a terminal, stderr shows how much was read (not with
+-q).
 
 Examples:
   ct verify nginx.ctp

@@ -139,6 +139,12 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 		if in == nil {
 			in = os.Stdin
 		}
+		// Redirected from a regular file (< FILE): read like a named file
+		// (no progress shown), a bundle by verify.VerifyPath (blobs hashed
+		// in parallel), an archive by Check on the file.
+		if f := verify.StdinFile(in); f != nil {
+			return verifyFile(f, path, opts, po, tmp)
+		}
 	} else {
 		f, err := os.Open(path)
 		if err != nil { // verify.VerifyPath reports it
@@ -151,12 +157,7 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 		}
 		in = f
 		if st.Mode().IsRegular() {
-			head := make([]byte, 512)
-			n, _ := f.ReadAt(head, 0)
-			if !verify.IsArchive(head[:n]) {
-				return []*verify.Report{verify.VerifyPath(path, opts, po)}
-			}
-			return check(po.Ctx, f, f, path, tmp, opts)
+			return verifyFile(f, path, opts, po, tmp)
 		}
 	}
 	// A stream (standard input, a pipe): read once, so peek.
@@ -177,6 +178,17 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 		closer = c
 	}
 	return check(po.Ctx, br, closer, path, tmp, opts)
+}
+
+// verifyFile is VerifyPath on a regular file at offset 0, named path
+// ("-" for standard input redirected from it).
+func verifyFile(f *os.File, path string, opts verify.Options, po verify.PathOptions, tmp string) []*verify.Report {
+	head := make([]byte, 512)
+	n, _ := f.ReadAt(head, 0)
+	if !verify.IsArchive(head[:n]) {
+		return []*verify.Report{verify.VerifyPath(path, opts, po)}
+	}
+	return check(po.Ctx, f, f, path, tmp, opts)
 }
 
 func check(ctx context.Context, in io.Reader, file io.Closer, path, tmp string, opts verify.Options) []*verify.Report {

@@ -26,8 +26,12 @@ type Deferred struct {
 // completes the report exactly as VerifyFile would. ct import verifies an
 // archive in place this way, without staging a copy of its blobs.
 //
-// done is false when the pass already failed on the structure (then the
-// report is final and the blobs past the failure were not located).
+// done is false when the pass failed before manifest.toml was read (then
+// the report is final). A structure failure after it leaves done true,
+// with the blobs a stream would have hashed before meeting the failure:
+// those whose content lies whole in rd (not a blob the bundle ends
+// inside). The report then gets their failures, as a stream's has, but
+// no "blobs" check unless the pass got past the last blob.
 func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, skipped []Deferred, done bool) {
 	opts.SkipContent = true
 	opts.onSkip = func(b bundle.Blob, i int, off int64, where string) {
@@ -38,12 +42,22 @@ func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, s
 	if len(rep.errs) > 0 && rep.Manifest == nil {
 		return rep, nil, false
 	}
-	for _, c := range rep.Checks {
-		if !c.OK && c.Name == "bundle" {
-			return rep.finish(), nil, false
+	if rep.blobsPassed {
+		return rep, skipped, true
+	}
+	// The structure failed among the blobs: a stream read (and hashed)
+	// every blob before the failure, all but one the bundle ends inside.
+	end, err := rd.Seek(0, io.SeekEnd)
+	if err != nil {
+		return rep.finish(), nil, false
+	}
+	whole := skipped[:0]
+	for _, d := range skipped {
+		if d.Offset+d.Blob.Size <= end {
+			whole = append(whole, d)
 		}
 	}
-	return rep, skipped, true
+	return rep, whole, true
 }
 
 // Content completes a report of VerifyDeferred with the outcome of hashing
@@ -64,7 +78,7 @@ func (r *Report) Content(skipped []Deferred, errs []error) *Report {
 			r.failBlob(d.Blob, d.Index, errs[i])
 		}
 	}
-	if !mismatch {
+	if !mismatch && r.blobsPassed {
 		r.ok("blobs", "%s", blobsMatch(r.Blobs))
 	}
 	return r.finish()

@@ -15,10 +15,12 @@ import (
 
 // PathOptions says how VerifyPath reads its input.
 type PathOptions struct {
-	// Stdin is read for the path "-" (os.Stdin when nil).
+	// Stdin is read for the path "-" (os.Stdin when nil); when it is a
+	// regular file at offset 0 (StdinFile) it is read like a named file.
 	Stdin io.Reader
-	// Stream, when set, wraps an input read in one pass (standard input, a
-	// pipe, a device): ct verify shows progress through it.
+	// Stream, when set, wraps an input read in one pass (standard input
+	// that is not a regular file, a pipe, a device): ct verify shows
+	// progress through it. It is not called for a regular file.
 	Stream func(io.Reader) io.Reader
 	// Ctx, when set, stops the unpacking of an export archive (Ctrl-C,
 	// SIGTERM: lib/archive removes what it unpacked, code 11).
@@ -29,7 +31,8 @@ type PathOptions struct {
 }
 
 // VerifyPath verifies the bundle at path ("-" for standard input): a
-// regular file with VerifyFile, anything else in one pass with Verify.
+// regular file with VerifyFile, standard input redirected from one too
+// (StdinFile), anything else in one pass with Verify.
 // Every outcome is a report, an unreadable input included (a "bundle"
 // check failing with code 11), so that --json always has one to print
 // (verify.md §3). An input that is not a bundle but a file another ct
@@ -42,6 +45,9 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 		in := po.Stdin
 		if in == nil {
 			in = os.Stdin
+		}
+		if f := StdinFile(in); f != nil { // < FILE: read like a named file
+			return verifyFile(f, "-", "-", opts, po)
 		}
 		return verifyStream(in, "-", "-", opts, po)
 	}
@@ -57,19 +63,54 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 	if !st.Mode().IsRegular() { // a pipe or device: one pass, like stdin
 		return verifyStream(f, path, path, opts, po)
 	}
+	return verifyFile(f, path, path, opts, po)
+}
+
+// StdinFile returns in as a file to read like a named one when it is
+// standard input redirected from a regular file (a shell's < FILE): an
+// *os.File whose fstat says regular file and whose offset is 0. Anything
+// else returns nil and is read in one pass: a pipe, a terminal, a device,
+// a reader that is not a file, and a file already partly read (as in
+// { head -c 10 >/dev/null; ct verify -; } < FILE), whose bundle starts
+// where the reading stopped.
+func StdinFile(in io.Reader) *os.File {
+	f, ok := in.(*os.File)
+	if !ok || f == nil {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	if off, err := f.Seek(0, io.SeekCurrent); err != nil || off != 0 {
+		return nil
+	}
+	return f
+}
+
+// verifyFile verifies the regular file f, at offset 0, named name in
+// reports; shown is how a hint names it ("-" for standard input, which
+// such hints call FILE). Blobs are hashed in parallel (VerifyFile), or
+// sought past with po.SkipContent; po.Stream is not applied: a file shows
+// no progress.
+func verifyFile(f *os.File, name, shown string, opts Options, po PathOptions) *Report {
+	st, err := f.Stat()
+	if err != nil {
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name))
+	}
 	head := make([]byte, 512)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
-		return ioReport(path, exit.Wrap(exit.IO, err, "cannot read bundle").At(path))
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name))
 	}
-	if e := identify(head[:n], path, path, func() io.Reader { return io.NewSectionReader(f, 0, st.Size()) }); e != nil {
-		return ioReport(path, e)
+	if e := identify(head[:n], name, shown, func() io.Reader { return io.NewSectionReader(f, 0, st.Size()) }); e != nil {
+		return ioReport(name, e)
 	}
 	if po.SkipContent {
 		opts.SkipContent = true
-		return Verify(f, path, opts) // seekable: blobs are skipped, not read
+		return Verify(f, name, opts) // seekable: blobs are skipped, not read
 	}
-	return VerifyFile(f, path, opts) // blobs hashed in parallel
+	return VerifyFile(f, name, opts) // blobs hashed in parallel
 }
 
 // VerifyStream verifies the bundle read from in, named name, in one pass

@@ -232,6 +232,9 @@ type Report struct {
 	sigEntries map[keys.Fingerprint]*sig.Entry
 	errs       []error
 	errPos     []int // for each of errs: the blob's position in manifest.toml, or -1
+	// blobsPassed: the pass went past the last blob (what failed after
+	// that, the entries after the blobs, leaves every blob read whole).
+	blobsPassed bool
 }
 
 // SchemaID names the report's JSON kind (docs/json/verify.schema.json).
@@ -389,6 +392,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			}
 		}
 	}
+	rep.blobsPassed = true
 	if !opts.SkipContent && br.Mismatches() == 0 {
 		rep.ok("blobs", "%s", blobsMatch(len(m.Blobs)))
 	}
