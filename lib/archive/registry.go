@@ -32,6 +32,23 @@ type RegistryDest struct {
 	// (archive.md §5, "In place"). open's reader fails at its end when the
 	// digest differs, so such an upload is never committed.
 	Upload func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error
+	// Ahead, when set with Upload, lists the other blobs Push would
+	// upload for it with the blob API: blobs of the bundle (Data nil: its
+	// root config, envelopes, referrer blobs, read from the archive and
+	// hashed while they are sent, as the layers are) and the bundle
+	// artifact's (Data set: made from the verified manifest.toml,
+	// signature and proof entries). They are uploaded with the layers,
+	// in the same parallel phase and under the same rule (only for a
+	// bundle whose other checks passed; nothing references them until
+	// Push), and Push finds them in Item.Uploaded.
+	Ahead func(it *Item) []AheadBlob
+}
+
+// AheadBlob is a blob RegistryDest.Ahead lists: Data nil for a blob of
+// the bundle, set for one the pusher makes.
+type AheadBlob struct {
+	Blob bundle.Blob
+	Data []byte
 }
 
 func (d *RegistryDest) String() string { return "docker://" + d.Repo }

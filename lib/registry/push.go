@@ -128,11 +128,15 @@ type Parts struct {
 	ModTime       time.Time
 	// Open returns a blob's content; uploads check its digest again.
 	Open func(b bundle.Blob) (io.ReadCloser, error)
-	// Uploaded, when set, names the layers and configs the caller has
-	// uploaded to the repository already, each checked against its digest
-	// (ct import, reading an archive in place, uploads them while it
-	// hashes them): they are not uploaded again, nor looked up.
+	// Uploaded, when set, names the blob-API blobs (BlobAPIBlobs: layers,
+	// configs, envelopes, referrer blobs and the bundle artifact's) the
+	// caller has uploaded to the repository already, each checked against
+	// its digest (ct import, reading an archive in place, uploads them
+	// while it hashes them): they are not uploaded again, nor looked up.
 	Uploaded func(digest string) bool
+	// Session, when set, is the registry client to push with (the one
+	// the caller uploaded with: no second ping or authentication).
+	Session *Session
 }
 
 // Push uploads the bundle of req to req.Ref: blobs, then manifests (children
@@ -195,7 +199,12 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		sources.Context = ctx
 	}
 	ropts := remoteOptions(ctx, sources)
-	pusher, err := remote.NewPusher(ropts...)
+	var pusher *remote.Pusher
+	if p.Session != nil {
+		pusher, err = p.Session.get()
+	} else {
+		pusher, err = remote.NewPusher(ropts...)
+	}
 	if err != nil {
 		return nil, source.ClassifyError(ref, err)
 	}
@@ -240,15 +249,15 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	if jobs <= 0 {
 		jobs = 4
 	}
-	// The bundle artifact's blobs (empty config, manifest.toml, signatures)
-	// go in the same pool: small, and referenced by nothing until the
-	// artifact's manifest is pushed last (step 5).
-	art := []v1.Layer{static.NewLayer(EmptyConfig, types.MediaType(EmptyMediaType)), static.NewLayer(p.ManifestBytes, types.MediaType(ManifestMediaType))}
-	for _, e := range p.Signatures {
-		art = append(art, static.NewLayer(e.Data, types.MediaType(SignatureMediaType)))
-	}
-	for _, e := range p.Proofs {
-		art = append(art, static.NewLayer(e.Data, types.MediaType(ProofMediaType)))
+	// The bundle artifact's blobs (empty config, manifest.toml, signatures,
+	// proofs) go in the same pool: small, and referenced by nothing until
+	// the artifact's manifest is pushed (step 5). Those the caller
+	// uploaded already (Parts.Uploaded) are not looked up again.
+	var art []v1.Layer
+	for _, a := range artifactBlobs(p.ManifestBytes, p.Signatures, p.Proofs) {
+		if p.Uploaded == nil || !p.Uploaded(a.Blob.Digest) {
+			art = append(art, static.NewLayer(a.Data, types.MediaType(a.Blob.MediaType)))
+		}
 	}
 	if err := parallel(len(plain)+len(art), jobs, func(i int) error {
 		if i >= len(plain) {
