@@ -12,6 +12,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/keys"
 )
 
 // aheadLike is a RegistryDest.Ahead as lib/archive/registrydest's (which
@@ -165,4 +166,38 @@ func patchIn(t *testing.T, p, what string) {
 func configDigestOf(t *testing.T, _ string) string {
 	t.Helper()
 	return Digest([]byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`))
+}
+
+// The registry connection is opened (Warm) only once signatures, trust
+// and policy are decided: an untrusted archive never contacts the
+// registry; a trusted one warms each repository once, before any upload.
+func TestImportWarmAfterTrust(t *testing.T) {
+	dir := t.TempDir()
+	k, other := newKey(t, "alice"), newKey(t, "mallory")
+	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
+	a2 := signFile(t, makeBundleV(t, dir, "a", "2", "layer a2"), k)
+	arch := exportTo(t, filepath.Join(dir, "a.tar"), a, a2)
+	for _, tc := range []struct {
+		name  string
+		trust *keys.PrivateKey
+		code  exit.Code
+		warm  int
+	}{{"untrusted", other, exit.KeyNotTrusted, 0}, {"trusted", k, exit.OK, 2}} {
+		var mu sync.Mutex
+		var pushed, uploaded, warmed []string
+		d := uploadLog(&pushed, &uploaded, &mu)
+		uploadsAtWarm := -1
+		d.Warm = func(ref string) {
+			mu.Lock()
+			warmed = append(warmed, ref)
+			if uploadsAtWarm < 0 {
+				uploadsAtWarm = len(uploaded)
+			}
+			mu.Unlock()
+		}
+		_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, Trust: trusting(tc.trust), Log: io.Discard})
+		if exit.CodeOf(err) != tc.code || len(warmed) != tc.warm || tc.warm > 0 && uploadsAtWarm != 0 {
+			t.Fatalf("%s: %v, warmed %v (%d uploads before)", tc.name, err, warmed, uploadsAtWarm)
+		}
+	}
 }

@@ -42,6 +42,12 @@ type RegistryDest struct {
 	// bundle whose other checks passed; nothing references them until
 	// Push), and Push finds them in Item.Uploaded.
 	Ahead func(it *Item) []AheadBlob
+	// Warm, when set, opens the connection to the repository of ref in
+	// the background (ping, authentication; nothing is sent about any
+	// bundle). Import calls it once phase 1 has decided signatures, trust
+	// and policy, for each bundle still in the running, so that the
+	// registry's round trips overlap phases 2 and 3.
+	Warm func(ref string)
 }
 
 // AheadBlob is a blob RegistryDest.Ahead lists: Data nil for a blob of

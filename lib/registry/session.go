@@ -2,11 +2,15 @@ package registry
 
 import (
 	"context"
+	"errors"
+	"io"
 	"sync"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/source"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Session is one registry client (one ggcr Pusher: its transport, its
@@ -33,6 +37,35 @@ func (s *Session) get() (*remote.Pusher, error) {
 	s.once.Do(func() { s.pusher, s.err = remote.NewPusher(remoteOptions(s.ctx, s.sources)...) })
 	return s.pusher, s.err
 }
+
+// Warm opens, in the background, the session's connection to the
+// repository of refStr: the registry's ping and the authentication (a
+// token for the repository's push scope, when the registry asks for one),
+// so that the first upload does not wait for them. Nothing is uploaded or
+// looked up; a failure is left for the first real request to report.
+func (s *Session) Warm(refStr string) { go s.warm(refStr) }
+
+func (s *Session) warm(refStr string) {
+	u, err := s.Uploader(refStr)
+	if err != nil {
+		return
+	}
+	// The Pusher sets up its repository's writer (ping, token) before it
+	// looks at the layer; warmLayer then ends the call at its media type,
+	// before any request about it.
+	_ = u.pusher.Upload(u.ctx, u.repo, warmLayer{})
+}
+
+// warmLayer is no layer: every method fails, so a Pusher given it
+// sends nothing for it.
+type warmLayer struct{ blobLayer }
+
+var errWarm = errors.New("not a layer: a connection warm-up")
+
+func (warmLayer) MediaType() (types.MediaType, error) { return "", errWarm }
+func (warmLayer) Digest() (v1.Hash, error)            { return v1.Hash{}, errWarm }
+func (warmLayer) Size() (int64, error)                { return 0, errWarm }
+func (warmLayer) Compressed() (io.ReadCloser, error)  { return nil, errWarm }
 
 // AheadBlob is a blob PushParts uploads with the blob API that a caller
 // may upload ahead of it (ct import, with the layers): Data nil for a

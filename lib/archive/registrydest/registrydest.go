@@ -18,7 +18,8 @@ import (
 
 // Configure sets the Push, Upload and Ahead of d: one registry client
 // (registry.Session: one transport, one ping and authentication per
-// repository) for every upload and every push of the import; the bundle
+// repository) for every upload and every push of the import, its
+// connection opened while the archive is verified (Warm); the bundle
 // artifact's blobs and the bundle's other blob-API blobs are uploaded
 // with the layers (Ahead). note is as for PusherWithNotes.
 func Configure(d *archive.RegistryDest, opts source.Options, note func(string)) {
@@ -26,6 +27,7 @@ func Configure(d *archive.RegistryDest, opts source.Options, note func(string)) 
 	d.Push = push(opts, s, note)
 	d.Upload = upload(opts, s)
 	d.Ahead = Ahead
+	d.Warm = s.Warm
 }
 
 // Ahead lists the blobs PushParts would upload for it with the blob API
