@@ -140,7 +140,8 @@ type Parts struct {
 }
 
 // Push uploads the bundle of req to req.Ref: blobs, then manifests (children
-// before the indexes that list them), the tag, and the bundle artifact.
+// before the indexes that list them), the attestations and copied
+// referrers, the bundle artifact, and the tag last.
 func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if _, err := parseRef(req.Ref); err != nil {
 		return nil, err
@@ -251,7 +252,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	}
 	// The bundle artifact's blobs (empty config, manifest.toml, signatures,
 	// proofs) go in the same pool: small, and referenced by nothing until
-	// the artifact's manifest is pushed (step 5). Those the caller
+	// the artifact's manifest is pushed (step 4). Those the caller
 	// uploaded already (Parts.Uploaded) are not looked up again.
 	var art []v1.Layer
 	for _, a := range artifactBlobs(p.ManifestBytes, p.Signatures, p.Proofs) {
@@ -276,13 +277,21 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		bar.Finish()
 		return nil, err
 	}
-	for _, d := range order {
-		b, _ := m.Blob(d)
-		if err := pusher.Put(ctx, repo.Digest(d), rawManifest{meta[d], b.MediaType}); err != nil {
+	// The manifests of one level (those whose children are all in: the
+	// platform manifests of an index, then the index) go in parallel.
+	for _, level := range levels(order, meta) {
+		if err := parallel(len(level), jobs, func(i int) error {
+			d := level[i]
+			b, _ := m.Blob(d)
+			if err := pusher.Put(ctx, repo.Digest(d), rawManifest{meta[d], b.MediaType}); err != nil {
+				return err
+			}
+			bar.Write(meta[d])
+			return nil
+		}); err != nil {
 			bar.Finish()
 			return nil, classify(err)
 		}
-		bar.Write(meta[d])
 	}
 	// 3. The attestations (attestations.md §4.1), after their envelopes and
 	// the empty config (uploaded with the layers above), each through the
@@ -326,14 +335,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		pushedRefs = append(pushedRefs, pr)
 	}
 	bar.Finish()
-	// 4. The tag.
-	root := rawManifest{meta[m.Image.Digest], m.Image.MediaType}
-	if ref.Tag != "" {
-		if err := pusher.Put(ctx, repo.Tag(ref.Tag), root); err != nil {
-			return nil, classify(err)
-		}
-	}
-	// 5. The bundle artifact: empty config, manifest.toml, signatures.
+	// 4. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
 	// (Its blobs were uploaded with the layers, step 1.)
 	raw, artifact, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.Proofs, p.ModTime)
@@ -345,6 +347,13 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	// tag schema (sha256-<hex>) when the registry has no referrers API.
 	if err := pusher.Put(ctx, repo.Digest(adig), rawManifest{raw, OCIManifestMediaType}); err != nil {
 		return nil, classify(err)
+	}
+	// 5. The tag, last: whoever finds the image by it finds the whole
+	// bundle (attestations, copied referrers, the bundle artifact).
+	if ref.Tag != "" {
+		if err := pusher.Put(ctx, repo.Tag(ref.Tag), rawManifest{meta[m.Image.Digest], m.Image.MediaType}); err != nil {
+			return nil, classify(err)
+		}
 	}
 	res := &PushResult{Schema: "ct.push/1", Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
 		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Name: m.Package.Name, Version: m.Package.Version,
@@ -456,6 +465,35 @@ func postOrder(d string, meta map[string][]byte, seen map[string]bool, out *[]st
 	}
 	*out = append(*out, d)
 	return nil
+}
+
+// levels groups the manifests of order (children first, as postOrder
+// lists them) by height: level 0 lists no manifest of meta, level k only
+// manifests of lower levels. Order within a level is kept.
+func levels(order []string, meta map[string][]byte) [][]string {
+	height := map[string]int{}
+	var out [][]string
+	for _, d := range order { // children come before their index
+		var idx struct {
+			Manifests []struct {
+				Digest string `json:"digest"`
+			} `json:"manifests"`
+		}
+		h := 0
+		if json.Unmarshal(meta[d], &idx) == nil { // postOrder parsed it already
+			for _, c := range idx.Manifests {
+				if ch, ok := height[c.Digest]; ok && ch+1 > h {
+					h = ch + 1
+				}
+			}
+		}
+		height[d] = h
+		for len(out) <= h {
+			out = append(out, nil)
+		}
+		out[h] = append(out[h], d)
+	}
+	return out
 }
 
 // parallel runs fn(0..n-1) on up to jobs goroutines and returns the first error.
