@@ -547,7 +547,7 @@ func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 
 // sniff tells an archive from a bundle by its first entry (after zstd).
 func sniff(r io.Reader) (string, error) {
-	o, err := open(r)
+	o, err := openSize(r, 8<<10) // one header
 	if err != nil {
 		return "", err
 	}
