@@ -111,8 +111,7 @@ func main() {
 		}
 		if r, ok := dest.(*archive.RegistryDest); ok {
 			so := source.Options{InsecureRegistry: f.InsecureRegistry, UserAgent: "ct-import/" + cli.Version, Context: ctx}
-			r.Push = registrydest.PusherWithNotes(so, func(s string) { fmt.Fprintf(os.Stderr, "ct-import: note: %s\n", termsafe.Escape(s)) })
-			r.Upload = registrydest.Uploader(so)
+			registrydest.Configure(r, so, func(s string) { fmt.Fprintf(os.Stderr, "ct-import: note: %s\n", termsafe.Escape(s)) })
 		}
 		setup := verify.Setup{KeyFiles: f.Key, PolicyFile: f.Policy, NoStore: f.NoStore}
 		opts, err := setup.Load()

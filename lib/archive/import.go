@@ -315,6 +315,17 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 			return rep, decide
 		}
 	}
+	// Trust and policy are decided: open the registry connection while
+	// phases 2 and 3 run (nothing is sent about the bundles).
+	if r, ok := opts.Dest.(*RegistryDest); ok && r.Warm != nil && !opts.DryRun {
+		warmed := map[string]bool{}
+		for i, it := range items {
+			if ref := r.Ref(it); results[i].Valid && !warmed[ref] {
+				warmed[ref] = true
+				r.Warm(ref)
+			}
+		}
+	}
 	// Stage the blobs that the bundles still in the running need.
 	want := map[string]bool{}
 	for i, it := range items {
@@ -536,7 +547,7 @@ func verifyItem(it *Item, opts verify.Options) (*verify.Report, error) {
 
 // sniff tells an archive from a bundle by its first entry (after zstd).
 func sniff(r io.Reader) (string, error) {
-	o, err := open(r)
+	o, err := openSize(r, 8<<10) // one header
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -268,9 +269,12 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 			continue
 		}
 		if up != nil && up.Upload != nil && ips[i].rep.Err() == nil && ips[i].sizeErr == nil {
+			have := map[string]bool{}
 			for _, d := range ips[i].skipped {
+				have[d.Blob.Digest] = true
 				uploads = append(uploads, uploadJob{it: it, ref: up.Ref(it), src: it.src, b: d.Blob})
 			}
+			uploads = append(uploads, aheadJobs(up, it, have)...)
 			continue
 		}
 		for _, d := range ips[i].skipped {
@@ -284,7 +288,9 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		for i := range items {
 			if results[i].Valid && (ips[i].done && ips[i].err != nil || ips[i].rep != nil && (ips[i].rep.Err() != nil || ips[i].sizeErr != nil)) {
 				for _, j := range uploads {
-					blobs[copyOf(j.src, j.b.Digest)] = j.src
+					if !j.ahead {
+						blobs[copyOf(j.src, j.b.Digest)] = j.src
+					}
 				}
 				uploads = nil
 				break
@@ -292,22 +298,30 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 		}
 	}
 	upSums := map[string]hashed{} // by ref and digest
+	aheadErr := map[*Item]error{} // an ahead blob that changed since it was verified
 	if len(uploads) > 0 {
 		done, err := uploadAll(ctx, up, uploads)
 		if err != nil {
 			return nil, err
 		}
 		for k, j := range uploads {
+			if j.ahead {
+				switch h := done[k]; {
+				case h.N < 0 || h.Err == nil && h.Got == j.b.Digest && h.N == j.b.Size: // the registry has it
+					j.it.markUploaded(j.b.Digest)
+				case aheadErr[j.it] == nil:
+					aheadErr[j.it] = verify.ContentErr(verify.Deferred{Blob: j.b, Where: "bundle " + j.it.Entry.Ref() + ", entry " + j.b.Path()}, h,
+						"the archive changed while it was imported; import it again from a copy nothing writes to")
+				}
+				continue
+			}
 			if done[k].N < 0 { // not read: the registry had it
 				blobs[copyOf(j.src, j.b.Digest)] = j.src
 				continue
 			}
 			upSums[j.ref+"@"+j.b.Digest] = done[k]
 			if h := done[k]; h.Err == nil && h.Got == j.b.Digest && h.N == j.b.Size {
-				if j.it.uploaded == nil {
-					j.it.uploaded = map[string]bool{}
-				}
-				j.it.uploaded[j.b.Digest] = true
+				j.it.markUploaded(j.b.Digest)
 			}
 		}
 	}
@@ -359,6 +373,9 @@ func verifyAllInPlace(ctx context.Context, items []*Item, results []BundleResult
 				}
 			}
 		}
+		if ip.err == nil {
+			ip.err = aheadErr[it]
+		}
 		if ip.rep != nil {
 			results[i].Report = ip.rep
 		}
@@ -385,6 +402,41 @@ type uploadJob struct {
 	ref string
 	src BlobSource
 	b   bundle.Blob
+	// ahead: a blob RegistryDest.Ahead listed (not one whose hash the
+	// verdict waits for), read from data when set, else from src.
+	ahead bool
+	data  []byte
+}
+
+// aheadJobs are the jobs of the blobs up.Ahead lists for it that have no
+// job yet (have): each uploaded in the same phase as the layers, rather
+// than one by one by Push after them.
+func aheadJobs(up *RegistryDest, it *Item, have map[string]bool) []uploadJob {
+	if up.Ahead == nil {
+		return nil
+	}
+	var jobs []uploadJob
+	for _, a := range up.Ahead(it) {
+		if have[a.Blob.Digest] {
+			continue
+		}
+		if a.Data == nil {
+			if _, _, _, ok := where(it.src, a.Blob.Digest); !ok {
+				continue // only a stream gives it: Push uploads it
+			}
+		}
+		have[a.Blob.Digest] = true
+		jobs = append(jobs, uploadJob{it: it, ref: up.Ref(it), src: it.src, b: a.Blob, ahead: true, data: a.Data})
+	}
+	return jobs
+}
+
+// markUploaded notes that blob d is in the repository it is pushed to.
+func (it *Item) markUploaded(d string) {
+	if it.uploaded == nil {
+		it.uploaded = map[string]bool{}
+	}
+	it.uploaded[d] = true
 }
 
 // uploadJobs is how many blobs are uploaded at once (as ct push does).
@@ -437,6 +489,9 @@ func uploadAll(ctx context.Context, dest *RegistryDest, jobs []uploadJob) ([]has
 // registry's (or the interruption); what the content was is the outcome.
 func uploadOne(ctx context.Context, dest *RegistryDest, j uploadJob) (hashed, error) {
 	ra, off, size, ok := where(j.src, j.b.Digest)
+	if j.data != nil {
+		ra, off, size, ok = bytes.NewReader(j.data), 0, int64(len(j.data)), true
+	}
 	if !ok {
 		return hashed{}, exit.New(exit.Internal, "blob %s is not located", j.b.Digest)
 	}

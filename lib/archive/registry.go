@@ -32,6 +32,29 @@ type RegistryDest struct {
 	// (archive.md §5, "In place"). open's reader fails at its end when the
 	// digest differs, so such an upload is never committed.
 	Upload func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error
+	// Ahead, when set with Upload, lists the other blobs Push would
+	// upload for it with the blob API: blobs of the bundle (Data nil: its
+	// root config, envelopes, referrer blobs, read from the archive and
+	// hashed while they are sent, as the layers are) and the bundle
+	// artifact's (Data set: made from the verified manifest.toml,
+	// signature and proof entries). They are uploaded with the layers,
+	// in the same parallel phase and under the same rule (only for a
+	// bundle whose other checks passed; nothing references them until
+	// Push), and Push finds them in Item.Uploaded.
+	Ahead func(it *Item) []AheadBlob
+	// Warm, when set, opens the connection to the repository of ref in
+	// the background (ping, authentication; nothing is sent about any
+	// bundle). Import calls it once phase 1 has decided signatures, trust
+	// and policy, for each bundle still in the running, so that the
+	// registry's round trips overlap phases 2 and 3.
+	Warm func(ref string)
+}
+
+// AheadBlob is a blob RegistryDest.Ahead lists: Data nil for a blob of
+// the bundle, set for one the pusher makes.
+type AheadBlob struct {
+	Blob bundle.Blob
+	Data []byte
 }
 
 func (d *RegistryDest) String() string { return "docker://" + d.Repo }

@@ -267,7 +267,11 @@ func stage(r io.Reader, name, dir string, so StageOptions, headsOnly bool) (*Sta
 		o = &opened{r: file} // ustar seeks past blob data; headers are read unbuffered
 	} else {
 		r = ctxReader{ctx, r}
-		if o, err = open(r); err != nil {
+		size := 1 << 20
+		if headsOnly {
+			size = 64 << 10 // the heads are small: no 1 MiB of blob read for nothing
+		}
+		if o, err = openSize(r, size); err != nil {
 			return nil, err
 		}
 	}

@@ -101,8 +101,13 @@ func (o *opened) Close() {
 }
 
 // open detects compression by magic.
-func open(r io.Reader) (*opened, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
+func open(r io.Reader) (*opened, error) { return openSize(r, 1<<20) }
+
+// openSize is open with a read buffer of n bytes: a reader that stops
+// after the first entries (sniff, ReadHeads) reads and copies no more of
+// the file than that.
+func openSize(r io.Reader, n int) (*opened, error) {
+	br := bufio.NewReaderSize(r, n)
 	magic, _ := br.Peek(4)
 	if bytes.Equal(magic, zstdMagic) {
 		fc := &frameCheck{r: br}

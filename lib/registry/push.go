@@ -129,15 +129,20 @@ type Parts struct {
 	ModTime       time.Time
 	// Open returns a blob's content; uploads check its digest again.
 	Open func(b bundle.Blob) (io.ReadCloser, error)
-	// Uploaded, when set, names the layers and configs the caller has
-	// uploaded to the repository already, each checked against its digest
-	// (ct import, reading an archive in place, uploads them while it
-	// hashes them): they are not uploaded again, nor looked up.
+	// Uploaded, when set, names the blob-API blobs (BlobAPIBlobs: layers,
+	// configs, envelopes, referrer blobs and the bundle artifact's) the
+	// caller has uploaded to the repository already, each checked against
+	// its digest (ct import, reading an archive in place, uploads them
+	// while it hashes them): they are not uploaded again, nor looked up.
 	Uploaded func(digest string) bool
+	// Session, when set, is the registry client to push with (the one
+	// the caller uploaded with: no second ping or authentication).
+	Session *Session
 }
 
 // Push uploads the bundle of req to req.Ref: blobs, then manifests (children
-// before the indexes that list them), the tag, and the bundle artifact.
+// before the indexes that list them), the attestations and copied
+// referrers, the bundle artifact, and the tag last.
 func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if _, err := parseRef(req.Ref); err != nil {
 		return nil, err
@@ -196,7 +201,12 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		sources.Context = ctx
 	}
 	ropts := remoteOptions(ctx, sources)
-	pusher, err := remote.NewPusher(ropts...)
+	var pusher *remote.Pusher
+	if p.Session != nil {
+		pusher, err = p.Session.get()
+	} else {
+		pusher, err = remote.NewPusher(ropts...)
+	}
 	if err != nil {
 		return nil, source.ClassifyError(ref, err)
 	}
@@ -241,15 +251,15 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	if jobs <= 0 {
 		jobs = 4
 	}
-	// The bundle artifact's blobs (empty config, manifest.toml, signatures)
-	// go in the same pool: small, and referenced by nothing until the
-	// artifact's manifest is pushed last (step 5).
-	art := []v1.Layer{static.NewLayer(EmptyConfig, types.MediaType(EmptyMediaType)), static.NewLayer(p.ManifestBytes, types.MediaType(ManifestMediaType))}
-	for _, e := range p.Signatures {
-		art = append(art, static.NewLayer(e.Data, types.MediaType(SignatureMediaType)))
-	}
-	for _, e := range p.Proofs {
-		art = append(art, static.NewLayer(e.Data, types.MediaType(ProofMediaType)))
+	// The bundle artifact's blobs (empty config, manifest.toml, signatures,
+	// proofs) go in the same pool: small, and referenced by nothing until
+	// the artifact's manifest is pushed (step 4). Those the caller
+	// uploaded already (Parts.Uploaded) are not looked up again.
+	var art []v1.Layer
+	for _, a := range artifactBlobs(p.ManifestBytes, p.Signatures, p.Proofs) {
+		if p.Uploaded == nil || !p.Uploaded(a.Blob.Digest) {
+			art = append(art, static.NewLayer(a.Data, types.MediaType(a.Blob.MediaType)))
+		}
 	}
 	if err := parallel(len(plain)+len(art), jobs, func(i int) error {
 		if i >= len(plain) {
@@ -268,13 +278,21 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		bar.Finish()
 		return nil, err
 	}
-	for _, d := range order {
-		b, _ := m.Blob(d)
-		if err := pusher.Put(ctx, repo.Digest(d), rawManifest{meta[d], b.MediaType}); err != nil {
+	// The manifests of one level (those whose children are all in: the
+	// platform manifests of an index, then the index) go in parallel.
+	for _, level := range levels(order, meta) {
+		if err := parallel(len(level), jobs, func(i int) error {
+			d := level[i]
+			b, _ := m.Blob(d)
+			if err := pusher.Put(ctx, repo.Digest(d), rawManifest{meta[d], b.MediaType}); err != nil {
+				return err
+			}
+			bar.Write(meta[d])
+			return nil
+		}); err != nil {
 			bar.Finish()
 			return nil, classify(err)
 		}
-		bar.Write(meta[d])
 	}
 	// 3. The attestations (attestations.md §4.1), after their envelopes and
 	// the empty config (uploaded with the layers above), each through the
@@ -318,14 +336,7 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 		pushedRefs = append(pushedRefs, pr)
 	}
 	bar.Finish()
-	// 4. The tag.
-	root := rawManifest{meta[m.Image.Digest], m.Image.MediaType}
-	if ref.Tag != "" {
-		if err := pusher.Put(ctx, repo.Tag(ref.Tag), root); err != nil {
-			return nil, classify(err)
-		}
-	}
-	// 5. The bundle artifact: empty config, manifest.toml, signatures.
+	// 4. The bundle artifact: empty config, manifest.toml, signatures.
 	subject := Descriptor{MediaType: m.Image.MediaType, Digest: m.Image.Digest, Size: m.Image.Size}
 	// (Its blobs were uploaded with the layers, step 1.)
 	raw, artifact, err := BuildArtifact(subject, p.ManifestBytes, p.Signatures, p.Proofs, p.ModTime)
@@ -337,6 +348,13 @@ func PushParts(ctx context.Context, refStr string, p Parts, sources source.Optio
 	// tag schema (sha256-<hex>) when the registry has no referrers API.
 	if err := pusher.Put(ctx, repo.Digest(adig), rawManifest{raw, OCIManifestMediaType}); err != nil {
 		return nil, classify(err)
+	}
+	// 5. The tag, last: whoever finds the image by it finds the whole
+	// bundle (attestations, copied referrers, the bundle artifact).
+	if ref.Tag != "" {
+		if err := pusher.Put(ctx, repo.Tag(ref.Tag), rawManifest{meta[m.Image.Digest], m.Image.MediaType}); err != nil {
+			return nil, classify(err)
+		}
 	}
 	res := &PushResult{Schema: "ct.push/1", Repository: repo.Name(), Tag: ref.Tag, ImageDigest: m.Image.Digest, ImageMediaType: m.Image.MediaType,
 		ArtifactDigest: adig, ManifestDigest: bundle.Digest(p.ManifestBytes), Name: m.Package.Name, Version: m.Package.Version,
@@ -442,6 +460,35 @@ func postOrder(d string, meta map[string][]byte, seen map[string]bool, out *[]st
 	}
 	*out = append(*out, d)
 	return nil
+}
+
+// levels groups the manifests of order (children first, as postOrder
+// lists them) by height: level 0 lists no manifest of meta, level k only
+// manifests of lower levels. Order within a level is kept.
+func levels(order []string, meta map[string][]byte) [][]string {
+	height := map[string]int{}
+	var out [][]string
+	for _, d := range order { // children come before their index
+		var idx struct {
+			Manifests []struct {
+				Digest string `json:"digest"`
+			} `json:"manifests"`
+		}
+		h := 0
+		if json.Unmarshal(meta[d], &idx) == nil { // postOrder parsed it already
+			for _, c := range idx.Manifests {
+				if ch, ok := height[c.Digest]; ok && ch+1 > h {
+					h = ch + 1
+				}
+			}
+		}
+		height[d] = h
+		for len(out) <= h {
+			out = append(out, nil)
+		}
+		out[h] = append(out[h], d)
+	}
+	return out
 }
 
 // parallel runs fn(0..n-1) on up to jobs goroutines and returns the first error.

@@ -25,15 +25,21 @@ type Uploader struct {
 
 // NewUploader sets up uploads to the repository of refStr.
 func NewUploader(ctx context.Context, refStr string, sources source.Options) (*Uploader, error) {
-	ref, repo, err := destination(refStr, sources)
+	return NewSession(ctx, sources).Uploader(refStr)
+}
+
+// Uploader sets up uploads to the repository of refStr through the
+// session's client (PushParts with Parts.Session then reuses it).
+func (s *Session) Uploader(refStr string) (*Uploader, error) {
+	ref, repo, err := destination(refStr, s.sources)
 	if err != nil {
 		return nil, err
 	}
-	pusher, err := remote.NewPusher(remoteOptions(ctx, sources)...)
+	pusher, err := s.get()
 	if err != nil {
 		return nil, source.ClassifyError(ref, err)
 	}
-	return &Uploader{ctx: ctx, ref: ref, repo: repo, pusher: pusher}, nil
+	return &Uploader{ctx: s.ctx, ref: ref, repo: repo, pusher: pusher}, nil
 }
 
 // Upload uploads the blob b, read from open (called again when a retry

@@ -58,7 +58,7 @@ var foreignTransports = map[string]string{
 
 var (
 	reTransport = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	reTag       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	reTag       = boundedRe{regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`), 128}
 	reDigest    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 	rePortPath  = regexp.MustCompile(`^[0-9]+(/|$)`)
 	// reRefName is the grammar of org.opencontainers.image.ref.name (OCI
@@ -66,6 +66,17 @@ var (
 	// or "--", joined by '/'.
 	reRefName = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
 )
+
+// boundedRe is a pattern and a length bound: what `X[...]{0,N}$` says,
+// without the counted repetition, whose compiled program (N copies of the
+// class) takes about half a millisecond to build at every start of every
+// binary. The classes are ASCII, so bytes are characters.
+type boundedRe struct {
+	re  *regexp.Regexp
+	max int
+}
+
+func (b boundedRe) MatchString(s string) bool { return len(s) <= b.max && b.re.MatchString(s) }
 
 // maxRefNameLen bounds an image name in a layout (NAME ≤ 128, ':', VERSION ≤ 128 as ct writes them, with room).
 const maxRefNameLen = 512

@@ -16,6 +16,37 @@ import (
 	"github.com/cerro-torre/ct/lib/source"
 )
 
+// Configure sets the Push, Upload and Ahead of d: one registry client
+// (registry.Session: one transport, one ping and authentication per
+// repository) for every upload and every push of the import, its
+// connection opened while the archive is verified (Warm); the bundle
+// artifact's blobs and the bundle's other blob-API blobs are uploaded
+// with the layers (Ahead). note is as for PusherWithNotes.
+func Configure(d *archive.RegistryDest, opts source.Options, note func(string)) {
+	s := registry.NewSession(context0(opts), opts)
+	d.Push = push(opts, s, note)
+	d.Upload = upload(opts, s)
+	d.Ahead = Ahead
+	d.Warm = s.Warm
+}
+
+// Ahead lists the blobs PushParts would upload for it with the blob API
+// (registry.BlobAPIBlobs), for ct import to upload with the layers.
+func Ahead(it *archive.Item) []archive.AheadBlob {
+	var out []archive.AheadBlob
+	for _, a := range registry.BlobAPIBlobs(it.Manifest, it.ManifestBytes, it.Signatures, it.Proofs) {
+		out = append(out, archive.AheadBlob{Blob: a.Blob, Data: a.Data})
+	}
+	return out
+}
+
+func context0(opts source.Options) context.Context {
+	if opts.Context == nil {
+		return context.Background()
+	}
+	return opts.Context
+}
+
 // Pusher returns the Push of an archive.RegistryDest: each bundle is pushed
 // straight from the verified staging folder with lib/registry, the image
 // with its own digests, then the bundle artifact. No bundle file is
@@ -28,15 +59,15 @@ func Pusher(opts source.Options) func(ref string, it *archive.Item) error {
 // person must know about a push: a copied cosign artifact not attached
 // because the destination's tag held another manifest (referrers.md §5).
 func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it *archive.Item) error {
+	return push(opts, nil, note)
+}
+
+func push(opts source.Options, s *registry.Session, note func(string)) func(ref string, it *archive.Item) error {
 	return func(ref string, it *archive.Item) error {
-		ctx := opts.Context
-		if ctx == nil {
-			ctx = context.Background()
-		}
 		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
 			Signatures: it.Signatures, Proofs: it.Proofs, ModTime: it.ModTime(),
-			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }, Uploaded: it.Uploaded}
-		res, err := registry.PushParts(ctx, ref, parts, opts, true, 0)
+			Open: func(b bundle.Blob) (io.ReadCloser, error) { return it.Open(b.Digest) }, Uploaded: it.Uploaded, Session: s}
+		res, err := registry.PushParts(context0(opts), ref, parts, opts, true, 0)
 		if res != nil && note != nil {
 			for _, r := range res.Referrers {
 				if r.Kept != "" {
@@ -53,18 +84,18 @@ func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it
 // uploaded to the repository of ref with lib/registry (one client per
 // repository), from the reader open gives (ct import's, which hashes it).
 func Uploader(opts source.Options) func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+	return upload(opts, registry.NewSession(context0(opts), opts))
+}
+
+func upload(opts source.Options, s *registry.Session) func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
 	var mu sync.Mutex
 	ups := map[string]*registry.Uploader{}
 	return func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
-		ctx := opts.Context
-		if ctx == nil {
-			ctx = context.Background()
-		}
 		mu.Lock()
 		u, ok := ups[ref]
 		if !ok {
 			var err error
-			if u, err = registry.NewUploader(ctx, ref, opts); err != nil {
+			if u, err = s.Uploader(ref); err != nil {
 				mu.Unlock()
 				return err
 			}
