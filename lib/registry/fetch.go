@@ -189,7 +189,9 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 	outErr := func(err error) error {
 		var ee *exit.Error
 		if errors.As(err, &ee) {
-			return err
+			// Its own location and wording (lib/spool's, the tamper
+			// report's), without the writer's "writing entry …:".
+			return ee
 		}
 		return outfile.IOError(outName, err, "cannot write bundle")
 	}

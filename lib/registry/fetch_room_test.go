@@ -115,6 +115,7 @@ func TestFetchSpoolNoRoom(t *testing.T) {
 			rec.reset()
 			req := FetchRequest{Ref: ref, Artifact: res.ArtifactDigest, Quiet: true, Verify: trusting(alice)}
 			var out *os.File // the read end of what ct fetch writes to
+			outName := "-"
 			switch to {
 			case "stdout":
 				r, w, err := os.Pipe()
@@ -134,10 +135,11 @@ func TestFetchSpoolNoRoom(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer r.Close()
-				req.Output, out = fifo, r
+				req.Output, out, outName = fifo, r, fifo
 			}
 			_, _, err := Fetch(ctx, req)
-			if exit.CodeOf(err) != exit.IO || !strings.Contains(err.Error(), "TMPDIR "+tmp+" has") ||
+			if exit.CodeOf(err) != exit.IO || !strings.HasPrefix(err.Error(), "bundle "+outName+": the bundle needs ") ||
+				!strings.Contains(err.Error(), "TMPDIR "+tmp+" has") ||
 				!strings.Contains(err.Error(), "as its manifest.toml declares") {
 				t.Fatalf("got %v (code %d), want an I/O error about TMPDIR's room", err, exit.CodeOf(err))
 			}
