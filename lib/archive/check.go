@@ -89,7 +89,7 @@ func Check(ctx context.Context, r io.Reader, name, tmp string, opts verify.Optio
 		// Room before disk: the blobs to unpack, at the sizes the index
 		// declares, must fit in TMPDIR before the first is written.
 		if err := roomIn(tmp, spool.Need{Bytes: stageNeed(st.Index, want), What: "the archive", Declares: "as its index declares",
-			For: "to unpack its blobs", Where: "archive " + name}); err != nil {
+			For: "to unpack its blobs"}); err != nil { // StageWith names the archive
 			return nil, err
 		}
 		return func(d string) bool { return want[d] }, nil

@@ -93,11 +93,12 @@ func hugeArchive(t *testing.T, k *keys.PrivateKey) []byte {
 }
 
 // roomErr fails unless err is lib/spool's refusal of a full TMPDIR
-// (exit 11, both numbers, the index named as what declares them).
-func roomErr(t *testing.T, err error, tmp, declares string) {
+// (exit 11, both numbers, the index named as what declares them), its
+// message starting with prefix.
+func roomErr(t *testing.T, err error, tmp, prefix, declares string) {
 	t.Helper()
 	if exit.CodeOf(err) != exit.IO || !strings.Contains(err.Error(), "TMPDIR "+tmp+" has") ||
-		!strings.Contains(err.Error(), declares) {
+		!strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), declares) {
 		t.Fatalf("got %v (code %d), want an I/O error about TMPDIR's room", err, exit.CodeOf(err))
 	}
 }
@@ -122,7 +123,7 @@ func TestCheckNoRoom(t *testing.T) {
 		if len(reps) != 1 {
 			t.Fatalf("%s: %d reports", in, len(reps))
 		}
-		roomErr(t, reps[0].Err(), tmp, "as its index declares) to unpack its blobs")
+		roomErr(t, reps[0].Err(), tmp, "archive "+in+": the archive needs ", "as its index declares) to unpack its blobs")
 		if left, _ := os.ReadDir(tmp); len(left) != 0 {
 			t.Errorf("%s: left behind: %v", in, left)
 		}
@@ -153,7 +154,7 @@ func TestImportStageNoRoom(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	_, err = Import(ImportOptions{Inputs: []string{path}, DryRun: true, Verify: true, Trust: trusting(k), Log: &bytes.Buffer{}})
-	roomErr(t, err, tmp, "as its index declares) to stage its blobs")
+	roomErr(t, err, tmp, "archive "+path+": the archive needs ", "as its index declares) to stage its blobs")
 	if err := filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			t.Errorf("left behind: %s", p)
