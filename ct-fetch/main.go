@@ -49,7 +49,9 @@ Like every bundle ct pack makes, it carries its SLSA v1 provenance as an attesta
 Docker schema 2 images are converted to OCI media types as ct pack does (ct pack --help).
 
 Without -o the bundle goes to standard output; the status line and --json report then go to
-standard error.
+standard error. To standard output, or to -o naming a FIFO or device, the bundle is rebuilt and
+verified in a temporary file under $TMPDIR first: exit 11 before a layer is downloaded when its
+manifest.toml declares more than $TMPDIR has free.
 
 With --verify-only nothing is written and no layer is downloaded: ct fetch chooses the attached
 bundle as above, downloads the image's indexes, manifests and configs and the attestations that

@@ -31,7 +31,8 @@ and the exit code is the worst by that same order (among equals, the first bundl
 prints one report per bundle, one JSON object a line, also for a bundle that cannot be read.
 
 An export archive (ct export, plain or zstd) is verified bundle by bundle, offline, installing
-nothing: its blobs are unpacked into a private folder under $TMPDIR, removed afterwards. Keys and a
+nothing: its blobs are unpacked into a private folder under $TMPDIR, removed afterwards (exit 11
+before a blob is written when its index declares more than $TMPDIR has free). Keys and a
 policy carried in the archive are not trusted. A file that is not a bundle but something another
 command reads (a docker save tar, an OCI archive) is named, with the command that reads it, and
 exits 10.

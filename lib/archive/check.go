@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"sort"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/readahead"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/cerro-torre/ct/lib/verify"
 )
 
@@ -84,6 +86,12 @@ func Check(ctx context.Context, r io.Reader, name, tmp string, opts verify.Optio
 				want[b.Digest] = true
 			}
 		}
+		// Room before disk: the blobs to unpack, at the sizes the index
+		// declares, must fit in TMPDIR before the first is written.
+		if err := roomIn(tmp, spool.Need{Bytes: stageNeed(st.Index, want), What: "the archive", Declares: "as its index declares",
+			For: "to unpack its blobs"}); err != nil { // StageWith names the archive
+			return nil, err
+		}
 		return func(d string) bool { return want[d] }, nil
 	}
 	st, err := StageWith(r, name, dir, StageOptions{Ctx: ctx, AfterHeads: afterHeads})
@@ -125,6 +133,36 @@ func Check(ctx context.Context, r io.Reader, name, tmp string, opts verify.Optio
 		res.Reports = append(res.Reports, rep)
 	}
 	return res, nil
+}
+
+// stageNeed is what staging the present blobs of x that want holds takes,
+// at the sizes x declares.
+func stageNeed(x *Index, want map[string]bool) int64 {
+	var need int64
+	for _, b := range x.Blobs {
+		if b.Present && want[b.Digest] && b.Size > 0 {
+			need = addSat(need, b.Size)
+		}
+	}
+	return need
+}
+
+// roomErr returns an error (exit.IO, lib/spool's wording) when the
+// temporary folder tmp ("" for TMPDIR) has less than need.Bytes free.
+func roomIn(tmp string, need spool.Need) error {
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	need.Hint = "set TMPDIR to a folder with room for the archive's blobs"
+	return need.In(tmp)
+}
+
+// addSat is a+b, saturating at math.MaxInt64.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // VerifyPath is what ct verify runs on each input: an export archive

@@ -15,6 +15,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/policy"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/cerro-torre/ct/lib/termsafe"
 	"github.com/cerro-torre/ct/lib/verify"
 )
@@ -344,6 +345,26 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 	}
 	for _, a := range archives {
 		inPlace = inPlace && !a.heads.Zstd // one zstd stream: no random access
+	}
+	// Staging under TMPDIR (a zstd archive in a dry run, or for a
+	// registry or a device): room for every blob to stage, at the sizes
+	// the indexes declare, before the first is written.
+	if !inPlace && tmpBase == filepath.Join(os.TempDir(), "ct-import") {
+		var need int64
+		var names []string
+		for _, a := range archives {
+			if n := stageNeed(a.heads.Index, want); n > 0 {
+				need = addSat(need, n)
+				names = append(names, a.name)
+			}
+		}
+		n := spool.Need{Bytes: need, What: "the archive", Declares: "as its index declares", For: "to stage its blobs", Where: "archive " + strings.Join(names, ", ")}
+		if len(names) > 1 {
+			n.What, n.Declares, n.For, n.Where = "the import", "as the indexes of its archives declare", "to stage their blobs", "archives "+strings.Join(names, ", ")
+		}
+		if err := roomIn("", n); err != nil {
+			return rep, err
+		}
 	}
 	staged := map[*Item]BlobSource{}
 	var stagedAll Sources

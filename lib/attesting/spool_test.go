@@ -118,7 +118,8 @@ func TestRunMakeStdinStopsAtBadEntry(t *testing.T) {
 }
 
 // TestRunMakeStdinBounded: a blob header declaring more than manifest.toml
-// does not make the copy longer than such a bundle can be.
+// stops the copy at that header with a hash mismatch (the reader reads
+// nothing past it, verify.md §2), nothing written.
 func TestRunMakeStdinBounded(t *testing.T) {
 	tmp, outDir := t.TempDir(), t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -128,7 +129,7 @@ func TestRunMakeStdinBounded(t *testing.T) {
 	}
 	stdin, _ := pipe(t, long)
 	err = runMake(t, stdin, filepath.Join(outDir, "out.ctp"))
-	wantCode(t, err, exit.Malformed, "past the")
+	wantCode(t, err, exit.HashMismatch, "not read past this entry's header")
 	nothingIn(t, tmp)
 	nothingIn(t, outDir)
 }

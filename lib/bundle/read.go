@@ -63,8 +63,12 @@ type Reader struct {
 	// keptBad names the first kept blob (index, manifest, root config) that
 	// did not match: the image-graph check cannot run on its bytes, so it is
 	// skipped and the hash mismatch decides (verify.md §2).
-	keptBad   string
-	graphErr  error // the image-graph check's failure, once it ran
+	keptBad  string
+	graphErr error // the image-graph check's failure, once it ran
+	// cut is the failure of a blob entry whose header declares more bytes
+	// than manifest.toml gives the blob: the reader reads nothing past that
+	// header, and NextBlob returns it again (verify.md §2).
+	cut       error
 	skip      bool  // SkipContent: layers and configs are not read
 	metaBytes int64 // index and manifest bytes kept for the graph check
 	attest    []Attestation
@@ -356,6 +360,9 @@ func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 // early; NextBlob then reads and checks the rest itself. After the last blob
 // NextBlob returns io.EOF.
 func (r *Reader) NextBlob() (Blob, io.Reader, error) {
+	if r.cut != nil {
+		return Blob{}, nil, r.cut
+	}
 	if r.cur != nil {
 		// A blob the caller read to its end has had its verdict delivered
 		// already (a caller such as the verifier may go on after a hash
@@ -409,6 +416,14 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 		r.mismatches++
 		if r.Retains(b) && r.keptBad == "" {
 			r.keptBad = b.Digest
+		}
+		if hdr.Size > b.Size {
+			// Its bytes cannot be the blob, and reading through them (up
+			// to 1 TiB) to find a later structural failure would let
+			// a stream spend the reader's time on bytes whose verdict is
+			// decided: the reading stops here (verify.md §2).
+			r.cut = r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d; the bundle is not read past this entry's header", hdr.Size, b.Size)
+			return Blob{}, nil, r.cut
 		}
 		return Blob{}, nil, r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d", hdr.Size, b.Size)
 	}
@@ -595,6 +610,12 @@ func (r *Reader) Retains(b Blob) bool {
 	}
 	return b.Role == RoleConfig && b.Digest == r.m.Image.Config && IsImageConfigMediaType(b.MediaType)
 }
+
+// Stopped reports whether the reader stopped at a blob entry whose header
+// declares more bytes than manifest.toml gives the blob (NextBlob's hash
+// mismatch): nothing after that header is read, so the blobs after it,
+// the image graph and the signatures are not checked (verify.md §2).
+func (r *Reader) Stopped() bool { return r.cut != nil }
 
 // GraphSkipped returns, once the last blob was read, the digest of the blob
 // that kept the image-graph check from running (an index, manifest or root
@@ -858,8 +879,8 @@ func (r *Reader) Finish() ([]Entry, error) {
 
 // Decide returns the error that decides for a reader that met err in
 // NextBlob (verify.md §2): for a hash mismatch it reads on, since a later
-// structural problem (10, 11) outranks it; any other error is returned as
-// it is. Callers that stop at the first error use it so that every reader
+// structural problem (10, 11) outranks it, unless the reader Stopped at
+// that blob's entry; any other error is returned as it is. Callers that stop at the first error use it so that every reader
 // of bundles reaches the same code as ct verify.
 func (r *Reader) Decide(err error) error {
 	err = r.at(err)
@@ -882,6 +903,9 @@ func (r *Reader) settle(first error) error {
 			if exit.CodeOf(err) == exit.HashMismatch {
 				if first == nil {
 					first = err
+				}
+				if r.cut != nil { // nothing more is read
+					return first
 				}
 				continue
 			}

@@ -321,6 +321,13 @@ func (w *Writer) Close() error {
 	return nil
 }
 
+// writeErr names the entry a plain write error happened in. An exit
+// error (the writer's own verdict, such as lib/spool's full TMPDIR or
+// its size bound) already says what and where: it is returned as it is.
 func writeErr(name string, err error) error {
+	var ee *exit.Error
+	if errors.As(err, &ee) {
+		return err
+	}
 	return fmt.Errorf("writing entry %s: %w", name, err)
 }

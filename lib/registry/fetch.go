@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
+	"github.com/cerro-torre/ct/lib/spool"
 	"github.com/cerro-torre/ct/lib/verify"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -159,36 +160,38 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		return verifyOnly(ctx, g, ch, repo, ropts, classify, root.Manifest, rootDigest, req.Verify)
 	}
 
-	// Rebuild the bundle into a temporary file.
+	// Rebuild the bundle into a temporary file: the output file itself, or,
+	// for standard output and a FIFO or device (which cannot be read back
+	// for verification), a private file in TMPDIR, made once the bundle's
+	// head is written if TMPDIR has room for what its manifest.toml
+	// declares, and bounded by what such a bundle can hold (lib/spool).
 	var of *outfile.File
-	var tmp *os.File
+	var w io.Writer
+	var spooled *spool.Deferred
 	outName := req.Output
 	if toStdout {
 		outName = "-"
-		tmp, err = os.CreateTemp("", "ct-fetch-*.ctp")
-		if err != nil {
-			return nil, nil, exit.Wrap(exit.IO, err, "cannot create a temporary file").WithHint("check $TMPDIR")
-		}
-		defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+		spooled = spool.NewDeferred(outName, "ct-fetch-*.ctp", "write to a file with -o FILE")
 	} else {
 		if of, err = outfile.Create(req.Output); err != nil {
 			return nil, nil, err
 		}
 		defer of.Abort()
-		tmp = of.File
+		w = of.File
 		if !of.Regular() {
-			// A device or FIFO (-o /dev/null): it cannot be read back for
-			// verification, so spool and copy it there once verified.
-			if tmp, err = os.CreateTemp("", "ct-fetch-*.ctp"); err != nil {
-				return nil, nil, exit.Wrap(exit.IO, err, "cannot create a temporary file").WithHint("check $TMPDIR")
-			}
-			defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+			spooled = spool.NewDeferred(outName, "ct-fetch-*.ctp", "write to a regular file with -o FILE")
 		}
+	}
+	if spooled != nil {
+		defer spooled.Remove()
+		w = spooled
 	}
 	outErr := func(err error) error {
 		var ee *exit.Error
 		if errors.As(err, &ee) {
-			return err
+			// Its own location and wording (lib/spool's, the tamper
+			// report's), without the writer's "writing entry …:".
+			return ee
 		}
 		return outfile.IOError(outName, err, "cannot write bundle")
 	}
@@ -197,11 +200,21 @@ func Fetch(ctx context.Context, req FetchRequest) (*FetchResult, *verify.Report,
 		total += b.Size
 	}
 	bar := progress.New(total, "fetching "+m.Package.Name, req.Quiet)
-	cw := &progress.Counter{W: tmp}
+	cw := &progress.Counter{W: w}
 	err = rebuild(ctx, cw, m, g.mtime, sigs, g.proofs, repo, ropts, classify, bar)
 	bar.Finish()
 	if err != nil {
 		return nil, nil, outErr(err)
+	}
+	var tmp *os.File // the bundle, to read back
+	if spooled == nil {
+		tmp = of.File
+	} else {
+		f, err := spooled.File()
+		if err != nil {
+			return nil, nil, err
+		}
+		tmp = f.File
 	}
 	if g.used == nil {
 		g.used = []string{}

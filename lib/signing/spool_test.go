@@ -63,8 +63,8 @@ func TestSignPendingStreamNoRoom(t *testing.T) {
 }
 
 // TestSignPendingStreamBounded: a blob header declaring more than
-// manifest.toml stops the copy where the bundle must end, not 64 MiB
-// later (the reader reads on after a size mismatch, verify.md §2).
+// manifest.toml stops the copy at that header with a hash mismatch, not
+// 64 MiB later (the reader reads nothing past it, verify.md §2).
 func TestSignPendingStreamBounded(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
@@ -79,7 +79,7 @@ func TestSignPendingStreamBounded(t *testing.T) {
 	src := &counting{r: long}
 	var out bytes.Buffer
 	_, err = SignBundleWith(src, "-", nil, &out, alice(t), nil, Options{SignPending: true})
-	wantErr(t, err, exit.Malformed, "past the")
+	wantErr(t, err, exit.HashMismatch, "not read past this entry's header")
 	if src.n > 32<<20 {
 		t.Errorf("read %d bytes of a %d-byte bundle", src.n, len(data))
 	}

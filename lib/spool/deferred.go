@@ -15,7 +15,8 @@ const maxHead = 3*bundle.MaxManifestSize + bundle.MaxSummarySize + 16<<10
 // Deferred is a temporary file for a bundle that ct writes itself and
 // holds back until it is whole (ct sign --log, ct log submit and strip to
 // standard output or a pipe: a failure after the blobs writes nothing
-// there). The file is made when the bundle's head has been written, once
+// there; ct fetch to standard output or a FIFO or device, which verifies
+// it first). The file is made when the bundle's head has been written, once
 // TMPDIR is known to have room for what its manifest.toml declares (Room),
 // and it is bounded as File is. Write errors other than those verdicts
 // are the file system's (disk full).

@@ -1,7 +1,9 @@
 // Package spool makes the private temporary copies ct takes of a bundle
 // it reads from standard input or a pipe and must read more than once
 // (ct sbom, ct sign of a bundle with pending attestations, ct push -;
-// ct sbom --spdx extracts one and uses Room). A hostile or broken stream
+// ct sbom --spdx extracts one and uses Room; ct verify of an export
+// archive and ct import's staging under TMPDIR unpack blobs and use
+// Need). A hostile or broken stream
 // must not fill the user's disk before it is refused (docs/cli.md,
 // "Streams"), so:
 //
@@ -84,13 +86,32 @@ var freeSpace = available
 // free space cannot be known. instead is the hint's other way out
 // (NameTheFile, "write to a file with -o FILE", or "" for none).
 func Room(dir string, need int64, name, instead string) error {
+	return Need{Bytes: need, What: "the bundle", Declares: "as its manifest.toml declares", For: "for a temporary copy",
+		Where: "bundle " + name, Hint: hint("set TMPDIR to a folder with room for the bundle", instead)}.In(dir)
+}
+
+// Need is room that something other than one piped bundle needs in
+// TMPDIR (the blobs of an export archive), for Room's check and wording.
+type Need struct {
+	Bytes    int64
+	What     string // the subject of the message: "the archive"
+	Declares string // who says so: "as its index declares"
+	For      string // what the room is for: "to unpack its blobs"
+	Where    string // the error's location: "archive x.tar"
+	Hint     string // what to do: "set TMPDIR to a folder with room for …"
+}
+
+// In returns an error (exit.IO) when the file system of dir, the
+// temporary folder, has less than n.Bytes free; nil when it has room, or
+// when its free space cannot be known.
+func (n Need) In(dir string) error {
 	free, err := freeSpace(dir)
-	if err != nil || free >= need {
+	if err != nil || free >= n.Bytes {
 		return nil
 	}
-	return exit.New(exit.IO, "the bundle needs %d bytes (%s, as its manifest.toml declares) for a temporary copy, but TMPDIR %s has %d bytes (%s) free",
-		need, human.Size(need), dir, free, human.Size(free)).At("bundle "+name).
-		WithHint("%s", hint("set TMPDIR to a folder with room for the bundle", instead))
+	return exit.New(exit.IO, "%s needs %d bytes (%s, %s) %s, but TMPDIR %s has %d bytes (%s) free",
+		n.What, n.Bytes, human.Size(n.Bytes), n.Declares, n.For, dir, free, human.Size(free)).At(n.Where).
+		WithHint("%s", n.Hint)
 }
 
 // hint is the hint of a full or unwritable TMPDIR: first, and instead

@@ -233,9 +233,10 @@ func TestCopyTrailingBytes(t *testing.T) {
 
 // TestCopyBlobHeaderLies: a blob whose header declares more bytes than
 // manifest.toml lists is a hash mismatch, and a reader that goes on
-// after a mismatch (to find a structural error that would outrank it,
-// verify.md §2) skips the declared bytes. The copy stops where a bundle
-// with this manifest.toml must end, not where the header says.
+// used to skip the declared bytes after the mismatch (to find a
+// structural error that would outrank it); it now stops at that header
+// (verify.md §2), so the copy ends there with the mismatch, well before
+// where a bundle with this manifest.toml must end.
 func TestCopyBlobHeaderLies(t *testing.T) {
 	dir := tmpdir(t)
 	data := vector(t, "unsigned.ctp")
@@ -250,7 +251,7 @@ func TestCopyBlobHeaderLies(t *testing.T) {
 	if f != nil {
 		f.Remove()
 	}
-	code(t, err, exit.Malformed, "past the")
+	code(t, err, exit.HashMismatch, "not read past this entry's header")
 	if src.n > max+64<<10 {
 		t.Errorf("read %d bytes, past the %d a bundle with this manifest.toml can hold", src.n, max)
 	}

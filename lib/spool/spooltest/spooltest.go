@@ -64,9 +64,9 @@ func (e Endless) Read(p []byte) (int, error) {
 // LongBlob returns the bundle data with the header of its first blob
 // declaring size bytes (a header as the writer writes it, so only the
 // size disagrees with manifest.toml), followed by endless bytes. A reader
-// calls the size difference a hash mismatch and, to find a structural
-// error that would outrank it (verify.md §2), skips the declared bytes:
-// a copy made while it reads must stop where the bundle has to end.
+// calls the size difference a hash mismatch; a size over manifest.toml's
+// stops it at that header (verify.md §2), so a copy made while it reads
+// ends there, far before the declared bytes.
 func LongBlob(data []byte, size int64) (io.Reader, error) {
 	br, err := bundle.NewReader(bytes.NewReader(data), "x.ctp")
 	if err != nil {

@@ -136,6 +136,7 @@ func main() {
 	n += registryProofVectors(dir, alice)                        // registryproofs.go: tests/vectors/registry
 	n += logVectors(dir, m, blobs, alice, mallory)               // log.go
 	n += logReviewVectors(dir, m, blobs, alice, mallory)         // logreview.go
+	n += boundVectors(dir, m, blobs, alice)                      // bound.go
 	fmt.Printf("wrote %d vectors to %s\n", n, dir)
 }
 
