@@ -70,14 +70,14 @@ func PublicKeyError(name string, pub *keys.PublicKey) *exit.Error {
 // as a private key, which would only say "not a key file".
 func LoadPublic(name, storeDir string, pass passphrase.Source) (*keys.PublicKey, error) {
 	if name != "" && keys.IsKeyPath(name) {
-		data, err := readKeyFile(name)
+		data, err := readKeyFile(name, publicHints)
 		if err != nil {
 			return nil, err
 		}
 		if !keys.IsPrivateFile(data) {
 			pub, err := keys.DecodePublic(data)
 			if err != nil {
-				return nil, notAKeyFile(name, data, err)
+				return nil, notAKeyFile(name, data, err, publicHints)
 			}
 			return pub, nil
 		}
@@ -94,12 +94,30 @@ func LoadPublic(name, storeDir string, pass passphrase.Source) (*keys.PublicKey,
 	return k.Public(), nil
 }
 
-func readKeyFile(name string) ([]byte, error) {
+// keyHints are the hints of a key file that cannot be read or decoded,
+// for the flag that named it: -k (LoadKey) needs a private key, --key of
+// --print-vkey (LoadPublic) takes a public key file as well.
+type keyHints struct{ missing, notKey, damagedPublic string }
+
+var (
+	privateHints = keyHints{
+		missing:       "-k takes a private key file (a path: it has a /) or a key id or fingerprint from ct key list",
+		notKey:        "-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list",
+		damagedPublic: "-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list",
+	}
+	publicHints = keyHints{
+		missing:       "--key takes the key's public key file (ct key export ID --public) or private key file (a path: it has a /), or a key id or fingerprint from ct key list",
+		notKey:        "--key takes the key's public key file (ct key export ID --public) or private key file, or a key id or fingerprint from ct key list",
+		damagedPublic: "export the public key file again (ct key export ID --public), or give --key the key's private key file or key id",
+	}
+)
+
+func readKeyFile(name string, h keyHints) ([]byte, error) {
 	data, err := keys.ReadKeyFile(name)
 	if err != nil {
 		var e *exit.Error
 		if errors.As(err, &e) && errors.Is(err, fs.ErrNotExist) {
-			e.WithHint("-k takes a private key file (a path: it has a /) or a key id or fingerprint from ct key list")
+			e.WithHint("%s", h.missing)
 		}
 		return nil, err
 	}
@@ -110,17 +128,15 @@ func readKeyFile(name string) ([]byte, error) {
 // nor a public key file that decodes (err, from keys.DecodePublic). A file
 // of type ct-public-key is a public key file that is damaged: the error
 // says what is wrong with it; anything else is not a key file at all.
-func notAKeyFile(name string, data []byte, err error) *exit.Error {
+func notAKeyFile(name string, data []byte, err error, h keyHints) *exit.Error {
 	if bytes.Contains(data, []byte("type = \""+keys.TypePublic+"\"")) {
-		return exit.Wrap(exit.Malformed, err, "public key file does not decode").At(name).
-			WithHint("export the key again (ct key export ID --public) or give its private key file or key id")
+		return exit.Wrap(exit.Malformed, err, "public key file does not decode").At(name).WithHint("%s", h.damagedPublic)
 	}
-	return exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).
-		WithHint("-k takes your private key file (ID.key in the key store's keys/ folder) or a key id from ct key list")
+	return exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).WithHint("%s", h.notKey)
 }
 
 func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
-	data, err := readKeyFile(name)
+	data, err := readKeyFile(name, privateHints)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +145,7 @@ func loadFile(name string, pass passphrase.Source) (*keys.PrivateKey, error) {
 		if err == nil {
 			return nil, PublicKeyError(name, pub)
 		}
-		return nil, notAKeyFile(name, data, err)
+		return nil, notAKeyFile(name, data, err, privateHints)
 	}
 	return loadPrivateFile(name, pass)
 }

@@ -62,3 +62,33 @@ func TestProofBodyReadOnce(t *testing.T) {
 		t.Fatalf("Body of a proof made by hand: %+v, %v (%d reads)", b, err, reads)
 	}
 }
+
+// Body's result is the caller's: changing it (its root hash, in place)
+// changes neither what Body returns next nor what Verify checks against,
+// as when every call read the note afresh.
+func TestProofBodyNotShared(t *testing.T) {
+	logKey := key(t, 1)
+	origin := "example.com/log"
+	leaf := []byte("CT-LOG-V1\x00a leaf")
+	name, data, err := EncodeProof(twoLeafProof(t, origin, logKey, leaf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseProof(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(b.Hash)
+	b.Hash[0] ^= 1
+	b.Size = 1
+	if again, err := p.Body(); err != nil || !bytes.Equal(again.Hash, want) || again.Size != 2 {
+		t.Fatalf("Body after its result was changed: %+v, %v", again, err)
+	}
+	if res, err := Verify(p, leaf, nil); err != nil || res.Size != 2 {
+		t.Fatalf("Verify after Body's result was changed: %+v, %v", res, err)
+	}
+}

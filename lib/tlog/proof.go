@@ -53,10 +53,13 @@ type Proof struct {
 // Body returns the body of p's checkpoint (ReadCheckpointBody), which
 // Verify, ct verify and ct explain read: ParseProof keeps what it read,
 // and Body reads the note again only when p was not made by ParseProof or
-// its Checkpoint has changed since. The result is not to be modified.
+// its Checkpoint has changed since. The result is the caller's own copy:
+// changing it changes nothing Verify or a later Body sees.
 func (p *Proof) Body() (*ParsedCheckpoint, error) {
 	if p.body != nil && p.bodyOf == string(p.Checkpoint) {
-		return p.body, nil
+		c := *p.body
+		c.Hash = bytes.Clone(c.Hash)
+		return &c, nil
 	}
 	return ReadCheckpointBody(p.Checkpoint)
 }
