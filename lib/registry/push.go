@@ -142,7 +142,7 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if _, err := parseRef(req.Ref); err != nil {
 		return nil, err
 	}
-	f, name, cleanup, err := openInput(req)
+	f, name, cleanup, err := openInput(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +391,7 @@ func blobWhere(name string, b bundle.Blob) string {
 
 // openInput opens the bundle file, or copies standard input to a temporary
 // file (uploads need to re-read blobs, and retries need to restart them).
-func openInput(req PushRequest) (*os.File, string, func(), error) {
+func openInput(ctx context.Context, req PushRequest) (*os.File, string, func(), error) {
 	if req.Bundle != "" && req.Bundle != "-" {
 		f, err := os.Open(req.Bundle)
 		if err != nil {
@@ -406,7 +406,9 @@ func openInput(req PushRequest) (*os.File, string, func(), error) {
 	// Checked as it is copied, refused up front when TMPDIR has no room
 	// for what manifest.toml declares, and never longer than such a
 	// bundle can be (lib/spool).
-	f, err := spool.Copy(req.Stdin, "-", "ct-push-*.ctp")
+	// Ctrl-C or SIGTERM stops the copy at its next read (and Copy
+	// removes it), not at the end of the stream.
+	f, err := spool.Copy(ctxReader{ctx, req.Stdin}, "-", "ct-push-*.ctp")
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -529,4 +531,18 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// ctxReader stops reading when ctx is done (Ctrl-C, SIGTERM).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, exit.Wrap(exit.IO, err, "interrupted (SIGINT or SIGTERM) while copying standard input; its temporary copy was removed").
+			WithHint("nothing was pushed; run the command again")
+	}
+	return c.r.Read(p)
 }
