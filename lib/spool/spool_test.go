@@ -320,3 +320,42 @@ func TestCopyHugeManifest(t *testing.T) {
 	}
 	leftOver(t, dir)
 }
+
+// panicAfter panics when more than n bytes have been read from it.
+type panicAfter struct {
+	r io.Reader
+	n int64
+}
+
+func (p *panicAfter) Read(b []byte) (int, error) {
+	if p.n <= 0 {
+		panic("source fails")
+	}
+	if int64(len(b)) > p.n {
+		b = b[:p.n]
+	}
+	n, err := p.r.Read(b)
+	p.n -= int64(n)
+	return n, err
+}
+
+// TestCopyPanicLeavesNothing: a panic while the copy is written (here
+// the source's; any in the reader beneath Copy) removes the copy as it
+// unwinds, as an error does: nothing is left in TMPDIR.
+func TestCopyPanicLeavesNothing(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "valid.ctp")
+	_, head, _ := manifestOf(t, data)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("no panic")
+			}
+		}()
+		f, _ := Copy(&panicAfter{r: bytes.NewReader(data), n: head + 1024}, "-", "ct-test-*.ctp")
+		if f != nil {
+			f.Remove()
+		}
+	}()
+	leftOver(t, dir)
+}
