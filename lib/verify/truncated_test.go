@@ -13,7 +13,8 @@ import (
 // (message, where, hint) and the checks that the same bytes get through a
 // pipe. The first pass seeks past the layers: a seek past the end of the
 // file must be reported where the file ends, inside the blob, as the
-// stream reports it, not as a padding or entry after it.
+// stream reports it, not as a padding or entry after it. (Every cut of
+// the vector agreed when this was written; these are a sample.)
 func TestTruncatedFileAgrees(t *testing.T) {
 	dir := "../../tests/vectors/verify"
 	opts := vectorOpts(t, dir)["valid"]
@@ -22,7 +23,10 @@ func TestTruncatedFileAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "cut.ctp")
-	for n := 0; n < len(data); n += 100 {
+	for n := 0; n < len(data); n++ {
+		if n%100 != 0 && n%512 > 1 && n%512 != 511 { // every 100 bytes, and around each block's edges
+			continue
+		}
 		if err := os.WriteFile(path, data[:n], 0o644); err != nil {
 			t.Fatal(err)
 		}
