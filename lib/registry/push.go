@@ -18,6 +18,7 @@ import (
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/spool"
+	"github.com/cerro-torre/ct/lib/verify"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -390,7 +391,8 @@ func blobWhere(name string, b bundle.Blob) string {
 }
 
 // openInput opens the bundle file, or copies standard input to a temporary
-// file (uploads need to re-read blobs, and retries need to restart them).
+// file (uploads need to re-read blobs, and retries need to restart them)
+// unless it is a regular file at offset 0, read in place.
 func openInput(ctx context.Context, req PushRequest) (*os.File, string, func(), error) {
 	if req.Bundle != "" && req.Bundle != "-" {
 		f, err := os.Open(req.Bundle)
@@ -403,8 +405,13 @@ func openInput(ctx context.Context, req PushRequest) (*os.File, string, func(), 
 		return nil, "", nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
 			WithHint("name a bundle: ct push x.ctp REGISTRY/REPO:TAG")
 	}
-	// Checked as it is copied, refused up front when TMPDIR has no room
-	// for what manifest.toml declares, and never longer than such a
+	// Redirected from a regular file (< FILE, at offset 0): read in
+	// place, as the named file is; no copy.
+	if f := verify.StdinFile(req.Stdin); f != nil {
+		return f, "-", func() {}, nil
+	}
+	// Else checked as it is copied, refused up front when TMPDIR has no
+	// room for what manifest.toml declares, and never longer than such a
 	// bundle can be (lib/spool).
 	// Ctrl-C or SIGTERM stops the copy at its next read (and Copy
 	// removes it), not at the end of the stream.

@@ -116,3 +116,25 @@ func TestPushStdinInterrupted(t *testing.T) {
 		t.Errorf("left behind in TMPDIR: %s", e.Name())
 	}
 }
+
+// TestPushStdinFile: ct push - < FILE (standard input a regular file at
+// offset 0) pushes the file in place, as ct push FILE does: no copy, so
+// a TMPDIR without room (here one that does not exist) is no obstacle.
+func TestPushStdinFile(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	f, err := os.Open(filepath.Join("..", "..", "tests", "vectors", "verify", "valid.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	res, err := Push(context.Background(), PushRequest{Bundle: "-", Stdin: f, Ref: host + "/r/app:1", Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ImageDigest == "" {
+		t.Error("no image digest reported")
+	}
+}
