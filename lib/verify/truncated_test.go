@@ -2,9 +2,13 @@ package verify
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cerro-torre/ct/lib/bundle"
+	"github.com/cerro-torre/ct/lib/bundle/bundletest"
 )
 
 // TestTruncatedFileAgrees: a bundle file cut short anywhere (inside a
@@ -40,6 +44,45 @@ func TestTruncatedFileAgrees(t *testing.T) {
 		}
 		if a, b := sameOutcome(t, file), sameOutcome(t, stream); a != b {
 			t.Errorf("cut at %d: reports differ:\n file   %s\n stream %s", n, a, b)
+		}
+	}
+}
+
+// TestLongHeaderFileAgrees: a layer whose header declares more bytes than
+// manifest.toml lists (a hash mismatch, after which the reader goes on
+// with the header's size to find a structural error that outranks it)
+// and so reaches past the end of the file: the first pass seeks that far,
+// and must report the file ending inside that entry's data, where it ends,
+// as the stream does, not a header or padding the seek lands beyond.
+func TestLongHeaderFileAgrees(t *testing.T) {
+	dir := "../../tests/vectors/verify"
+	opts := vectorOpts(t, dir)["valid"]
+	data, err := os.ReadFile(filepath.Join(dir, "valid.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := bundle.NewReader(bytes.NewReader(data), "x.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "long.ctp")
+	for _, b := range br.Manifest().Blobs {
+		if br.Retains(b) {
+			continue
+		}
+		for _, size := range []int64{int64(len(data)), int64(len(data)) + 5000, 1 << 30} {
+			long := bundletest.EditHeader(data, b.Path(), func(h []byte) { copy(h[124:136], fmt.Sprintf("%011o\x00", size)) })
+			if err := os.WriteFile(path, long, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			file, _ := stdinReport(t, path, 0, opts, false)
+			stream := VerifyPath("-", opts, PathOptions{Stdin: bytes.NewReader(long)})
+			if file.Code != stream.Code {
+				t.Errorf("%s declaring %d bytes: file code %d, stream code %d", b.Path(), size, file.Code, stream.Code)
+			}
+			if a, b2 := failures(file), failures(stream); a != b2 {
+				t.Errorf("%s declaring %d bytes: failures differ:\n file   %s\n stream %s", b.Path(), size, a, b2)
+			}
 		}
 	}
 }
