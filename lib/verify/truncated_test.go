@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,5 +85,28 @@ func TestLongHeaderFileAgrees(t *testing.T) {
 				t.Errorf("%s declaring %d bytes: failures differ:\n file   %s\n stream %s", b.Path(), size, a, b2)
 			}
 		}
+	}
+}
+
+// TestStdinFileWriteOnly: standard input a regular file opened for
+// writing only (ct verify - 0>>FILE) cannot be read: 11, with the same
+// message and hint as when the same descriptor is read in one pass.
+func TestStdinFileWriteOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.ctp")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, streamed := VerifyPath("-", Options{}, PathOptions{Stdin: f}), false
+	stream := VerifyPath("-", Options{}, PathOptions{Stdin: struct{ io.Reader }{f}, Stream: func(r io.Reader) io.Reader { streamed = true; return r }})
+	if !streamed {
+		t.Fatal("not read in one pass")
+	}
+	if rep.Code != 11 || stream.Code != 11 {
+		t.Errorf("codes %d (file), %d (stream), want 11", rep.Code, stream.Code)
+	}
+	if a, b := failures(rep), failures(stream); a != b {
+		t.Errorf("failures differ:\n file   %s\n stream %s", a, b)
 	}
 }
