@@ -58,7 +58,7 @@ Examples:
 type flags struct {
 	cli.Globals
 	cli.VersionFlag
-	Bundle           string `arg:"" name:"BUNDLE" help:"The bundle to push; - for standard input (copied to a temporary file under TMPDIR first)."`
+	Bundle           string `arg:"" name:"BUNDLE" help:"The bundle to push; - for standard input (copied to a temporary file under TMPDIR first, unless redirected from a file: < FILE is read in place)."`
 	Ref              string `arg:"" name:"REF" help:"Where to push: REGISTRY/REPOSITORY[:TAG|@DIGEST] (no tag: the bundle's version)."`
 	InsecureRegistry bool   `help:"Allow plain HTTP and unverified TLS for a non-loopback registry."`
 	AllowUnsigned    bool   `help:"Push a bundle that has no signature (refused otherwise)."`

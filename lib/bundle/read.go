@@ -48,7 +48,9 @@ const (
 type Reader struct {
 	tr       *ustar.Reader
 	src      *countingReader
-	name     string // for messages: the bundle's path or "-"
+	seeker   io.Seeker // the source, when it seeks (SkipContent seeks past blobs)
+	cutErr   error     // a blob to be sought past that the source ends inside: NextBlob returns it from then on
+	name     string    // for messages: the bundle's path or "-"
 	m        *Manifest
 	manifest []byte
 	next     int
@@ -101,6 +103,9 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		tr = ustar.NewReader(cr, 0)
 	}
 	br := &Reader{tr: tr, src: cr, name: name, meta: map[string][]byte{}}
+	if s, ok := r.(io.Seeker); ok {
+		br.seeker = s
+	}
 	mb, err := br.small(ManifestName, MaxManifestSize, "the first entry")
 	if err != nil {
 		return nil, err
@@ -358,10 +363,16 @@ func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 // checks the content as it is read: at its end it returns an exit.HashMismatch
 // error instead of io.EOF if the digest differs. A caller may stop reading
 // early; NextBlob then reads and checks the rest itself. After the last blob
-// NextBlob returns io.EOF.
+// NextBlob returns io.EOF. Under SkipContent, a blob to be sought past
+// that the source ends inside is returned with its error (a
+// *ustar.TruncatedError at the source's end, as a stream reading it
+// meets it), and nil reader; every later call returns that error.
 func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	if r.cut != nil {
 		return Blob{}, nil, r.cut
+	}
+	if r.cutErr != nil {
+		return Blob{}, nil, r.cutErr
 	}
 	if r.cur != nil {
 		// A blob the caller read to its end has had its verdict delivered
@@ -428,6 +439,16 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 		return Blob{}, nil, r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d", hdr.Size, b.Size)
 	}
 	br := &blobReader{r: r, b: b, where: where, h: sha256.New(), left: b.Size}
+	if r.skip && !r.Retains(b) {
+		if end, ok := r.sourceEnd(); ok && end-r.tr.Offset() < b.Size {
+			// The blob will be sought past, and the source ends inside it:
+			// say so here, where a stream reading it would (at the end of
+			// the source), not as a padding or entry after it that the
+			// seek lands beyond.
+			r.cutErr = r.tarErr(&ustar.TruncatedError{Offset: end, What: "the data of " + hdr.Name}, where)
+			return b, nil, r.cutErr
+		}
+	}
 	if r.Retains(b) {
 		if !isAttestationRole(b.Role) && !IsCopiedManifest(b.Role) { // bounded on their own (attestations.md §4.3, §9, referrers.md §2)
 			r.metaBytes += b.Size
@@ -445,6 +466,23 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 }
 
 // blobIndex returns the position of the blob entry name in the manifest, or -1.
+// sourceEnd returns where a seekable source ends (its size, for a file),
+// leaving its position as it was; ok false when it cannot be known.
+func (r *Reader) sourceEnd() (end int64, ok bool) {
+	if r.seeker == nil {
+		return 0, false
+	}
+	cur, err := r.seeker.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, false
+	}
+	end, err = r.seeker.Seek(0, io.SeekEnd)
+	if _, serr := r.seeker.Seek(cur, io.SeekStart); serr != nil {
+		return 0, false
+	}
+	return end, err == nil
+}
+
 func (r *Reader) blobIndex(name string) int {
 	if !strings.HasPrefix(name, BlobsSHA256Dir) {
 		return -1

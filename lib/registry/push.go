@@ -18,6 +18,7 @@ import (
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/spool"
+	"github.com/cerro-torre/ct/lib/verify"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -147,7 +148,7 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if _, err := parseRef(req.Ref); err != nil {
 		return nil, err
 	}
-	f, name, cleanup, err := openInput(req)
+	f, name, cleanup, err := openInput(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -408,8 +409,9 @@ func blobWhere(name string, b bundle.Blob) string {
 }
 
 // openInput opens the bundle file, or copies standard input to a temporary
-// file (uploads need to re-read blobs, and retries need to restart them).
-func openInput(req PushRequest) (*os.File, string, func(), error) {
+// file (uploads need to re-read blobs, and retries need to restart them)
+// unless it is a regular file at offset 0, read in place.
+func openInput(ctx context.Context, req PushRequest) (*os.File, string, func(), error) {
 	if req.Bundle != "" && req.Bundle != "-" {
 		f, err := os.Open(req.Bundle)
 		if err != nil {
@@ -421,10 +423,17 @@ func openInput(req PushRequest) (*os.File, string, func(), error) {
 		return nil, "", nil, exit.New(exit.Usage, "no bundle given and standard input is a terminal").
 			WithHint("name a bundle: ct push x.ctp REGISTRY/REPO:TAG")
 	}
-	// Checked as it is copied, refused up front when TMPDIR has no room
-	// for what manifest.toml declares, and never longer than such a
+	// Redirected from a regular file (< FILE, at offset 0): read in
+	// place, as the named file is; no copy.
+	if f := verify.StdinFile(req.Stdin); f != nil {
+		return f, "-", func() {}, nil
+	}
+	// Else checked as it is copied, refused up front when TMPDIR has no
+	// room for what manifest.toml declares, and never longer than such a
 	// bundle can be (lib/spool).
-	f, err := spool.Copy(req.Stdin, "-", "ct-push-*.ctp")
+	// Ctrl-C or SIGTERM stops the copy at its next read (and Copy
+	// removes it), not at the end of the stream.
+	f, err := spool.Copy(ctxReader{ctx, req.Stdin}, "-", "ct-push-*.ctp")
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -576,4 +585,18 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// ctxReader stops reading when ctx is done (Ctrl-C, SIGTERM).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, exit.Wrap(exit.IO, err, "interrupted (SIGINT or SIGTERM) while copying standard input; its temporary copy was removed").
+			WithHint("nothing was pushed; run the command again")
+	}
+	return c.r.Read(p)
 }

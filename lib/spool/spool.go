@@ -225,7 +225,8 @@ func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
 // through bundle.Reader's checks as it is written (every entry, size and
 // digest, the image graph, the signature and proof entries, the end of
 // the archive): the first failure, decided as ct verify decides (verify.md
-// §2), is returned as it is, and the file is removed. Nothing is created
+// §2), is returned as it is, and the file is removed (also when a panic
+// unwinds through Copy). Nothing is created
 // before manifest.toml is read and TMPDIR is known to have room (Create).
 func Copy(in io.Reader, name, pattern string) (*File, error) {
 	var buf bytes.Buffer // the head: bounded by the reader's limits on its entries
@@ -238,19 +239,23 @@ func Copy(in io.Reader, name, pattern string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	whole := false
+	defer func() { // on an error, and on a panic as it unwinds
+		if !whole {
+			f.Remove()
+		}
+	}()
 	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Remove()
 		return nil, err
 	}
 	head.w = f
 	if err := drain(br); err != nil {
-		f.Remove()
 		return nil, err
 	}
 	if err := f.Rewind(); err != nil {
-		f.Remove()
 		return nil, err
 	}
+	whole = true
 	return f, nil
 }
 

@@ -3,6 +3,7 @@ package spool
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -318,6 +319,83 @@ func TestCopyHugeManifest(t *testing.T) {
 	}
 	if c.n != head {
 		t.Errorf("read %d bytes, not the %d-byte head", c.n, head)
+	}
+	leftOver(t, dir)
+}
+
+// panicAfter panics when more than n bytes have been read from it.
+type panicAfter struct {
+	r io.Reader
+	n int64
+}
+
+func (p *panicAfter) Read(b []byte) (int, error) {
+	if p.n <= 0 {
+		panic("source fails")
+	}
+	if int64(len(b)) > p.n {
+		b = b[:p.n]
+	}
+	n, err := p.r.Read(b)
+	p.n -= int64(n)
+	return n, err
+}
+
+// TestCopyPanicLeavesNothing: a panic while the copy is written (here
+// the source's; any in the reader beneath Copy) removes the copy as it
+// unwinds, as an error does: nothing is left in TMPDIR.
+func TestCopyPanicLeavesNothing(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "valid.ctp")
+	_, head, _ := manifestOf(t, data)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("no panic")
+			}
+		}()
+		f, _ := Copy(&panicAfter{r: bytes.NewReader(data), n: head + 1024}, "-", "ct-test-*.ctp")
+		if f != nil {
+			f.Remove()
+		}
+	}()
+	leftOver(t, dir)
+}
+
+// TestCopyLargestTail: a bundle with the most and largest signature and
+// proof entries the reader accepts (bundle.MaxSignatures of
+// bundle.MaxSignatureSize, bundle.MaxProofs of bundle.MaxProofSize) is
+// copied whole: the bound leaves room for every byte of it.
+func TestCopyLargestTail(t *testing.T) {
+	dir := tmpdir(t)
+	data := vector(t, "unsigned.ctp")
+	var sigs, proofs []bundle.Entry
+	for i := range bundle.MaxSignatures {
+		fp := fmt.Sprintf("%064x", i)
+		sigs = append(sigs, bundle.Entry{Name: bundle.SignaturesDir + fp + ".sig", Data: bytes.Repeat([]byte{'s'}, bundle.MaxSignatureSize)})
+		if i < bundle.MaxProofs {
+			proofs = append(proofs, bundle.Entry{Name: bundle.ProofsDir + fp + "." + fmt.Sprintf("%016x", i) + ".proof", Data: bytes.Repeat([]byte{'p'}, bundle.MaxProofSize)})
+		}
+	}
+	var big bytes.Buffer
+	if _, err := bundle.RewriteProofs(bytes.NewReader(data), "x.ctp", &big,
+		func(*bundle.Manifest, []byte, []bundle.Entry) ([]bundle.Entry, error) { return sigs, nil },
+		func(*bundle.Manifest, []bundle.Entry, []bundle.Entry) ([]bundle.Entry, error) { return proofs, nil },
+		func(err error) error { return err }); err != nil {
+		t.Fatal(err)
+	}
+	m, head, _ := manifestOf(t, data)
+	if _, max := Size(m, head); int64(big.Len()) != max {
+		t.Errorf("the largest bundle is %d bytes, the bound %d", big.Len(), max)
+	}
+	f, err := Copy(&counter{r: bytes.NewReader(big.Bytes())}, "-", "ct-test-*.ctp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(f)
+	f.Remove()
+	if err != nil || !bytes.Equal(got, big.Bytes()) {
+		t.Errorf("copy of %d bytes differs from the %d-byte bundle (%v)", len(got), big.Len(), err)
 	}
 	leftOver(t, dir)
 }

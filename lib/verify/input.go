@@ -96,12 +96,12 @@ func StdinFile(in io.Reader) *os.File {
 func verifyFile(f *os.File, name, shown string, opts Options, po PathOptions) *Report {
 	st, err := f.Stat()
 	if err != nil {
-		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name))
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).WithHint("%s", unreadableHint))
 	}
 	head := make([]byte, 512)
 	n, err := f.ReadAt(head, 0)
-	if err != nil && err != io.EOF {
-		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name))
+	if err != nil && err != io.EOF { // standard input open for writing only (0>>FILE), say
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).WithHint("%s", unreadableHint))
 	}
 	if e := identify(head[:n], name, shown, func() io.Reader { return io.NewSectionReader(f, 0, st.Size()) }); e != nil {
 		return ioReport(name, e)
@@ -134,14 +134,17 @@ func verifyStream(in io.Reader, name, shown string, opts Options, po PathOptions
 	}
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).
-			WithHint("give the path of a bundle (.ctp) or an export archive, or - for standard input"))
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).WithHint("%s", unreadableHint))
 	}
 	if e := identify(head, name, shown, func() io.Reader { return br }); e != nil {
 		return ioReport(name, e)
 	}
 	return Verify(br, name, opts)
 }
+
+// unreadableHint is the hint of an input that cannot be read at all, the
+// same for a file and a stream.
+const unreadableHint = "give the path of a bundle (.ctp) or an export archive, or - for standard input"
 
 // ioReport is the report of an input that could not be verified at all.
 func ioReport(name string, err error) *Report {

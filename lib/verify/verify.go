@@ -375,6 +375,12 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			}
 			continue
 		}
+		if err != nil && b.Digest != "" {
+			// A blob to be sought past that the file ends inside: its
+			// failure, as a stream reading it reports it.
+			rep.failBlob(b, n, err)
+			return rep.finish()
+		}
 		if err != nil {
 			rep.fail("bundle", err)
 			return rep.finish()

@@ -615,7 +615,19 @@ func (r *Reader) skip() error {
 	}
 	if r.left > 0 {
 		if r.s != nil {
-			if _, err := r.s.Seek(r.left, io.SeekCurrent); err != nil {
+			pos, err := r.s.Seek(r.left, io.SeekCurrent)
+			if err != nil {
+				return err
+			}
+			// A seek past the end of the source succeeds: the data
+			// ends where the source does, and a stream reading it would
+			// say so there (not at a padding or header beyond it).
+			if end, err := r.s.Seek(0, io.SeekEnd); err == nil && end < pos {
+				r.off += r.left - (pos - end)
+				r.left = 0
+				r.err = &TruncatedError{Offset: r.off, What: "the data of " + r.cur.Name}
+				return r.err
+			} else if _, err := r.s.Seek(pos, io.SeekStart); err != nil {
 				return err
 			}
 			r.off += r.left
