@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Uploader uploads layer and config blobs to one repository ahead of
@@ -51,12 +53,14 @@ func (s *Session) Uploader(refStr string) (*Uploader, error) {
 func (u *Uploader) Upload(b bundle.Blob, open func() (io.ReadCloser, error)) error {
 	l := &openLayer{blobLayer: blobLayer{b}, open: open}
 	err := u.pusher.Upload(u.ctx, u.repo, l)
-	if err != nil && !l.wasOpened() && u.ctx.Err() == nil {
+	var terr *transport.Error
+	if err != nil && !l.wasOpened() && u.ctx.Err() == nil && !errors.As(err, &terr) {
 		// ggcr uploads a digest once per repository and Pusher: an upload
 		// of it started meanwhile (another bundle sharing the blob, through
 		// the same Session) is waited for and its outcome taken. When that
 		// one failed, this copy was never read: upload it, so that its own
 		// content is judged (a damaged other copy is no registry failure).
+		// An answer of the registry (transport.Error) is not tried again.
 		l = &openLayer{blobLayer: blobLayer{b}, open: open}
 		err = u.pusher.Upload(u.ctx, u.repo, l)
 	}
