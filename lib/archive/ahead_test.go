@@ -13,6 +13,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/policy"
 )
 
 // aheadLike is a RegistryDest.Ahead as lib/archive/registrydest's (which
@@ -177,12 +178,20 @@ func TestImportWarmAfterTrust(t *testing.T) {
 	a := signFile(t, makeBundle(t, dir, "a", "layer a"), k)
 	a2 := signFile(t, makeBundleV(t, dir, "a", "2", "layer a2"), k)
 	arch := exportTo(t, filepath.Join(dir, "a.tar"), a, a2)
+	// A policy part judged only once the blobs are read (here an
+	// attestation the bundles lack): the policy is not decided in phase
+	// 1, so nothing is warmed for a bundle that policy may still reject.
+	needsAtt, err := policy.Parse([]byte(`{"version":1,"require_attestations":["https://slsa.dev/provenance/v1"]}`), "policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name  string
-		trust *keys.PrivateKey
-		code  exit.Code
-		warm  int
-	}{{"untrusted", other, exit.KeyNotTrusted, 0}, {"trusted", k, exit.OK, 2}} {
+		name   string
+		trust  *keys.PrivateKey
+		policy *policy.Policy
+		code   exit.Code
+		warm   int
+	}{{"untrusted", other, nil, exit.KeyNotTrusted, 0}, {"trusted", k, nil, exit.OK, 2}, {"rejected after the blobs", k, needsAtt, exit.MissingAttestation, 0}} {
 		var mu sync.Mutex
 		var pushed, uploaded, warmed []string
 		d := uploadLog(&pushed, &uploaded, &mu)
@@ -195,7 +204,9 @@ func TestImportWarmAfterTrust(t *testing.T) {
 			}
 			mu.Unlock()
 		}
-		_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, Trust: trusting(tc.trust), Log: io.Discard})
+		trust := trusting(tc.trust)
+		trust.Policy = tc.policy
+		_, err := Import(ImportOptions{Inputs: []string{arch}, Dest: d, Verify: true, Trust: trust, Log: io.Discard})
 		if exit.CodeOf(err) != tc.code || len(warmed) != tc.warm || tc.warm > 0 && uploadsAtWarm != 0 {
 			t.Fatalf("%s: %v, warmed %v (%d uploads before)", tc.name, err, warmed, uploadsAtWarm)
 		}

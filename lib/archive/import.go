@@ -317,8 +317,10 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		}
 	}
 	// Trust and policy are decided: open the registry connection while
-	// phases 2 and 3 run (nothing is sent about the bundles).
-	if r, ok := opts.Dest.(*RegistryDest); ok && r.Warm != nil && !opts.DryRun {
+	// phases 2 and 3 run (nothing is sent about the bundles). Not when a
+	// part of the policy is judged only with the blobs (required
+	// attestations, transparency): a bundle it rejects contacts no registry.
+	if r, ok := opts.Dest.(*RegistryDest); ok && r.Warm != nil && !opts.DryRun && trust.Policy.HeadsDecide() {
 		warmed := map[string]bool{}
 		for i, it := range items {
 			if ref := r.Ref(it); results[i].Valid && !warmed[ref] {

@@ -41,3 +41,26 @@ func TestBoundedRegexpsSameAsCounted(t *testing.T) {
 		t.Fatal("media type bounds")
 	}
 }
+
+// FuzzBoundedSameAsCounted: for any bytes (invalid UTF-8, multi-byte
+// runes, a run of one byte long enough to cross every bound) the bounded
+// matchers agree with the counted repetitions they replace.
+func FuzzBoundedSameAsCounted(f *testing.F) {
+	f.Add("application", uint16(120), byte('a'), "/json")
+	f.Add("A", uint16(126), byte('+'), "/B")
+	f.Add("é", uint16(127), byte('.'), "")
+	f.Add("a/", uint16(127), byte('b'), "\n")
+	oldVersion := regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	oldMediaType := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
+	f.Fuzz(func(t *testing.T, prefix string, n uint16, unit byte, suffix string) {
+		s := prefix + strings.Repeat(string([]byte{unit}), int(n%300)) + suffix
+		for _, in := range []string{s, s + "/" + s, prefix + "/" + s} {
+			if oldVersion.MatchString(in) != reVersion.MatchString(in) {
+				t.Fatalf("version %q (len %d): counted %v", in, len(in), oldVersion.MatchString(in))
+			}
+			if oldMediaType.MatchString(in) != reMediaType.MatchString(in) {
+				t.Fatalf("media type %q (len %d): counted %v", in, len(in), oldMediaType.MatchString(in))
+			}
+		}
+	})
+}

@@ -357,3 +357,12 @@ func (e *evaluation) attestations(atts []Attestation) {
 	e.check("require_attestations", false, "missing attestation(s): "+strings.Join(missing, "; "),
 		"add them with ct attest --predicate FILE --type TYPE -k KEY before signing (or trust their signer: ct key import KEY.pub, --key KEY.pub)")
 }
+
+// HeadsDecide reports whether every rule of p is judged on a bundle's
+// head (Input.HeadsOnly, verify.VerifyHead): not so for
+// require_attestations (the attestations are among the blobs) nor the
+// transparency section (the proofs are checked with the blobs). A nil
+// policy decides nothing later either.
+func (p *Policy) HeadsDecide() bool {
+	return p == nil || len(p.RequireAttestations) == 0 && p.Transparency == nil
+}

@@ -472,11 +472,16 @@ func postOrder(d string, meta map[string][]byte, seen map[string]bool, out *[]st
 }
 
 // levels groups the manifests of order (children first, as postOrder
-// lists them) by height: level 0 lists no manifest of meta, level k only
-// manifests of lower levels. Order within a level is kept.
+// lists them) into groups pushed one after another, each in parallel:
+// by height (level 0 lists no manifest of meta, level k only manifests of
+// lower levels), order within a level kept. A manifest with a subject is
+// a group of its own, after the others of its level: pushing it updates
+// its subject's referrers tag (sha256-<hex>, on a registry without the
+// referrers API), a read-modify-write that two pushed at once would race
+// on, one of them lost.
 func levels(order []string, meta map[string][]byte) [][]string {
 	height := map[string]int{}
-	var out [][]string
+	var byHeight [][]string
 	for _, d := range order { // children come before their index
 		var idx struct {
 			Manifests []struct {
@@ -492,10 +497,30 @@ func levels(order []string, meta map[string][]byte) [][]string {
 			}
 		}
 		height[d] = h
-		for len(out) <= h {
-			out = append(out, nil)
+		for len(byHeight) <= h {
+			byHeight = append(byHeight, nil)
 		}
-		out[h] = append(out[h], d)
+		byHeight[h] = append(byHeight[h], d)
+	}
+	var out [][]string
+	for _, level := range byHeight {
+		var plain, alone []string
+		for _, d := range level {
+			var sub struct {
+				Subject json.RawMessage `json:"subject"`
+			}
+			if json.Unmarshal(meta[d], &sub) != nil || len(sub.Subject) != 0 && string(sub.Subject) != "null" {
+				alone = append(alone, d)
+			} else {
+				plain = append(plain, d)
+			}
+		}
+		if len(plain) > 0 {
+			out = append(out, plain)
+		}
+		for _, d := range alone {
+			out = append(out, []string{d})
+		}
 	}
 	return out
 }

@@ -84,4 +84,17 @@ func TestManifestLevels(t *testing.T) {
 	if got := levels([]string{"m"}, map[string][]byte{"m": man}); !reflect.DeepEqual(got, [][]string{{"m"}}) {
 		t.Fatalf("one manifest: %v", got)
 	}
+	// Manifests with a subject (here two of one platform manifest) are
+	// pushed one at a time: each updates the subject's referrers tag.
+	ref := []byte(`{"schemaVersion":2,"layers":[],"subject":{"digest":"a"}}`)
+	meta = map[string][]byte{"a": man, "r1": ref, "r2": ref, "b": man, "root": idx("a", "r1", "r2", "b")}
+	order = nil
+	if err := postOrder("root", meta, map[string]bool{}, &order, 0); err != nil {
+		t.Fatal(err)
+	}
+	got = levels(order, meta)
+	want = [][]string{{"a", "b"}, {"r1"}, {"r2"}, {"root"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("levels %v, want %v (order %v)", got, want, order)
+	}
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Uploader uploads layer and config blobs to one repository ahead of
@@ -51,6 +53,17 @@ func (s *Session) Uploader(refStr string) (*Uploader, error) {
 func (u *Uploader) Upload(b bundle.Blob, open func() (io.ReadCloser, error)) error {
 	l := &openLayer{blobLayer: blobLayer{b}, open: open}
 	err := u.pusher.Upload(u.ctx, u.repo, l)
+	var terr *transport.Error
+	if err != nil && !l.wasOpened() && u.ctx.Err() == nil && !errors.As(err, &terr) {
+		// ggcr uploads a digest once per repository and Pusher: an upload
+		// of it started meanwhile (another bundle sharing the blob, through
+		// the same Session) is waited for and its outcome taken. When that
+		// one failed, this copy was never read: upload it, so that its own
+		// content is judged (a damaged other copy is no registry failure).
+		// An answer of the registry (transport.Error) is not tried again.
+		l = &openLayer{blobLayer: blobLayer{b}, open: open}
+		err = u.pusher.Upload(u.ctx, u.repo, l)
+	}
 	if err == nil {
 		return nil
 	}
@@ -66,6 +79,13 @@ type openLayer struct {
 	open    func() (io.ReadCloser, error)
 	mu      sync.Mutex
 	readErr error // the last error of the caller's reader, other than io.EOF
+	opened  bool  // open was called
+}
+
+func (l *openLayer) wasOpened() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.opened
 }
 
 func (l *openLayer) setErr(err error) {
@@ -81,6 +101,9 @@ func (l *openLayer) err() error {
 }
 
 func (l *openLayer) Compressed() (io.ReadCloser, error) {
+	l.mu.Lock()
+	l.opened = true
+	l.mu.Unlock()
 	rc, err := l.open()
 	if err != nil {
 		l.setErr(err)

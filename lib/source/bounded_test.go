@@ -29,3 +29,23 @@ func TestBoundedRegexpsSameAsCounted(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBoundedSameAsCounted: for any bytes (invalid UTF-8, multi-byte
+// runes, a run of one byte long enough to cross every bound) the bounded
+// matchers agree with the counted repetitions they replace.
+func FuzzBoundedSameAsCounted(f *testing.F) {
+	f.Add("_", uint16(127), byte('a'), "")
+	f.Add("", uint16(64), byte('z'), "\n")
+	f.Add("é", uint16(63), byte('.'), "")
+	oldTag := regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	oldPart := regexp.MustCompile(`^[a-z0-9_.-]{1,64}$`)
+	f.Fuzz(func(t *testing.T, prefix string, n uint16, unit byte, suffix string) {
+		s := prefix + strings.Repeat(string([]byte{unit}), int(n%300)) + suffix
+		if oldTag.MatchString(s) != reTag.MatchString(s) {
+			t.Fatalf("tag %q (len %d): counted %v", s, len(s), oldTag.MatchString(s))
+		}
+		if oldPart.MatchString(s) != rePlatformPart.MatchString(s) {
+			t.Fatalf("platform part %q (len %d): counted %v", s, len(s), oldPart.MatchString(s))
+		}
+	})
+}
