@@ -108,7 +108,9 @@ func verifyFile(f *os.File, name, shown string, opts Options, po PathOptions) *R
 	}
 	if po.SkipContent {
 		opts.SkipContent = true
-		return Verify(f, name, opts) // seekable: blobs are skipped, not read
+		// Seekable: blobs are skipped, not read. Positioned reads, as
+		// VerifyFile's: the shared file offset is not used.
+		return Verify(io.NewSectionReader(f, 0, st.Size()), name, opts)
 	}
 	return VerifyFile(f, name, opts) // blobs hashed in parallel
 }
