@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -119,17 +120,13 @@ func run(f *flags) error {
 	var made *sbom.Result
 	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,
 		Key: key, PredicateType: sbom.PredicateType, DropSignatures: f.DropSignatures, Quiet: f.Quiet, Command: "ct sbom",
-		Make: func(ctx context.Context, path string) ([]byte, error) {
-			file, err := os.Open(path)
-			if err != nil {
-				return nil, outfile.IOError(path, err, "cannot open the bundle")
-			}
-			defer file.Close()
+		Make: func(ctx context.Context, bundle *io.SectionReader) ([]byte, error) {
 			name := f.Bundle
 			if name == "" {
 				name = "-"
 			}
-			made, err = sbom.Generate(ctx, sbom.Request{Bundle: file, Name: name, Epoch: epoch,
+			var err error
+			made, err = sbom.Generate(ctx, sbom.Request{Bundle: bundle, Name: name, Epoch: epoch,
 				MaxUnpacked: f.MaxUnpacked, Version: cli.Version})
 			if err != nil {
 				return nil, err
