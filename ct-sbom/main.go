@@ -45,8 +45,8 @@ attest does; then sign it again.
 
 --spdx writes the SPDX document alone instead of a bundle (to -o FILE or standard output).
 
-A bundle file is read in place, its digests checked alongside; a bundle on standard input or a
-pipe is first copied into a private temporary file (under TMPDIR), checked as it is copied; one
+A bundle file, or standard input redirected from one (- < FILE), is read in place, its digests
+checked alongside; a bundle piped in is first copied into a private temporary file (under TMPDIR), checked as it is copied; one
 whose manifest.toml declares more than TMPDIR has free is refused (exit 11) before it is copied:
 set TMPDIR elsewhere, or name the file. syft's own temporary files go into a private
 folder there too, removed when ct-sbom ends, also on failure or Ctrl-C. The layers' uncompressed
