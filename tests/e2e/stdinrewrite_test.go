@@ -15,7 +15,8 @@ import (
 // copy of a pipe is made) ct sign of a bundle with a pending attestation
 // (read twice) writes what ct sign FILE writes, and ct sbom fails only
 // where the named file fails too (its own work folder), not on a copy of
-// the bundle. Standard output that is the input file itself (>> FILE) is
+// the bundle; with a TMPDIR, ct sbom - < FILE writes what ct sbom FILE
+// writes. Standard output that is the input file itself (>> FILE) is
 // refused with 64 and the file is left as it was; before, ct sign appended
 // a partial bundle to it.
 func TestStdinRewriteInPlace(t *testing.T) {
@@ -97,6 +98,15 @@ func TestStdinRewriteInPlace(t *testing.T) {
 	if stdin.code != named.code || strings.Contains(stdin.stderr, "temporary file for the bundle") ||
 		!strings.Contains(stdin.stderr, "cannot make a temporary folder") {
 		t.Errorf("ct sbom - < u.ctp with no TMPDIR: exit %d\n%s\nwant what the named file gives:\n%s", stdin.code, stdin.stderr, named.stderr)
+	}
+	// ct sbom - < FILE of a real image: the named file's bundle.
+	must(run(envv, nil, nil, "ct-pack", envVar("REGISTRY")+"/test/multi:multi", "-k", "alice", "-o", "web.ctp"), "ct pack")
+	must(run(envv, nil, nil, "ct-sbom", "-q", "--drop-signatures", "web.ctp", "-o", "web-named.ctp"), "ct sbom web.ctp")
+	must(run(envv, open("web.ctp"), create("web-stdin.ctp", os.O_TRUNC), "ct-sbom", "-q", "--drop-signatures", "-"), "ct sbom - < web.ctp")
+	a, _ = os.ReadFile(filepath.Join(dir, "web-named.ctp"))
+	b, _ = os.ReadFile(filepath.Join(dir, "web-stdin.ctp"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("ct sbom - < FILE wrote %d bytes unlike ct sbom FILE's %d", len(b), len(a))
 	}
 	// Standard output that is the input file: refused, the file unchanged.
 	for _, c := range []struct {
