@@ -45,8 +45,8 @@ again. A signed bundle file is refused before anything else is read of it; a pip
 end. Known predicate types are checked for structure before they are stored:
 https://slsa.dev/provenance/v1 and https://spdx.dev/Document (SPDX 2.3).
 
-The bundle goes to -o FILE (atomically; may be BUNDLE itself) or standard output; the status
-line goes to standard error. --json prints a ct.attest/1 document: on standard output with -o,
+The bundle goes to -o FILE (atomically; may be BUNDLE itself) or standard output (refused, exit
+64, when it is the input file itself: >> BUNDLE); the status line goes to standard error. --json prints a ct.attest/1 document: on standard output with -o,
 else on standard error.
 
 Examples:

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -44,8 +45,8 @@ attest does; then sign it again.
 
 --spdx writes the SPDX document alone instead of a bundle (to -o FILE or standard output).
 
-A bundle file is read in place, its digests checked alongside; a bundle on standard input or a
-pipe is first copied into a private temporary file (under TMPDIR), checked as it is copied; one
+A bundle file, or standard input redirected from one (- < FILE), is read in place, its digests
+checked alongside; a bundle piped in is first copied into a private temporary file (under TMPDIR), checked as it is copied; one
 whose manifest.toml declares more than TMPDIR has free is refused (exit 11) before it is copied:
 set TMPDIR elsewhere, or name the file. syft's own temporary files go into a private
 folder there too, removed when ct-sbom ends, also on failure or Ctrl-C. The layers' uncompressed
@@ -119,17 +120,13 @@ func run(f *flags) error {
 	var made *sbom.Result
 	res, err := attesting.Run(ctx, attesting.Request{Input: f.Bundle, Output: f.Output, Stdin: os.Stdin, Stdout: os.Stdout,
 		Key: key, PredicateType: sbom.PredicateType, DropSignatures: f.DropSignatures, Quiet: f.Quiet, Command: "ct sbom",
-		Make: func(ctx context.Context, path string) ([]byte, error) {
-			file, err := os.Open(path)
-			if err != nil {
-				return nil, outfile.IOError(path, err, "cannot open the bundle")
-			}
-			defer file.Close()
+		Make: func(ctx context.Context, bundle *io.SectionReader) ([]byte, error) {
 			name := f.Bundle
 			if name == "" {
 				name = "-"
 			}
-			made, err = sbom.Generate(ctx, sbom.Request{Bundle: file, Name: name, Epoch: epoch,
+			var err error
+			made, err = sbom.Generate(ctx, sbom.Request{Bundle: bundle, Name: name, Epoch: epoch,
 				MaxUnpacked: f.MaxUnpacked, Version: cli.Version})
 			if err != nil {
 				return nil, err

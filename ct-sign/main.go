@@ -29,8 +29,9 @@ Pending attestations (unsigned statements that ct pack, ct sbom and ct attest ad
 key; docs/spec/attestations.md §9) are signed first: the first ct sign replaces each by an
 attestation signed with KEY, then signs the bundle, and says how many it signed (--json:
 attestationsSigned). So ct-pack IMG | ct-sbom | ct-sign -k KEY gives a bundle whose signature,
-provenance and SBOM are all KEY's. Such a bundle is read twice (a regular file is opened again;
-standard input or a pipe is copied to a temporary file under TMPDIR as it is checked, refused
+provenance and SBOM are all KEY's. Such a bundle is read twice (a regular file is opened again,
+standard input redirected from one (- < FILE) is read again in place; a pipe is copied to a
+temporary file under TMPDIR as it is checked, refused
 with exit 11 before it is copied when its manifest.toml declares more than TMPDIR has free),
 and a pending attestation that does not hold (a statement about another image, provenance that does not describe the
 bundle) is not signed (exit 10). ct sign lists each one it signs. Without --sign-pending it signs only those it knows
@@ -48,8 +49,9 @@ store only trusts) cannot sign: that is exit 64. ct sign never creates the key s
 An encrypted key's passphrase comes from --passphrase-file FILE, then CT_PASSPHRASE, then the
 terminal (never standard input, which carries the bundle); an unencrypted key asks for none.
 
-The signed bundle goes to -o FILE or standard output; the status line and progress go to
-standard error. --json prints a ct.sign/1 document: on standard output with -o, else on
+The signed bundle goes to -o FILE (atomically; may be BUNDLE itself) or standard output;
+standard output that is the input file itself (ct sign - < x.ctp >> x.ctp) is refused (exit 64)
+before a byte is written. The status line and progress go to standard error. --json prints a ct.sign/1 document: on standard output with -o, else on
 standard error.
 
 Transparency logs: --log URL (repeatable) records the new signature in each log and adds the

@@ -3,6 +3,7 @@ package attesting
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -42,9 +43,9 @@ func TestRunMakeFromFIFO(t *testing.T) {
 	out := filepath.Join(dir, "out.ctp")
 	res, err := Run(context.Background(), Request{Input: fifo, Output: out, Stdin: os.Stdin, Stdout: os.Stdout, Quiet: true,
 		PredicateType: "https://example.com/scan/v1",
-		Make: func(_ context.Context, path string) ([]byte, error) {
+		Make: func(_ context.Context, b *io.SectionReader) ([]byte, error) {
 			var err error
-			seen, err = os.ReadFile(path)
+			seen, err = io.ReadAll(b)
 			return []byte(`{"passed":true}`), err
 		}})
 	if err != nil {

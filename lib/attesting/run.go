@@ -32,12 +32,13 @@ type Request struct {
 	DropSignatures bool
 	Quiet          bool
 	// Make, when set, makes the predicate from the bundle itself (ct sbom)
-	// instead of reading PredicateFile: it is given a regular file holding
-	// the bundle (the input, or a private copy of standard input or of a
-	// pipe), after
-	// the signatures were found acceptable (attestations.md §6), so that no
-	// work is done for a bundle that is refused anyway.
-	Make func(ctx context.Context, bundlePath string) ([]byte, error)
+	// instead of reading PredicateFile: it is given the bundle's bytes as
+	// a section of a regular file, for positioned reads (the named input,
+	// standard input redirected from a file at offset 0, or else a private
+	// copy of a pipe's), after the signatures were found acceptable
+	// (attestations.md §6), so that no work is done for a bundle that is
+	// refused anyway.
+	Make func(ctx context.Context, bundle *io.SectionReader) ([]byte, error)
 	// Command names the command in hints ("ct attest" when empty).
 	Command string
 }
@@ -94,37 +95,51 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		NamedHint:    "name a bundle (" + cmd + " … x.ctp -o y.ctp) or pipe one in (ct-pack IMG | " + strings.ReplaceAll(cmd, " ", "-") + " … | ct-sign -k KEY > x.ctp)",
 		RedirectHint: "write it to a file with -o FILE.ctp, or redirect: " + cmd + " … %s > FILE.ctp"},
 		func(in io.Reader, inName string, w io.Writer, werr func(error) error) error {
-			path := req.Input
-			regular := false
-			if path != "" && path != "-" {
-				st, err := os.Stat(path)
-				regular = err == nil && st.Mode().IsRegular()
+			// src is the bundle as a regular file, read again in place
+			// with positioned reads (precheck, Make): a named file, or
+			// standard input redirected from one (< FILE), never opened
+			// again as /dev/stdin (which may name another file).
+			var src *os.File
+			if path := req.Input; path != "" && path != "-" {
+				if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+					f, err := os.Open(path)
+					if err != nil {
+						return exit.Wrap(exit.IO, err, "cannot open bundle").At(inName)
+					}
+					defer f.Close()
+					src = f
+				}
+			} else {
+				src = spool.StdinFile(req.Stdin)
 			}
-			if regular {
+			if src != nil {
 				// A signed bundle file is refused before anything is
 				// made or copied (attestations.md §6): its signatures
 				// are found by seeking past the blobs.
-				if err := precheck(path, inName, req.DropSignatures); err != nil {
+				if err := precheck(src, inName, req.DropSignatures); err != nil {
 					return err
 				}
 			}
 			if req.Make != nil {
-				if !regular {
-					// Standard input, or a FIFO or device that cannot be
-					// opened again for precheck and Make: a private copy,
+				if src == nil {
+					// A pipe, or a FIFO or device, that cannot be read
+					// again for precheck and Make: a private copy,
 					// checked as it is written (lib/spool).
 					f, err := spool.Copy(in, inName, "ct-attest-*.ctp")
 					if err != nil {
 						return err
 					}
 					defer f.Remove()
-					if err := precheck(f.Name(), inName, req.DropSignatures); err != nil {
+					if err := precheck(f.File, inName, req.DropSignatures); err != nil {
 						return err
 					}
-					in, path = f, f.Name()
+					in, src = f, f.File
 				}
-				var err error
-				if pred, err = req.Make(ctx, path); err != nil {
+				sr, err := section(src, inName)
+				if err != nil {
+					return err
+				}
+				if pred, err = req.Make(ctx, sr); err != nil {
 					return err
 				}
 			}
@@ -141,14 +156,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 
 // precheck reads the bundle's structure (not its content) to refuse a
 // signed bundle before the predicate is made (attestations.md §6). The
-// content is checked when the bundle is copied.
-func precheck(path, name string, drop bool) error {
-	f, err := os.Open(path)
+// content is checked when the bundle is copied. f is read from its start
+// with positioned reads: its offset does not move.
+func precheck(f *os.File, name string, drop bool) error {
+	sr, err := section(f, name)
 	if err != nil {
-		return exit.Wrap(exit.IO, err, "cannot open bundle").At(name)
+		return err
 	}
-	defer f.Close()
-	br, err := bundle.NewReader(f, name)
+	br, err := bundle.NewReader(sr, name)
 	if err != nil {
 		return err
 	}
@@ -168,4 +183,14 @@ func precheck(path, name string, drop bool) error {
 	}
 	_, _, err = attest.DropSignatures(name, sigs, br.Proofs(), drop)
 	return err
+}
+
+// section returns the regular file f, from its start to its present size,
+// for positioned reads.
+func section(f *os.File, name string) (*io.SectionReader, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, exit.Wrap(exit.IO, err, "cannot read bundle").At(name)
+	}
+	return io.NewSectionReader(f, 0, st.Size()), nil
 }

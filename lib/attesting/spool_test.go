@@ -73,7 +73,7 @@ func runMake(t *testing.T, stdin *os.File, out string) error {
 	t.Helper()
 	_, err := Run(context.Background(), Request{Input: "-", Output: out, Stdin: stdin, Stdout: os.Stdout, Quiet: true,
 		PredicateType: "https://example.com/scan/v1", Command: "ct sbom",
-		Make: func(context.Context, string) ([]byte, error) {
+		Make: func(context.Context, *io.SectionReader) ([]byte, error) {
 			t.Error("Make ran")
 			return nil, errors.New("Make ran")
 		}})

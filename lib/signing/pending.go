@@ -47,8 +47,9 @@ func SignBundle(in io.Reader, name string, reopen func() (io.ReadCloser, error),
 // are known before manifest.toml is written; then every pending
 // attestation is replaced by one signed with k, and the new manifest.toml
 // is signed (attestations.md §9.3). reopen, when not nil, opens the input
-// again for that second pass (a named file); otherwise the input is copied
-// to a temporary file on the way.
+// again for that second pass (a named file, or standard input redirected
+// from one, read again with positioned reads); otherwise the input is
+// copied to a temporary file on the way.
 func SignBundleWith(in io.Reader, name string, reopen func() (io.ReadCloser, error), out io.Writer, k *keys.PrivateKey, outErr func(error) error, opt Options) (*Signed, error) {
 	var head bytes.Buffer
 	br, err := bundle.NewReader(io.TeeReader(in, &head), name)

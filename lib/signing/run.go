@@ -256,6 +256,17 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		// Else (a FIFO, /dev/stdin, a character device) the input cannot
 		// be read twice: SignBundleWith copies it to a temporary file.
+	} else if f := spool.StdinFile(req.Stdin); f != nil {
+		// < FILE: read again in place with positioned reads, as the first
+		// pass is (lib/stage), never by opening /dev/stdin, which may name
+		// another file.
+		reopen = func() (io.ReadCloser, error) {
+			st, err := f.Stat()
+			if err != nil {
+				return nil, err
+			}
+			return io.NopCloser(io.NewSectionReader(f, 0, st.Size())), nil
+		}
 	}
 	out, err := stage.Run(ctx, stage.IO{Input: req.Input, Output: req.Output, Stdin: req.Stdin, Stdout: req.Stdout, Quiet: req.Quiet,
 		Verb:         "signing",

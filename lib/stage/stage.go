@@ -16,6 +16,7 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/progress"
+	"github.com/cerro-torre/ct/lib/spool"
 )
 
 // IO says where a stage reads and writes.
@@ -44,6 +45,7 @@ func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
 	var in io.Reader = s.Stdin
 	inName := "-"
 	var size int64 = -1
+	var inStat os.FileInfo // the input's, to refuse writing it to itself
 	if s.Input != "" && s.Input != "-" {
 		f, err := os.Open(s.Input)
 		if err != nil {
@@ -51,15 +53,36 @@ func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil {
-			size = st.Size()
+			size, inStat = st.Size(), st
 		}
 		in, inName = f, s.Input
 	} else if progress.IsTerminal(s.Stdin) {
 		return "", exit.New(exit.Usage, "no bundle given and standard input is a terminal").WithHint("%s", s.NamedHint)
+	} else if f := spool.StdinFile(s.Stdin); f != nil {
+		// < FILE: read like the named file, with positioned reads (the
+		// descriptor's offset is shared with whoever else holds it).
+		if st, err := f.Stat(); err == nil {
+			size, inStat = st.Size(), st
+			in = io.NewSectionReader(f, 0, size)
+		}
+	} else if s.Stdin != nil {
+		inStat, _ = s.Stdin.Stat()
 	}
 	toStdout := s.Output == "" || s.Output == "-"
 	if toStdout && progress.IsTerminal(s.Stdout) {
 		return "", exit.New(exit.Usage, "refusing to write a bundle to a terminal").WithHint(s.RedirectHint, s.Input)
+	}
+	if toStdout && s.Stdout != nil && inStat != nil && inStat.Mode().IsRegular() {
+		// ct sign - < x.ctp >> x.ctp would read what it appends, and
+		// > x.ctp has emptied the input before ct runs: either way say so
+		// before a byte is written.
+		if st, err := s.Stdout.Stat(); err == nil && os.SameFile(inStat, st) {
+			hint := "write to another file, or rewrite the bundle in place with -o FILE (it is replaced only when complete)"
+			if inStat.Size() == 0 {
+				hint = "a shell's > FILE empties FILE before ct runs: get the bundle again, then " + hint
+			}
+			return "", exit.New(exit.Usage, "standard output is the input bundle itself").At(inName).WithHint("%s", hint)
+		}
 	}
 	var out io.Writer = s.Stdout
 	outName := "standard output"

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/cerro-torre/ct/lib/bundle"
@@ -17,8 +18,18 @@ import (
 // goroutine (lib/readahead: one blob alone, the common one-big-layer
 // image, is read on one core and hashed on the other). Memory stays at
 // one ring of 4 x 1 MiB per core whatever the bundle's size.
+//
+// f is read from its start with positioned reads only (ReadAt, through an
+// io.SectionReader of the size fstat gives): its file offset is neither
+// used nor moved, so a descriptor shared with another process (standard
+// input redirected from a file) reads the same however that process moves
+// the offset.
 func VerifyFile(f *os.File, name string, opts Options) *Report {
-	rep, skipped, done := VerifyDeferred(f, name, opts)
+	st, err := f.Stat()
+	if err != nil {
+		return ioReport(name, exit.Wrap(exit.IO, err, "cannot read bundle").At(name).WithHint("%s", unreadableHint))
+	}
+	rep, skipped, done := VerifyDeferred(io.NewSectionReader(f, 0, st.Size()), name, opts)
 	if !done {
 		return rep
 	}

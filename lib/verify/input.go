@@ -11,6 +11,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/readahead"
+	"github.com/cerro-torre/ct/lib/spool"
 )
 
 // PathOptions says how VerifyPath reads its input.
@@ -67,26 +68,10 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 }
 
 // StdinFile returns in as a file to read like a named one when it is
-// standard input redirected from a regular file (a shell's < FILE): an
-// *os.File whose fstat says regular file and whose offset is 0. Anything
-// else returns nil and is read in one pass: a pipe, a terminal, a device,
-// a reader that is not a file, and a file already partly read (as in
-// { head -c 10 >/dev/null; ct verify -; } < FILE), whose bundle starts
-// where the reading stopped.
-func StdinFile(in io.Reader) *os.File {
-	f, ok := in.(*os.File)
-	if !ok || f == nil {
-		return nil
-	}
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	if off, err := f.Seek(0, io.SeekCurrent); err != nil || off != 0 {
-		return nil
-	}
-	return f
-}
+// standard input redirected from a regular file at offset 0 (a shell's
+// < FILE), else nil: spool.StdinFile, which ct sign, ct attest, ct sbom and
+// ct push use too.
+func StdinFile(in io.Reader) *os.File { return spool.StdinFile(in) }
 
 // verifyFile verifies the regular file f, at offset 0, named name in
 // reports; shown is how a hint names it ("-" for standard input, which
@@ -108,7 +93,9 @@ func verifyFile(f *os.File, name, shown string, opts Options, po PathOptions) *R
 	}
 	if po.SkipContent {
 		opts.SkipContent = true
-		return Verify(f, name, opts) // seekable: blobs are skipped, not read
+		// Seekable: blobs are skipped, not read. Positioned reads, as
+		// VerifyFile's: the shared file offset is not used.
+		return Verify(io.NewSectionReader(f, 0, st.Size()), name, opts)
 	}
 	return VerifyFile(f, name, opts) // blobs hashed in parallel
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/spool"
 )
 
 // A bundle given as a regular file is catalogued in place: a first pass
@@ -22,18 +22,20 @@ import (
 // only when both are done and the check passed: no copy of the image, and
 // the hashing no longer comes before the cataloguing.
 
-// regularFile returns r as a seekable file of known size, or nil.
-func regularFile(r io.Reader) (*os.File, int64) {
-	f, ok := r.(*os.File)
-	if !ok {
+// regularFile returns r as a file of known size to read in place with
+// positioned reads, or nil: a section of a file (ct sbom adding the SBOM to
+// a bundle: lib/attesting gives it one), or a regular file at offset 0 (a
+// named bundle, or standard input redirected from one: spool.StdinFile).
+func regularFile(r io.Reader) (io.ReaderAt, int64) {
+	if s, ok := r.(*io.SectionReader); ok {
+		return s, s.Size()
+	}
+	f := spool.StdinFile(r)
+	if f == nil {
 		return nil, 0
 	}
 	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return nil, 0
-	}
-	pos, err := f.Seek(0, io.SeekCurrent)
-	if err != nil || pos != 0 {
+	if err != nil {
 		return nil, 0
 	}
 	return f, st.Size()
@@ -41,7 +43,7 @@ func regularFile(r io.Reader) (*os.File, int64) {
 
 // scanOffsets reads the bundle's structure and notes where each blob's
 // content starts.
-func scanOffsets(f *os.File, size int64, name string) (*bundle.Manifest, map[string]int64, error) {
+func scanOffsets(f io.ReaderAt, size int64, name string) (*bundle.Manifest, map[string]int64, error) {
 	br, err := bundle.NewReader(io.NewSectionReader(f, 0, size), name)
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +67,7 @@ func scanOffsets(f *os.File, size int64, name string) (*bundle.Manifest, map[str
 }
 
 // checkAll reads the whole bundle, checking every blob (bundle.Check).
-func checkAll(f *os.File, size int64, name string) error {
+func checkAll(f io.ReaderAt, size int64, name string) error {
 	_, _, err := bundle.Check(io.NewSectionReader(f, 0, size), name)
 	return err
 }
