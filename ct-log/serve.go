@@ -14,7 +14,7 @@ import (
 
 type serveCmd struct {
 	Dir                string        `placeholder:"DIR" help:"The log directory (POSIX storage; created if missing, locked while serving)."`
-	Key                string        `required:"" placeholder:"LOGKEY" help:"The log's signing key: a CT-SIG-01 private key file or a key id in the key store (with --print-vkey, a public key file will do)."`
+	Key                string        `required:"" placeholder:"LOGKEY" help:"The log's signing key: a CT-SIG-01 private key file or a key id in the key store (with --print-vkey, a public key file, or the id of a key the store only trusts, will do)."`
 	Origin             string        `required:"" placeholder:"ORIGIN" help:"The log's origin, e.g. log.example.org/ct: the first line of its checkpoints and its key's name."`
 	PassphraseFile     string        `placeholder:"FILE" help:"Read the key's passphrase from FILE (else CT_PASSPHRASE, else the terminal)."`
 	Listen             string        `default:"127.0.0.1:0" placeholder:"HOST:PORT" help:"Address to listen on (port 0 picks a free one)."`

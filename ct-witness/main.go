@@ -60,7 +60,7 @@ type flags struct {
 
 type serveCmd struct {
 	DB             string   `name:"db" placeholder:"FILE" help:"The witness state, an sqlite file (created if missing). Keep it: it is what detects forks."`
-	Key            string   `placeholder:"KEY" help:"The witness's CT-SIG-01 private key: a file, or an id or fingerprint in the key store (with --print-vkey, a public key file will do)."`
+	Key            string   `placeholder:"KEY" help:"The witness's CT-SIG-01 private key: a file, or an id or fingerprint in the key store (with --print-vkey, a public key file, or the id of a key the store only trusts, will do)."`
 	Name           string   `placeholder:"NAME" help:"The witness's name, as its cosignatures and verifier key carry it (e.g. w1.example.org)."`
 	Logs           string   `placeholder:"LOGS.toml" help:"The logs to cosign for: a TOML file giving each log's origin and key (format: ct-witness serve --help)."`
 	Log            []string `sep:"none" placeholder:"VKEY" help:"A log to cosign for, by its note verifier key or a file holding it (ct-log serve --print-vkey > log.vkey); its origin is the key's name. Repeatable; instead of, or with, --logs."`

@@ -349,9 +349,10 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		inPlace = inPlace && !a.heads.Zstd // one zstd stream: no random access
 	}
 	// Staging under TMPDIR (a zstd archive in a dry run, or for a
-	// registry or a device): room for every blob to stage, at the sizes
+	// registry or a device), or beside a local destination (dir:, oci:,
+	// a docker-archive: file): room for every blob to stage, at the sizes
 	// the indexes declare, before the first is written.
-	if !inPlace && tmpBase == filepath.Join(os.TempDir(), "ct-import") {
+	if !inPlace {
 		var need int64
 		var names []string
 		for _, a := range archives {
@@ -364,8 +365,15 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		if len(names) > 1 {
 			n.What, n.Declares, n.For, n.Where = "the import", "as the indexes of its archives declare", "to stage their blobs", "archives "+strings.Join(names, ", ")
 		}
-		if err := roomIn("", n); err != nil {
-			return rep, err
+		if tmpBase == filepath.Join(os.TempDir(), "ct-import") {
+			if err := roomIn("", n); err != nil {
+				return rep, err
+			}
+		} else {
+			n.Place, n.Hint = "the destination's folder", "free space beside "+termsafe.Escape(opts.Dest.String())+", or import into a destination with room"
+			if err := n.In(filepath.Dir(tmp)); err != nil {
+				return rep, err
+			}
 		}
 	}
 	staged := map[*Item]BlobSource{}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -378,6 +379,13 @@ func (s sourceReader) Read(p []byte) (int, error) {
 func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progress io.Writer, outErr func(error) error,
 	sign func(manifest []byte) ([]bundle.Entry, error)) error {
 	ref := p.refOf()
+	// Room in TMPDIR for the blobs the prefetcher holds there, at their
+	// declared sizes, before a byte is written (w included).
+	if p.Prefetch > 1 {
+		if err := p.roomAhead(os.TempDir(), 2*p.Prefetch); err != nil {
+			return err
+		}
+	}
 	bw, err := bundle.NewWriter(w, p.Manifest, bundle.WriterOptions{ModTime: modTime})
 	if err != nil {
 		return classifyWrite(err, outErr)
@@ -388,6 +396,10 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, modTime time.Time, progre
 	}
 	openBlob := func(i int) (io.ReadCloser, error) { return opens[i]() }
 	if p.Prefetch > 1 {
+		// None is written to TMPDIR past its declared size.
+		for i, b := range p.Manifest.Blobs {
+			opens[i] = limitOpen(opens[i], b.Size)
+		}
 		pf, err := newPrefetcher(ctx, opens, p.Prefetch, 2*p.Prefetch)
 		if err != nil {
 			return exit.Wrap(exit.IO, err, "cannot create a temporary folder for downloads").WithHint("set TMPDIR to a writable folder")

@@ -261,8 +261,19 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	werr := func(err error) error {
 		return outfile.IOError(outName, err, "cannot write bundle")
 	}
+	// Room beside the output file for the bundle, at the sizes the
+	// source's manifests declare, before its first blob byte.
+	need, err := plan.bundleSize(epoch)
+	if err != nil {
+		return nil, classifyWrite(err, werr)
+	}
+	if of != nil && of.Regular() {
+		if err := plan.roomBeside(filepath.Dir(of.File.Name()), req.Output, need); err != nil {
+			return nil, err
+		}
+	}
 	if req.SBOM {
-		err = writeWithSBOM(ctx, req, plan, sbomPath, cw, pw, werr, res)
+		err = writeWithSBOM(ctx, req, plan, sbomPath, need, cw, pw, werr, res)
 	} else if of != nil && of.Regular() && holesCheap(of.File) {
 		// A regular file: the blobs go straight to their offsets (WriteFile).
 		plan.writeback = true

@@ -40,10 +40,14 @@ func FindSBOM() (string, error) {
 		WithHint("install it beside ct-pack (make install installs every ct-* program; or: go build -o DIR/ct-sbom ./ct-sbom), or pack without --sbom and run ct-sbom later: ct-pack IMG | ct-sbom | ct-sign -k KEY")
 }
 
-// writeWithSBOM writes the plan unsigned to a private temporary file, runs
-// ct-sbom on it, and writes the result to w: signed with req.Key (which
+// writeWithSBOM writes the plan unsigned (need bytes, at the declared
+// sizes) to a private temporary file, once TMPDIR has room for it and
+// ct-sbom's copy, runs ct-sbom on it, and writes the result to w: signed with req.Key (which
 // signs every pending attestation first), or as it is when unsigned.
-func writeWithSBOM(ctx context.Context, req Request, plan *Plan, sbomPath string, w io.Writer, pw io.Writer, outErr func(error) error, res *Result) error {
+func writeWithSBOM(ctx context.Context, req Request, plan *Plan, sbomPath string, need int64, w io.Writer, pw io.Writer, outErr func(error) error, res *Result) error {
+	if err := plan.roomSBOM(os.TempDir(), need); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "ct-pack-sbom-")
 	if err != nil {
 		return exit.Wrap(exit.IO, err, "cannot create a temporary folder for --sbom").WithHint("set TMPDIR to a writable folder with room for two copies of the bundle")

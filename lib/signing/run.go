@@ -64,10 +64,14 @@ func PublicKeyError(name string, pub *keys.PublicKey) *exit.Error {
 // LoadPublic returns the public half of the key named by name, for a tool
 // that needs no more (ct-log serve and ct-witness serve --print-vkey): a
 // file that is not a private key file is read as a public key file, with
-// no passphrase; a private key file, or a name in the store, is loaded as
-// by LoadKey. A public key file that does not decode is exit.Malformed
-// naming the file and what is wrong with it (keys.md §4.4): never a retry
-// as a private key, which would only say "not a key file".
+// no passphrase; a name of a key the store only trusts (a public key in
+// trusted/, no private key) is that public key, with no passphrase; a
+// private key file, or a name of an own key, is loaded and decrypted as by
+// LoadKey (the public_key field of a private key file is not
+// authenticated: the public half is derived from the seed). A public key
+// file that does not decode is exit.Malformed naming the file and what is
+// wrong with it (keys.md §4.4): never a retry as a private key, which
+// would only say "not a key file".
 func LoadPublic(name, storeDir string, pass passphrase.Source) (*keys.PublicKey, error) {
 	if name != "" && keys.IsKeyPath(name) {
 		data, err := readKeyFile(name, publicHints)
@@ -86,6 +90,17 @@ func LoadPublic(name, storeDir string, pass passphrase.Source) (*keys.PublicKey,
 			return nil, err
 		}
 		return k.Public(), nil
+	}
+	if name != "" {
+		st, err := openStore(storeDir)
+		if err != nil {
+			return nil, err
+		}
+		// Find prefers an own key to a trusted copy of it: an own key is
+		// decrypted below, never taken from its file's public_key field.
+		if k, err := st.Find(name); err == nil && !k.Own {
+			return k.Public, nil
+		}
 	}
 	k, err := LoadKey(name, storeDir, pass)
 	if err != nil {

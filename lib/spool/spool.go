@@ -28,6 +28,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle/ustar"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/human"
+	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
 // tailMax is the most the entries after the last blob can take: the
@@ -99,18 +100,25 @@ type Need struct {
 	For      string // what the room is for: "to unpack its blobs"
 	Where    string // the error's location: "archive x.tar"
 	Hint     string // what to do: "set TMPDIR to a folder with room for …"
+	// Place names the folder checked, before its path: "" is "TMPDIR";
+	// "the output's folder" for room beside an output file.
+	Place string
 }
 
 // In returns an error (exit.IO) when the file system of dir, the
-// temporary folder, has less than n.Bytes free; nil when it has room, or
-// when its free space cannot be known.
+// temporary folder (or n.Place), has less than n.Bytes free; nil when it
+// has room, or when its free space cannot be known.
 func (n Need) In(dir string) error {
 	free, err := freeSpace(dir)
 	if err != nil || free >= n.Bytes {
 		return nil
 	}
-	return exit.New(exit.IO, "%s needs %d bytes (%s, %s) %s, but TMPDIR %s has %d bytes (%s) free",
-		n.What, n.Bytes, human.Size(n.Bytes), n.Declares, n.For, dir, free, human.Size(free)).At(n.Where).
+	place := n.Place
+	if place == "" {
+		place = "TMPDIR"
+	}
+	return exit.New(exit.IO, "%s needs %d bytes (%s, %s) %s, but %s %s has %d bytes (%s) free",
+		n.What, n.Bytes, human.Size(n.Bytes), n.Declares, n.For, place, termsafe.Escape(dir), free, human.Size(free)).At(n.Where).
 		WithHint("%s", n.Hint)
 }
 
