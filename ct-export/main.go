@@ -101,6 +101,18 @@ func main() {
 				w = outfile.NewWriteback(o.File)
 			}
 		}
+		// Standard output or an -o descriptor (-o /dev/stdout) that is
+		// a file export reads: refused before a byte is written.
+		reads := append(append([]string(nil), inputs...), f.Since, f.Policy)
+		if out == nil {
+			if err := archive.OutputIsInput(os.Stdout, "standard output", reads); err != nil {
+				return err
+			}
+		} else if !out.Regular() {
+			if err := archive.OutputIsInput(out.File, f.Output, reads); err != nil {
+				return err
+			}
+		}
 		bw := bufio.NewWriterSize(w, 1<<20)
 		res, err := archive.Export(inputs, opts, bw)
 		if err != nil {

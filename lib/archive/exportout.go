@@ -147,3 +147,25 @@ func SameContent(a, b string) (bool, error) {
 		}
 	}
 }
+
+// OutputIsInput refuses (64) an output written in place, standard output
+// or an -o descriptor (-o /dev/stdout), that is one of the files export
+// reads (a bundle, the --since archive, the policy): ct export x.ctp -o -
+// >> x.ctp appended the archive to the bundle and exited 0, and the bundle
+// no longer verified (bytes after its end-of-archive marker).
+func OutputIsInput(out *os.File, outName string, inputs []string) error {
+	if out == nil {
+		return nil
+	}
+	st, err := out.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); err == nil && os.SameFile(fi, st) {
+			return exit.New(exit.Usage, "%s is an input file itself", outName).At(in).
+				WithHint("write the archive to another file (-o offline.tar)")
+		}
+	}
+	return nil
+}

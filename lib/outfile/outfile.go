@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -32,7 +33,21 @@ type File struct {
 // place: renaming a file over it would replace the device itself (run as
 // root, `-o /dev/null` used to turn /dev/null into a regular file). Nothing
 // there can be made atomic, and Commit only closes it.
+//
+// A path that names one of the process's own descriptors (/dev/stdout,
+// /dev/fd/N, /proc/self/fd/N, or a symlink to one) is written through that
+// descriptor, in place, like a device: its file may be regular (a shell's
+// > y.ctp), but renaming a file over the name would replace the symlink
+// (run as root, /dev/stdout itself) and leave the descriptor's file empty.
 func Create(path string) (*File, error) {
+	if n, ok := descriptor(path); ok {
+		fd, err := syscall.Dup(n)
+		if err != nil {
+			return nil, IOError(path, err, "cannot open output")
+		}
+		syscall.CloseOnExec(fd)
+		return &File{File: os.NewFile(uintptr(fd), path), path: path, direct: true}, nil
+	}
 	if fi, err := os.Stat(path); err == nil {
 		switch {
 		case fi.IsDir():
@@ -55,6 +70,44 @@ func Create(path string) (*File, error) {
 		return nil, IOError(path, err, "cannot create output file")
 	}
 	return &File{File: f, path: path}, nil
+}
+
+// descriptor returns N when path, through its symlinks, names the
+// process's own descriptor N: an entry of /proc/self/fd (which /dev/fd and
+// /dev/stdout lead to on Linux). Such an entry is itself a symlink to the
+// descriptor's file, which is not followed.
+func descriptor(path string) (int, bool) {
+	self, err := filepath.EvalSymlinks("/proc/self/fd")
+	if err != nil {
+		return 0, false
+	}
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return 0, false
+	}
+	for i := 0; i < 40; i++ { // the kernel's limit on a chain of symlinks
+		dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+		if err != nil {
+			return 0, false
+		}
+		if dir == self {
+			n, err := strconv.Atoi(filepath.Base(p))
+			return n, err == nil && n >= 0
+		}
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return 0, false
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return 0, false
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(dir, t)
+		}
+		p = t
+	}
+	return 0, false
 }
 
 // fifoWaiting is called once openDirect waits, interruptibly, for a

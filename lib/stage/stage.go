@@ -72,16 +72,27 @@ func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
 	if toStdout && progress.IsTerminal(s.Stdout) {
 		return "", exit.New(exit.Usage, "refusing to write a bundle to a terminal").WithHint(s.RedirectHint, s.Input)
 	}
-	if toStdout && s.Stdout != nil && inStat != nil && inStat.Mode().IsRegular() {
-		// ct sign - < x.ctp >> x.ctp would read what it appends, and
-		// > x.ctp has emptied the input before ct runs: either way say so
-		// before a byte is written.
-		if st, err := s.Stdout.Stat(); err == nil && os.SameFile(inStat, st) {
-			hint := "write to another file, or rewrite the bundle in place with -o FILE (it is replaced only when complete)"
-			if inStat.Size() == 0 {
-				hint = "a shell's > FILE empties FILE before ct runs: get the bundle again, then " + hint
-			}
-			return "", exit.New(exit.Usage, "standard output is the input bundle itself").At(inName).WithHint("%s", hint)
+	// ct sign - < x.ctp >> x.ctp would read what it appends, and > x.ctp
+	// has emptied the input before ct runs: either way say so before a
+	// byte is written. The same for -o naming a descriptor that is the
+	// input file (-o /dev/stdout >> x.ctp), written in place like standard
+	// output (lib/outfile).
+	sameAsInput := func(out *os.File, what string) error {
+		if out == nil || inStat == nil || !inStat.Mode().IsRegular() {
+			return nil
+		}
+		if st, err := out.Stat(); err != nil || !os.SameFile(inStat, st) {
+			return nil
+		}
+		hint := "write to another file, or rewrite the bundle in place with -o FILE (it is replaced only when complete)"
+		if inStat.Size() == 0 {
+			hint = "a shell's > FILE empties FILE before ct runs: get the bundle again, then " + hint
+		}
+		return exit.New(exit.Usage, "%s is the input bundle itself", what).At(inName).WithHint("%s", hint)
+	}
+	if toStdout {
+		if err := sameAsInput(s.Stdout, "standard output"); err != nil {
+			return "", err
 		}
 	}
 	var out io.Writer = s.Stdout
@@ -93,6 +104,11 @@ func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
 			return "", err
 		}
 		defer of.Abort()
+		if !of.Regular() {
+			if err := sameAsInput(of.File, s.Output); err != nil {
+				return "", err
+			}
+		}
 		out, outName = of, s.Output
 	}
 	bar := progress.New(size, s.Verb, s.Quiet || size < 0)

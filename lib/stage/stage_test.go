@@ -2,11 +2,15 @@ package stage
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cerro-torre/ct/lib/exit"
 )
 
 // A Ctrl-C that comes while the rewrite works from its own copy of the
@@ -55,5 +59,56 @@ func TestRunWrites(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(out); string(got) != "bundle" {
 		t.Fatalf("output %q, want %q", got, "bundle")
+	}
+}
+
+// -o naming a descriptor whose file is the input (ct sign x.ctp
+// -o /dev/stdout >> x.ctp, or the same with - < x.ctp) is refused (64)
+// before a byte is written, as standard output that is the input is:
+// lib/outfile writes such a name through the descriptor, in place.
+func TestRunRefusesOutputDescriptorThatIsTheInput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.ctp")
+	if err := os.WriteFile(in, []byte("bundle"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app, err := os.OpenFile(in, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	stdin, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	link := filepath.Join(dir, "stdout") // as /dev/stdout
+	if err := os.Symlink(fmt.Sprintf("/proc/self/fd/%d", app.Fd()), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []IO{
+		{Input: in, Output: link},
+		{Input: "-", Stdin: stdin, Output: link},
+		{Input: in, Output: fmt.Sprintf("/dev/fd/%d", app.Fd())},
+	} {
+		c.Quiet, c.Verb = true, "testing"
+		_, err := Run(context.Background(), c, func(r io.Reader, _ string, w io.Writer, _ func(error) error) error {
+			data, err := io.ReadAll(r) // all, first: appending while reading would not end
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(data)
+			return err
+		})
+		var ee *exit.Error
+		if !errors.As(err, &ee) || ee.Code != exit.Usage || !strings.Contains(err.Error(), "is the input bundle itself") {
+			t.Errorf("-o %s: error %v, want usage (64) naming the input", c.Output, err)
+		}
+	}
+	if got, _ := os.ReadFile(in); string(got) != "bundle" {
+		t.Fatalf("input after the refusals: %q", got)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v", err)
 	}
 }

@@ -1,0 +1,55 @@
+package outfile
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// -o naming one of the process's own descriptors (/dev/stdout, /dev/fd/N,
+// /proc/self/fd/N, or a symlink to one) whose file is regular, as in
+// ct sign x.ctp -o /dev/stdout > y.ctp: the bytes go to that descriptor,
+// and the name is left alone. Before, the descriptor's regular file made
+// it look like a file to replace: run as root, a temporary file was made
+// in /dev and renamed over the /dev/stdout symlink, and y.ctp stayed empty.
+func TestDescriptorNameIsWrittenThroughTheDescriptor(t *testing.T) {
+	dir := t.TempDir()
+	target, err := os.Create(filepath.Join(dir, "y.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	link := filepath.Join(dir, "stdout") // as /dev/stdout -> /proc/self/fd/1
+	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(int(target.Fd())), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{link, "/dev/fd/" + strconv.Itoa(int(target.Fd()))} {
+		f, err := Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Regular() {
+			t.Errorf("%s: a descriptor's name is to be written in place, not replaced", name)
+		}
+		if _, err := f.Write([]byte("bundle\n")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v", err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 2 {
+		t.Fatalf("%d entries in the folder, want y.ctp and the symlink", len(es))
+	}
+	b, _ := os.ReadFile(target.Name())
+	if string(b) != "bundle\nbundle\n" {
+		t.Fatalf("the descriptor's file holds %q", b)
+	}
+	if _, err := target.Write([]byte("x")); err != nil {
+		t.Fatalf("the caller's descriptor was closed: %v", err)
+	}
+}
