@@ -49,7 +49,6 @@ type Reader struct {
 	tr       *ustar.Reader
 	src      *countingReader
 	seeker   io.Seeker // the source, when it seeks (SkipContent seeks past blobs)
-	cutErr   error     // a blob to be sought past that the source ends inside: NextBlob returns it from then on
 	name     string    // for messages: the bundle's path or "-"
 	m        *Manifest
 	manifest []byte
@@ -67,10 +66,12 @@ type Reader struct {
 	// skipped and the hash mismatch decides (verify.md §2).
 	keptBad  string
 	graphErr error // the image-graph check's failure, once it ran
-	// cut is the failure of a blob entry whose header declares more bytes
-	// than manifest.toml gives the blob: the reader reads nothing past that
-	// header, and NextBlob returns it again (verify.md §2).
-	cut       error
+	// stop is the failure at which the reader stopped reading: a blob
+	// entry whose header declares more bytes than manifest.toml gives the
+	// blob (a hash mismatch; verify.md §2, "Bound"), or under SkipContent a
+	// blob to be sought past that the source ends inside (a truncation).
+	// Nothing after it is read, and NextBlob returns it from then on.
+	stop      error
 	skip      bool  // SkipContent: layers and configs are not read
 	metaBytes int64 // index and manifest bytes kept for the graph check
 	attest    []Attestation
@@ -368,11 +369,8 @@ func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 // *ustar.TruncatedError at the source's end, as a stream reading it
 // meets it), and nil reader; every later call returns that error.
 func (r *Reader) NextBlob() (Blob, io.Reader, error) {
-	if r.cut != nil {
-		return Blob{}, nil, r.cut
-	}
-	if r.cutErr != nil {
-		return Blob{}, nil, r.cutErr
+	if r.stop != nil {
+		return Blob{}, nil, r.stop
 	}
 	if r.cur != nil {
 		// A blob the caller read to its end has had its verdict delivered
@@ -433,8 +431,8 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 			// to 1 TiB) to find a later structural failure would let
 			// a stream spend the reader's time on bytes whose verdict is
 			// decided: the reading stops here (verify.md §2).
-			r.cut = r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d; the bundle is not read past this entry's header", hdr.Size, b.Size)
-			return Blob{}, nil, r.cut
+			r.stop = r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d; the bundle is not read past this entry's header", hdr.Size, b.Size)
+			return Blob{}, nil, r.stop
 		}
 		return Blob{}, nil, r.fail(exit.HashMismatch, where, "size %d, manifest.toml says %d", hdr.Size, b.Size)
 	}
@@ -445,8 +443,8 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 			// say so here, where a stream reading it would (at the end of
 			// the source), not as a padding or entry after it that the
 			// seek lands beyond.
-			r.cutErr = r.tarErr(&ustar.TruncatedError{Offset: end, What: "the data of " + hdr.Name}, where)
-			return b, nil, r.cutErr
+			r.stop = r.tarErr(&ustar.TruncatedError{Offset: end, What: "the data of " + hdr.Name}, where)
+			return b, nil, r.stop
 		}
 	}
 	if r.Retains(b) {
@@ -465,7 +463,6 @@ func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	return b, br, nil
 }
 
-// blobIndex returns the position of the blob entry name in the manifest, or -1.
 // sourceEnd returns where a seekable source ends (its size, for a file),
 // leaving its position as it was; ok false when it cannot be known.
 func (r *Reader) sourceEnd() (end int64, ok bool) {
@@ -483,6 +480,7 @@ func (r *Reader) sourceEnd() (end int64, ok bool) {
 	return end, err == nil
 }
 
+// blobIndex returns the position of the blob entry name in the manifest, or -1.
 func (r *Reader) blobIndex(name string) int {
 	if !strings.HasPrefix(name, BlobsSHA256Dir) {
 		return -1
@@ -649,11 +647,14 @@ func (r *Reader) Retains(b Blob) bool {
 	return b.Role == RoleConfig && b.Digest == r.m.Image.Config && IsImageConfigMediaType(b.MediaType)
 }
 
-// Stopped reports whether the reader stopped at a blob entry whose header
-// declares more bytes than manifest.toml gives the blob (NextBlob's hash
-// mismatch): nothing after that header is read, so the blobs after it,
-// the image graph and the signatures are not checked (verify.md §2).
-func (r *Reader) Stopped() bool { return r.cut != nil }
+// Stopped reports whether the reader stopped reading at the blob NextBlob
+// last returned an error for: a blob entry whose header declares more
+// bytes than manifest.toml gives the blob (a hash mismatch, verify.md §2
+// "Bound"), or under SkipContent a blob to be sought past that the source
+// ends inside (a truncation, returned with the blob). Nothing after it is
+// read, so the blobs after it, the image graph and the signatures are not
+// checked; NextBlob returns the same error from then on.
+func (r *Reader) Stopped() bool { return r.stop != nil }
 
 // GraphSkipped returns, once the last blob was read, the digest of the blob
 // that kept the image-graph check from running (an index, manifest or root
@@ -942,7 +943,7 @@ func (r *Reader) settle(first error) error {
 				if first == nil {
 					first = err
 				}
-				if r.cut != nil { // nothing more is read
+				if r.stop != nil { // nothing more is read
 					return first
 				}
 				continue

@@ -375,7 +375,7 @@ func Verify(rd io.Reader, name string, opts Options) *Report {
 			}
 			continue
 		}
-		if err != nil && b.Digest != "" {
+		if err != nil && br.Stopped() && b.Digest != "" {
 			// A blob to be sought past that the file ends inside: its
 			// failure, as a stream reading it reports it.
 			rep.failBlob(b, n, err)
