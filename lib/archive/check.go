@@ -147,7 +147,7 @@ func stageNeed(x *Index, want map[string]bool) int64 {
 	return need
 }
 
-// roomErr returns an error (exit.IO, lib/spool's wording) when the
+// roomIn returns an error (exit.IO, lib/spool's wording) when the
 // temporary folder tmp ("" for TMPDIR) has less than need.Bytes free.
 func roomIn(tmp string, need spool.Need) error {
 	if tmp == "" {
