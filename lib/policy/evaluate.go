@@ -360,9 +360,10 @@ func (e *evaluation) attestations(atts []Attestation) {
 
 // HeadsDecide reports whether every rule of p is judged on a bundle's
 // head (Input.HeadsOnly, verify.VerifyHead): not so for
-// require_attestations (the attestations are among the blobs) nor the
-// transparency section (the proofs are checked with the blobs). A nil
-// policy decides nothing later either.
+// require_attestations (the attestations are among the blobs) nor
+// transparency.logs_required above 0 (the proofs are checked with the
+// blobs); a transparency section requiring no log only trusts logs, and
+// rejects nothing. A nil policy decides nothing later either.
 func (p *Policy) HeadsDecide() bool {
-	return p == nil || len(p.RequireAttestations) == 0 && p.Transparency == nil
+	return p == nil || len(p.RequireAttestations) == 0 && (p.Transparency == nil || p.Transparency.LogsRequired == 0)
 }

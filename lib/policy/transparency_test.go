@@ -63,9 +63,18 @@ func TestParseTransparency(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(q, p) {
 		t.Fatalf("round trip: %v\n%s", err, out)
 	}
-	// logs_required 0 without a quorum: trust only.
-	if _, err := Parse([]byte(fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"logs_required":0}}`, logA)), "p.json"); err != nil {
+	// logs_required 0 without a quorum: trust only, so nothing is judged
+	// after a bundle's head (ct import may connect to the registry early);
+	// logs_required 2 is judged with the proofs, after the blobs.
+	if p.HeadsDecide() {
+		t.Error("HeadsDecide with logs_required 2")
+	}
+	p0, err := Parse([]byte(fmt.Sprintf(`{"version":1,"transparency":{"logs":[{"origin":"log-a.example","key":%q}],"logs_required":0}}`, logA)), "p.json")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !p0.HeadsDecide() {
+		t.Error("no HeadsDecide with logs_required 0: it rejects nothing")
 	}
 
 	for _, tc := range []struct{ name, in, where, msg string }{
