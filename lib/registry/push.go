@@ -620,7 +620,7 @@ type ctxReader struct {
 
 func (c ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
-		return 0, exit.Wrap(exit.IO, err, "interrupted (SIGINT or SIGTERM) while copying standard input; its temporary copy was removed").
+		return 0, exit.Wrap(exit.IO, err, "interrupted (SIGINT or SIGTERM) while copying standard input; no copy of it is left in TMPDIR").
 			WithHint("nothing was pushed; run the command again")
 	}
 	return c.r.Read(p)
