@@ -367,7 +367,8 @@ func (r *Reader) small(name string, max int64, what string) ([]byte, error) {
 // NextBlob returns io.EOF. Under SkipContent, a blob to be sought past
 // that the source ends inside is returned with its error (a
 // *ustar.TruncatedError at the source's end, as a stream reading it
-// meets it), and nil reader; every later call returns that error.
+// meets it), and nil reader; every later call returns that error, as it
+// does after a blob entry longer than manifest.toml says (Stopped).
 func (r *Reader) NextBlob() (Blob, io.Reader, error) {
 	if r.stop != nil {
 		return Blob{}, nil, r.stop
