@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/source"
@@ -56,11 +57,17 @@ func TestSessionUploadsOfOneBlobEachReadTheirCopy(t *testing.T) {
 	}()
 	// Wait until B waits on A's upload of the digest (ggcr's per-digest
 	// sync.Once), then let A fail.
+	// The wait is recognised by name in the goroutine stacks; should a
+	// new ggcr or Go runtime rename them, fail saying so instead of hanging
+	// until the test binary's timeout (a hang guard, not a timing check).
 	buf := make([]byte, 1<<20)
-	for {
+	for guard := time.Now().Add(2 * time.Minute); ; {
 		st := string(buf[:runtime.Stack(buf, true)])
 		if strings.Count(st, "remote.(*workers).Do") >= 2 && strings.Contains(st, "SemacquireMutex") {
 			break
+		}
+		if time.Now().After(guard) {
+			t.Fatalf("upload B never waited on A's upload of the digest in ggcr's remote.(*workers).Do (renamed in a new ggcr or Go?); goroutines:\n%s", st)
 		}
 		runtime.Gosched()
 	}
