@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
 )
 
 // ExportReport is the --json document of ct export, kind ct.export/1
@@ -67,7 +68,16 @@ func (r *ExportResult) Report(output string, opts ExportOptions) *ExportReport {
 // force (archive.md §3.3). It reports whether an archive is there: its
 // content is compared with the new one by SameContent before it is
 // replaced.
+//
+// A path naming one of the process's own descriptors (-o /dev/stdout,
+// /dev/fd/N) is written through that descriptor like standard output
+// (lib/outfile), not replaced: what the shell opened it as decides (> has
+// emptied it, >> appends), and it is neither read nor compared, as -o - is
+// not. (Its file compared with itself was always "the same archive".)
 func CheckOutput(path string, force bool) (exists bool, err error) {
+	if outfile.IsDescriptor(path) {
+		return false, nil
+	}
 	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil

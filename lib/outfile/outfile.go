@@ -72,6 +72,15 @@ func Create(path string) (*File, error) {
 	return &File{File: f, path: path}, nil
 }
 
+// IsDescriptor reports whether path names one of the process's own
+// descriptors (/dev/stdout, /dev/fd/N, /proc/self/fd/N, or a symlink to
+// one), which Create writes through in place: its file is neither replaced
+// nor, by a caller, to be read as the output's old content.
+func IsDescriptor(path string) bool {
+	_, ok := descriptor(path)
+	return ok
+}
+
 // descriptor returns N when path, through its symlinks, names the
 // process's own descriptor N: an entry of /proc/self/fd (which /dev/fd and
 // /dev/stdout lead to on Linux). Such an entry is itself a symlink to the
