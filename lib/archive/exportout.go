@@ -110,7 +110,9 @@ func CheckOutput(path string, force bool) (exists bool, err error) {
 	case serr == nil && kind == "bundle":
 		what = "a bundle (.ctp), not an archive"
 	case fi.Size() == 0:
-		return true, nil // an empty file holds nothing to lose
+		// An empty file holds nothing to lose: replaced like a new one,
+		// not compared with the new archive (which always differs).
+		return false, nil
 	}
 	return false, exit.New(exit.Usage, "the output exists and is %s: writing the archive would replace it", what).At(path).
 		WithHint("name another output file (-o offline.tar), or pass --force to replace it")
