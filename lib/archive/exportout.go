@@ -175,8 +175,11 @@ func OutputIsInput(out *os.File, outName string, inputs []string) error {
 	}
 	for _, in := range inputs {
 		if fi, err := os.Stat(in); err == nil && os.SameFile(fi, st) {
-			return exit.New(exit.Usage, "%s is an input file itself", outName).At(in).
-				WithHint("write the archive to another file (-o offline.tar)")
+			hint := "write the archive to another file (-o offline.tar)"
+			if fi.Size() == 0 {
+				hint = "a shell's > FILE empties FILE before ct runs: get it again, then " + hint
+			}
+			return exit.New(exit.Usage, "%s is an input file itself", outName).At(in).WithHint("%s", hint)
 		}
 	}
 	return nil
