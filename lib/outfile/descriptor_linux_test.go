@@ -53,3 +53,42 @@ func TestDescriptorNameIsWrittenThroughTheDescriptor(t *testing.T) {
 		t.Fatalf("the caller's descriptor was closed: %v", err)
 	}
 }
+
+// Place into a name of one of the process's own descriptors (ct import
+// --to docker-archive:/dev/stdout > img.tar) copies the staged file
+// through the descriptor and leaves the name alone. Before, the
+// descriptor's regular file made it a rename target: the symlink (as root,
+// /dev/stdout itself) was replaced and img.tar stayed empty.
+func TestPlaceIntoDescriptor(t *testing.T) {
+	dir := t.TempDir()
+	target, err := os.Create(filepath.Join(dir, "img.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	link := filepath.Join(dir, "stdout") // as /dev/stdout -> /proc/self/fd/1
+	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(int(target.Fd())), link); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{link, "/dev/fd/" + strconv.Itoa(int(target.Fd()))} {
+		staged := filepath.Join(dir, "staged"+strconv.Itoa(i))
+		if err := os.WriteFile(staged, []byte("archive\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := Place(staged, name); err != nil {
+			t.Fatalf("Place into %s: %v", name, err)
+		}
+		if _, err := os.Stat(staged); !os.IsNotExist(err) {
+			t.Errorf("%s: the staged file is left: %v", name, err)
+		}
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v", err)
+	}
+	if b, _ := os.ReadFile(target.Name()); string(b) != "archive\narchive\n" {
+		t.Fatalf("the descriptor's file holds %q", b)
+	}
+	if _, err := target.Write([]byte("x")); err != nil {
+		t.Fatalf("the caller's descriptor was closed: %v", err)
+	}
+}

@@ -266,11 +266,31 @@ func IOError(path string, err error, msg string) *exit.Error {
 }
 
 // Place moves the finished file staged to path: a rename, unless path names
-// an existing device, FIFO or socket, which is written in place instead
-// (and staged removed), for the reason Create gives. An error that
-// already is an *exit.Error (Ctrl-C while waiting for a FIFO's reader)
-// carries its own code and path.
+// an existing device, FIFO or socket, or one of the process's own
+// descriptors (/dev/stdout, whose file may be regular), which is written
+// in place instead (and staged removed), for the reasons Create gives. An
+// error that already is an *exit.Error (Ctrl-C while waiting for a FIFO's
+// reader, a descriptor that is not open) carries its own code and path.
 func Place(staged, path string) error {
+	if IsDescriptor(path) {
+		src, err := os.Open(staged)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		dst, err := Create(path) // through a dup of the descriptor
+		if err != nil {
+			return err
+		}
+		defer dst.Abort()
+		if _, err := io.Copy(dst, src); err != nil {
+			return err
+		}
+		if err := dst.Commit(); err != nil {
+			return err
+		}
+		return os.Remove(staged)
+	}
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
 		return os.Rename(staged, path)
