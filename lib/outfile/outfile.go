@@ -159,6 +159,11 @@ func openDirectOnce(path string) (*os.File, error) {
 		return f, nil
 	} else if !errors.Is(err, syscall.ENXIO) {
 		return nil, IOError(path, err, "cannot open output")
+	} else if fi, serr := os.Stat(path); serr != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		// ENXIO from a socket (or a device with no driver) is final: no
+		// reader will come to wait for.
+		return nil, IOError(path, err, "cannot open output").
+			WithHint("a socket or such a device cannot be opened as a file: write to a file, a FIFO or standard output")
 	}
 	// A FIFO without a reader: wait for one, or for Ctrl-C.
 	sigs := make(chan os.Signal, 1)
