@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 )
 
@@ -90,5 +91,38 @@ func TestPlaceIntoDescriptor(t *testing.T) {
 	}
 	if _, err := target.Write([]byte("x")); err != nil {
 		t.Fatalf("the caller's descriptor was closed: %v", err)
+	}
+}
+
+// A report meant for standard output (--json "on stdout with -o FILE")
+// goes to standard error when -o names standard output through a
+// descriptor (/dev/stdout, /dev/fd/1, a duplicate of it): ct export
+// -o /dev/stdout --json | ssh … appended the report to the archive.
+func TestToStdout(t *testing.T) {
+	dup, err := syscall.Dup(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(dup)
+	other, err := os.Create(filepath.Join(t.TempDir(), "y.ctp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"", true}, {"-", true}, {"/dev/stdout", true}, {"/dev/fd/1", true}, {"/proc/self/fd/1", true},
+		{"/dev/fd/" + strconv.Itoa(dup), true},
+		{"/dev/fd/" + strconv.Itoa(int(other.Fd())), false},
+		{other.Name(), false}, {"/dev/stderr-is-not-a-name", false},
+	} {
+		if got := ToStdout(c.path); got != c.want {
+			t.Errorf("ToStdout(%q) = %v, want %v", c.path, got, c.want)
+		}
+		if want := map[bool]*os.File{true: os.Stderr, false: os.Stdout}[c.want]; ReportStream(c.path) != want {
+			t.Errorf("ReportStream(%q) is not %s", c.path, want.Name())
+		}
 	}
 }

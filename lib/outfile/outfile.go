@@ -81,6 +81,38 @@ func IsDescriptor(path string) bool {
 	return ok
 }
 
+// ToStdout reports whether an output named path goes to standard output:
+// "" or "-", or a name of one of the process's descriptors whose file is
+// standard output's (-o /dev/stdout, /dev/fd/1, or a descriptor duplicated
+// from it), written through in place. A report printed "on stdout with
+// -o FILE" (--json) goes to standard error then, never into the data
+// (ct export -o /dev/stdout --json | ssh … appended the report to the
+// archive).
+func ToStdout(path string) bool {
+	if path == "" || path == "-" {
+		return true
+	}
+	n, ok := descriptor(path)
+	if !ok {
+		return false
+	}
+	var a, b syscall.Stat_t
+	if syscall.Fstat(n, &a) != nil || syscall.Fstat(1, &b) != nil {
+		return n == 1
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
+}
+
+// ReportStream is where a report meant for standard output goes when the
+// data goes to output: standard error when output is standard output
+// (ToStdout), else standard output.
+func ReportStream(output string) *os.File {
+	if ToStdout(output) {
+		return os.Stderr
+	}
+	return os.Stdout
+}
+
 // descriptor returns N when path, through its symlinks, names the
 // process's own descriptor N: an entry of /proc/self/fd (which /dev/fd and
 // /dev/stdout lead to on Linux). Such an entry is itself a symlink to the
