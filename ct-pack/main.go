@@ -155,7 +155,7 @@ func main() {
 		}
 		ctx, stop := cli.Context()
 		defer stop()
-		toPipe := (f.Output == "" || f.Output == "-") && pack.StdoutIsPipe(os.Stdout)
+		toPipe := outfile.ToStdout(f.Output) && pack.StdoutIsPipe(os.Stdout) // -o -, or -o /dev/stdout
 		key, err := pack.SigningKey(ctx, pack.KeyChoice{SignKey: f.SignKey, NoSign: f.NoSign, PassphraseFile: f.PassphraseFile, Pipe: toPipe})
 		if err != nil {
 			return err
