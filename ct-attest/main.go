@@ -14,6 +14,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
@@ -95,9 +96,7 @@ func run(f *flags) error {
 	m := res.Manifest
 	w := os.Stderr
 	if f.JSON {
-		if f.Output != "" && f.Output != "-" {
-			w = os.Stdout
-		}
+		w = outfile.ReportStream(f.Output)
 		bundle := f.Output
 		if bundle == "" {
 			bundle = "-"

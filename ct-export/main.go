@@ -137,10 +137,7 @@ func main() {
 			}
 		}
 		if f.JSON {
-			js := os.Stdout
-			if out == nil {
-				js = os.Stderr
-			}
+			js := outfile.ReportStream(f.Output)
 			e := json.NewEncoder(js)
 			e.SetIndent("", "  ")
 			if err := e.Encode(res.Report(f.Output, opts)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/pack"
 	"github.com/cerro-torre/ct/lib/registry"
 	"github.com/cerro-torre/ct/lib/regnet"
@@ -174,8 +175,8 @@ func printIgnored(ignored []registry.Ignored) {
 }
 
 func printJSON(f flags, v any) {
-	w := os.Stderr
-	if f.Output != "" && f.Output != "-" || f.VerifyOnly {
+	w := outfile.ReportStream(f.Output) // stderr when the bundle goes to stdout (-o -, -o /dev/stdout)
+	if f.VerifyOnly {
 		w = os.Stdout
 	}
 	e := json.NewEncoder(w)

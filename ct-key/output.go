@@ -192,7 +192,8 @@ func export(f *flags, p *keys.PublicKey) error {
 	if err := out.Commit(); err != nil {
 		return err
 	}
-	return report(f, os.Stdout, doc,
+	// -o /dev/stdout: standard output is the key file, as with -o -
+	return report(f, outfile.ReportStream(f.Export.Output), doc,
 		fmt.Sprintf("wrote %s (%s) to %s\n", p.ID(), p.Fingerprint().Display(), f.Export.Output))
 }
 

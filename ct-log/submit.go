@@ -7,6 +7,7 @@ import (
 
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/logclient"
+	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/termsafe"
 )
 
@@ -70,10 +71,7 @@ func (c *submitCmd) Run(f *flags) error {
 		return err
 	}
 	if c.JSON {
-		w := os.Stdout
-		if out == "" || out == "-" {
-			w = os.Stderr
-		}
+		w := outfile.ReportStream(out)
 		bundle := out
 		if bundle == "" {
 			bundle = "-"

@@ -11,6 +11,7 @@ import (
 	"github.com/cerro-torre/ct/lib/cli"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/keys"
+	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/pack"
 	"github.com/cerro-torre/ct/lib/regnet"
 	"github.com/cerro-torre/ct/lib/source"
@@ -154,7 +155,7 @@ func main() {
 		}
 		ctx, stop := cli.Context()
 		defer stop()
-		toPipe := (f.Output == "" || f.Output == "-") && pack.StdoutIsPipe(os.Stdout)
+		toPipe := outfile.ToStdout(f.Output) && pack.StdoutIsPipe(os.Stdout) // -o -, or -o /dev/stdout
 		key, err := pack.SigningKey(ctx, pack.KeyChoice{SignKey: f.SignKey, NoSign: f.NoSign, PassphraseFile: f.PassphraseFile, Pipe: toPipe})
 		if err != nil {
 			return err
@@ -179,11 +180,7 @@ func main() {
 
 func report(f flags, res *pack.Result, key *keys.PrivateKey) error {
 	if f.JSON {
-		w := os.Stderr
-		if res.Path != "-" {
-			w = os.Stdout
-		}
-		e := json.NewEncoder(w)
+		e := json.NewEncoder(outfile.ReportStream(res.Path))
 		e.SetIndent("", "  ")
 		return e.Encode(pack.NewReport(res, key))
 	}

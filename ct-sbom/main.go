@@ -248,9 +248,5 @@ func newReport(f *flags, wrote string, made *sbom.Result) report {
 // printReport writes r to stdout when the data went to a file, else to
 // stderr (docs/cli.md "Streams").
 func printReport(f *flags, r report) error {
-	w := os.Stderr
-	if f.Output != "" && f.Output != "-" {
-		w = os.Stdout
-	}
-	return json.NewEncoder(w).Encode(r)
+	return json.NewEncoder(outfile.ReportStream(f.Output)).Encode(r)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cerro-torre/ct/lib/human"
 	"github.com/cerro-torre/ct/lib/keys"
 	"github.com/cerro-torre/ct/lib/logclient"
+	"github.com/cerro-torre/ct/lib/outfile"
 	"github.com/cerro-torre/ct/lib/passphrase"
 	"github.com/cerro-torre/ct/lib/signing"
 	"github.com/cerro-torre/ct/lib/termsafe"
@@ -118,9 +119,7 @@ func sign(f *flags) error {
 	m, fp := res.Manifest, key.Fingerprint()
 	w := os.Stderr
 	if f.JSON {
-		if f.Output != "" && f.Output != "-" {
-			w = os.Stdout
-		}
+		w = outfile.ReportStream(f.Output)
 		bundle := f.Output
 		if bundle == "" {
 			bundle = "-"

@@ -49,10 +49,15 @@ func (d *DockerArchiveDest) TempDir() string {
 }
 
 // special reports whether d.Path is an existing device or FIFO
-// (docker-archive:/dev/null), which the archive is copied into
+// (docker-archive:/dev/null), or names one of the process's own
+// descriptors (docker-archive:/dev/stdout, whose file may be a regular one
+// the shell opened: > img.tar), which the archive is copied into
 // (outfile.Place): nothing is staged or locked beside it, where a user
 // may not write (/dev) and a killed import would leave its folder.
 func (d *DockerArchiveDest) special() bool {
+	if outfile.IsDescriptor(d.Path) {
+		return true
+	}
 	fi, err := os.Stat(d.Path)
 	return err == nil && !fi.Mode().IsRegular() && !fi.IsDir()
 }

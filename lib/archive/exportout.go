@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cerro-torre/ct/lib/exit"
+	"github.com/cerro-torre/ct/lib/outfile"
 )
 
 // ExportReport is the --json document of ct export, kind ct.export/1
@@ -67,7 +68,16 @@ func (r *ExportResult) Report(output string, opts ExportOptions) *ExportReport {
 // force (archive.md §3.3). It reports whether an archive is there: its
 // content is compared with the new one by SameContent before it is
 // replaced.
+//
+// A path naming one of the process's own descriptors (-o /dev/stdout,
+// /dev/fd/N) is written through that descriptor like standard output
+// (lib/outfile), not replaced: what the shell opened it as decides (> has
+// emptied it, >> appends), and it is neither read nor compared, as -o - is
+// not. (Its file compared with itself was always "the same archive".)
 func CheckOutput(path string, force bool) (exists bool, err error) {
+	if outfile.IsDescriptor(path) {
+		return false, nil
+	}
 	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
@@ -100,7 +110,9 @@ func CheckOutput(path string, force bool) (exists bool, err error) {
 	case serr == nil && kind == "bundle":
 		what = "a bundle (.ctp), not an archive"
 	case fi.Size() == 0:
-		return true, nil // an empty file holds nothing to lose
+		// An empty file holds nothing to lose: replaced like a new one,
+		// not compared with the new archive (which always differs).
+		return false, nil
 	}
 	return false, exit.New(exit.Usage, "the output exists and is %s: writing the archive would replace it", what).At(path).
 		WithHint("name another output file (-o offline.tar), or pass --force to replace it")
@@ -163,8 +175,11 @@ func OutputIsInput(out *os.File, outName string, inputs []string) error {
 	}
 	for _, in := range inputs {
 		if fi, err := os.Stat(in); err == nil && os.SameFile(fi, st) {
-			return exit.New(exit.Usage, "%s is an input file itself", outName).At(in).
-				WithHint("write the archive to another file (-o offline.tar)")
+			hint := "write the archive to another file (-o offline.tar)"
+			if fi.Size() == 0 {
+				hint = "a shell's > FILE empties FILE before ct runs: get it again, then " + hint
+			}
+			return exit.New(exit.Usage, "%s is an input file itself", outName).At(in).WithHint("%s", hint)
 		}
 	}
 	return nil

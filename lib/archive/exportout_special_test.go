@@ -1,7 +1,9 @@
 package archive
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -92,5 +94,41 @@ func TestDockerArchiveSpecialStagesInTmp(t *testing.T) {
 	}
 	if got := localPath(&DockerArchiveDest{Path: file}); got != file {
 		t.Errorf("docker-archive:FILE is locked at %q", got)
+	}
+}
+
+// docker-archive:/dev/stdout > img.tar (or /dev/fd/N): the archive goes
+// through the descriptor, like docker-archive:/dev/null, whatever its file
+// (here a regular one the shell opened, non-empty and not an archive).
+// Before, its regular file made the name look like a file to replace: the
+// import locked and staged in /dev (refused to a user who may not write
+// there; as root, /dev/stdout was renamed over), and the file the shell
+// emptied was refused as "not a docker-archive" without --force.
+func TestDockerArchiveDescriptorIsSpecial(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "img.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("not an archive\n"); err != nil {
+		t.Fatal(err)
+	}
+	fd := strconv.Itoa(int(f.Fd()))
+	link := filepath.Join(dir, "stdout") // as /dev/stdout -> /proc/self/fd/1
+	if err := os.Symlink("/proc/self/fd/"+fd, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, "/dev/fd/" + fd} {
+		d := &DockerArchiveDest{Path: p}
+		if got := d.TempDir(); filepath.Dir(got) == filepath.Dir(p) || got == p {
+			t.Errorf("TempDir of docker-archive:%s = %s, beside it", p, got)
+		}
+		if got := localPath(d); got != "" {
+			t.Errorf("docker-archive:%s is locked at %s", p, got)
+		}
+		if _, err := d.keep(nil); err != nil {
+			t.Errorf("docker-archive:%s: %v", p, err)
+		}
 	}
 }

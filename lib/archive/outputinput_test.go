@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cerro-torre/ct/lib/exit"
@@ -40,5 +41,16 @@ func TestOutputIsInput(t *testing.T) {
 	}
 	if err := OutputIsInput(other, "standard output", []string{in, link}); err != nil {
 		t.Errorf("another file: %v", err)
+	}
+	// ct export x.ctp -o - > x.ctp: the shell emptied the bundle first;
+	// the hint says so.
+	trunc, err := os.OpenFile(in, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trunc.Close()
+	err = OutputIsInput(trunc, "standard output", []string{in})
+	if exit.CodeOf(err) != exit.Usage || !strings.Contains(exit.HintOf(err), "empties FILE before ct runs") {
+		t.Errorf("an emptied input: %v (hint %q)", err, exit.HintOf(err))
 	}
 }

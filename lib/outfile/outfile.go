@@ -72,6 +72,47 @@ func Create(path string) (*File, error) {
 	return &File{File: f, path: path}, nil
 }
 
+// IsDescriptor reports whether path names one of the process's own
+// descriptors (/dev/stdout, /dev/fd/N, /proc/self/fd/N, or a symlink to
+// one), which Create writes through in place: its file is neither replaced
+// nor, by a caller, to be read as the output's old content.
+func IsDescriptor(path string) bool {
+	_, ok := descriptor(path)
+	return ok
+}
+
+// ToStdout reports whether an output named path goes to standard output:
+// "" or "-", or a name of one of the process's descriptors whose file is
+// standard output's (-o /dev/stdout, /dev/fd/1, or a descriptor duplicated
+// from it), written through in place. A report printed "on stdout with
+// -o FILE" (--json) goes to standard error then, never into the data
+// (ct export -o /dev/stdout --json | ssh … appended the report to the
+// archive).
+func ToStdout(path string) bool {
+	if path == "" || path == "-" {
+		return true
+	}
+	n, ok := descriptor(path)
+	if !ok {
+		return false
+	}
+	var a, b syscall.Stat_t
+	if syscall.Fstat(n, &a) != nil || syscall.Fstat(1, &b) != nil {
+		return n == 1
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
+}
+
+// ReportStream is where a report meant for standard output goes when the
+// data goes to output: standard error when output is standard output
+// (ToStdout), else standard output.
+func ReportStream(output string) *os.File {
+	if ToStdout(output) {
+		return os.Stderr
+	}
+	return os.Stdout
+}
+
 // descriptor returns N when path, through its symlinks, names the
 // process's own descriptor N: an entry of /proc/self/fd (which /dev/fd and
 // /dev/stdout lead to on Linux). Such an entry is itself a symlink to the
@@ -150,6 +191,11 @@ func openDirectOnce(path string) (*os.File, error) {
 		return f, nil
 	} else if !errors.Is(err, syscall.ENXIO) {
 		return nil, IOError(path, err, "cannot open output")
+	} else if fi, serr := os.Stat(path); serr != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		// ENXIO from a socket (or a device with no driver) is final: no
+		// reader will come to wait for.
+		return nil, IOError(path, err, "cannot open output").
+			WithHint("a socket or such a device cannot be opened as a file: write to a file, a FIFO or standard output")
 	}
 	// A FIFO without a reader: wait for one, or for Ctrl-C.
 	sigs := make(chan os.Signal, 1)
@@ -257,11 +303,31 @@ func IOError(path string, err error, msg string) *exit.Error {
 }
 
 // Place moves the finished file staged to path: a rename, unless path names
-// an existing device, FIFO or socket, which is written in place instead
-// (and staged removed), for the reason Create gives. An error that
-// already is an *exit.Error (Ctrl-C while waiting for a FIFO's reader)
-// carries its own code and path.
+// an existing device, FIFO or socket, or one of the process's own
+// descriptors (/dev/stdout, whose file may be regular), which is written
+// in place instead (and staged removed), for the reasons Create gives. An
+// error that already is an *exit.Error (Ctrl-C while waiting for a FIFO's
+// reader, a descriptor that is not open) carries its own code and path.
 func Place(staged, path string) error {
+	if IsDescriptor(path) {
+		src, err := os.Open(staged)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		dst, err := Create(path) // through a dup of the descriptor
+		if err != nil {
+			return err
+		}
+		defer dst.Abort()
+		if _, err := io.Copy(dst, src); err != nil {
+			return err
+		}
+		if err := dst.Commit(); err != nil {
+			return err
+		}
+		return os.Remove(staged)
+	}
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().IsRegular() || fi.IsDir() {
 		return os.Rename(staged, path)

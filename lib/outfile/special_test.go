@@ -3,6 +3,7 @@ package outfile
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -218,5 +219,39 @@ func TestOpenDirectRefusesRegular(t *testing.T) {
 			f.Close()
 		}
 		t.Fatalf("openDirect of a regular file: %v", err)
+	}
+}
+
+// -o naming a Unix socket: open(2) gives ENXIO, as for a FIFO without a
+// reader, but no reader ever comes. It is refused (11) at once, with a
+// hint saying what to write to instead; before, Create tried it again as
+// a FIFO to wait for and said only "no such device or address".
+func TestSocketRefusedNotWaitedFor(t *testing.T) {
+	dir, err := os.MkdirTemp("", "ct-sock-") // short: a socket path has a small limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	sock := filepath.Join(dir, "s")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no Unix socket here: %v", err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() {
+		f, err := Create(sock)
+		if err == nil {
+			f.Abort()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if exit.CodeOf(err) != exit.IO || !strings.Contains(exit.HintOf(err), "socket") {
+			t.Fatalf("-o SOCKET: %v (code %d, hint %q), want exit 11 naming a socket", err, exit.CodeOf(err), exit.HintOf(err))
+		}
+	case <-time.After(time.Minute): // a hang guard, not a timing check
+		t.Fatal("Create waited for a reader of a socket")
 	}
 }

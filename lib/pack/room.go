@@ -65,7 +65,7 @@ func (p *Plan) roomAhead(tmp string, ahead int) error {
 	return spool.Need{Bytes: p.aheadNeed(ahead), What: "downloading ahead",
 		Declares: "the " + strconv.Itoa(ahead) + " largest blobs, as the source's manifests declare", For: "in temporary files",
 		Where: p.refOf().Given,
-		Hint:  "set TMPDIR to a folder with room for them, or write the bundle to a file with -o FILE (its blobs then go straight into it)"}.In(tmp)
+		Hint:  "set TMPDIR to a folder with room for them, or write the bundle with -o FILE to a file system other than FAT or exFAT (its blobs then go straight into the file)"}.In(tmp)
 }
 
 // roomSBOM refuses (exit 11) ct pack --sbom when TMPDIR has no room for

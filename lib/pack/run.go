@@ -105,13 +105,15 @@ func SourceDateEpoch() (time.Time, error) {
 }
 
 // checkProvenanceOut refuses a --provenance-out that would collide with the
-// bundle: standard output, or the -o file itself.
+// bundle: standard output (- or /dev/stdout, which lib/outfile writes
+// through the descriptor: the provenance went into the bundle's stream
+// before the bundle), or the -o file itself.
 func checkProvenanceOut(prov, output string, toStdout bool) error {
 	if prov == "" {
 		return nil
 	}
-	if prov == "-" {
-		return exit.New(exit.Usage, "--provenance-out - is not supported: standard output carries the bundle or the --json report").
+	if outfile.ToStdout(prov) { // -, or a descriptor that is standard output (/dev/stdout)
+		return exit.New(exit.Usage, "--provenance-out %s is not supported: standard output carries the bundle or the --json report", prov).
 			WithHint("write the provenance to a file: --provenance-out FILE.slsa.json")
 	}
 	if !toStdout {

@@ -108,6 +108,11 @@ func Run(ctx context.Context, s IO, rw Rewrite) (string, error) {
 			if err := sameAsInput(of.File, s.Output); err != nil {
 				return "", err
 			}
+			// -o /dev/stdout (or /dev/stderr, /dev/tty) on a terminal, as
+			// standard output on one above.
+			if progress.IsTerminal(of.File) {
+				return "", exit.New(exit.Usage, "refusing to write a bundle to a terminal (%s)", s.Output).WithHint(s.RedirectHint, s.Input)
+			}
 		}
 		out, outName = of, s.Output
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
@@ -110,5 +112,50 @@ func TestRunRefusesOutputDescriptorThatIsTheInput(t *testing.T) {
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("the symlink was replaced: %v", err)
+	}
+}
+
+// -o naming a terminal (ct sign x.ctp -o /dev/stdout on one, or
+// -o /dev/stderr, -o /dev/tty) is refused (64) before a byte is written,
+// as standard output on a terminal is: lib/outfile writes such a name in
+// place, and a bundle's bytes on a terminal help no one (and may drive it).
+func TestRunRefusesOutputTerminal(t *testing.T) {
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("cannot unlock the pseudo-terminal: %v", err)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("cannot open the pseudo-terminal: %v", err)
+	}
+	defer tty.Close()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.ctp")
+	if err := os.WriteFile(in, []byte("bundle"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "stdout") // as /dev/stdout on a terminal
+	if err := os.Symlink(fmt.Sprintf("/proc/self/fd/%d", tty.Fd()), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{link, tty.Name()} {
+		wrote := false
+		_, err := Run(context.Background(), IO{Input: in, Output: out, Quiet: true, Verb: "testing", RedirectHint: "redirect %s"},
+			func(r io.Reader, _ string, w io.Writer, _ func(error) error) error {
+				wrote = true
+				_, err := io.Copy(w, r)
+				return err
+			})
+		if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "terminal") || wrote {
+			t.Errorf("-o %s (a terminal): %v (wrote %v), want usage (64) before a byte", out, err, wrote)
+		}
 	}
 }
