@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"sort"
@@ -141,7 +140,7 @@ func stageNeed(x *Index, want map[string]bool) int64 {
 	var need int64
 	for _, b := range x.Blobs {
 		if b.Present && want[b.Digest] && b.Size > 0 {
-			need = addSat(need, b.Size)
+			need = spool.Add(need, b.Size)
 		}
 	}
 	return need
@@ -155,14 +154,6 @@ func roomIn(tmp string, need spool.Need) error {
 	}
 	need.Hint = "set TMPDIR to a folder with room for the archive's blobs"
 	return need.In(tmp)
-}
-
-// addSat is a+b, saturating at math.MaxInt64.
-func addSat(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
 }
 
 // VerifyPath is what ct verify runs on each input: an export archive

@@ -357,7 +357,7 @@ func doImport(opts ImportOptions) (*ImportReport, error) {
 		var names []string
 		for _, a := range archives {
 			if n := stageNeed(a.heads.Index, want); n > 0 {
-				need = addSat(need, n)
+				need = spool.Add(need, n)
 				names = append(names, a.name)
 			}
 		}

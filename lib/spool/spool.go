@@ -50,26 +50,28 @@ const endMarker = 2 * ustar.BlockSize
 // signature and proof sections a reader accepts. Both saturate at
 // math.MaxInt64.
 func Size(m *bundle.Manifest, head int64) (need, max int64) {
-	need = add(head, endMarker)
+	need = Add(head, endMarker)
 	for _, b := range m.Blobs {
 		hdr, err := ustar.Encode(b.Path(), ustar.TypeReg, b.Size, 0)
 		if err != nil || b.Size < 0 {
 			return math.MaxInt64, math.MaxInt64
 		}
-		need = add(need, int64(len(hdr)))
-		need = add(need, padded(b.Size))
+		need = Add(need, int64(len(hdr)))
+		need = Add(need, padded(b.Size))
 	}
-	return need, add(need, tailMax)
+	return need, Add(need, tailMax)
 }
 
 func padded(n int64) int64 {
 	if r := n % ustar.BlockSize; r != 0 {
-		return add(n, ustar.BlockSize-r)
+		return Add(n, ustar.BlockSize-r)
 	}
 	return n
 }
 
-func add(a, b int64) int64 {
+// Add is a+b for sizes (never negative), saturating at math.MaxInt64: a
+// declared size from a stranger cannot wrap a room check around to small.
+func Add(a, b int64) int64 {
 	if a > math.MaxInt64-b {
 		return math.MaxInt64
 	}
