@@ -67,6 +67,15 @@ func Paint(on bool, color, s string) string {
 
 // Context is cancelled on Ctrl-C or SIGTERM, so that a command stops
 // reading and its deferred clean-up removes temporary and partial files.
+// Only the first signal is caught: a command blocked where it cannot see
+// the context (a read of a stalled pipe) would otherwise swallow every
+// further Ctrl-C, so a second one ends the process as it would any program
+// (its temporary files may then be left, as the user chose).
 func Context() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
