@@ -14,6 +14,7 @@ import (
 	"github.com/cerro-torre/ct/lib/canon"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/human"
+	"github.com/cerro-torre/ct/lib/source"
 )
 
 // Media types and annotations of the bundle artifact (docs/spec/registry.md).
@@ -76,18 +77,7 @@ type SigLayer struct {
 	Descriptor
 }
 
-var reTitle = boundedRe{regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`), 255}
-
-// boundedRe is a pattern and a length bound: what `X[...]{0,N}$` says,
-// without the counted repetition, whose compiled program (N copies of the
-// class) takes about half a millisecond to build at every start of every
-// binary. The classes are ASCII, so bytes are characters.
-type boundedRe struct {
-	re  *regexp.Regexp
-	max int
-}
-
-func (b boundedRe) MatchString(s string) bool { return len(s) <= b.max && b.re.MatchString(s) }
+var reTitle = source.BoundedRe{Re: regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`), Max: 255}
 
 var reMTime = regexp.MustCompile(`^(0|[1-9][0-9]{0,11})$`)
 

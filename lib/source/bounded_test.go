@@ -11,7 +11,7 @@ import (
 func TestBoundedRegexpsSameAsCounted(t *testing.T) {
 	for _, c := range []struct {
 		old      *regexp.Regexp
-		new      boundedRe
+		new      BoundedRe
 		first, r string
 	}{
 		{regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`), reTag, "_", "a"},

@@ -19,7 +19,7 @@ const maxIndexDepth = 8
 // maxIndexEntries bounds the descriptors looked at while walking an index tree.
 const maxIndexEntries = 10000
 
-var rePlatformPart = boundedRe{regexp.MustCompile(`^[a-z0-9_.-]+$`), 64}
+var rePlatformPart = BoundedRe{regexp.MustCompile(`^[a-z0-9_.-]+$`), 64}
 
 // ParsePlatform parses "os/arch[/variant]". Errors are exit.Usage.
 func ParsePlatform(s string) (v1.Platform, error) {

@@ -58,7 +58,7 @@ var foreignTransports = map[string]string{
 
 var (
 	reTransport = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	reTag       = boundedRe{regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`), 128}
+	reTag       = BoundedRe{regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`), 128}
 	reDigest    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 	rePortPath  = regexp.MustCompile(`^[0-9]+(/|$)`)
 	// reRefName is the grammar of org.opencontainers.image.ref.name (OCI
@@ -67,16 +67,18 @@ var (
 	reRefName = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$`)
 )
 
-// boundedRe is a pattern and a length bound: what `X[...]{0,N}$` says,
+// BoundedRe is a pattern and a length bound: what `X[...]{0,N}$` says,
 // without the counted repetition, whose compiled program (N copies of the
 // class) takes about half a millisecond to build at every start of every
-// binary. The classes are ASCII, so bytes are characters.
-type boundedRe struct {
-	re  *regexp.Regexp
-	max int
+// binary. The classes are ASCII, so bytes are characters. (lib/registry
+// uses it too.)
+type BoundedRe struct {
+	Re  *regexp.Regexp
+	Max int
 }
 
-func (b boundedRe) MatchString(s string) bool { return len(s) <= b.max && b.re.MatchString(s) }
+// MatchString reports whether s is at most Max bytes and matches Re.
+func (b BoundedRe) MatchString(s string) bool { return len(s) <= b.Max && b.Re.MatchString(s) }
 
 // maxRefNameLen bounds an image name in a layout (NAME ≤ 128, ':', VERSION ≤ 128 as ct writes them, with room).
 const maxRefNameLen = 512
