@@ -18,7 +18,7 @@ import (
 // its blobs: each image appears whole or not at all.
 //
 // The pushing itself is Push, set by the caller (ct-import sets it to
-// lib/archive/registrydest.Pusher): lib/archive links no network code, so
+// lib/archive/registrydest.Configure): lib/archive links no network code, so
 // that ct-verify can read archives with it (tests/deps).
 type RegistryDest struct {
 	Repo string // REGISTRY/PREFIX, from docker://REGISTRY/PREFIX

@@ -25,11 +25,6 @@ type Uploader struct {
 	pusher *remote.Pusher
 }
 
-// NewUploader sets up uploads to the repository of refStr.
-func NewUploader(ctx context.Context, refStr string, sources source.Options) (*Uploader, error) {
-	return NewSession(ctx, sources).Uploader(refStr)
-}
-
 // Uploader sets up uploads to the repository of refStr through the
 // session's client (PushParts with Parts.Session then reuses it).
 func (s *Session) Uploader(refStr string) (*Uploader, error) {

@@ -21,11 +21,11 @@ import (
 // repository) for every upload and every push of the import, its
 // connection opened while the archive is verified (Warm); the bundle
 // artifact's blobs and the bundle's other blob-API blobs are uploaded
-// with the layers (Ahead). note is as for PusherWithNotes.
+// with the layers (Ahead). note is told what a person must know about a push (see push).
 func Configure(d *archive.RegistryDest, opts source.Options, note func(string)) {
 	s := registry.NewSession(context0(opts), opts)
 	d.Push = push(opts, s, note)
-	d.Upload = upload(opts, s)
+	d.Upload = upload(s)
 	d.Ahead = Ahead
 	d.Warm = s.Warm
 }
@@ -47,21 +47,13 @@ func context0(opts source.Options) context.Context {
 	return opts.Context
 }
 
-// Pusher returns the Push of an archive.RegistryDest: each bundle is pushed
-// straight from the verified staging folder with lib/registry, the image
-// with its own digests, then the bundle artifact. No bundle file is
-// written, since the registry needs only its parts.
-func Pusher(opts source.Options) func(ref string, it *archive.Item) error {
-	return PusherWithNotes(opts, nil)
-}
-
-// PusherWithNotes is Pusher that also tells note (when not nil) what a
-// person must know about a push: a copied cosign artifact not attached
-// because the destination's tag held another manifest (referrers.md §5).
-func PusherWithNotes(opts source.Options, note func(string)) func(ref string, it *archive.Item) error {
-	return push(opts, nil, note)
-}
-
+// push returns the Push of an archive.RegistryDest: each bundle is pushed
+// straight from the verified staging folder (or the archive, in place)
+// with lib/registry through s, the image with its own digests, then the
+// bundle artifact. No bundle file is written, since the registry needs
+// only its parts. note (when not nil) is told what a person must know
+// about a push: a copied cosign artifact not attached because the
+// destination's tag held another manifest (referrers.md §5).
 func push(opts source.Options, s *registry.Session, note func(string)) func(ref string, it *archive.Item) error {
 	return func(ref string, it *archive.Item) error {
 		parts := registry.Parts{Name: it.Entry.Ref(), Manifest: it.Manifest, ManifestBytes: it.ManifestBytes,
@@ -80,14 +72,10 @@ func push(opts source.Options, s *registry.Session, note func(string)) func(ref 
 	}
 }
 
-// Uploader returns the Upload of an archive.RegistryDest: each blob is
-// uploaded to the repository of ref with lib/registry (one client per
+// upload returns the Upload of an archive.RegistryDest: each blob is
+// uploaded to the repository of ref through s (one Uploader per
 // repository), from the reader open gives (ct import's, which hashes it).
-func Uploader(opts source.Options) func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
-	return upload(opts, registry.NewSession(context0(opts), opts))
-}
-
-func upload(opts source.Options, s *registry.Session) func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
+func upload(s *registry.Session) func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
 	var mu sync.Mutex
 	ups := map[string]*registry.Uploader{}
 	return func(ref string, b bundle.Blob, open func() (io.ReadCloser, error)) error {
