@@ -28,10 +28,10 @@ type Deferred struct {
 //
 // done is false when the pass failed before manifest.toml was read (then
 // the report is final). A structure failure after it leaves done true,
-// with the blobs a stream would have hashed before meeting the failure:
-// those whose content lies whole in rd (not a blob the bundle ends
-// inside). The report then gets their failures, as a stream's has, but
-// no "blobs" check unless the pass got past the last blob.
+// with the blobs a stream would have hashed before meeting the failure
+// (each lies whole in rd). The report then gets their failures, as a
+// stream's has, but no "blobs" check unless the pass got past the last
+// blob.
 func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, skipped []Deferred, done bool) {
 	opts.SkipContent = true
 	opts.onSkip = func(b bundle.Blob, i int, off int64, where string) {
@@ -42,22 +42,11 @@ func VerifyDeferred(rd io.ReadSeeker, name string, opts Options) (rep *Report, s
 	if len(rep.errs) > 0 && rep.Manifest == nil {
 		return rep, nil, false
 	}
-	if rep.blobsPassed {
-		return rep, skipped, true
-	}
-	// The structure failed among the blobs: a stream read (and hashed)
-	// every blob before the failure, all but one the bundle ends inside.
-	end, err := rd.Seek(0, io.SeekEnd)
-	if err != nil {
-		return rep.finish(), nil, false
-	}
-	whole := skipped[:0]
-	for _, d := range skipped {
-		if d.Offset+d.Blob.Size <= end {
-			whole = append(whole, d)
-		}
-	}
-	return rep, whole, true
+	// A structure failure among the blobs leaves the blobs before it,
+	// which a stream would have hashed before meeting it: the reader
+	// hands out no blob to seek past that rd ends inside (it stops there,
+	// bundle.Reader.Stopped), so each returned blob lies whole in rd.
+	return rep, skipped, true
 }
 
 // Content completes a report of VerifyDeferred with the outcome of hashing
