@@ -126,7 +126,7 @@ func DecodePublic(data []byte) (*PublicKey, error) {
 	if len(data) > MaxKeyFileSize {
 		return nil, exit.New(exit.Malformed, "public key file is %d bytes, over the %d-byte limit", len(data), MaxKeyFileSize)
 	}
-	if bytes.Contains(data, []byte("type = \""+TypePrivate+"\"")) {
+	if IsPrivateFile(data) {
 		return nil, exit.New(exit.Malformed, "this is a private key file, not a public key").
 			WithHint("export the public key with ct key export NAME --public and share that file instead")
 	}
@@ -359,7 +359,7 @@ func parsePrivate(data []byte) (*parsedPrivate, error) {
 	if len(data) > MaxKeyFileSize {
 		return nil, exit.New(exit.Malformed, "private key file is %d bytes, over the %d-byte limit", len(data), MaxKeyFileSize)
 	}
-	if bytes.Contains(data, []byte("type = \""+TypePublic+"\"")) {
+	if IsPublicFile(data) {
 		return nil, exit.New(exit.Malformed, "this is a public key file, not a private key")
 	}
 	f := new(privateFile)

@@ -177,6 +177,12 @@ func IsPrivateFile(data []byte) bool {
 	return bytes.Contains(data, []byte("type = \""+TypePrivate+"\""))
 }
 
+// IsPublicFile reports whether data looks like a public key file (it may
+// still be invalid).
+func IsPublicFile(data []byte) bool {
+	return bytes.Contains(data, []byte("type = \""+TypePublic+"\""))
+}
+
 // DescribeFile returns the details of the public or private key file at
 // path, read without a passphrase; a private key file that other users can
 // access is refused as in the store (exit.IO with the chmod that fixes it).

@@ -53,7 +53,7 @@ func (p *Plan) aheadNeed(ahead int) int64 {
 			break
 		}
 		if s > 0 {
-			n = satAdd(n, s)
+			n = spool.Add(n, s)
 		}
 	}
 	return n
@@ -73,16 +73,9 @@ func (p *Plan) roomAhead(tmp string, ahead int) error {
 // with the SBOM (at least as large). ct-sbom checks the room for what it
 // unpacks itself.
 func (p *Plan) roomSBOM(tmp string, need int64) error {
-	return spool.Need{Bytes: satAdd(need, need), What: "ct pack --sbom", Declares: "twice the bundle, as the source's manifests declare",
+	return spool.Need{Bytes: spool.Add(need, need), What: "ct pack --sbom", Declares: "twice the bundle, as the source's manifests declare",
 		For: "for the unsigned bundle and ct-sbom's copy of it", Where: p.refOf().Given,
 		Hint: "set TMPDIR to a folder with room for two copies of the bundle, or pack without --sbom and run ct-sbom on the bundle later"}.In(tmp)
-}
-
-func satAdd(a, b int64) int64 {
-	if a > 1<<63-1-b {
-		return 1<<63 - 1
-	}
-	return a + b
 }
 
 // limitOpen bounds what open's blob yields to one byte past its declared
@@ -97,6 +90,6 @@ func limitOpen(open func() (io.ReadCloser, error), size int64) func() (io.ReadCl
 		return struct {
 			io.Reader
 			io.Closer
-		}{io.LimitReader(rc, satAdd(size, 1)), rc}, nil
+		}{io.LimitReader(rc, spool.Add(size, 1)), rc}, nil
 	}
 }

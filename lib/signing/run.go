@@ -6,7 +6,6 @@
 package signing
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -144,7 +143,7 @@ func readKeyFile(name string, h keyHints) ([]byte, error) {
 // of type ct-public-key is a public key file that is damaged: the error
 // says what is wrong with it; anything else is not a key file at all.
 func notAKeyFile(name string, data []byte, err error, h keyHints) *exit.Error {
-	if bytes.Contains(data, []byte("type = \""+keys.TypePublic+"\"")) {
+	if keys.IsPublicFile(data) {
 		return exit.Wrap(exit.Malformed, err, "public key file does not decode").At(name).WithHint("%s", h.damagedPublic)
 	}
 	return exit.New(exit.Malformed, "not a key file: neither a private nor a public key file").At(name).WithHint("%s", h.notKey)

@@ -42,25 +42,14 @@ type Proof struct {
 	Index          uint64           // the leaf's index in the log
 	InclusionProof [][]byte         // RFC 6962 inclusion proof, leaf to root, 32 bytes each
 	Checkpoint     []byte           // the signed checkpoint note, exactly as the log served it
-
-	// body is the body of Checkpoint as ParseProof read it, from a copy
-	// of the note, bodyOf: Body returns it while Checkpoint is unchanged,
-	// so a parsed proof's checkpoint is read once.
-	body   *ParsedCheckpoint
-	bodyOf string
 }
 
 // Body returns the body of p's checkpoint (ReadCheckpointBody), which
-// Verify, ct verify and ct explain read: ParseProof keeps what it read,
-// and Body reads the note again only when p was not made by ParseProof or
-// its Checkpoint has changed since. The result is the caller's own copy:
-// changing it changes nothing Verify or a later Body sees.
+// Verify, ct verify and ct explain read. It reads the note each time:
+// a note is at most a few hundred bytes, and a body kept from ParseProof
+// would be state to keep in step with Checkpoint (and to copy, since a
+// caller may change the result).
 func (p *Proof) Body() (*ParsedCheckpoint, error) {
-	if p.body != nil && p.bodyOf == string(p.Checkpoint) {
-		c := *p.body
-		c.Hash = bytes.Clone(c.Hash)
-		return &c, nil
-	}
 	return ReadCheckpointBody(p.Checkpoint)
 }
 
@@ -107,12 +96,7 @@ type ParsedCheckpoint struct {
 // ReadCheckpointBody parses the body of a signed checkpoint note (the text
 // before the blank line) without verifying signatures. It checks the shape
 // tlog-checkpoint requires, and that the note has at least one signature line.
-func ReadCheckpointBody(cp []byte) (*ParsedCheckpoint, error) { return readCheckpointBody(cp) }
-
-// readCheckpointBody is ReadCheckpointBody's work; a test counts the calls.
-var readCheckpointBody = readBody
-
-func readBody(cp []byte) (*ParsedCheckpoint, error) {
+func ReadCheckpointBody(cp []byte) (*ParsedCheckpoint, error) {
 	// As note.Open splits a note: the text ends at the last blank line.
 	split := bytes.LastIndex(cp, []byte("\n\n"))
 	if split < 0 || split+2 == len(cp) || cp[len(cp)-1] != '\n' {
@@ -256,10 +240,8 @@ func ParseProof(name string, data []byte) (*Proof, error) {
 		}
 		p.InclusionProof = append(p.InclusionProof, h)
 	}
-	body, err := checkShape(name, p)
-	if err != nil {
+	if _, err := checkShape(name, p); err != nil {
 		return nil, err
 	}
-	p.body, p.bodyOf = body, string(p.Checkpoint)
 	return p, nil
 }
