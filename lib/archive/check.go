@@ -171,7 +171,7 @@ func VerifyPath(path string, opts verify.Options, po verify.PathOptions, tmp str
 		// Redirected from a regular file (< FILE): read like a named file
 		// (no progress shown), a bundle by verify.VerifyPath (blobs hashed
 		// in parallel), an archive by Check on the file.
-		if f := verify.StdinFile(in); f != nil {
+		if f := spool.StdinFile(in); f != nil {
 			return verifyFile(f, path, opts, po, tmp)
 		}
 	} else {

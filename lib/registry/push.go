@@ -18,7 +18,6 @@ import (
 	"github.com/cerro-torre/ct/lib/progress"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/spool"
-	"github.com/cerro-torre/ct/lib/verify"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -425,7 +424,7 @@ func openInput(ctx context.Context, req PushRequest) (*os.File, string, func(), 
 	}
 	// Redirected from a regular file (< FILE, at offset 0): read in
 	// place, as the named file is; no copy.
-	if f := verify.StdinFile(req.Stdin); f != nil {
+	if f := spool.StdinFile(req.Stdin); f != nil {
 		return f, "-", func() {}, nil
 	}
 	// Else checked as it is copied, refused up front when TMPDIR has no

@@ -47,7 +47,7 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 		if in == nil {
 			in = os.Stdin
 		}
-		if f := StdinFile(in); f != nil { // < FILE: read like a named file
+		if f := spool.StdinFile(in); f != nil { // < FILE: read like a named file
 			return verifyFile(f, "-", "-", opts, po)
 		}
 		return verifyStream(in, "-", "-", opts, po)
@@ -66,12 +66,6 @@ func VerifyPath(path string, opts Options, po PathOptions) *Report {
 	}
 	return verifyFile(f, path, path, opts, po)
 }
-
-// StdinFile returns in as a file to read like a named one when it is
-// standard input redirected from a regular file at offset 0 (a shell's
-// < FILE), else nil: spool.StdinFile, which ct sign, ct attest, ct sbom and
-// ct push use too.
-func StdinFile(in io.Reader) *os.File { return spool.StdinFile(in) }
 
 // verifyFile verifies the regular file f, at offset 0, named name in
 // reports; shown is how a hint names it ("-" for standard input, which
