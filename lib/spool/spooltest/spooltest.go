@@ -61,6 +61,19 @@ func (e Endless) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Counted is a pipe-like source (no Seek) that counts the bytes read
+// through it in N: how far a reader got into a stream.
+type Counted struct {
+	R io.Reader
+	N int64
+}
+
+func (c *Counted) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
+	return n, err
+}
+
 // LongBlob returns the bundle data with the header of its first blob
 // declaring size bytes (a header as the writer writes it, so only the
 // size disagrees with manifest.toml), followed by endless bytes. A reader
