@@ -41,8 +41,8 @@ func TestSignPendingStreamNoRoom(t *testing.T) {
 	_, err = SignBundleWith(src, "-", nil, &out, alice(t), nil, Options{SignPending: true})
 	wantErr(t, err, exit.IO, "free")
 	wantErr(t, err, exit.IO, "TMPDIR "+dir)
-	if src.N != head {
-		t.Errorf("read %d bytes, not the %d-byte head", src.N, head)
+	if src.N.Load() != head {
+		t.Errorf("read %d bytes, not the %d-byte head", src.N.Load(), head)
 	}
 	if out.Len() != 0 {
 		t.Errorf("%d bytes written", out.Len())
@@ -68,8 +68,8 @@ func TestSignPendingStreamBounded(t *testing.T) {
 	var out bytes.Buffer
 	_, err = SignBundleWith(src, "-", nil, &out, alice(t), nil, Options{SignPending: true})
 	wantErr(t, err, exit.HashMismatch, "not read past this entry's header")
-	if src.N > 32<<20 {
-		t.Errorf("read %d bytes of a %d-byte bundle", src.N, len(data))
+	if src.N.Load() > 32<<20 {
+		t.Errorf("read %d bytes of a %d-byte bundle", src.N.Load(), len(data))
 	}
 	emptyDir(t, dir)
 }
@@ -106,8 +106,8 @@ func TestRunThenNoRoom(t *testing.T) {
 			return nil
 		}})
 	wantErr(t, err, exit.IO, "TMPDIR "+dir+" has")
-	if src.N > head+1<<20 {
-		t.Errorf("%d bytes read of the stream, its head is %d", src.N, head)
+	if src.N.Load() > head+1<<20 {
+		t.Errorf("%d bytes read of the stream, its head is %d", src.N.Load(), head)
 	}
 	emptyDir(t, dir)
 	emptyDir(t, outDir)

@@ -134,8 +134,8 @@ func TestCopyNoRoom(t *testing.T) {
 			t.Errorf("error does not say %q: %v (hint %q)", s, err, err.(*exit.Error).Hint)
 		}
 	}
-	if src.N != head {
-		t.Errorf("read %d bytes, want only the %d-byte head", src.N, head)
+	if src.N.Load() != head {
+		t.Errorf("read %d bytes, want only the %d-byte head", src.N.Load(), head)
 	}
 	leftOver(t, dir)
 
@@ -196,8 +196,8 @@ func TestCopyMalformedEndlessStream(t *testing.T) {
 		f.Remove()
 	}
 	code(t, err, exit.Malformed, "mode 600")
-	if src.N > head+ustar.BlockSize {
-		t.Errorf("read %d bytes: past the bad header at %d", src.N, head)
+	if src.N.Load() > head+ustar.BlockSize {
+		t.Errorf("read %d bytes: past the bad header at %d", src.N.Load(), head)
 	}
 	leftOver(t, dir)
 }
@@ -214,8 +214,8 @@ func TestCopyTrailingBytes(t *testing.T) {
 		f.Remove()
 	}
 	code(t, err, exit.Malformed, "data after the end-of-archive marker")
-	if src.N > int64(len(data))+32<<10 {
-		t.Errorf("read %d bytes of a %d-byte bundle and endless data after it", src.N, len(data))
+	if src.N.Load() > int64(len(data))+32<<10 {
+		t.Errorf("read %d bytes of a %d-byte bundle and endless data after it", src.N.Load(), len(data))
 	}
 	leftOver(t, dir)
 }
@@ -241,8 +241,8 @@ func TestCopyBlobHeaderLies(t *testing.T) {
 		f.Remove()
 	}
 	code(t, err, exit.HashMismatch, "not read past this entry's header")
-	if src.N > max+64<<10 {
-		t.Errorf("read %d bytes, past the %d a bundle with this manifest.toml can hold", src.N, max)
+	if src.N.Load() > max+64<<10 {
+		t.Errorf("read %d bytes, past the %d a bundle with this manifest.toml can hold", src.N.Load(), max)
 	}
 	leftOver(t, dir)
 }
@@ -305,8 +305,8 @@ func TestCopyHugeManifest(t *testing.T) {
 	if !strings.Contains(err.Error(), "(1.1 PB, as its manifest.toml declares)") {
 		t.Errorf("error does not say the size: %v", err)
 	}
-	if c.N != head {
-		t.Errorf("read %d bytes, not the %d-byte head", c.N, head)
+	if c.N.Load() != head {
+		t.Errorf("read %d bytes, not the %d-byte head", c.N.Load(), head)
 	}
 	leftOver(t, dir)
 }

@@ -29,8 +29,8 @@ func TestStreamNoRoom(t *testing.T) {
 	if exit.CodeOf(err) != exit.IO || !strings.Contains(err.Error(), "TMPDIR "+tmp+" has") {
 		t.Fatalf("got %v (code %d), want an I/O error about the room in %s", err, exit.CodeOf(err), tmp)
 	}
-	if src.N != head {
-		t.Errorf("read %d bytes, not the %d-byte head", src.N, head)
+	if src.N.Load() != head {
+		t.Errorf("read %d bytes, not the %d-byte head", src.N.Load(), head)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("the temporary folder is not empty after a failure: %v", left)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync/atomic"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/bundle/ustar"
@@ -62,15 +63,16 @@ func (e Endless) Read(p []byte) (int, error) {
 }
 
 // Counted is a pipe-like source (no Seek) that counts the bytes read
-// through it in N: how far a reader got into a stream.
+// through it in N: how far a reader got into a stream. N is atomic: a
+// test reads it while the goroutine feeding a pipe from it may still run.
 type Counted struct {
 	R io.Reader
-	N int64
+	N atomic.Int64
 }
 
 func (c *Counted) Read(p []byte) (int, error) {
 	n, err := c.R.Read(p)
-	c.N += int64(n)
+	c.N.Add(int64(n))
 	return n, err
 }
 
