@@ -39,7 +39,8 @@ func pushLog(pushed *[]string) *RegistryDest {
 	}}
 }
 
-// flipIn changes one byte of the first occurrence of what in the file p.
+// flipIn changes one byte of the first occurrence of what in the file p,
+// in place (the same file, as a writer changing it under ct would).
 func flipIn(t *testing.T, p, what string) {
 	t.Helper()
 	b, err := os.ReadFile(p)
@@ -50,8 +51,12 @@ func flipIn(t *testing.T, p, what string) {
 	if i < 0 {
 		t.Fatalf("%q not in %s", what, p)
 	}
-	b[i] ^= 1
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte{b[i] ^ 1}, int64(i)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/spool/spooltest"
 )
@@ -69,6 +70,25 @@ func nothingIn(t *testing.T, dir string) {
 }
 
 // runMake is ct sbom reading standard input: Make must not be reached.
+// madeOnePending checks a run of Make that saw the whole bundle data and
+// wrote out with one pending attestation added.
+func madeOnePending(t *testing.T, seen, data []byte, res *Result, out string) {
+	t.Helper()
+	if !bytes.Equal(seen, data) {
+		t.Errorf("Make saw %d bytes, not the %d-byte bundle", len(seen), len(data))
+	}
+	if !res.Added.Pending {
+		t.Error("no pending attestation added")
+	}
+	written, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _, err := bundle.Check(bytes.NewReader(written), "out.ctp"); err != nil || m.PendingCount() != 1 {
+		t.Fatalf("output: %v", err)
+	}
+}
+
 func runMake(t *testing.T, stdin *os.File, out string) error {
 	t.Helper()
 	_, err := Run(context.Background(), Request{Input: "-", Output: out, Stdin: stdin, Stdout: os.Stdout, Quiet: true,

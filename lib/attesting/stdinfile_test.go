@@ -1,14 +1,12 @@
 package attesting
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/exit"
 )
 
@@ -49,19 +47,7 @@ func TestRunMakeStdinFileInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ct sbom - < FILE with no TMPDIR: %v", err)
 	}
-	if !bytes.Equal(seen, data) {
-		t.Errorf("Make saw %d bytes, not the %d-byte bundle", len(seen), len(data))
-	}
-	if !res.Added.Pending {
-		t.Error("no pending attestation added")
-	}
-	written, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, _, err := bundle.Check(bytes.NewReader(written), "out.ctp"); err != nil || m.PendingCount() != 1 {
-		t.Fatalf("output: %v", err)
-	}
+	madeOnePending(t, seen, data, res, out)
 	if off, err := stdin.Seek(0, io.SeekCurrent); err != nil || off != 0 {
 		t.Errorf("standard input's offset is %d (%v) after the run, want 0: read through the shared offset", off, err)
 	}

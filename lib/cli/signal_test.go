@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -33,7 +34,7 @@ func TestSecondInterruptEnds(t *testing.T) {
 	defer cmd.Process.Kill()
 	line := func(want string) {
 		buf := make([]byte, len(want)+1)
-		if _, err := readFull(out, buf); err != nil || string(buf) != want+"\n" {
+		if _, err := io.ReadFull(out, buf); err != nil || string(buf) != want+"\n" {
 			t.Fatalf("child said %q (%v), want %q", buf, err, want)
 		}
 	}
@@ -63,16 +64,4 @@ func TestSecondInterruptEnds(t *testing.T) {
 			t.Fatal("the child swallowed every Ctrl-C after the first")
 		}
 	}
-}
-
-func readFull(r interface{ Read([]byte) (int, error) }, p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		m, err := r.Read(p[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }

@@ -8,6 +8,22 @@ import (
 	"testing"
 )
 
+// descriptorLink opens dir/name and returns it with dir/stdout, a symlink
+// to its descriptor in /proc/self/fd (as /dev/stdout -> /proc/self/fd/1).
+func descriptorLink(t *testing.T, dir, name string) (target *os.File, link string) {
+	t.Helper()
+	target, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { target.Close() })
+	link = filepath.Join(dir, "stdout")
+	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(int(target.Fd())), link); err != nil {
+		t.Fatal(err)
+	}
+	return target, link
+}
+
 // -o naming one of the process's own descriptors (/dev/stdout, /dev/fd/N,
 // /proc/self/fd/N, or a symlink to one) whose file is regular, as in
 // ct sign x.ctp -o /dev/stdout > y.ctp: the bytes go to that descriptor,
@@ -16,15 +32,7 @@ import (
 // in /dev and renamed over the /dev/stdout symlink, and y.ctp stayed empty.
 func TestDescriptorNameIsWrittenThroughTheDescriptor(t *testing.T) {
 	dir := t.TempDir()
-	target, err := os.Create(filepath.Join(dir, "y.ctp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	link := filepath.Join(dir, "stdout") // as /dev/stdout -> /proc/self/fd/1
-	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(int(target.Fd())), link); err != nil {
-		t.Fatal(err)
-	}
+	target, link := descriptorLink(t, dir, "y.ctp")
 	for _, name := range []string{link, "/dev/fd/" + strconv.Itoa(int(target.Fd()))} {
 		f, err := Create(name)
 		if err != nil {
@@ -62,15 +70,7 @@ func TestDescriptorNameIsWrittenThroughTheDescriptor(t *testing.T) {
 // /dev/stdout itself) was replaced and img.tar stayed empty.
 func TestPlaceIntoDescriptor(t *testing.T) {
 	dir := t.TempDir()
-	target, err := os.Create(filepath.Join(dir, "img.tar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	link := filepath.Join(dir, "stdout") // as /dev/stdout -> /proc/self/fd/1
-	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(int(target.Fd())), link); err != nil {
-		t.Fatal(err)
-	}
+	target, link := descriptorLink(t, dir, "img.tar")
 	for i, name := range []string{link, "/dev/fd/" + strconv.Itoa(int(target.Fd()))} {
 		staged := filepath.Join(dir, "staged"+strconv.Itoa(i))
 		if err := os.WriteFile(staged, []byte("archive\n"), 0o600); err != nil {

@@ -47,6 +47,13 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func (r *recorder) reset() { r.mu.Lock(); r.reqs = nil; r.mu.Unlock() }
 
+// since returns the requests from the nth on.
+func (r *recorder) since(n int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.reqs[n:]...)
+}
+
 func (r *recorder) count(method, substr string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

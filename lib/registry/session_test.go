@@ -4,46 +4,16 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/source"
 	"github.com/cerro-torre/ct/lib/verify"
-	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 )
-
-// reqLog is a registry (go-containerregistry's in-process one) that
-// records each request as "METHOD PATH".
-type reqLog struct {
-	mu   sync.Mutex
-	reqs []string
-}
-
-func (l *reqLog) serve(t *testing.T) *httptest.Server {
-	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l.mu.Lock()
-		l.reqs = append(l.reqs, r.Method+" "+r.URL.Path)
-		l.mu.Unlock()
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func (l *reqLog) since(n int) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.reqs[n:]...)
-}
 
 func count(reqs []string, prefix string) int {
 	n := 0
@@ -61,9 +31,7 @@ func count(reqs []string, prefix string) int {
 // marked uploaded then pings no more and looks up or uploads no blob,
 // and what it pushed fetches back as the identical bundle.
 func TestSessionWarmUploadPush(t *testing.T) {
-	var l reqLog
-	srv := l.serve(t)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	l, host := newRecorder(t)
 	path, k, _ := signedBundle(t)
 	f, err := os.Open(path)
 	if err != nil {

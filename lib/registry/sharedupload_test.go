@@ -26,9 +26,7 @@ func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
 // copy (here damaged too: its own reader's error comes back, not the
 // other upload's classified as a registry failure).
 func TestSessionUploadsOfOneBlobEachReadTheirCopy(t *testing.T) {
-	var l reqLog
-	srv := l.serve(t)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	_, host := newRecorder(t)
 	s := NewSession(context.Background(), source.Options{})
 	uA, err := s.Uploader(host + "/r/app:1")
 	if err != nil {

@@ -29,19 +29,23 @@ func TestLoadPublicHints(t *testing.T) {
 	os.WriteFile("damaged.pub", bytes.Replace(pub, []byte(`id = "log1"`), []byte(`id = "-log1"`), 1), 0o644)
 	os.WriteFile("junk", []byte("not a key"), 0o600)
 
-	for _, c := range []struct{ name, msg string }{
-		{"./missing.pub", "cannot read"},
-		{"junk", "not a key file"},
-		{"damaged.pub", "public key file does not decode"},
+	for _, c := range []struct {
+		name string
+		code exit.Code
+		msg  string
+	}{
+		{"./missing.pub", exit.IO, "cannot read"},
+		{"junk", exit.Malformed, "not a key file"},
+		{"damaged.pub", exit.Malformed, "public key file does not decode"},
 	} {
 		_, err := LoadPublic(c.name, filepath.Join(dir, "store"), none)
-		wantErr(t, err, exit.CodeOf(err), c.msg)
+		wantErr(t, err, c.code, c.msg)
 		h := exit.HintOf(err)
 		if strings.Contains(h, "-k ") || !strings.Contains(h, "public key file") || !strings.Contains(h, "--key") && c.name != "damaged.pub" {
 			t.Errorf("LoadPublic(%s): hint %q", c.name, h)
 		}
 		_, err = LoadKey(c.name, filepath.Join(dir, "store"), none)
-		wantErr(t, err, exit.CodeOf(err), c.msg)
+		wantErr(t, err, c.code, c.msg)
 		if h := exit.HintOf(err); !strings.HasPrefix(h, "-k takes ") {
 			t.Errorf("LoadKey(%s): hint %q", c.name, h)
 		}

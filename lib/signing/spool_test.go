@@ -12,18 +12,6 @@ import (
 	"github.com/cerro-torre/ct/lib/spool/spooltest"
 )
 
-// counting counts what was read of a stream.
-type counting struct {
-	r io.Reader
-	n int64
-}
-
-func (c *counting) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 func emptyDir(t *testing.T, dir string) {
 	t.Helper()
 	ents, _ := os.ReadDir(dir)
@@ -48,13 +36,13 @@ func TestSignPendingStreamNoRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &counting{r: huge}
+	src := &spooltest.Counted{R: huge}
 	var out bytes.Buffer
 	_, err = SignBundleWith(src, "-", nil, &out, alice(t), nil, Options{SignPending: true})
 	wantErr(t, err, exit.IO, "free")
 	wantErr(t, err, exit.IO, "TMPDIR "+dir)
-	if src.n != head {
-		t.Errorf("read %d bytes, not the %d-byte head", src.n, head)
+	if src.N.Load() != head {
+		t.Errorf("read %d bytes, not the %d-byte head", src.N.Load(), head)
 	}
 	if out.Len() != 0 {
 		t.Errorf("%d bytes written", out.Len())
@@ -76,12 +64,12 @@ func TestSignPendingStreamBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &counting{r: long}
+	src := &spooltest.Counted{R: long}
 	var out bytes.Buffer
 	_, err = SignBundleWith(src, "-", nil, &out, alice(t), nil, Options{SignPending: true})
 	wantErr(t, err, exit.HashMismatch, "not read past this entry's header")
-	if src.n > 32<<20 {
-		t.Errorf("read %d bytes of a %d-byte bundle", src.n, len(data))
+	if src.N.Load() > 32<<20 {
+		t.Errorf("read %d bytes of a %d-byte bundle", src.N.Load(), len(data))
 	}
 	emptyDir(t, dir)
 }
@@ -101,7 +89,7 @@ func TestRunThenNoRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &counting{r: huge}
+	src := &spooltest.Counted{R: huge}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +106,8 @@ func TestRunThenNoRoom(t *testing.T) {
 			return nil
 		}})
 	wantErr(t, err, exit.IO, "TMPDIR "+dir+" has")
-	if src.n > head+1<<20 {
-		t.Errorf("%d bytes read of the stream, its head is %d", src.n, head)
+	if src.N.Load() > head+1<<20 {
+		t.Errorf("%d bytes read of the stream, its head is %d", src.N.Load(), head)
 	}
 	emptyDir(t, dir)
 	emptyDir(t, outDir)

@@ -48,18 +48,6 @@ func leftOver(t *testing.T, dir string) {
 	}
 }
 
-// counter is a pipe-like source (no Seek) that counts what was read from it.
-type counter struct {
-	r io.Reader
-	n int64
-}
-
-func (c *counter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 func code(t *testing.T, err error, want exit.Code, msg string) {
 	t.Helper()
 	if err == nil {
@@ -103,7 +91,7 @@ func TestSize(t *testing.T) {
 func TestCopy(t *testing.T) {
 	dir := tmpdir(t)
 	data := vector(t, "valid.ctp")
-	f, err := Copy(&counter{r: bytes.NewReader(data)}, "-", "ct-test-*.ctp")
+	f, err := Copy(&spooltest.Counted{R: bytes.NewReader(data)}, "-", "ct-test-*.ctp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +123,7 @@ func TestCopyNoRoom(t *testing.T) {
 		return need - 1, nil
 	}
 	defer func() { freeSpace = available }()
-	src := &counter{r: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
+	src := &spooltest.Counted{R: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
@@ -146,8 +134,8 @@ func TestCopyNoRoom(t *testing.T) {
 			t.Errorf("error does not say %q: %v (hint %q)", s, err, err.(*exit.Error).Hint)
 		}
 	}
-	if src.n != head {
-		t.Errorf("read %d bytes, want only the %d-byte head", src.n, head)
+	if src.N.Load() != head {
+		t.Errorf("read %d bytes, want only the %d-byte head", src.N.Load(), head)
 	}
 	leftOver(t, dir)
 
@@ -184,7 +172,7 @@ func TestCopyStopsAtBadEntry(t *testing.T) {
 	} {
 		t.Run(c.vector, func(t *testing.T) {
 			dir := tmpdir(t)
-			f, err := Copy(&counter{r: bytes.NewReader(vector(t, c.vector))}, "-", "ct-test-*.ctp")
+			f, err := Copy(&spooltest.Counted{R: bytes.NewReader(vector(t, c.vector))}, "-", "ct-test-*.ctp")
 			if f != nil {
 				f.Remove()
 			}
@@ -202,14 +190,14 @@ func TestCopyMalformedEndlessStream(t *testing.T) {
 	data := vector(t, "unsigned.ctp")
 	m, head, _ := manifestOf(t, data)
 	bad := bundletest.EditHeader(data, m.Blobs[0].Path(), func(h []byte) { copy(h[100:108], "0000600\x00") })
-	src := &counter{r: io.MultiReader(bytes.NewReader(bad), spooltest.Endless('x'))}
+	src := &spooltest.Counted{R: io.MultiReader(bytes.NewReader(bad), spooltest.Endless('x'))}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
 	}
 	code(t, err, exit.Malformed, "mode 600")
-	if src.n > head+ustar.BlockSize {
-		t.Errorf("read %d bytes: past the bad header at %d", src.n, head)
+	if src.N.Load() > head+ustar.BlockSize {
+		t.Errorf("read %d bytes: past the bad header at %d", src.N.Load(), head)
 	}
 	leftOver(t, dir)
 }
@@ -220,14 +208,14 @@ func TestCopyMalformedEndlessStream(t *testing.T) {
 func TestCopyTrailingBytes(t *testing.T) {
 	dir := tmpdir(t)
 	data := vector(t, "valid.ctp")
-	src := &counter{r: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
+	src := &spooltest.Counted{R: io.MultiReader(bytes.NewReader(data), spooltest.Endless('x'))}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
 	}
 	code(t, err, exit.Malformed, "data after the end-of-archive marker")
-	if src.n > int64(len(data))+32<<10 {
-		t.Errorf("read %d bytes of a %d-byte bundle and endless data after it", src.n, len(data))
+	if src.N.Load() > int64(len(data))+32<<10 {
+		t.Errorf("read %d bytes of a %d-byte bundle and endless data after it", src.N.Load(), len(data))
 	}
 	leftOver(t, dir)
 }
@@ -247,14 +235,14 @@ func TestCopyBlobHeaderLies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &counter{r: long}
+	src := &spooltest.Counted{R: long}
 	f, err := Copy(src, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
 	}
 	code(t, err, exit.HashMismatch, "not read past this entry's header")
-	if src.n > max+64<<10 {
-		t.Errorf("read %d bytes, past the %d a bundle with this manifest.toml can hold", src.n, max)
+	if src.N.Load() > max+64<<10 {
+		t.Errorf("read %d bytes, past the %d a bundle with this manifest.toml can hold", src.N.Load(), max)
 	}
 	leftOver(t, dir)
 }
@@ -308,7 +296,7 @@ func TestCopyHugeManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &counter{r: src}
+	c := &spooltest.Counted{R: src}
 	f, err := Copy(c, "-", "ct-test-*.ctp")
 	if f != nil {
 		f.Remove()
@@ -317,8 +305,8 @@ func TestCopyHugeManifest(t *testing.T) {
 	if !strings.Contains(err.Error(), "(1.1 PB, as its manifest.toml declares)") {
 		t.Errorf("error does not say the size: %v", err)
 	}
-	if c.n != head {
-		t.Errorf("read %d bytes, not the %d-byte head", c.n, head)
+	if c.N.Load() != head {
+		t.Errorf("read %d bytes, not the %d-byte head", c.N.Load(), head)
 	}
 	leftOver(t, dir)
 }
@@ -388,7 +376,7 @@ func TestCopyLargestTail(t *testing.T) {
 	if _, max := Size(m, head); int64(big.Len()) != max {
 		t.Errorf("the largest bundle is %d bytes, the bound %d", big.Len(), max)
 	}
-	f, err := Copy(&counter{r: bytes.NewReader(big.Bytes())}, "-", "ct-test-*.ctp")
+	f, err := Copy(&spooltest.Counted{R: bytes.NewReader(big.Bytes())}, "-", "ct-test-*.ctp")
 	if err != nil {
 		t.Fatal(err)
 	}

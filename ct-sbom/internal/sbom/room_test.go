@@ -2,7 +2,6 @@ package sbom
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,17 +10,6 @@ import (
 	"github.com/cerro-torre/ct/lib/exit"
 	"github.com/cerro-torre/ct/lib/spool/spooltest"
 )
-
-type counted struct {
-	r io.Reader
-	n int64
-}
-
-func (c *counted) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
 
 // TestStreamNoRoom: ct sbom --spdx of a piped bundle whose manifest.toml
 // declares more than the temporary folder has free is refused before a
@@ -35,14 +23,14 @@ func TestStreamNoRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &counted{r: huge}
+	src := &spooltest.Counted{R: huge}
 	tmp := t.TempDir()
 	_, err = Generate(context.Background(), Request{Bundle: src, Name: "-", TempDir: tmp, Version: "test"})
 	if exit.CodeOf(err) != exit.IO || !strings.Contains(err.Error(), "TMPDIR "+tmp+" has") {
 		t.Fatalf("got %v (code %d), want an I/O error about the room in %s", err, exit.CodeOf(err), tmp)
 	}
-	if src.n != head {
-		t.Errorf("read %d bytes, not the %d-byte head", src.n, head)
+	if src.N.Load() != head {
+		t.Errorf("read %d bytes, not the %d-byte head", src.N.Load(), head)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("the temporary folder is not empty after a failure: %v", left)

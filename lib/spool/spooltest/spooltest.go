@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync/atomic"
 
 	"github.com/cerro-torre/ct/lib/bundle"
 	"github.com/cerro-torre/ct/lib/bundle/ustar"
@@ -59,6 +60,20 @@ func (e Endless) Read(p []byte) (int, error) {
 		p[i] = byte(e)
 	}
 	return len(p), nil
+}
+
+// Counted is a pipe-like source (no Seek) that counts the bytes read
+// through it in N: how far a reader got into a stream. N is atomic: a
+// test reads it while the goroutine feeding a pipe from it may still run.
+type Counted struct {
+	R io.Reader
+	N atomic.Int64
+}
+
+func (c *Counted) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N.Add(int64(n))
+	return n, err
 }
 
 // LongBlob returns the bundle data with the header of its first blob
